@@ -1,0 +1,26 @@
+"""Errors whose message is meant for the person using hiddenscope.
+
+Every mistake a user can make (a wrong number, a missing file, CUDA where there
+is none) is raised as a :class:`UserError`; the command line prints its message
+on one line and exits with status 2, the app shows it in a message box.
+"""
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for, with a message that says how to fix it."""
+
+
+class ConfigError(UserError):
+    """A configuration value that cannot be used."""
+
+
+class DeviceError(UserError):
+    """A device that does not exist on this machine."""
+
+
+class FileProblem(UserError):
+    """A file that cannot be read, or a path that cannot be written."""
+
+
+class CheckpointError(FileProblem):
+    """A checkpoint that is unsafe, corrupted, or does not fit the model."""

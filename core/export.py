@@ -1,0 +1,49 @@
+"""Saving a session's history to ``.npz`` for NumPy, pandas or a notebook."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_write
+from .stepper import Stepper
+
+
+def history_arrays(stepper: Stepper) -> dict[str, np.ndarray]:
+    """The held history as arrays, oldest step first.
+
+    ``hidden`` is ``(T, batch, n_agents, units)``; ``inputs[k]`` is the input
+    that produced ``hidden[k]`` (zeros where ``has_input`` is false, at t = 0);
+    ``outputs`` is the model's output, which for the seed model is the hidden
+    state itself, viewed as ``(batch, n_agents, units)``.
+    """
+    hist = stepper.history
+    ts = np.arange(hist.first, hist.last + 1)
+    frames = [hist.frame(int(t)) for t in ts]
+    hidden = np.stack([f.hidden for f in frames])
+    inputs = np.stack([f.inputs if f.inputs is not None else np.zeros_like(hist.inputs[0]) for f in frames])
+    if hist.outputs is not None:
+        outputs = np.stack([f.output if f.output is not None else np.zeros_like(hist.outputs[0]) for f in frames])
+    else:
+        outputs = hidden.copy()
+    return {
+        "t": ts,
+        "hidden": hidden,
+        "inputs": inputs,
+        "outputs": outputs,
+        "has_input": np.array([f.inputs is not None for f in frames]),
+        "step_ms": np.array([f.step_ms for f in frames]),
+    }
+
+
+def export_npz(stepper: Stepper, out: str | Path) -> Path:
+    """Write the history and the configuration to ``out`` (atomically)."""
+    arrays = history_arrays(stepper)
+    arrays["config"] = np.array(json.dumps({**asdict(stepper.config), "units": stepper.units, "device_used": str(stepper.device)}))
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return atomic_write(out, lambda f: f.write(buffer.getvalue()))

@@ -1,0 +1,65 @@
+"""Writing files so that nothing already there is lost.
+
+Every file hiddenscope writes goes to a temporary file beside the target and is
+renamed into place only once it is complete: a failure (a full disk, a crash)
+leaves the old file as it was and no half-written one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from .errors import FileProblem
+
+
+def check_output_path(path: str | os.PathLike[str], force: bool = False, what: str = "output file") -> Path:
+    """Refuse, before any work is done, a path that cannot or must not be written."""
+    text = os.fspath(path)
+    if not text.strip():
+        raise FileProblem(f"the {what} path is empty")
+    target = Path(text).expanduser()
+    if target.is_dir():
+        raise FileProblem(f"{target} is a folder; give a file name for the {what}")
+    folder = target.parent
+    if not folder.exists():
+        raise FileProblem(f"cannot write {target}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise FileProblem(f"cannot write {target}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise FileProblem(f"cannot write {target}: the folder {folder} is not writable")
+    if target.exists() and not force:
+        raise FileProblem(f"{target} already exists; pass --force to replace it")
+    return target
+
+
+def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write(file)`` on a temporary file, then rename it to ``target``.
+
+    On any error the temporary file is removed, ``target`` is untouched and a
+    :class:`FileProblem` says what went wrong.
+    """
+    target = Path(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise FileProblem(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise FileProblem(f"could not write {target}: {exc.strerror or exc}; nothing was changed") from None
+        raise
+    return target

@@ -1,0 +1,32 @@
+"""One-line explanations of what a trace shows, worked out from the trace itself.
+
+The seed note's table claims the hidden state goes back to
+``(batch, n_agents, units)`` after each step; the code stores
+``(batch * n_agents, units)``.  And at t = 0 the expanded hidden state is one
+row of numbers seen through stride 0.  These notes point at exactly the records
+where the live tensors show that, whatever the configuration or model.
+"""
+
+from __future__ import annotations
+
+from .trace import ROLE_NEW_HIDDEN, TraceRecord
+
+
+def note_for(record: TraceRecord, batch_size: int, n_agents: int) -> str:
+    """What a student should notice about ``record`` ('' when nothing stands out)."""
+    if 0 in record.stride and record.numel > record.storage_numel:
+        return (
+            f"stride {tuple(record.stride)}: {record.numel:,} values shown, but only {record.storage_numel:,}"
+            " numbers in memory — every row is the same numbers, nothing was copied"
+        )
+    rows = batch_size * n_agents
+    if record.role == ROLE_NEW_HIDDEN and len(record.shape) == 2 and record.shape[0] == rows and n_agents > 1:
+        return (
+            f"the note's table says ({batch_size}, {n_agents}, {record.shape[1]}); the code keeps"
+            f" {tuple(record.shape)}: batch and agents stay flattened between steps"
+        )
+    return ""
+
+
+def differs_from_note(record: TraceRecord, batch_size: int, n_agents: int) -> bool:
+    return bool(note_for(record, batch_size, n_agents))

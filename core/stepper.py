@@ -1,0 +1,271 @@
+"""The session a person drives: a model, its inputs, a timestep counter and a history.
+
+:class:`Stepper` is plain Python.  The GUI holds one, calls its methods when a
+button is clicked, and redraws when :attr:`Stepper.changed` fires.  Every
+number it shows comes from here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import DTYPES, Config, check_fits, resolve_device
+from .errors import ConfigError
+from .events import Event
+from .history import DEFAULT_BUDGET, Frame, History
+from .inputs import PatternInputs
+from .model import CondAgent
+from .trace import TraceRecord, trace_forward, trace_init
+
+ModelFactory = Callable[[Config], torch.nn.Module]
+InputFactory = Callable[[Config], Any]
+
+
+def seed_model(config: Config) -> torch.nn.Module:
+    """The seed note's agent for ``config``."""
+    return CondAgent(config.input_dim, config.n_agents, config.hidden_dim)
+
+
+def pattern_inputs(config: Config) -> PatternInputs:
+    return PatternInputs(config.batch_size, config.n_agents, config.input_dim, seed=config.seed)
+
+
+class Stepper:
+    """Steps a recurrent multi-agent model one timestep at a time and remembers what happened.
+
+    Parameters
+    ----------
+    config
+        Sizes, seed, device and dtype.  Validated here; a bad one raises
+        :class:`~hiddenscope.core.errors.UserError` and nothing is built.
+    model_factory
+        Builds a module following the protocol ``init_hidden(batch_size)`` and
+        ``forward(inputs, hidden_state) -> (output, hidden_state)``.
+    input_factory
+        Builds the input source (see :mod:`hiddenscope.core.inputs`).
+    history_budget
+        Bytes of host memory the history may use; it holds as many steps as fit.
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        model_factory: ModelFactory = seed_model,
+        input_factory: InputFactory = pattern_inputs,
+        history_budget: int = DEFAULT_BUDGET,
+        tracing: bool = True,
+    ) -> None:
+        self.changed = Event()  # emitted with one word: "init", "step", "seek", "rebuild"
+        self.model_factory = model_factory
+        self.input_factory = input_factory
+        self.history_budget = history_budget
+        self.tracing = tracing
+        self._build(config or Config())
+        self.init_hidden()
+
+    # -- building ---------------------------------------------------------
+    def _build(self, config: Config) -> None:
+        """Build everything for ``config`` first, then swap it in, so a failure changes nothing."""
+        config.validate()
+        device = resolve_device(config.device)
+        check_fits(config, device)
+        dtype = DTYPES[config.dtype]
+        source = self.input_factory(config)
+        if tuple(source.shape) != (config.batch_size, config.n_agents, config.input_dim):
+            raise ConfigError(
+                f"the input source gives {tuple(source.shape)} per step but the model expects"
+                f" (batch {config.batch_size}, {config.n_agents} agents, {config.input_dim} inputs)"
+            )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            model = self.model_factory(config)
+        model = model.to(device=device, dtype=dtype).eval()
+        with torch.no_grad():
+            probe = model.init_hidden(config.batch_size)
+        units = int(probe.shape[-1])
+        if probe.numel() != config.batch_size * config.n_agents * units:
+            raise ConfigError(
+                f"the model's init_hidden({config.batch_size}) gave shape {tuple(probe.shape)},"
+                f" which is not batch {config.batch_size} × {config.n_agents} agents × units"
+            )
+        self.config, self.device, self.dtype = config, device, dtype
+        self.model, self.source, self.units = model, source, units
+        self.output_shape: tuple[int, ...] | None = None
+        self.history = self._new_history(None)
+        self.hidden_state: torch.Tensor | None = None
+        self.init_trace: list[TraceRecord] | None = None
+        self.t = 0
+        self.latest = 0
+
+    def _new_history(self, output_shape: tuple[int, ...] | None) -> History:
+        c = self.config
+        return History(
+            (c.batch_size, c.n_agents, self.units),
+            (c.batch_size, c.n_agents, c.input_dim),
+            output_shape,
+            budget_bytes=self.history_budget,
+        )
+
+    def rebuild(self, config: Config) -> None:
+        """Switch to a new configuration; on any error the current session is kept as it was."""
+        old = self.__dict__.copy()
+        try:
+            self._build(config)
+            self.init_hidden(emit=False)
+        except Exception:
+            self.__dict__.update(old)
+            raise
+        self.changed.emit("rebuild")
+
+    def set_model_factory(self, factory: ModelFactory, config: Config | None = None) -> None:
+        """Use another model (a checkpoint, a plug-in); on any error keep the current one."""
+        old_factory = self.model_factory
+        self.model_factory = factory
+        try:
+            self.rebuild(config or self.config)
+        except Exception:
+            self.model_factory = old_factory
+            raise
+
+    def set_input_factory(self, factory: InputFactory) -> None:
+        """Use another input source; on any error keep the current one."""
+        old_factory = self.input_factory
+        self.input_factory = factory
+        try:
+            self.rebuild(self.config)
+        except Exception:
+            self.input_factory = old_factory
+            raise
+
+    # -- stepping ---------------------------------------------------------
+    def init_hidden(self, emit: bool = True) -> Frame:
+        """Start over at t = 0 with the model's own initial hidden state."""
+        c = self.config
+        if self.tracing:
+            hidden, records = trace_init(self.model, c.batch_size)
+        else:
+            with torch.no_grad():
+                hidden, records = self.model.init_hidden(c.batch_size), None
+        self.history.clear()
+        slot = self.history.slot(0)
+        self._copy_to_host(hidden, None, slot)
+        self.history.finish(0, records, 0.0, has_inputs=False)
+        self.hidden_state, self.init_trace = hidden, records
+        self.t = self.latest = 0
+        if emit:
+            self.changed.emit("init")
+        return self.history.frame(0)
+
+    reset = init_hidden
+
+    def step(self) -> Frame:
+        """Go one timestep forward: replay from history if it is there, else compute it."""
+        if self.t < self.latest:
+            self.t += 1
+            self.changed.emit("seek")
+            return self.history.frame(self.t)
+        return self._compute()
+
+    def _compute(self) -> Frame:
+        c = self.config
+        t = self.latest
+        host_inputs = self.source.inputs(t)
+        started = time.perf_counter()
+        inputs = torch.from_numpy(host_inputs).to(device=self.device, dtype=self.dtype, non_blocking=True)
+        if self.tracing:
+            output, hidden, records = trace_forward(self.model, inputs, self.hidden_state, step=t + 1)
+        else:
+            with torch.no_grad():
+                output, hidden = self.model(inputs, self.hidden_state)
+            records = None
+        if hidden.numel() != c.batch_size * c.n_agents * self.units:
+            raise ConfigError(f"the model returned a hidden state of shape {tuple(hidden.shape)}; expected {c.rows} × {self.units}")
+        separate_output = not _same_data(output, hidden)
+        if separate_output and self.output_shape is None:
+            self.output_shape = tuple(output.shape)
+            self.history = _grow_outputs(self.history, self._new_history(self.output_shape))
+        slot = self.history.slot(t + 1)
+        self._copy_to_host(hidden, output if separate_output else None, slot)
+        step_ms = (time.perf_counter() - started) * 1000.0
+        self.history.finish(t + 1, records, step_ms, has_inputs=True)
+        self.history.inputs[slot] = host_inputs
+        self.hidden_state = hidden
+        self.t = self.latest = t + 1
+        self.changed.emit("step")
+        return self.history.frame(self.t)
+
+    def _copy_to_host(self, hidden: torch.Tensor, output: torch.Tensor | None, slot: int) -> None:
+        """The one device-to-host transfer of a step, written straight into the history."""
+        target = torch.from_numpy(self.history.hidden[slot])
+        if output is not None:
+            both = torch.cat([hidden.reshape(-1), output.reshape(-1)]).to("cpu", torch.float32)
+            n = target.numel()
+            target.view(-1).copy_(both[:n])
+            torch.from_numpy(self.history.outputs[slot]).view(-1).copy_(both[n:])  # type: ignore[index]
+        else:
+            # expand() at t = 0 is a view of 96 numbers; copy_ broadcasts it out.
+            target.copy_(hidden.detach().reshape(target.shape))
+
+    def back(self) -> Frame | None:
+        """Go one timestep back through history, without recomputing. ``None`` if not held."""
+        if self.t - 1 < self.history.first:
+            return None
+        self.t -= 1
+        self.changed.emit("seek")
+        return self.history.frame(self.t)
+
+    def seek(self, t: int) -> Frame:
+        """Show timestep ``t`` from history."""
+        if not self.history.holds(t):
+            raise IndexError(f"timestep {t} is not in history ({self.history.first}..{self.history.last})")
+        self.t = t
+        self.changed.emit("seek")
+        return self.history.frame(t)
+
+    # -- reading ----------------------------------------------------------
+    @property
+    def frame(self) -> Frame:
+        return self.history.frame(self.t)
+
+    @property
+    def trace(self) -> list[TraceRecord]:
+        """The trace that produced the state now shown: init at t = 0, else the step into t."""
+        return self.history.frame(self.t).trace or []
+
+    def difference(self) -> np.ndarray | None:
+        """``h_t − h_{t−1}`` for the state shown, or ``None`` at the oldest step held."""
+        if not self.history.holds(self.t - 1):
+            return None
+        return self.history.frame(self.t).hidden - self.history.frame(self.t - 1).hidden
+
+    def run(self, steps: int) -> None:
+        for _ in range(steps):
+            self.step()
+
+
+def _same_data(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether two tensors are the same numbers in the same memory (the seed's output and state)."""
+    return (
+        a.numel() == b.numel()
+        and a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+        and a.storage_offset() == b.storage_offset()
+    )
+
+
+def _grow_outputs(old: History, new: History) -> History:
+    """Move what ``old`` held into ``new`` (which has room for outputs)."""
+    if old.capacity > new.capacity:
+        old.first = max(old.first, old.last - new.capacity + 1)
+    for t in range(old.first, old.last + 1):
+        frame = old.frame(t)
+        slot = new.slot(t)
+        new.hidden[slot] = frame.hidden
+        if frame.inputs is not None:
+            new.inputs[slot] = frame.inputs
+        new.finish(t, frame.trace, frame.step_ms, frame.inputs is not None)
+    return new

@@ -1,0 +1,255 @@
+"""Recording what the hidden state really goes through, from the live tensors.
+
+A :class:`torch.overrides.TorchFunctionMode` sees every tensor operation a model
+runs.  For each one that produces a tensor, the recorder notes the operation,
+the line of the caller's source that ran it, and the result's shape, stride,
+contiguity, device, dtype and whether it shares storage with its input.
+Nothing is written down in advance: a different configuration, or a different
+model following the same protocol, produces its own true trace.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+from typing import Any, NamedTuple
+
+import torch
+from torch.nn import Parameter
+from torch.overrides import TorchFunctionMode
+
+_TORCH_DIR = os.path.dirname(torch.__file__)
+_THIS_FILE = __file__
+
+# Calls that read metadata and produce no tensor worth showing.
+_SKIP = frozenset({"__get__", "dim", "size", "numel", "stride", "is_contiguous", "element_size", "untyped_storage"})
+
+ROLE_INPUT = "input"
+ROLE_HIDDEN = "hidden"
+ROLE_OUTPUT = "output"
+ROLE_NEW_HIDDEN = "new hidden"
+ROLE_OTHER = "other"
+
+
+class TraceRecord(NamedTuple):
+    """One transition of a tensor, as it happened.
+
+    ``kind`` is ``"view"`` when the result shares storage with an input,
+    ``"in-place"`` when the op changed its input and returned it, and ``"new"``
+    when fresh memory was written.  ``storage_numel`` is how many numbers
+    really stand behind the tensor: 96 for a ``(32, 5, 96)`` expand.
+    """
+
+    step: int
+    phase: str
+    index: int
+    call: tuple[str, tuple[Any, ...]]
+    code: str
+    role: str
+    shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    contiguous: bool
+    kind: str
+    storage_numel: int
+    device: str
+    dtype: str
+
+    @property
+    def op(self) -> str:
+        """The call as a person would write it: ``expand(32, 5, -1)``."""
+        name, shown = self.call
+        return f"{name}({', '.join(_fmt_arg(a) for a in shown)})"
+
+    @property
+    def is_view(self) -> bool:
+        return self.kind == "view"
+
+    @property
+    def numel(self) -> int:
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "phase": self.phase,
+            "index": self.index,
+            "op": self.op,
+            "code": self.code,
+            "role": self.role,
+            "shape": list(self.shape),
+            "stride": list(self.stride),
+            "contiguous": self.contiguous,
+            "is_view": self.is_view,
+            "kind": self.kind,
+            "storage_numel": self.storage_numel,
+            "device": self.device,
+            "dtype": self.dtype,
+        }
+
+
+class _Weights(NamedTuple):
+    count: int
+
+
+class _TensorArg(NamedTuple):
+    shape: tuple[int, ...]
+
+
+_op_names: dict[Any, tuple[str, bool]] = {}
+
+
+def _op_name(func: Any) -> tuple[str, bool]:
+    """The op's name and whether it is a tensor method (so its first argument is ``self``)."""
+    found = _op_names.get(func)
+    if found is None:
+        name = getattr(func, "__name__", None) or str(func)
+        qual = getattr(func, "__qualname__", "") or ""
+        found = _op_names[func] = (name, qual.startswith(("TensorBase.", "Tensor.")))
+    return found
+
+
+def _fmt_arg(value: Any) -> str:
+    if isinstance(value, _TensorArg):
+        return "×".join(str(s) for s in value.shape) or "scalar"
+    if isinstance(value, _Weights):
+        return f"+{value.count} weights"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and value[0].endswith("="):
+        return value[0] + _fmt_arg(value[1])
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_fmt_arg(v) for v in value) + ")"
+    return str(value).replace("torch.", "") if isinstance(value, torch.dtype) else repr(value)
+
+
+def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
+    """The arguments worth showing, cheap to keep: tensors become their shapes."""
+    shown: list[Any] = []
+    weights = 0
+    for arg in args[1:] if is_method else args:
+        if type(arg) is Parameter:
+            weights += 1
+        elif isinstance(arg, torch.Tensor):
+            shown.append(_TensorArg(arg.shape))
+        elif arg is not None:
+            shown.append(arg)
+    if weights:
+        shown.append(_Weights(weights))
+    for key, value in kwargs.items():
+        shown.append((key + "=", _TensorArg(value.shape) if isinstance(value, torch.Tensor) else value))
+    return tuple(shown)
+
+
+_names: dict[Any, str] = {}
+
+
+def _name_of(thing: torch.dtype | torch.device) -> str:
+    """``float32`` for a dtype, ``cuda:0`` for a device, cached: this runs on every op."""
+    name = _names.get(thing)
+    if name is None:
+        name = _names[thing] = str(thing).replace("torch.", "")
+    return name
+
+
+_line_cache: dict[tuple[str, int], str] = {}
+
+
+def _caller_line() -> str:
+    """The source line outside torch and this module that led to the current op."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_TORCH_DIR) and filename != _THIS_FILE:
+            key = (filename, frame.f_lineno)
+            line = _line_cache.get(key)
+            if line is None:
+                line = linecache.getline(filename, frame.f_lineno).strip() or f"{os.path.basename(filename)}:{frame.f_lineno}"
+                _line_cache[key] = line
+            return line
+        frame = frame.f_back  # type: ignore[assignment]
+    return "?"
+
+
+class _Recorder(TorchFunctionMode):
+    def __init__(self, step: int, phase: str, roles: dict[int, str]) -> None:
+        super().__init__()
+        self.step = step
+        self.phase = phase
+        self.roles = roles
+        self.records: list[TraceRecord] = []
+        # Keeps each result alive until the trace is finished, so that
+        # ``id()`` stays a faithful key and the last ops can be relabelled.
+        self.results: list[torch.Tensor] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+        result = func(*args, **(kwargs or {}))
+        if type(result) is not torch.Tensor:
+            return result
+        name, is_method = _op_name(func)
+        if name in _SKIP:
+            return result
+        roles = self.roles
+        role = None
+        kind = "new"
+        storage = result.untyped_storage()
+        res_ptr = storage.data_ptr()
+        for arg in args:
+            if isinstance(arg, torch.Tensor):
+                arg_role = roles.get(id(arg))
+                if arg_role is not None and (role is None or arg_role == ROLE_HIDDEN):
+                    role = arg_role
+                if arg is result:
+                    kind = "in-place"
+                elif kind == "new" and res_ptr and arg.untyped_storage().data_ptr() == res_ptr:
+                    kind = "view"
+        if role is None:
+            role = ROLE_HIDDEN if self.phase == "init" else ROLE_OTHER
+        roles[id(result)] = role
+        self.results.append(result)
+        self.records.append(
+            TraceRecord(
+                self.step,
+                self.phase,
+                len(self.records),
+                (name, _shown_args(is_method, args, kwargs or {})),
+                _caller_line(),
+                role,
+                tuple(result.shape),
+                result.stride(),
+                result.is_contiguous(),
+                kind,
+                storage.nbytes() // result.element_size(),
+                _name_of(result.device),
+                _name_of(result.dtype),
+            )
+        )
+        return result
+
+    def relabel(self, tensor: torch.Tensor, role: str) -> None:
+        for i in range(len(self.results) - 1, -1, -1):
+            if self.results[i] is tensor:
+                rec = self.records[i]
+                self.records[i] = rec._replace(role=role)
+                return
+
+
+def trace_init(model: Any, batch_size: int, step: int = 0) -> tuple[torch.Tensor, list[TraceRecord]]:
+    """Run ``model.init_hidden(batch_size)`` and record every op it ran."""
+    recorder = _Recorder(step, "init", {})
+    with torch.no_grad(), recorder:
+        hidden = model.init_hidden(batch_size)
+    return hidden, recorder.records
+
+
+def trace_forward(
+    model: Any, inputs: torch.Tensor, hidden: torch.Tensor, step: int
+) -> tuple[torch.Tensor, torch.Tensor, list[TraceRecord]]:
+    """Run ``model(inputs, hidden)`` and record every op, labelling what it returned."""
+    recorder = _Recorder(step, "forward", {id(inputs): ROLE_INPUT, id(hidden): ROLE_HIDDEN})
+    with torch.no_grad(), recorder:
+        output, new_hidden = model(inputs, hidden)
+    recorder.relabel(output, ROLE_OUTPUT)
+    recorder.relabel(new_hidden, ROLE_NEW_HIDDEN)
+    return output, new_hidden, recorder.records
