@@ -15,16 +15,21 @@ class PatternInputs:
     """Signals a person can tell apart: each agent its own phase, plus its one-hot id.
 
     Channel ``k`` of agent ``a`` in batch row ``b`` carries
-    ``sin(2π t / period_k + 2π a / n_agents + 0.4 b)`` with a period that grows
+    ``amplitude · sin(2π t / period_k + 2π a / n_agents + 0.4 b)`` with a period that grows
     with ``k``; when there is room (``input_dim >= 2 * n_agents``) the last
     ``n_agents`` channels hold the agent's one-hot id.  Seeded noise (σ = 0.1)
-    keeps batch rows from being exact copies of each other.
+    keeps batch rows from being exact copies of each other.  The amplitude (3 by
+    default) is large enough to move a freshly initialised GRU's units well
+    away from zero, so the heatmaps show structure rather than a grey wash.
     """
 
-    def __init__(self, batch_size: int, n_agents: int, input_dim: int, seed: int = 0, noise: float = 0.1) -> None:
+    def __init__(
+        self, batch_size: int, n_agents: int, input_dim: int, seed: int = 0, noise: float = 0.1, amplitude: float = 3.0
+    ) -> None:
         self.shape = (batch_size, n_agents, input_dim)
         self.seed = seed
         self.noise = noise
+        self.amplitude = np.float32(amplitude)
         id_channels = n_agents if input_dim >= 2 * n_agents else 0
         wave_channels = input_dim - id_channels
         self._omega = (2 * np.pi / (6.0 + 3.0 * np.arange(wave_channels))).astype(np.float32)
@@ -45,6 +50,7 @@ class PatternInputs:
         waves = out[..., : self._waves]
         np.add(self._phase, self._omega * np.float32(t), out=waves)
         np.sin(waves, out=waves)
+        waves *= self.amplitude
         if self.noise:
             rng = np.random.default_rng((self.seed, t))
             waves += self.noise * rng.standard_normal(waves.shape, dtype=np.float32)

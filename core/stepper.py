@@ -243,6 +243,44 @@ class Stepper:
             return None
         return self.history.frame(self.t).hidden - self.history.frame(self.t - 1).hidden
 
+    def stage_state(self, op_index: int) -> tuple[np.ndarray | None, str]:
+        """The hidden state as it stands after op ``op_index`` of the trace now shown.
+
+        Returns ``(values, why)``: values shaped ``(batch, n_agents, units)``
+        when that op's result has the hidden state's shape, else ``None`` and a
+        sentence saying why there is nothing to draw.  Before the op that wrote
+        new memory for the hidden state, its views still hold ``h_{t-1}``; from
+        that op on they hold ``h_t``.  At initialisation everything is ``h_0``.
+        """
+        trace = self.trace
+        if not 0 <= op_index < len(trace):
+            raise IndexError(f"op {op_index} is not in this step's trace of {len(trace)} ops")
+        record = trace[op_index]
+        c = self.config
+        hidden_numel = c.batch_size * c.n_agents * self.units
+        if record.role == "input" or record.numel != hidden_numel or record.shape[-1] != self.units:
+            return None, f"{record.op} gives {tuple(record.shape)}: not a hidden-state shape, nothing to draw"
+        if record.phase == "init":
+            return self.frame.hidden, ""
+        wrote_new = any(
+            r.kind == "new" and r.role != "input" and r.numel == hidden_numel for r in trace[: op_index + 1]
+        )
+        if wrote_new or not self.history.holds(self.t - 1):
+            return self.frame.hidden, ""
+        return self.history.frame(self.t - 1).hidden, ""
+
+    def unit_history(self, agent: int, row: int, span: int = 256) -> tuple[np.ndarray, np.ndarray]:
+        """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``.
+
+        Covers up to ``span`` held timesteps ending at the one shown (or later,
+        when the one shown is near the start of history).
+        """
+        hist = self.history
+        stop = min(hist.last, max(self.t, hist.first + span - 1)) + 1
+        start = max(hist.first, stop - span)
+        ts = np.arange(start, stop)
+        return ts, hist.hidden[ts % hist.capacity, row, agent, :]
+
     def run(self, steps: int) -> None:
         for _ in range(steps):
             self.step()

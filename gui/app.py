@@ -1,0 +1,26 @@
+"""Starting the desktop app."""
+
+from __future__ import annotations
+
+import sys
+
+from hiddenscope.core.config import Config
+from hiddenscope.core.history import DEFAULT_BUDGET
+
+
+def run_app(config: Config, history_budget: int = DEFAULT_BUDGET, argv: list[str] | None = None) -> int:
+    """Open the main window on ``config`` and run until it closes. Returns the exit status."""
+    from PySide6.QtWidgets import QApplication
+
+    from hiddenscope.core.stepper import Stepper
+
+    from .main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setOrganizationName("hiddenscope")
+    app.setApplicationName("hiddenscope")
+    app.setStyle("Fusion")
+    stepper = Stepper(config, history_budget=history_budget)  # a UserError here reaches the CLI: exit 2
+    window = MainWindow(stepper)
+    window.show()
+    return app.exec()

@@ -1,0 +1,108 @@
+"""The configuration panel: sizes, seed and device, applied together with Apply."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from hiddenscope.core.config import DTYPES, MAX_SIZE, Config, available_devices, format_bytes, step_bytes, units_for
+
+
+def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:
+    box = QSpinBox(minimum=minimum, maximum=maximum, toolTip=tip)
+    box.setKeyboardTracking(False)
+    box.setAccelerated(True)
+    return box
+
+
+class ConfigPanel(QWidget):
+    """Edits a :class:`Config`; ``applied(Config)`` fires when the user presses Apply.
+
+    The spin boxes only accept whole numbers in range, so text or a negative
+    number cannot be typed; a hidden size that gives 0 units is shown in red
+    and Apply stays disabled until it is fixed.
+    """
+
+    applied = Signal(object)
+
+    def __init__(self, config: Config, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.batch = _spin(1, MAX_SIZE, "Batch size: how many independent copies of the team are stepped")
+        self.agents = _spin(1, 4096, "Number of agents; each gets its own heatmap")
+        self.hidden = _spin(1, 65536, "The agent's _hidden_dim; the GRU has hidden_dim // 4 * 3 units")
+        self.units_label = QLabel()
+        self.inputs = _spin(1, 65536, "Inputs per agent per timestep (cond_input)")
+        self.seed = _spin(0, 2**31 - 1, "Seed for the weights and the inputs: same seed, same numbers")
+        self.device = QComboBox(toolTip="Where the model runs; only devices this machine has are offered")
+        self.device.addItems(["auto", *available_devices()])
+        self.dtype = QComboBox(toolTip="Floating-point type of the weights and the hidden state")
+        self.dtype.addItems(list(DTYPES))
+        self.estimate = QLabel()
+        self.estimate.setWordWrap(True)
+        self.apply_button = QPushButton("Apply", toolTip="Rebuild the model with these settings (Ctrl+Return)")
+        self.apply_button.setDefault(True)
+
+        form = QFormLayout()
+        form.addRow("Batch size", self.batch)
+        form.addRow("Agents", self.agents)
+        form.addRow("Hidden dim", self.hidden)
+        form.addRow("", self.units_label)
+        form.addRow("Input size", self.inputs)
+        form.addRow("Seed", self.seed)
+        form.addRow("Device", self.device)
+        form.addRow("Dtype", self.dtype)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.estimate)
+        layout.addWidget(self.apply_button)
+        layout.addStretch(1)
+
+        for box in (self.batch, self.agents, self.hidden, self.inputs, self.seed):
+            box.valueChanged.connect(self._update_hints)
+        self.apply_button.clicked.connect(self._apply)
+        self.set_config(config)
+
+    def set_config(self, config: Config) -> None:
+        """Show ``config`` (without emitting ``applied``)."""
+        self.batch.setValue(config.batch_size)
+        self.agents.setValue(config.n_agents)
+        self.hidden.setValue(config.hidden_dim)
+        self.inputs.setValue(config.input_dim)
+        self.seed.setValue(min(config.seed, self.seed.maximum()))
+        if self.device.findText(config.device) < 0:
+            self.device.addItem(config.device)
+        self.device.setCurrentText(config.device)
+        self.dtype.setCurrentText(config.dtype)
+        self._update_hints()
+
+    def config(self) -> Config:
+        return Config(
+            batch_size=self.batch.value(),
+            n_agents=self.agents.value(),
+            hidden_dim=self.hidden.value(),
+            input_dim=self.inputs.value(),
+            seed=self.seed.value(),
+            device=self.device.currentText(),
+            dtype=self.dtype.currentText(),
+        )
+
+    def _update_hints(self) -> None:
+        units = units_for(self.hidden.value())
+        if units < 1:
+            self.units_label.setText(f"→ {self.hidden.value()} // 4 * 3 = 0 units: use 4 or more")
+            self.units_label.setStyleSheet("color: #c62828; font-weight: bold;")
+            self.apply_button.setEnabled(False)
+        else:
+            self.units_label.setText(f"→ GRU units = {self.hidden.value()} // 4 * 3 = {units}")
+            self.units_label.setStyleSheet("")
+            self.apply_button.setEnabled(True)
+        config = self.config()
+        self.estimate.setText(
+            f"{config.rows:,} GRU rows per step · about {format_bytes(step_bytes(config))} of working memory per step"
+        )
+
+    def _apply(self) -> None:
+        for box in (self.batch, self.agents, self.hidden, self.inputs, self.seed):
+            box.interpretText()
+        if self.apply_button.isEnabled():
+            self.applied.emit(self.config())

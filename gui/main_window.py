@@ -1,0 +1,479 @@
+"""The main window: toolbar, heatmap grid, shape panel, history view and configuration."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSlider,
+    QToolBar,
+    QWidget,
+)
+
+from hiddenscope.core.config import Config
+from hiddenscope.core.errors import UserError
+from hiddenscope.core.stepper import Stepper
+
+from .config_panel import ConfigPanel
+from .heatmaps import HeatmapGrid
+from .history_view import HistoryView
+from .look import LEVELS, icon
+from .screenshot import render_grid, save_png, screenshot_title
+from .shape_panel import ShapePanel
+
+PLAY_TICK_BUDGET_S = 0.030  # a Play tick never computes for longer than this before drawing
+
+
+class MainWindow(QMainWindow):
+    """hiddenscope's window. It renders what its :class:`Stepper` holds and computes nothing itself."""
+
+    frameDrawn = Signal(int)  # the timestep just drawn
+
+    def __init__(self, stepper: Stepper, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stepper = stepper
+        self.settings = settings or QSettings()
+        self.setWindowTitle("hiddenscope")
+        self.setWindowIcon(icon("app"))
+        self.difference_mode = False
+        self.frames_drawn = 0
+        self.frames_dropped = 0
+        self._fps = 0.0
+        self._last_draw = 0.0
+        self._play_timer = QTimer(self)
+        self._play_timer.timeout.connect(self._on_play_tick)
+        self._play_start = 0.0
+        self._play_due_done = 0
+        self._rendering_suspended = False
+
+        self.grid = HeatmapGrid()
+        self.setCentralWidget(self.grid)
+        self.shape_panel = ShapePanel()
+        self.history_view = HistoryView()
+        self.config_panel = ConfigPanel(stepper.config)
+        self._make_actions()
+        self._make_toolbars()
+        self._make_menus()
+        self._make_docks()
+        self._make_status_bar()
+
+        self.grid.hovered.connect(self._on_hover)
+        self.grid.agentMenuRequested.connect(self._on_agent_menu)
+        self.shape_panel.opChanged.connect(self._on_op_changed)
+        self.history_view.selectionChanged.connect(self._draw_history)
+        self.config_panel.applied.connect(self.apply_config)
+        self.timeline.valueChanged.connect(self._on_timeline)
+        stepper.changed.connect(self._on_stepper_changed)
+
+        self.resize(1440, 900)
+        self._restore_settings()
+        self._on_stepper_changed("rebuild")
+
+    # -- construction -----------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "") -> QAction:  # noqa: ANN001
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.init_action = self._action("Init hidden", self.init_hidden, "I", "init", "init_hidden(): start from the model's initial hidden state")
+        self.step_action = self._action("Step", self.step, Qt.Key.Key_Right, "step", "Run one timestep (or replay one from history)")
+        self.back_action = self._action("Step back", self.back, Qt.Key.Key_Left, "back", "Show the previous timestep from history")
+        self.play_action = self._action("Play", self.toggle_play, Qt.Key.Key_Space, "play", "Play / Pause")
+        self.reset_action = self._action("Reset", self.reset, Qt.Key.Key_Home, "reset", "Back to t = 0 and clear the history")
+        self.save_action = self._action("Save screenshot…", lambda: self.save_screenshot(), QKeySequence.StandardKey.Save, "camera", "Save the heatmap grid as a PNG")
+        self.export_action = self._action("Export history…", lambda: self.export_history(), "Ctrl+E", "export", "Save the hidden-state history as .npz")
+        self.diff_action = self._action("Difference hₜ − hₜ₋₁", self._toggle_difference, "D", "diff", "Show the change since the previous timestep")
+        self.diff_action.setCheckable(True)
+        self.op_action = self._action("Step op", self.shape_panel.next_op, "]", "op", "Walk through this timestep's tensor transitions one by one")
+        self.op_back_action = self._action("Previous op", self.shape_panel.previous_op, "[", "op_back", "Previous tensor transition")
+        self.fullscreen_action = self._action("Full screen", self._toggle_fullscreen, QKeySequence.StandardKey.FullScreen, None, "Full screen")
+        if self.fullscreen_action.shortcut().isEmpty():
+            self.fullscreen_action.setShortcut(QKeySequence("F11"))
+        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit, None, "Quit hiddenscope")
+        if self.quit_action.shortcut().isEmpty():
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.next_page_action = self._action("Next page of agents", lambda: self.grid.set_page(self.grid.page + 1), QKeySequence.StandardKey.MoveToNextPage)
+        self.prev_page_action = self._action("Previous page of agents", lambda: self.grid.set_page(self.grid.page - 1), QKeySequence.StandardKey.MoveToPreviousPage)
+
+    def _make_toolbars(self) -> None:
+        bar = QToolBar("Stepping", objectName="stepping")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        bar.setMovable(False)
+        for action in (self.init_action, self.back_action, self.step_action, self.play_action, self.reset_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        self.speed_box = QDoubleSpinBox(minimum=0.5, maximum=1000.0, decimals=1, value=10.0, suffix=" steps/s")
+        self.speed_box.setToolTip("Play speed in timesteps per second; a slow step drops frames instead of freezing")
+        self.speed_box.valueChanged.connect(self._on_speed)
+        bar.addWidget(QLabel(" Speed "))
+        bar.addWidget(self.speed_box)
+        bar.addSeparator()
+        bar.addAction(self.diff_action)
+        bar.addAction(self.save_action)
+        self.addToolBar(bar)
+        for action in bar.actions():
+            widget = bar.widgetForAction(action)
+            if widget is not None and not isinstance(widget, (QDoubleSpinBox, QLabel)):
+                widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.stepping_bar = bar
+
+        timeline = QToolBar("Timeline", objectName="timeline")
+        timeline.setMovable(False)
+        self.t_label = QLabel()
+        self.t_label.setMinimumWidth(120)
+        self.t_label.setToolTip("The timestep shown")
+        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline.setToolTip("Scrub through the recorded history (← →)")
+        self.timeline.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        timeline.addWidget(self.t_label)
+        timeline.addWidget(self.timeline)
+        self.addToolBarBreak()
+        self.addToolBar(timeline)
+
+    def _make_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.save_action, self.export_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        run_menu = menus.addMenu("&Run")
+        for action in (self.init_action, self.step_action, self.back_action, self.play_action, self.reset_action):
+            run_menu.addAction(action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.op_action)
+        run_menu.addAction(self.op_back_action)
+        self.view_menu = menus.addMenu("&View")
+        self.view_menu.addAction(self.diff_action)
+        self.view_menu.addAction(self.next_page_action)
+        self.view_menu.addAction(self.prev_page_action)
+        self.view_menu.addAction(self.fullscreen_action)
+        self.view_menu.addSeparator()
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self, objectName=name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _make_docks(self) -> None:
+        self.config_dock = self._dock("Configuration", "config", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.shape_dock = self._dock("Shape trace", "shapes", self.shape_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.history_dock = self._dock("History (time × units)", "history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_dock.visibilityChanged.connect(lambda visible: visible and self._draw_history())
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.shape_dock], [260], Qt.Orientation.Vertical)
+        self.resizeDocks([self.config_dock, self.history_dock], [250, 330], Qt.Orientation.Horizontal)
+
+    def _make_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.device_label = QLabel()
+        self.step_label = QLabel()
+        self.fps_label = QLabel()
+        self.history_label = QLabel()
+        for label, tip in (
+            (self.device_label, "Device and dtype the model runs on"),
+            (self.step_label, "Time the last computed step took (model, trace and host copy)"),
+            (self.fps_label, "Frames drawn per second while playing"),
+            (self.history_label, "Timesteps held in history, and its memory budget"),
+        ):
+            label.setToolTip(tip)
+            bar.addPermanentWidget(label)
+
+    # -- settings ---------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        try:
+            self.speed_box.setValue(float(self.settings.value("play/speed", 10.0)))
+        except (TypeError, ValueError):
+            pass
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+        self.pause()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("play/speed", self.speed_box.value())
+        self.settings.sync()
+        super().closeEvent(event)
+
+    # -- user actions -----------------------------------------------------
+    def _guard(self, what: str, func, *args):  # noqa: ANN001, ANN202
+        """Run ``func``; a user mistake becomes a message, and the session stays as it was."""
+        try:
+            return func(*args)
+        except UserError as exc:
+            self.pause()
+            self.statusBar().showMessage(f"{what} failed: {exc}", 10000)
+            QMessageBox.warning(self, f"hiddenscope — {what}", str(exc))
+        except MemoryError:
+            self.pause()
+            QMessageBox.warning(self, f"hiddenscope — {what}", "Out of memory: choose a smaller configuration.")
+        return None
+
+    def init_hidden(self) -> None:
+        self.pause()
+        self._guard("Init hidden", self.stepper.init_hidden)
+
+    def reset(self) -> None:
+        self.pause()
+        self._guard("Reset", self.stepper.reset)
+
+    def step(self) -> None:
+        self._guard("Step", self.stepper.step)
+
+    def back(self) -> None:
+        self.pause()
+        if self.stepper.back() is None:
+            self.statusBar().showMessage(f"t = {self.stepper.t} is the oldest timestep held in history", 4000)
+
+    @property
+    def playing(self) -> bool:
+        return self._play_timer.isActive()
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.playing:
+            return
+        self._play_start = time.perf_counter()
+        self._play_due_done = 0
+        self._fps = 0.0
+        self._play_timer.start(max(1, int(1000 / self.speed_box.value())))
+        self.play_action.setText("Pause")
+        self.play_action.setIcon(icon("pause"))
+
+    def pause(self) -> None:
+        if not self.playing:
+            return
+        self._play_timer.stop()
+        self.play_action.setText("Play")
+        self.play_action.setIcon(icon("play"))
+        self._update_status()
+
+    def _on_speed(self, value: float) -> None:
+        if self.playing:
+            self._play_timer.setInterval(max(1, int(1000 / value)))
+            self._play_start = time.perf_counter()
+            self._play_due_done = 0
+
+    def _on_play_tick(self) -> None:
+        """Run the steps that are due, draw once: frames are dropped, never queued."""
+        speed = self.speed_box.value()
+        due = int((time.perf_counter() - self._play_start) * speed) + 1 - self._play_due_done
+        if due <= 0:
+            return
+        started = time.perf_counter()
+        done = 0
+        self._rendering_suspended = True
+        try:
+            while done < due - 1 and time.perf_counter() - started < PLAY_TICK_BUDGET_S:
+                self.stepper.step()
+                done += 1
+        except UserError as exc:
+            self._rendering_suspended = False
+            self._guard("Play", _raise, exc)
+            return
+        finally:
+            self._rendering_suspended = False
+        self.frames_dropped += done
+        if self._guard("Play", self.stepper.step) is None:
+            return
+        # Whatever could not be done in time is skipped, so Play never lags behind.
+        self._play_due_done += due
+
+    def _on_timeline(self, t: int) -> None:
+        if t != self.stepper.t and self.stepper.history.holds(t):
+            self.pause()
+            self.stepper.seek(t)
+
+    def _toggle_difference(self, checked: bool) -> None:
+        self.difference_mode = checked
+        self.render()
+
+    def _toggle_fullscreen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def apply_config(self, config: Config) -> bool:
+        """Rebuild on ``config``; on a mistake say why and keep the session as it was."""
+        self.pause()
+        ok = self._guard("Apply configuration", self.stepper.rebuild, config) is not None or self.stepper.config == config
+        if not ok:
+            self.config_panel.set_config(self.stepper.config)
+        else:
+            self.statusBar().showMessage(f"Rebuilt: {config.label()} on {self.stepper.device}", 5000)
+        return ok
+
+    # -- drawing ----------------------------------------------------------
+    def _on_stepper_changed(self, kind: str) -> None:
+        if kind == "rebuild":
+            c = self.stepper.config
+            self.history_view.set_limits(c.n_agents, c.batch_size)
+            self.config_panel.set_config(c)
+        if not self._rendering_suspended:
+            self.render()
+
+    def render(self) -> None:
+        """Draw the timestep the stepper shows: heatmaps, shape panel, history, timeline, status."""
+        s = self.stepper
+        frame = s.frame
+        c = s.config
+        values, caption, levels = frame.hidden, f"h_{frame.t}", LEVELS
+        if self.difference_mode:
+            diff = s.difference()
+            if diff is not None:
+                values, caption, levels = diff, f"h_{frame.t} − h_{frame.t - 1}", LEVELS
+            else:
+                caption = f"h_{frame.t} (no earlier step held to subtract)"
+        self.grid.set_values(values, caption, levels)
+        self.shape_panel.set_trace(frame.trace or [], frame.t, c.batch_size, c.n_agents)
+        if self.history_dock.isVisible():
+            self._draw_history()
+        hist = s.history
+        self.timeline.blockSignals(True)
+        self.timeline.setRange(hist.first, hist.last)
+        self.timeline.setValue(frame.t)
+        self.timeline.blockSignals(False)
+        self.t_label.setText(f"  t = {frame.t}  (latest {s.latest})  ")
+        now = time.perf_counter()
+        if self.playing and self._last_draw:
+            instant = 1.0 / max(now - self._last_draw, 1e-6)
+            self._fps = instant if not self._fps else 0.8 * self._fps + 0.2 * instant
+        self._last_draw = now
+        self.frames_drawn += 1
+        self._update_status()
+        self.frameDrawn.emit(frame.t)
+
+    def _draw_history(self) -> None:
+        s = self.stepper
+        agent = min(self.history_view.agent, s.config.n_agents - 1)
+        row = min(self.history_view.row, s.config.batch_size - 1)
+        ts, values = s.unit_history(agent, row)
+        self.history_view.set_history(ts, values, s.t)
+
+    def _update_status(self) -> None:
+        s = self.stepper
+        hist = s.history
+        self.device_label.setText(f"  {s.device} · {s.config.dtype}  ")
+        self.step_label.setText(f"  step {s.frame.step_ms:.2f} ms  " if s.t else "  step — ms  ")
+        self.fps_label.setText(f"  {self._fps:.0f} fps  " if self.playing else "  paused  ")
+        self.history_label.setText(
+            f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
+        )
+
+    def _on_hover(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_op_changed(self, index: int) -> None:
+        if index < 0:
+            self.render()
+            return
+        values, why = self.stepper.stage_state(index)
+        record = self.shape_panel.records[index]
+        if values is None:
+            self.statusBar().showMessage(why, 6000)
+            self.grid.axes_label.setText(f"after {record.op}: {why}")
+        else:
+            self.grid.set_values(values, f"after op {index + 1}: {record.op} {tuple(record.shape)}")
+
+    def _on_agent_menu(self, agent: int, pos: QPointF) -> None:
+        menu = QMenu(self)
+        menu.addAction(icon("camera"), f"Save agent {agent}'s heatmap…", lambda: self.save_screenshot(agent=agent))
+        menu.addAction(f"Show agent {agent} in the history view", lambda: self.history_view.agent_box.setValue(agent))
+        menu.popup(pos.toPoint())
+
+    # -- files ------------------------------------------------------------
+    def _ask_path(self, title: str, proposed: str, filter_text: str, key: str) -> Path | None:
+        folder = self.settings.value(key, str(Path.home()))
+        name, _ = QFileDialog.getSaveFileName(
+            self, title, str(Path(str(folder)) / proposed), filter_text, options=QFileDialog.Option.DontConfirmOverwrite
+        )
+        if not name:
+            return None
+        path = Path(name)
+        if path.exists():
+            answer = QMessageBox.question(
+                self, "hiddenscope — replace file?", f"{path} already exists. Replace it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        self.settings.setValue(key, str(path.parent))
+        return path
+
+    def screenshot_image(self, agent: int | None = None):  # noqa: ANN201
+        s = self.stepper
+        values = self.grid.values if self.grid.values is not None else s.frame.hidden
+        agents = list(range(s.config.n_agents)) if agent is None else [agent]
+        title = screenshot_title(s.t, s.config.label(), str(s.device), s.config.dtype, self.grid.caption)
+        return render_grid(values, agents, title, self.grid.levels)
+
+    def save_screenshot(self, path: str | Path | None = None, agent: int | None = None) -> Path | None:
+        """Save the heatmaps (all agents, or one) as a PNG; asks for a path when none is given."""
+        self.pause()
+        if path is None:
+            who = f"_agent{agent}" if agent is not None else ""
+            path = self._ask_path("Save heatmap screenshot", f"hiddenscope_t{self.stepper.t:05d}{who}.png", "PNG image (*.png)", "files/screenshot_dir")
+            if path is None:
+                return None
+        from hiddenscope.core.files import check_output_path
+
+        def write() -> Path:
+            target = check_output_path(path, force=True, what="screenshot")
+            return save_png(self.screenshot_image(agent), target)
+
+        saved = self._guard("Save screenshot", write)
+        if saved is not None:
+            self.statusBar().showMessage(f"Saved {saved}", 6000)
+        return saved
+
+    def export_history(self, path: str | Path | None = None) -> Path | None:
+        """Save the held history to ``.npz``; asks for a path when none is given."""
+        self.pause()
+        if path is None:
+            path = self._ask_path("Export history", f"hiddenscope_history_t{self.stepper.t:05d}.npz", "NumPy archive (*.npz)", "files/export_dir")
+            if path is None:
+                return None
+        from hiddenscope.core.export import export_npz
+        from hiddenscope.core.files import check_output_path
+
+        saved = self._guard("Export history", lambda: export_npz(self.stepper, check_output_path(path, force=True, what="export")))
+        if saved is not None:
+            self.statusBar().showMessage(f"Exported {len(self.stepper.history)} timesteps to {saved}", 6000)
+        return saved
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc

@@ -1,0 +1,133 @@
+"""Heatmap screenshots at full resolution: every value is a block of whole pixels.
+
+The image is painted directly from the numbers (not grabbed from the screen),
+so it has the same size whatever the window size, works with no display, and
+its pixels can be read back to the values they encode through the colour map.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+from hiddenscope.core.files import atomic_write
+
+from .look import LEVELS, lut, to_rgb
+
+MARGIN = 16
+TITLE_H = 30
+LABEL_H = 18
+GAP = 14
+BAR_W = 18
+BAR_LABEL_W = 40
+TARGET_TILE = 384  # a tile's longer side aims for about this many pixels
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """Where each agent's tile lands in the image, so callers (and tests) can find the pixels."""
+
+    scale: int
+    tiles: dict[int, QRect]
+    colorbar: QRect
+    width: int
+    height: int
+
+
+def grid_layout(batch: int, units: int, agents: list[int]) -> GridLayout:
+    scale = max(1, TARGET_TILE // max(batch, units))
+    tile_w, tile_h = units * scale, batch * scale
+    cols = max(1, math.ceil(math.sqrt(len(agents))))
+    rows = max(1, math.ceil(len(agents) / cols))
+    tiles = {}
+    for i, agent in enumerate(agents):
+        x = MARGIN + (i % cols) * (tile_w + GAP)
+        y = MARGIN + TITLE_H + (i // cols) * (LABEL_H + tile_h + GAP) + LABEL_H
+        tiles[agent] = QRect(x, y, tile_w, tile_h)
+    grid_w = cols * tile_w + (cols - 1) * GAP
+    grid_h = rows * (LABEL_H + tile_h) + (rows - 1) * GAP
+    bar = QRect(MARGIN + grid_w + GAP, MARGIN + TITLE_H + LABEL_H, BAR_W, max(64, min(grid_h - LABEL_H, 512)))
+    width = bar.right() + 1 + BAR_LABEL_W + MARGIN
+    height = MARGIN + TITLE_H + max(grid_h, bar.height() + LABEL_H) + MARGIN
+    return GridLayout(scale, tiles, bar, max(width, 480), height)
+
+
+def _qimage_from_rgb(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb)
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def render_grid(values: np.ndarray, agents: list[int], title: str, levels: tuple[float, float] = LEVELS) -> QImage:
+    """Paint the heatmaps of ``agents`` from ``values`` ``(batch, n_agents, units)`` with a title and colour bar."""
+    batch, _, units = values.shape
+    layout = grid_layout(batch, units, agents)
+    image = QImage(layout.width, layout.height, QImage.Format.Format_RGB32)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    try:
+        font = QFont("sans-serif")
+        font.setPixelSize(14)
+        painter.setFont(font)
+        painter.setPen(QColor("#202020"))
+        painter.drawText(
+            QRect(MARGIN, MARGIN, layout.width - 2 * MARGIN, TITLE_H - 6),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            title,
+        )
+        font.setPixelSize(12)
+        painter.setFont(font)
+        for agent, rect in layout.tiles.items():
+            rgb = to_rgb(values[:, agent, :], levels)
+            rgb = np.repeat(np.repeat(rgb, layout.scale, axis=0), layout.scale, axis=1)
+            painter.drawImage(rect.topLeft(), _qimage_from_rgb(rgb))
+            painter.drawText(QRect(rect.left(), rect.top() - LABEL_H, rect.width(), LABEL_H), Qt.AlignmentFlag.AlignLeft, f"agent {agent}")
+        bar = layout.colorbar
+        ramp = np.linspace(levels[1], levels[0], bar.height())[:, None].repeat(bar.width(), axis=1)
+        painter.drawImage(bar.topLeft(), _qimage_from_rgb(to_rgb(ramp, levels)))
+        painter.drawRect(bar.adjusted(0, 0, -1, -1))
+        for frac, value in ((0.0, levels[1]), (0.5, (levels[0] + levels[1]) / 2), (1.0, levels[0])):
+            y = bar.top() + int(frac * (bar.height() - 1))
+            painter.drawText(QRect(bar.right() + 5, y - 8, BAR_LABEL_W, 16), Qt.AlignmentFlag.AlignLeft, f"{value:+g}" if value else "0")
+    finally:
+        painter.end()
+    return image
+
+
+def decode(image: QImage, rect: QRect, scale: int, levels: tuple[float, float] = LEVELS) -> np.ndarray:
+    """Read a tile back to values: each block's centre pixel → the nearest colour-map entry."""
+    table = lut().astype(np.int32)
+    rows, cols = rect.height() // scale, rect.width() // scale
+    out = np.empty((rows, cols))
+    for r in range(rows):
+        for c in range(cols):
+            color = image.pixelColor(rect.left() + c * scale + scale // 2, rect.top() + r * scale + scale // 2)
+            rgb = np.array([color.red(), color.green(), color.blue()])
+            index = int(np.argmin(((table - rgb) ** 2).sum(axis=1)))
+            out[r, c] = levels[0] + index / (len(table) - 1) * (levels[1] - levels[0])
+    return out
+
+
+def png_bytes(image: QImage) -> bytes:
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError("Qt could not encode the image as PNG")
+    buffer.close()
+    return bytes(data.data())
+
+
+def save_png(image: QImage, path: str | Path) -> Path:
+    """Write ``image`` to ``path`` atomically: the old file survives any failure."""
+    payload = png_bytes(image)
+    return atomic_write(path, lambda handle: handle.write(payload))
+
+
+def screenshot_title(t: int, config_label: str, device: str, dtype: str, caption: str = "h") -> str:
+    return f"hiddenscope · {caption} at t = {t} · {config_label} · {device} · {dtype}"

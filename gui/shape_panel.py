@@ -1,0 +1,179 @@
+"""The shape panel: the live trace of the timestep shown, one row per tensor transition."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hiddenscope.core.notes import note_for
+from hiddenscope.core.trace import TraceRecord
+
+from .look import icon
+
+COLUMNS = ("op", "shape", "stride", "contiguous", "view / copy", "tensor", "device", "dtype", "line of code that ran it")
+CODE_COLUMN = len(COLUMNS) - 1
+MONO_COLUMNS = (0, 1, 2, CODE_COLUMN)
+KIND_TEXT = {"view": "view (no copy)", "new": "new memory", "in-place": "in place"}
+CURRENT_BRUSH = QBrush(QColor("#ffe082"))
+NOTE_BRUSH = QBrush(QColor("#ffccbc"))
+
+
+class ShapePanel(QWidget):
+    """Shows a trace; one row is "current" (the op just run, or the one picked with Step op).
+
+    ``opChanged(int)`` fires when the user walks to another op (-1 for "whole step").
+    """
+
+    opChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records: list[TraceRecord] = []
+        self.batch_size = 1
+        self.n_agents = 1
+        self.op_index = -1  # -1: the whole step has run, the last row is current
+        self._signature: tuple | None = None
+
+        self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.op_back_button = QToolButton(icon=icon("op_back"), toolTip="Previous tensor transition of this step ([)")
+        self.op_button = QToolButton(icon=icon("op"), toolTip="Step op: next tensor transition of this step (])")
+        self.op_button.setText("Step op")
+        self.op_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.op_label = QLabel()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CODE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.op_label)
+        top.addWidget(self.op_back_button)
+        top.addWidget(self.op_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)
+        self.op_button.clicked.connect(self.next_op)
+        self.op_back_button.clicked.connect(self.previous_op)
+
+    # -- what is shown ----------------------------------------------------
+    def set_trace(self, records: list[TraceRecord], t: int, batch_size: int, n_agents: int, batch_call: str = "") -> None:
+        """Show the trace that produced timestep ``t``; resets Step op to the whole step."""
+        self.records = records
+        self.batch_size, self.n_agents = batch_size, n_agents
+        self.op_index = -1
+        if not records:
+            self.header.setText(f"<b>t = {t}</b> · tracing is off")
+        elif records[0].phase == "init":
+            self.header.setText(f"<b>t = 0</b> · <code>init_hidden({batch_size})</code>: the initial hidden state")
+        else:
+            self.header.setText(f"<b>t = {t}</b> · step {t}: <code>forward</code> turns h<sub>{t - 1}</sub> into h<sub>{t}</sub>")
+        signature = tuple(r[3:] for r in records)  # everything but step, phase and index
+        if signature != self._signature:
+            self._signature = signature
+            self._fill()
+        self._highlight()
+
+    def _fill(self) -> None:
+        self.table.setRowCount(len(self.records))
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        for row, r in enumerate(self.records):
+            note = note_for(r, self.batch_size, self.n_agents)
+            cells = (
+                r.op,
+                str(tuple(r.shape)),
+                str(tuple(r.stride)),
+                "yes" if r.contiguous else "no",
+                KIND_TEXT.get(r.kind, r.kind),
+                ("⚠ " if note else "") + r.role,
+                r.device,
+                r.dtype,
+                r.code,
+            )
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col in MONO_COLUMNS:
+                    item.setFont(mono)
+                tip = f"{r.op}  →  {tuple(r.shape)}  stride {tuple(r.stride)}\n{r.code}"
+                if r.storage_numel != r.numel:
+                    tip += f"\n{r.numel:,} values over {r.storage_numel:,} numbers in memory"
+                if note:
+                    tip += f"\n⚠ {note}"
+                item.setToolTip(tip)
+                self.table.setItem(row, col, item)
+
+    def _highlight(self) -> None:
+        current = self.current_row
+        notes = []
+        for row, r in enumerate(self.records):
+            note = note_for(r, self.batch_size, self.n_agents)
+            if note and row <= current:
+                notes.append(f"<b>{r.op}</b>: {note}")
+            brush = CURRENT_BRUSH if row == current else NOTE_BRUSH if note else QBrush()
+            for col in range(self.table.columnCount()):
+                item = self.table.item(row, col)
+                if item is not None:
+                    item.setBackground(brush)
+                    item.setForeground(QBrush(QColor("#000000")) if brush.style() != Qt.BrushStyle.NoBrush else QBrush())
+        if current >= 0:
+            self.table.scrollToItem(self.table.item(current, 0))
+        self.note.setText("<br>".join(f"⚠ {n}" for n in notes) if notes else "")
+        self.note.setVisible(bool(notes))
+        n = len(self.records)
+        self.op_label.setText(f"op {current + 1} of {n}" if n else "")
+        self.op_button.setEnabled(n > 1)
+        self.op_back_button.setEnabled(n > 0 and current > 0)
+
+    @property
+    def current_row(self) -> int:
+        return len(self.records) - 1 if self.op_index == -1 else self.op_index
+
+    # -- Step op ----------------------------------------------------------
+    def set_op(self, index: int) -> None:
+        """Make op ``index`` current (-1 or the last index: the whole step)."""
+        if index >= len(self.records) - 1:
+            index = -1
+        self.op_index = max(-1, index)
+        self._highlight()
+        self.opChanged.emit(self.op_index)
+
+    def next_op(self) -> None:
+        """From the whole step, go to its first op; from an op, to the next (after the last: whole step)."""
+        if not self.records:
+            return
+        if self.op_index == -1:
+            self.start_ops()
+        else:
+            self.set_op(self.op_index + 1)
+
+    def previous_op(self) -> None:
+        if self.records and self.current_row > 0:
+            self.set_op(self.current_row - 1)
+
+    def start_ops(self) -> None:
+        """Go to the first op of this step, to walk through it with Step op."""
+        if self.records:
+            self.set_op(0)
