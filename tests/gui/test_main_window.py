@@ -1,0 +1,211 @@
+"""The main window, driven the way a person drives it: buttons, keys, slider, config panel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from hiddenscope.core import Config
+
+
+def button(window, action):
+    """The real toolbar button for ``action``."""
+    widget = window.stepping_bar.widgetForAction(action)
+    assert widget is not None, f"no toolbar button for {action.text()}"
+    return widget
+
+
+def click(qtbot, window, action):
+    qtbot.mouseClick(button(window, action), Qt.MouseButton.LeftButton)
+
+
+def shape_cells(window, column):
+    table = window.shape_panel.table
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_step_button_advances_and_every_view_follows(qtbot, make_window):
+    w = make_window()
+    assert "t = 0" in w.t_label.text()
+    assert shape_cells(w, 0)[:4] == ["new(1, 96)", "zero_()", "unsqueeze(0)", "expand(32, 5, -1)"]
+    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.step_action)
+    assert w.stepper.t == 2
+    assert "t = 2" in w.t_label.text()
+    assert w.timeline.value() == 2 and w.timeline.maximum() == 2
+    assert shape_cells(w, 1) == ["(160, 16)", "(160, 96)", "(160, 96)", "(32, 5, 96)", "(160, 96)"]
+    # What the heatmap for agent 3 shows is the stepper's hidden state for that agent.
+    shown = w.grid.image_for(3).image
+    np.testing.assert_array_equal(shown, w.stepper.frame.hidden[:, 3, :])
+    assert "ms" in w.step_label.text() and "cpu" in w.device_label.text()
+
+
+def test_shape_panel_for_a_non_default_configuration(qtbot, make_window):
+    w = make_window()
+    panel = w.config_panel
+    panel.batch.setValue(4)
+    panel.agents.setValue(2)
+    panel.hidden.setValue(40)
+    assert "= 30" in panel.units_label.text()
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert w.stepper.config == Config(batch_size=4, n_agents=2, hidden_dim=40)
+    # t = 0: the initialisation story with this configuration's own numbers.
+    assert shape_cells(w, 1) == ["(1, 30)", "(1, 30)", "(1, 1, 30)", "(4, 2, 30)"]
+    assert shape_cells(w, 2)[3] == "(0, 0, 1)"
+    click(qtbot, w, w.step_action)
+    assert shape_cells(w, 1) == ["(8, 16)", "(8, 30)", "(8, 30)", "(4, 2, 30)", "(8, 30)"]
+    assert shape_cells(w, 2)[1] == "(0, 1)"  # the first step still reads the stride-0 expand
+    assert "(4, 2, 30)" in w.shape_panel.note.text() and "(8, 30)" in w.shape_panel.note.text()
+    assert len(w.grid.visible_agents()) == 2
+
+
+def test_keys_step_back_and_reset(qtbot, make_window):
+    w = make_window()
+    for _ in range(3):
+        qtbot.keyClick(w, Qt.Key.Key_Right)
+    assert w.stepper.t == 3
+    qtbot.keyClick(w, Qt.Key.Key_Left)
+    assert w.stepper.t == 2 and "t = 2" in w.t_label.text()
+    qtbot.keyClick(w, Qt.Key.Key_Home)
+    assert w.stepper.t == 0 and w.stepper.latest == 0
+    assert not np.any(w.grid.image_for(0).image)
+
+
+def test_step_back_shows_the_earlier_picture(qtbot, make_window):
+    w = make_window()
+    click(qtbot, w, w.step_action)
+    picture_at_1 = w.grid.image_for(0).image.copy()
+    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.step_action)
+    assert not np.array_equal(w.grid.image_for(0).image, picture_at_1)
+    click(qtbot, w, w.back_action)
+    click(qtbot, w, w.back_action)
+    assert w.stepper.t == 1 and w.stepper.latest == 3
+    np.testing.assert_array_equal(w.grid.image_for(0).image, picture_at_1)
+    # Stepping forward again replays the recorded step instead of computing a new one.
+    click(qtbot, w, w.step_action)
+    assert w.stepper.t == 2 and w.stepper.latest == 3
+
+
+def test_play_then_pause(qtbot, make_window):
+    w = make_window()
+    w.speed_box.setValue(200.0)
+    click(qtbot, w, w.play_action)
+    assert w.playing and w.play_action.text() == "Pause"
+    qtbot.waitUntil(lambda: w.stepper.t >= 5, timeout=5000)
+    assert "fps" in w.fps_label.text()
+    click(qtbot, w, w.play_action)
+    assert not w.playing and w.play_action.text() == "Play"
+    stopped_at = w.stepper.t
+    qtbot.wait(100)
+    assert w.stepper.t == stopped_at
+    assert f"t = {stopped_at}" in w.t_label.text()
+
+
+def test_space_toggles_play(qtbot, make_window):
+    w = make_window()
+    w.speed_box.setValue(100.0)
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert w.playing
+    qtbot.waitUntil(lambda: w.stepper.t >= 2, timeout=5000)
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert not w.playing
+
+
+def test_timeline_slider_scrubs_history(qtbot, make_window):
+    w = make_window()
+    for _ in range(5):
+        click(qtbot, w, w.step_action)
+    w.timeline.setValue(2)
+    assert w.stepper.t == 2 and "t = 2" in w.t_label.text()
+    np.testing.assert_array_equal(w.grid.image_for(1).image, w.stepper.history.frame(2).hidden[:, 1, :])
+
+
+def test_difference_mode_shows_the_change(qtbot, make_window):
+    w = make_window()
+    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.diff_action)
+    hist = w.stepper.history
+    expected = hist.frame(2).hidden[:, 0, :] - hist.frame(1).hidden[:, 0, :]
+    np.testing.assert_allclose(w.grid.image_for(0).image, expected)
+    assert "−" in w.grid.axes_label.text()
+
+
+def test_step_op_walks_through_one_timestep(qtbot, make_window):
+    w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=40))
+    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.step_action)
+    hist = w.stepper.history
+    panel = w.shape_panel
+    qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)  # op 1: reshape of the input
+    assert panel.current_row == 0 and "op 1 of 5" in panel.op_label.text()
+    qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)  # op 2: reshape of h_1, still h_1
+    np.testing.assert_array_equal(w.grid.image_for(0).image, hist.frame(1).hidden[:, 0, :])
+    qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)  # op 3: gru_cell wrote h_2
+    assert panel.current_row == 2
+    np.testing.assert_array_equal(w.grid.image_for(0).image, hist.frame(2).hidden[:, 0, :])
+    qtbot.keyClick(w, Qt.Key.Key_BracketLeft)
+    assert panel.current_row == 1
+
+
+def test_invalid_configuration_is_refused_with_a_message(qtbot, make_window, monkeypatch):
+    w = make_window()
+    panel = w.config_panel
+    panel.hidden.setValue(2)
+    assert not panel.apply_button.isEnabled() and "0 units" in panel.units_label.text()
+    panel.hidden.setValue(128)
+    assert "cuda" not in [panel.device.itemText(i) for i in range(panel.device.count())] or __import__("torch").cuda.is_available()
+    messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
+    click(qtbot, w, w.step_action)
+    before = w.stepper.frame.hidden.copy()
+    panel.batch.setValue(1_000_000)
+    panel.agents.setValue(4096)
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert messages and "needs about" in messages[0]
+    assert w.stepper.config == Config() and w.stepper.t == 1
+    np.testing.assert_array_equal(w.stepper.frame.hidden, before)
+    assert panel.batch.value() == 32  # the panel shows the configuration still in use
+
+
+def test_many_agents_page_and_only_visible_ones_are_drawn(qtbot, make_window):
+    w = make_window(Config(n_agents=64))
+    assert w.grid.visible_agents() == list(range(16))
+    drawn = w.grid.draw_count
+    click(qtbot, w, w.step_action)
+    assert w.grid.draw_count - drawn == 16
+    qtbot.mouseClick(w.grid.next_button, Qt.MouseButton.LeftButton)
+    assert w.grid.visible_agents() == list(range(16, 32))
+    np.testing.assert_array_equal(w.grid.image_for(20).image, w.stepper.frame.hidden[:, 20, :])
+    assert "agents 16–31 of 64" in w.grid.page_label.text()
+
+
+def test_hover_names_agent_row_unit_and_value(qtbot, make_window):
+    w = make_window()
+    click(qtbot, w, w.step_action)
+    plot = w.grid._plots[1]
+    vb = plot.getViewBox()
+    scene_point = vb.mapViewToScene(__import__("PySide6.QtCore", fromlist=["QPointF"]).QPointF(10.5, 3.5))
+    with qtbot.waitSignal(w.grid.hovered) as blocker:
+        w.grid.view.scene().sigMouseMoved.emit(scene_point)
+    value = w.stepper.frame.hidden[3, 1, 10]
+    assert blocker.args[0] == f"agent 1 · batch row 3 · unit 10 · h_1 = {value:+.4f}"
+    assert "agent 1 · batch row 3 · unit 10" in w.statusBar().currentMessage()
+
+
+def test_window_size_and_speed_are_remembered(qtbot, make_window, settings):
+    w = make_window()
+    w.speed_box.setValue(42.0)
+    w.resize(1000, 760)
+    qtbot.waitUntil(lambda: w.width() != 1440)
+    w.history_dock.toggleViewAction().trigger()
+    assert not w.history_dock.isVisible()
+    w.close()
+    w2 = make_window()
+    assert w2.speed_box.value() == pytest.approx(42.0)
+    # The offscreen screen is 800 px wide, so Qt fits the width to it; the height is kept.
+    assert w2.height() == 760
+    assert not w2.history_dock.isVisible() and w2.shape_dock.isVisible()
