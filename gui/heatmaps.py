@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxL
 
 from .look import LEVELS, colormap
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 
 DEFAULT_PER_PAGE = 16
 

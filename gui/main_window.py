@@ -28,6 +28,7 @@ from .config_panel import ConfigPanel
 from .heatmaps import HeatmapGrid
 from .history_view import HistoryView
 from .look import LEVELS, icon
+from .play import PlayThread
 from .screenshot import render_grid, save_png, screenshot_title
 from .shape_panel import ShapePanel
 
@@ -54,7 +55,8 @@ class MainWindow(QMainWindow):
         self._play_timer.timeout.connect(self._on_play_tick)
         self._play_start = 0.0
         self._play_due_done = 0
-        self._rendering_suspended = False
+        self._player: PlayThread | None = None
+        self._worker_running = False  # while true the stepper belongs to the Play thread
 
         self.grid = HeatmapGrid()
         self.setCentralWidget(self.grid)
@@ -245,6 +247,7 @@ class MainWindow(QMainWindow):
         self._guard("Reset", self.stepper.reset)
 
     def step(self) -> None:
+        self.pause()
         self._guard("Step", self.stepper.step)
 
     def back(self) -> None:
@@ -254,7 +257,7 @@ class MainWindow(QMainWindow):
 
     @property
     def playing(self) -> bool:
-        return self._play_timer.isActive()
+        return self._player is not None
 
     def toggle_play(self) -> None:
         if self.playing:
@@ -265,6 +268,7 @@ class MainWindow(QMainWindow):
     def play(self) -> None:
         if self.playing:
             return
+        self._player = PlayThread(self.stepper, self._on_play_finished)
         self._play_start = time.perf_counter()
         self._play_due_done = 0
         self._fps = 0.0
@@ -276,6 +280,12 @@ class MainWindow(QMainWindow):
         if not self.playing:
             return
         self._play_timer.stop()
+        player, self._player = self._player, None
+        if player is not None:
+            player.stop()
+            # The worker's last report may still be queued: draw what it left now.
+            self._worker_running = False
+            self.render()
         self.play_action.setText("Play")
         self.play_action.setIcon(icon("play"))
         self._update_status()
@@ -287,29 +297,31 @@ class MainWindow(QMainWindow):
             self._play_due_done = 0
 
     def _on_play_tick(self) -> None:
-        """Run the steps that are due, draw once: frames are dropped, never queued."""
-        speed = self.speed_box.value()
-        due = int((time.perf_counter() - self._play_start) * speed) + 1 - self._play_due_done
+        """Ask the worker for the steps that are due; while it is busy, the tick is dropped."""
+        if self._player is None:
+            return
+        due = int((time.perf_counter() - self._play_start) * self.speed_box.value()) + 1 - self._play_due_done
         if due <= 0:
             return
-        started = time.perf_counter()
-        done = 0
-        self._rendering_suspended = True
-        try:
-            while done < due - 1 and time.perf_counter() - started < PLAY_TICK_BUDGET_S:
-                self.stepper.step()
-                done += 1
-        except UserError as exc:
-            self._rendering_suspended = False
-            self._guard("Play", _raise, exc)
+        self._worker_running = True
+        if self._player.ask(due, PLAY_TICK_BUDGET_S):
+            # Whatever is not done by the budget is skipped, so Play never lags behind.
+            self._play_due_done += due
+        else:
+            self.frames_dropped += 1
+
+    def _on_play_finished(self, done: int, error: str) -> None:
+        if self._player is None or self._player.busy:
             return
-        finally:
-            self._rendering_suspended = False
-        self.frames_dropped += done
-        if self._guard("Play", self.stepper.step) is None:
+        self._worker_running = False
+        if error:
+            self.pause()
+            self.statusBar().showMessage(f"Play stopped: {error}", 10000)
+            QMessageBox.warning(self, "hiddenscope — Play", error)
             return
-        # Whatever could not be done in time is skipped, so Play never lags behind.
-        self._play_due_done += due
+        if done > 1:
+            self.frames_dropped += done - 1
+        self.render()
 
     def _on_timeline(self, t: int) -> None:
         if t != self.stepper.t and self.stepper.history.holds(t):
@@ -339,7 +351,9 @@ class MainWindow(QMainWindow):
             c = self.stepper.config
             self.history_view.set_limits(c.n_agents, c.batch_size)
             self.config_panel.set_config(c)
-        if not self._rendering_suspended:
+        # During Play the stepper runs in the worker thread and this is called there:
+        # touch no widget; the worker's report triggers the drawing instead.
+        if not self._worker_running:
             self.render()
 
     def render(self) -> None:
@@ -475,5 +489,3 @@ class MainWindow(QMainWindow):
         return saved
 
 
-def _raise(exc: BaseException) -> None:
-    raise exc

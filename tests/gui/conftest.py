@@ -6,8 +6,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gc  # noqa: E402
+
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from hiddenscope.core import Config, Stepper  # noqa: E402
 
@@ -40,4 +43,11 @@ def make_window(qtbot, settings):
     for window in windows:
         window.pause()
         assert not window.playing
+        window.close()
+        window.deleteLater()
+    # Free each test's widgets while Qt is alive rather than at interpreter exit,
+    # where collecting PySide6 objects in bulk can crash the process.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    windows.clear()
+    gc.collect()
 
