@@ -237,11 +237,12 @@ class Stepper:
         """The trace that produced the state now shown: init at t = 0, else the step into t."""
         return self.history.frame(self.t).trace or []
 
-    def difference(self) -> np.ndarray | None:
-        """``h_t − h_{t−1}`` for the state shown, or ``None`` at the oldest step held."""
-        if not self.history.holds(self.t - 1):
+    def difference(self, t: int | None = None) -> np.ndarray | None:
+        """``h_t − h_{t−1}`` for timestep ``t`` (default: the one shown); ``None`` at the oldest held."""
+        t = self.t if t is None else t
+        if not (self.history.holds(t) and self.history.holds(t - 1)):
             return None
-        return self.history.frame(self.t).hidden - self.history.frame(self.t - 1).hidden
+        return self.history.frame(t).hidden - self.history.frame(t - 1).hidden
 
     def stage_state(self, op_index: int) -> tuple[np.ndarray | None, str]:
         """The hidden state as it stands after op ``op_index`` of the trace now shown.

@@ -1,8 +1,11 @@
-"""The grid of per-agent heatmaps: one reused ``ImageItem`` per visible agent.
+"""The grid of per-agent heatmaps, drawn as one reused mosaic image per frame.
 
 Each heatmap is ``batch × units`` for one agent: rows are batch entries (top to
-bottom), columns are GRU units.  With many agents the grid pages, and only the
-agents on the current page are drawn.
+bottom), columns are GRU units.  The agents on the current page are tiled into
+one RGB buffer that is allocated once per layout and coloured in one vectorised
+lookup, then handed to a single ``ImageItem``: a frame costs one upload and one
+paint however many agents are visible.  With many agents the grid pages, and
+only the agents on the current page are coloured or drawn.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from .look import LEVELS, colormap
+from .look import LEVELS, colormap, to_rgb
+
+BACKGROUND = (30, 30, 30)
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 
@@ -45,15 +50,21 @@ class HeatmapGrid(QWidget):
         self.values: np.ndarray | None = None
         self.levels = LEVELS
         self.caption = "h"
-        self._plots: list[pg.PlotItem] = []
-        self._images: list[pg.ImageItem] = []
-        self.draw_count = 0  # how many agent images have been pushed; read by tests and benchmarks
+        self.draw_count = 0  # agent heatmaps coloured and pushed so far; read by tests and benchmarks
+        self._geometry: tuple[int, ...] = ()
+        self._mosaic = np.zeros((1, 1, 3), np.uint8)
+        self._titles: list[pg.TextItem] = []
 
         self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground("#1e1e1e")
-        self.view.ci.setSpacing(6)
+        self.view.setBackground(pg.mkColor(*BACKGROUND))
+        self.view.ci.setContentsMargins(2, 2, 2, 2)
+        self.box = self.view.ci.addViewBox(row=0, col=0, enableMouse=False, enableMenu=False, invertY=True)
+        self.box.setDefaultPadding(0.0)
+        self.image = pg.ImageItem()
+        self.box.addItem(self.image)
         self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=colormap(), interactive=False, width=14)
         self.colorbar.getAxis("right").setLabel("value")
+        self.view.ci.addItem(self.colorbar, row=0, col=1)
 
         self.prev_button = QToolButton(text="◀", toolTip="Previous page of agents (Page Up)")
         self.next_button = QToolButton(text="▶", toolTip="Next page of agents (Page Down)")
@@ -90,46 +101,56 @@ class HeatmapGrid(QWidget):
         return list(range(start, min(self.n_agents, start + self.per_page)))
 
     def set_agent_count(self, n_agents: int) -> None:
-        if n_agents == self.n_agents and self._plots:
-            return
-        self.n_agents = n_agents
-        self.page = min(self.page, self.pages - 1)
-        self._build_plots()
+        if n_agents != self.n_agents:
+            self.n_agents = n_agents
+            self.page = min(self.page, self.pages - 1)
+            self._update_pager()
 
-    def _build_plots(self) -> None:
-        self.view.ci.clear()
-        self._plots.clear()
-        self._images.clear()
-        count = len(self.visible_agents())
+    def tile_geometry(self, batch: int, units: int) -> tuple[int, int, int, int]:
+        """``(cols, rows, gap_x, gap_y)`` of the page's mosaic, in cells."""
+        count = max(1, len(self.visible_agents()))
         cols = max(1, math.ceil(math.sqrt(count)))
         rows = max(1, math.ceil(count / cols))
-        for i in range(count):
-            plot = self.view.ci.addPlot(row=i // cols, col=i % cols)
-            plot.hideAxis("left")
-            plot.hideAxis("bottom")
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(False, False)
-            plot.hideButtons()
-            plot.invertY(True)
-            plot.getViewBox().setDefaultPadding(0.0)
-            image = pg.ImageItem()
-            plot.addItem(image)
-            self._plots.append(plot)
-            self._images.append(image)
-        self.view.ci.addItem(self.colorbar, row=0, col=cols, rowspan=rows)
-        self.colorbar.setImageItem(self._images)
-        self._update_pager()
+        gap_x = max(2, round(units * 0.04))
+        gap_y = max(3, round(batch * 0.14))  # room for the agent's title above each tile
+        return cols, rows, gap_x, gap_y
+
+    def tile_origin(self, agent: int) -> tuple[int, int]:
+        """Top-left cell ``(x, y)`` of ``agent``'s tile in the mosaic (it must be on this page)."""
+        assert self.values is not None
+        batch, _, units = self.values.shape
+        cols, _, gap_x, gap_y = self.tile_geometry(batch, units)
+        i = self.visible_agents().index(agent)
+        return (i % cols) * (units + gap_x), (i // cols) * (batch + gap_y) + gap_y
+
+    def _ensure_layout(self, batch: int, units: int) -> None:
+        agents = self.visible_agents()
+        geometry = (batch, units, *agents[:1], len(agents), *self.tile_geometry(batch, units))
+        if geometry == self._geometry:
+            return
+        self._geometry = geometry
+        cols, rows, gap_x, gap_y = self.tile_geometry(batch, units)
+        self._mosaic = np.empty((rows * (batch + gap_y), cols * (units + gap_x) - gap_x, 3), np.uint8)
+        self._mosaic[...] = BACKGROUND
+        for title in self._titles:
+            self.box.removeItem(title)
+        self._titles = []
+        for agent in agents:
+            x, y = self.tile_origin(agent)
+            title = pg.TextItem(f"agent {agent}", color="#d0d0d0", anchor=(0, 1))
+            title.setPos(x, y)
+            self.box.addItem(title)
+            self._titles.append(title)
+        self.box.setRange(
+            xRange=(0, self._mosaic.shape[1]), yRange=(0, self._mosaic.shape[0]), padding=0.0
+        )
 
     def set_page(self, page: int) -> None:
         page = max(0, min(self.pages - 1, page))
         if page == self.page:
             return
-        old_count = len(self.visible_agents())
         self.page = page
-        if len(self.visible_agents()) != old_count:
-            self._build_plots()
-        else:
-            self._update_pager()
+        self._update_pager()
         self._draw()
         self.pageChanged.emit(page)
 
@@ -148,8 +169,6 @@ class HeatmapGrid(QWidget):
             self.page_label.setText(
                 f"agents {agents[0]}–{agents[-1]} of {self.n_agents}" if many else f"{self.n_agents} agents"
             )
-        for plot, agent in zip(self._plots, agents):
-            plot.setTitle(f"agent {agent}", size="9pt", color="#d0d0d0")
 
     # -- data -------------------------------------------------------------
     def set_values(self, values: np.ndarray, caption: str = "h", levels: tuple[float, float] = LEVELS) -> None:
@@ -167,20 +186,53 @@ class HeatmapGrid(QWidget):
     def _draw(self) -> None:
         if self.values is None:
             return
-        for image, agent in zip(self._images, self.visible_agents()):
-            image.setImage(self.values[:, agent, :], autoLevels=False, levels=self.levels)
-            self.draw_count += 1
-
-    def image_for(self, agent: int) -> pg.ImageItem | None:
         agents = self.visible_agents()
-        return self._images[agents.index(agent)] if agent in agents else None
+        if not agents:
+            return
+        batch, _, units = self.values.shape
+        self._ensure_layout(batch, units)
+        cols, _, gap_x, gap_y = self.tile_geometry(batch, units)
+        rgb = to_rgb(self.values[:, agents[0] : agents[-1] + 1, :], self.levels)  # (batch, k, units, 3)
+        for i in range(len(agents)):
+            x = (i % cols) * (units + gap_x)
+            y = (i // cols) * (batch + gap_y) + gap_y
+            self._mosaic[y : y + batch, x : x + units] = rgb[:, i]
+        self.image.setImage(self._mosaic, autoLevels=False)
+        self.draw_count += len(agents)
+
+    def shown_values(self, agent: int) -> np.ndarray | None:
+        """The numbers behind agent ``agent``'s heatmap, ``(batch, units)``; ``None`` if not on this page."""
+        if self.values is None or agent not in self.visible_agents():
+            return None
+        return self.values[:, agent, :]
+
+    def shown_rgb(self, agent: int) -> np.ndarray | None:
+        """The colours drawn for ``agent``'s heatmap, ``(batch, units, 3)``, read from the mosaic."""
+        if self.values is None or agent not in self.visible_agents():
+            return None
+        batch, _, units = self.values.shape
+        x, y = self.tile_origin(agent)
+        return self.image.image[y : y + batch, x : x + units]
 
     # -- mouse ------------------------------------------------------------
-    def _agent_at(self, scene_pos: QPointF) -> tuple[int, pg.PlotItem] | None:
-        for plot, agent in zip(self._plots, self.visible_agents()):
-            if plot.sceneBoundingRect().contains(scene_pos):
-                return agent, plot
-        return None
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int, int] | None:
+        """``(agent, batch row, unit)`` under a scene position, or ``None`` (a gap, off the grid)."""
+        if self.values is None or not self.box.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.box.mapSceneToView(scene_pos)
+        batch, _, units = self.values.shape
+        cols, _, gap_x, gap_y = self.tile_geometry(batch, units)
+        x, y = math.floor(point.x()), math.floor(point.y())
+        if x < 0 or y < 0:
+            return None
+        col, unit = divmod(x, units + gap_x)
+        row_block, inside = divmod(y, batch + gap_y)
+        row = inside - gap_y
+        index = row_block * cols + col
+        agents = self.visible_agents()
+        if col >= cols or unit >= units or row < 0 or index >= len(agents):
+            return None
+        return agents[index], row, unit
 
     def describe(self, agent: int, row: int, unit: int) -> str:
         assert self.values is not None
@@ -188,25 +240,15 @@ class HeatmapGrid(QWidget):
         return f"agent {agent} · batch row {row} · unit {unit} · {self.caption} = {value:+.4f}"
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        hit = self._agent_at(scene_pos)
-        if hit is None or self.values is None:
-            self.hovered.emit("")
-            return
-        agent, plot = hit
-        point = plot.getViewBox().mapSceneToView(scene_pos)
-        unit, row = int(math.floor(point.x())), int(math.floor(point.y()))
-        batch, _, units = self.values.shape
-        if 0 <= row < batch and 0 <= unit < units:
-            text = self.describe(agent, row, unit)
-            self.view.setToolTip(text)
-            self.hovered.emit(text)
-        else:
-            self.hovered.emit("")
+        cell = self.cell_at(scene_pos)
+        text = self.describe(*cell) if cell else ""
+        self.view.setToolTip(text)
+        self.hovered.emit(text)
 
     def _on_mouse_clicked(self, event) -> None:  # noqa: ANN001
         if event.button() != Qt.MouseButton.RightButton:
             return
-        hit = self._agent_at(event.scenePos())
-        if hit is not None:
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
             event.accept()
-            self.agentMenuRequested.emit(hit[0], event.screenPos())
+            self.agentMenuRequested.emit(cell[0], event.screenPos())

@@ -54,9 +54,15 @@ def to_rgb(values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarr
     """Map values to RGB through :func:`lut`, clipping to ``levels``; NaN/Inf become black."""
     table = lut()
     lo, hi = levels
-    finite = np.isfinite(values)
-    scaled = np.where(finite, (np.clip(values, lo, hi) - lo) / (hi - lo), 0.0)
-    index = np.round(scaled * (len(table) - 1)).astype(np.intp)
+    top = len(table) - 1
+    scaled = (np.asarray(values, np.float32) - np.float32(lo)) * np.float32(top / (hi - lo))
+    finite = np.isfinite(scaled)
+    all_finite = bool(finite.all())
+    if not all_finite:
+        scaled[~finite] = 0.0
+    np.clip(scaled, 0, top, out=scaled)
+    index = np.rint(scaled, out=scaled).astype(np.intp)
     rgb = table[index]
-    rgb[~finite] = NAN_RGB
+    if not all_finite:
+        rgb[~finite] = NAN_RGB
     return rgb

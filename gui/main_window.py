@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import UserError
+from hiddenscope.core.history import Frame
 from hiddenscope.core.stepper import Stepper
 
 from .config_panel import ConfigPanel
@@ -33,6 +34,7 @@ from .screenshot import render_grid, save_png, screenshot_title
 from .shape_panel import ShapePanel
 
 PLAY_TICK_BUDGET_S = 0.030  # a Play tick never computes for longer than this before drawing
+SIDE_VIEW_PERIOD_S = 1 / 15  # while playing, the history view and status bar redraw at most this often
 
 
 class MainWindow(QMainWindow):
@@ -51,6 +53,7 @@ class MainWindow(QMainWindow):
         self.frames_dropped = 0
         self._fps = 0.0
         self._last_draw = 0.0
+        self._last_side_draw = 0.0
         self._play_timer = QTimer(self)
         self._play_timer.timeout.connect(self._on_play_tick)
         self._play_start = 0.0
@@ -272,6 +275,7 @@ class MainWindow(QMainWindow):
         self._play_start = time.perf_counter()
         self._play_due_done = 0
         self._fps = 0.0
+        self._last_side_draw = 0.0
         self._play_timer.start(max(1, int(1000 / self.speed_box.value())))
         self.play_action.setText("Pause")
         self.play_action.setIcon(icon("pause"))
@@ -300,15 +304,23 @@ class MainWindow(QMainWindow):
         """Ask the worker for the steps that are due; while it is busy, the tick is dropped."""
         if self._player is None:
             return
-        due = int((time.perf_counter() - self._play_start) * self.speed_box.value()) + 1 - self._play_due_done
-        if due <= 0:
-            return
-        self._worker_running = True
-        if self._player.ask(due, PLAY_TICK_BUDGET_S):
-            # Whatever is not done by the budget is skipped, so Play never lags behind.
-            self._play_due_done += due
-        else:
+        if not self._ask_worker():
             self.frames_dropped += 1
+
+    def _ask_worker(self) -> bool:
+        """Hand the worker the steps due by now; ``False`` if none are due or it is still busy."""
+        assert self._player is not None
+        due = int((time.perf_counter() - self._play_start) * self.speed_box.value()) + 1 - self._play_due_done
+        if due <= 0 or self._player.busy:
+            return due <= 0
+        self._worker_running = True
+        # One step per drawn frame: every timestep Play computes is shown. Steps the
+        # speed asked for but that could not be drawn in time are skipped, not queued,
+        # so Play runs at the speed asked or as fast as frames can be drawn.
+        self._player.ask(1, PLAY_TICK_BUDGET_S)
+        self.frames_dropped += due - 1
+        self._play_due_done += due
+        return True
 
     def _on_play_finished(self, done: int, error: str) -> None:
         if self._player is None or self._player.busy:
@@ -319,9 +331,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Play stopped: {error}", 10000)
             QMessageBox.warning(self, "hiddenscope — Play", error)
             return
-        if done > 1:
-            self.frames_dropped += done - 1
-        self.render()
+        frame = self.stepper.frame
+        # Start the next steps before drawing: the worker computes while this thread paints.
+        self._ask_worker()
+        self.render(frame)
 
     def _on_timeline(self, t: int) -> None:
         if t != self.stepper.t and self.stepper.history.holds(t):
@@ -356,35 +369,44 @@ class MainWindow(QMainWindow):
         if not self._worker_running:
             self.render()
 
-    def render(self) -> None:
-        """Draw the timestep the stepper shows: heatmaps, shape panel, history, timeline, status."""
+    def render(self, frame: Frame | None = None) -> None:
+        """Draw ``frame`` (default: the timestep the stepper shows): heatmaps, shape panel, history, timeline, status.
+
+        During Play the worker may already be computing the next step, so
+        everything here is drawn from the one ``frame`` taken up front.
+        """
         s = self.stepper
-        frame = s.frame
+        frame = frame or s.frame
         c = s.config
         values, caption, levels = frame.hidden, f"h_{frame.t}", LEVELS
         if self.difference_mode:
-            diff = s.difference()
+            diff = s.difference(frame.t)
             if diff is not None:
                 values, caption, levels = diff, f"h_{frame.t} − h_{frame.t - 1}", LEVELS
             else:
                 caption = f"h_{frame.t} (no earlier step held to subtract)"
         self.grid.set_values(values, caption, levels)
         self.shape_panel.set_trace(frame.trace or [], frame.t, c.batch_size, c.n_agents)
-        if self.history_dock.isVisible():
-            self._draw_history()
+        now = time.perf_counter()
+        # The heatmaps and the shape panel follow every frame; the side views need not.
+        side_views_due = not self.playing or now - self._last_side_draw >= SIDE_VIEW_PERIOD_S
+        if side_views_due:
+            self._last_side_draw = now
+            if self.history_dock.isVisible():
+                self._draw_history()
         hist = s.history
         self.timeline.blockSignals(True)
-        self.timeline.setRange(hist.first, hist.last)
+        self.timeline.setRange(hist.first, max(hist.last, frame.t))
         self.timeline.setValue(frame.t)
         self.timeline.blockSignals(False)
-        self.t_label.setText(f"  t = {frame.t}  (latest {s.latest})  ")
-        now = time.perf_counter()
+        self.t_label.setText(f"  t = {frame.t}  (latest {max(s.latest, frame.t)})  ")
         if self.playing and self._last_draw:
             instant = 1.0 / max(now - self._last_draw, 1e-6)
             self._fps = instant if not self._fps else 0.8 * self._fps + 0.2 * instant
         self._last_draw = now
         self.frames_drawn += 1
-        self._update_status()
+        if side_views_due:
+            self._update_status()
         self.frameDrawn.emit(frame.t)
 
     def _draw_history(self) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from hiddenscope.core import Config
+from hiddenscope.gui.look import to_rgb
 
 
 def button(window, action):
@@ -37,8 +38,10 @@ def test_step_button_advances_and_every_view_follows(qtbot, make_window):
     assert w.timeline.value() == 2 and w.timeline.maximum() == 2
     assert shape_cells(w, 1) == ["(160, 16)", "(160, 96)", "(160, 96)", "(32, 5, 96)", "(160, 96)"]
     # What the heatmap for agent 3 shows is the stepper's hidden state for that agent.
-    shown = w.grid.image_for(3).image
+    shown = w.grid.shown_values(3)
     np.testing.assert_array_equal(shown, w.stepper.frame.hidden[:, 3, :])
+    # ... and the pixels drawn for it are those numbers through the colour map.
+    np.testing.assert_array_equal(w.grid.shown_rgb(3), to_rgb(w.stepper.frame.hidden[:, 3, :]))
     assert "ms" in w.step_label.text() and "cpu" in w.device_label.text()
 
 
@@ -70,20 +73,20 @@ def test_keys_step_back_and_reset(qtbot, make_window):
     assert w.stepper.t == 2 and "t = 2" in w.t_label.text()
     qtbot.keyClick(w, Qt.Key.Key_Home)
     assert w.stepper.t == 0 and w.stepper.latest == 0
-    assert not np.any(w.grid.image_for(0).image)
+    assert not np.any(w.grid.shown_values(0))
 
 
 def test_step_back_shows_the_earlier_picture(qtbot, make_window):
     w = make_window()
     click(qtbot, w, w.step_action)
-    picture_at_1 = w.grid.image_for(0).image.copy()
+    picture_at_1 = w.grid.shown_values(0).copy()
     click(qtbot, w, w.step_action)
     click(qtbot, w, w.step_action)
-    assert not np.array_equal(w.grid.image_for(0).image, picture_at_1)
+    assert not np.array_equal(w.grid.shown_values(0), picture_at_1)
     click(qtbot, w, w.back_action)
     click(qtbot, w, w.back_action)
     assert w.stepper.t == 1 and w.stepper.latest == 3
-    np.testing.assert_array_equal(w.grid.image_for(0).image, picture_at_1)
+    np.testing.assert_array_equal(w.grid.shown_values(0), picture_at_1)
     # Stepping forward again replays the recorded step instead of computing a new one.
     click(qtbot, w, w.step_action)
     assert w.stepper.t == 2 and w.stepper.latest == 3
@@ -94,8 +97,7 @@ def test_play_then_pause(qtbot, make_window):
     w.speed_box.setValue(200.0)
     click(qtbot, w, w.play_action)
     assert w.playing and w.play_action.text() == "Pause"
-    qtbot.waitUntil(lambda: w.stepper.t >= 5, timeout=5000)
-    assert "fps" in w.fps_label.text()
+    qtbot.waitUntil(lambda: w.stepper.t >= 5 and "fps" in w.fps_label.text(), timeout=5000)
     click(qtbot, w, w.play_action)
     assert not w.playing and w.play_action.text() == "Play"
     stopped_at = w.stepper.t
@@ -120,7 +122,7 @@ def test_timeline_slider_scrubs_history(qtbot, make_window):
         click(qtbot, w, w.step_action)
     w.timeline.setValue(2)
     assert w.stepper.t == 2 and "t = 2" in w.t_label.text()
-    np.testing.assert_array_equal(w.grid.image_for(1).image, w.stepper.history.frame(2).hidden[:, 1, :])
+    np.testing.assert_array_equal(w.grid.shown_values(1), w.stepper.history.frame(2).hidden[:, 1, :])
 
 
 def test_difference_mode_shows_the_change(qtbot, make_window):
@@ -130,7 +132,7 @@ def test_difference_mode_shows_the_change(qtbot, make_window):
     click(qtbot, w, w.diff_action)
     hist = w.stepper.history
     expected = hist.frame(2).hidden[:, 0, :] - hist.frame(1).hidden[:, 0, :]
-    np.testing.assert_allclose(w.grid.image_for(0).image, expected)
+    np.testing.assert_allclose(w.grid.shown_values(0), expected)
     assert "−" in w.grid.axes_label.text()
 
 
@@ -143,10 +145,10 @@ def test_step_op_walks_through_one_timestep(qtbot, make_window):
     qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)  # op 1: reshape of the input
     assert panel.current_row == 0 and "op 1 of 5" in panel.op_label.text()
     qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)  # op 2: reshape of h_1, still h_1
-    np.testing.assert_array_equal(w.grid.image_for(0).image, hist.frame(1).hidden[:, 0, :])
+    np.testing.assert_array_equal(w.grid.shown_values(0), hist.frame(1).hidden[:, 0, :])
     qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)  # op 3: gru_cell wrote h_2
     assert panel.current_row == 2
-    np.testing.assert_array_equal(w.grid.image_for(0).image, hist.frame(2).hidden[:, 0, :])
+    np.testing.assert_array_equal(w.grid.shown_values(0), hist.frame(2).hidden[:, 0, :])
     qtbot.keyClick(w, Qt.Key.Key_BracketLeft)
     assert panel.current_row == 1
 
@@ -179,16 +181,15 @@ def test_many_agents_page_and_only_visible_ones_are_drawn(qtbot, make_window):
     assert w.grid.draw_count - drawn == 16
     qtbot.mouseClick(w.grid.next_button, Qt.MouseButton.LeftButton)
     assert w.grid.visible_agents() == list(range(16, 32))
-    np.testing.assert_array_equal(w.grid.image_for(20).image, w.stepper.frame.hidden[:, 20, :])
+    np.testing.assert_array_equal(w.grid.shown_values(20), w.stepper.frame.hidden[:, 20, :])
     assert "agents 16–31 of 64" in w.grid.page_label.text()
 
 
 def test_hover_names_agent_row_unit_and_value(qtbot, make_window):
     w = make_window()
     click(qtbot, w, w.step_action)
-    plot = w.grid._plots[1]
-    vb = plot.getViewBox()
-    scene_point = vb.mapViewToScene(__import__("PySide6.QtCore", fromlist=["QPointF"]).QPointF(10.5, 3.5))
+    x, y = w.grid.tile_origin(1)
+    scene_point = w.grid.box.mapViewToScene(QPointF(x + 10.5, y + 3.5))
     with qtbot.waitSignal(w.grid.hovered) as blocker:
         w.grid.view.scene().sigMouseMoved.emit(scene_point)
     value = w.stepper.frame.hidden[3, 1, 10]
