@@ -17,9 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from .look import LEVELS, colormap, to_rgb
-
-BACKGROUND = (30, 30, 30)
+from .look import BACKGROUND_INDEX, BACKGROUND_RGB, LEVELS, colormap, index_lut, to_index
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 
@@ -52,15 +50,16 @@ class HeatmapGrid(QWidget):
         self.caption = "h"
         self.draw_count = 0  # agent heatmaps coloured and pushed so far; read by tests and benchmarks
         self._geometry: tuple[int, ...] = ()
-        self._mosaic = np.zeros((1, 1, 3), np.uint8)
+        self._mosaic = np.zeros((1, 1), np.uint8)
         self._titles: list[pg.TextItem] = []
 
         self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground(pg.mkColor(*BACKGROUND))
+        self.view.setBackground(pg.mkColor(*BACKGROUND_RGB))
         self.view.ci.setContentsMargins(2, 2, 2, 2)
         self.box = self.view.ci.addViewBox(row=0, col=0, enableMouse=False, enableMenu=False, invertY=True)
         self.box.setDefaultPadding(0.0)
         self.image = pg.ImageItem()
+        self.image.setLookupTable(index_lut())
         self.box.addItem(self.image)
         self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=colormap(), interactive=False, width=14)
         self.colorbar.getAxis("right").setLabel("value")
@@ -130,8 +129,7 @@ class HeatmapGrid(QWidget):
             return
         self._geometry = geometry
         cols, rows, gap_x, gap_y = self.tile_geometry(batch, units)
-        self._mosaic = np.empty((rows * (batch + gap_y), cols * (units + gap_x) - gap_x, 3), np.uint8)
-        self._mosaic[...] = BACKGROUND
+        self._mosaic = np.full((rows * (batch + gap_y), cols * (units + gap_x) - gap_x), BACKGROUND_INDEX, np.uint8)
         for title in self._titles:
             self.box.removeItem(title)
         self._titles = []
@@ -192,12 +190,13 @@ class HeatmapGrid(QWidget):
         batch, _, units = self.values.shape
         self._ensure_layout(batch, units)
         cols, _, gap_x, gap_y = self.tile_geometry(batch, units)
-        rgb = to_rgb(self.values[:, agents[0] : agents[-1] + 1, :], self.levels)  # (batch, k, units, 3)
+        index = to_index(self.values[:, agents[0] : agents[-1] + 1, :], self.levels)  # (batch, k, units)
         for i in range(len(agents)):
             x = (i % cols) * (units + gap_x)
             y = (i // cols) * (batch + gap_y) + gap_y
-            self._mosaic[y : y + batch, x : x + units] = rgb[:, i]
-        self.image.setImage(self._mosaic, autoLevels=False)
+            self._mosaic[y : y + batch, x : x + units] = index[:, i]
+        # uint8 colour indices through a 256-entry table: Qt draws them as an indexed image.
+        self.image.setImage(self._mosaic, autoLevels=False, levels=(0, 255))
         self.draw_count += len(agents)
 
     def shown_values(self, agent: int) -> np.ndarray | None:
@@ -207,12 +206,12 @@ class HeatmapGrid(QWidget):
         return self.values[:, agent, :]
 
     def shown_rgb(self, agent: int) -> np.ndarray | None:
-        """The colours drawn for ``agent``'s heatmap, ``(batch, units, 3)``, read from the mosaic."""
+        """The colours drawn for ``agent``'s heatmap, ``(batch, units, 3)``, read from the image item."""
         if self.values is None or agent not in self.visible_agents():
             return None
         batch, _, units = self.values.shape
         x, y = self.tile_origin(agent)
-        return self.image.image[y : y + batch, x : x + units]
+        return self.image.lut[self.image.image[y : y + batch, x : x + units]]
 
     # -- mouse ------------------------------------------------------------
     def cell_at(self, scene_pos: QPointF) -> tuple[int, int, int] | None:

@@ -34,13 +34,43 @@ def colormap_anchors() -> tuple[np.ndarray, np.ndarray]:
     return table[:, 0], table[:, 1:4]
 
 
+N_COLOURS = 253  # odd, so that 0 has a colour of its own at the centre; indices above are NaN and background
+NAN_INDEX = 253
+BACKGROUND_INDEX = 254
+BACKGROUND_RGB = (30, 30, 30)
+
+
 @cache
-def lut(n: int = 256) -> np.ndarray:
-    """An ``(n, 3)`` uint8 lookup table: entry 0 is -1, entry n-1 is +1."""
+def lut(n: int = N_COLOURS) -> np.ndarray:
+    """An ``(n, 3)`` uint8 lookup table: entry 0 is the low level (-1), entry n-1 the high one (+1)."""
     pos, rgb = colormap_anchors()
     x = np.linspace(0.0, 1.0, n)
     table = np.stack([np.interp(x, pos, rgb[:, c]) for c in range(3)], axis=1)
     return np.round(table).astype(np.uint8)
+
+
+@cache
+def index_lut() -> np.ndarray:
+    """The 256-entry table for :func:`to_index` images: the map, then NaN black, then background."""
+    return np.concatenate([lut(), np.array([NAN_RGB, BACKGROUND_RGB, BACKGROUND_RGB], np.uint8)])
+
+
+def to_index(values: np.ndarray, levels: tuple[float, float] = LEVELS, out: np.ndarray | None = None) -> np.ndarray:
+    """Colour-map indices (uint8) for ``values``, clipped to ``levels``; NaN and ±Inf get :data:`NAN_INDEX`."""
+    lo, hi = levels
+    top = N_COLOURS - 1
+    scaled = np.subtract(values, np.float32(lo), dtype=np.float32)
+    scaled *= np.float32(top / (hi - lo))
+    all_finite = bool(np.isfinite(scaled.sum(dtype=np.float64)))
+    finite = None if all_finite else np.isfinite(scaled)
+    if finite is not None:
+        scaled[~finite] = 0.0
+    np.clip(scaled, 0, top, out=scaled)
+    np.rint(scaled, out=scaled)
+    index = scaled.astype(np.uint8) if out is None else np.copyto(out, scaled, casting="unsafe") or out
+    if finite is not None:
+        index[~finite] = NAN_INDEX
+    return index
 
 
 def colormap():  # noqa: ANN201 - pyqtgraph is imported lazily
@@ -52,17 +82,4 @@ def colormap():  # noqa: ANN201 - pyqtgraph is imported lazily
 
 def to_rgb(values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
     """Map values to RGB through :func:`lut`, clipping to ``levels``; NaN/Inf become black."""
-    table = lut()
-    lo, hi = levels
-    top = len(table) - 1
-    scaled = (np.asarray(values, np.float32) - np.float32(lo)) * np.float32(top / (hi - lo))
-    finite = np.isfinite(scaled)
-    all_finite = bool(finite.all())
-    if not all_finite:
-        scaled[~finite] = 0.0
-    np.clip(scaled, 0, top, out=scaled)
-    index = np.rint(scaled, out=scaled).astype(np.intp)
-    rgb = table[index]
-    if not all_finite:
-        rgb[~finite] = NAN_RGB
-    return rgb
+    return index_lut()[to_index(values, levels)]

@@ -210,3 +210,18 @@ def test_window_size_and_speed_are_remembered(qtbot, make_window, settings):
     # The offscreen screen is 800 px wide, so Qt fits the width to it; the height is kept.
     assert w2.height() == 760
     assert not w2.history_dock.isVisible() and w2.shape_dock.isVisible()
+
+
+def test_the_painted_heatmap_pixels_are_the_values_colours(qtbot, make_window):
+    w = make_window(Config(batch_size=8, n_agents=3, hidden_dim=16))
+    for _ in range(3):
+        click(qtbot, w, w.step_action)
+    qtbot.wait(50)
+    picture = w.grid.view.grab().toImage()
+    values = w.stepper.frame.hidden
+    for agent, row, unit in [(0, 0, 0), (1, 4, 7), (2, 7, 11)]:
+        x, y = w.grid.tile_origin(agent)
+        scene = w.grid.box.mapViewToScene(QPointF(x + unit + 0.5, y + row + 0.5))
+        pixel = picture.pixelColor(w.grid.view.mapFromScene(scene))
+        expected = to_rgb(values[row, agent, unit : unit + 1])[0]
+        assert (pixel.red(), pixel.green(), pixel.blue()) == tuple(int(c) for c in expected), (agent, row, unit)

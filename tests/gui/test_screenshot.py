@@ -15,8 +15,8 @@ from hiddenscope.core import Config, Stepper
 from hiddenscope.gui.look import lut
 from hiddenscope.gui.screenshot import decode, grid_layout
 
-# Half a colour-map step: the most a value can move when it is turned into one of 256 colours.
-TOLERANCE = 1.0 / 255 + 1e-6
+# Half a colour-map step: the most a value can move when it is turned into one of the map's colours.
+TOLERANCE = 1.0 / (len(lut()) - 1) + 1e-6
 
 
 def decoded_tiles(path, values, agents):
