@@ -125,6 +125,46 @@ def _fmt_arg(value: Any) -> str:
 
 
 def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
+    """The arguments worth showing, cheap to keep: tensors become their shapes, weights a count."""
+    shown = tuple(
+        _TensorArg(a.shape) if isinstance(a, torch.Tensor) else a
+        for a in (args[1:] if is_method else args)
+        if a is not None and type(a) is not Parameter
+    )
+    weights = sum(type(a) is Parameter for a in args) if len(args) > 2 else 0
+    if weights:
+        shown += (_Weights(weights),)
+    if kwargs:
+        shown += tuple((k + "=", _TensorArg(v.shape) if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items())
+    return shown
+
+
+_names: dict[Any, tuple[str, bool]] = {}
+
+
+def _op_name(func: Any) -> tuple[str, bool]:
+    """The op's name and whether it is a tensor method (so its first argument is ``self``)."""
+    found = _op_names.get(func)
+    if found is None:
+        name = getattr(func, "__name__", None) or str(func)
+        qual = getattr(func, "__qualname__", "") or ""
+        found = _op_names[func] = (name, qual.startswith(("TensorBase.", "Tensor.")))
+    return found
+
+
+def _fmt_arg(value: Any) -> str:
+    if isinstance(value, _TensorArg):
+        return "×".join(str(s) for s in value.shape) or "scalar"
+    if isinstance(value, _Weights):
+        return f"+{value.count} weights"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and value[0].endswith("="):
+        return value[0] + _fmt_arg(value[1])
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_fmt_arg(v) for v in value) + ")"
+    return str(value).replace("torch.", "") if isinstance(value, torch.dtype) else repr(value)
+
+
+def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
     """The arguments worth showing, cheap to keep: tensors become their shapes."""
     shown: list[Any] = []
     weights = 0
@@ -153,18 +193,35 @@ def _name_of(thing: torch.dtype | torch.device) -> str:
     return name
 
 
-_line_cache: dict[tuple[str, int], str] = {}
+_device_names: dict[int, str] = {}
+
+
+def _device_name(index: int) -> str:
+    """``cpu`` for -1, else ``cuda:N``; from ``Tensor.get_device()``, which is cheaper than ``.device``."""
+    name = _device_names.get(index)
+    if name is None:
+        name = _device_names[index] = "cpu" if index < 0 else f"cuda:{index}"
+    return name
+
+
+_line_cache: dict[tuple[Any, int], str] = {}
+_internal_code: dict[Any, bool] = {}
 
 
 def _caller_line() -> str:
     """The source line outside torch and this module that led to the current op."""
     frame = sys._getframe(2)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_TORCH_DIR) and filename != _THIS_FILE:
-            key = (filename, frame.f_lineno)
+        code = frame.f_code
+        internal = _internal_code.get(code)
+        if internal is None:
+            filename = code.co_filename
+            internal = _internal_code[code] = filename.startswith(_TORCH_DIR) or filename == _THIS_FILE
+        if not internal:
+            key = (code, frame.f_lineno)
             line = _line_cache.get(key)
             if line is None:
+                filename = code.co_filename
                 line = linecache.getline(filename, frame.f_lineno).strip() or f"{os.path.basename(filename)}:{frame.f_lineno}"
                 _line_cache[key] = line
             return line
@@ -221,17 +278,18 @@ class _Recorder(TorchFunctionMode):
                 result.is_contiguous(),
                 kind,
                 storage.nbytes() // result.element_size(),
-                _name_of(result.device),
+                _device_name(result.get_device()),
                 _name_of(result.dtype),
             )
         )
         return result
 
     def relabel(self, tensor: torch.Tensor, role: str) -> None:
-        for i in range(len(self.results) - 1, -1, -1):
-            if self.results[i] is tensor:
-                rec = self.records[i]
-                self.records[i] = rec._replace(role=role)
+        """Name the role of the last record whose result is ``tensor`` (what the model returned)."""
+        results = self.results
+        for i in range(len(results) - 1, -1, -1):
+            if results[i] is tensor:
+                self.records[i] = self.records[i]._replace(role=role)
                 return
 
 

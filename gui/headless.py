@@ -25,4 +25,4 @@ def save_screenshot_headless(stepper: Stepper, out: str | Path, agent: int | Non
     frame = stepper.frame
     agents = list(range(stepper.config.n_agents)) if agent is None else [agent]
     title = screenshot_title(frame.t, stepper.config.label(), str(stepper.device), stepper.config.dtype)
-    return save_png(render_grid(frame.hidden, agents, title), out)
+    return save_png(render_grid(frame.hidden, agents, title), out, title)

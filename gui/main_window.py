@@ -488,7 +488,9 @@ class MainWindow(QMainWindow):
 
         def write() -> Path:
             target = check_output_path(path, force=True, what="screenshot")
-            return save_png(self.screenshot_image(agent), target)
+            s = self.stepper
+            title = screenshot_title(s.t, s.config.label(), str(s.device), s.config.dtype, self.grid.caption)
+            return save_png(self.screenshot_image(agent), target, title)
 
         saved = self._guard("Save screenshot", write)
         if saved is not None:

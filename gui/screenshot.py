@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from hiddenscope.core.files import atomic_write
+from hiddenscope.core.png import encode_png
 
 from .look import LEVELS, lut, to_rgb
 
@@ -84,7 +85,8 @@ def render_grid(values: np.ndarray, agents: list[int], title: str, levels: tuple
         painter.setFont(font)
         for agent, rect in layout.tiles.items():
             rgb = to_rgb(values[:, agent, :], levels)
-            rgb = np.repeat(np.repeat(rgb, layout.scale, axis=0), layout.scale, axis=1)
+            if layout.scale > 1:
+                rgb = np.repeat(np.repeat(rgb, layout.scale, axis=0), layout.scale, axis=1)
             painter.drawImage(rect.topLeft(), _qimage_from_rgb(rgb))
             painter.drawText(QRect(rect.left(), rect.top() - LABEL_H, rect.width(), LABEL_H), Qt.AlignmentFlag.AlignLeft, f"agent {agent}")
         bar = layout.colorbar
@@ -113,19 +115,20 @@ def decode(image: QImage, rect: QRect, scale: int, levels: tuple[float, float] =
     return out
 
 
-def png_bytes(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
-        raise OSError("Qt could not encode the image as PNG")
-    buffer.close()
-    return bytes(data.data())
+def image_rgb(image: QImage) -> np.ndarray:
+    """The pixels of ``image`` as an ``(height, width, 3)`` uint8 array (a copy)."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    return rows[:, : 3 * rgb.width()].reshape(rgb.height(), rgb.width(), 3).copy()
 
 
-def save_png(image: QImage, path: str | Path) -> Path:
+def png_bytes(image: QImage, title: str = "") -> bytes:
+    return encode_png(image_rgb(image), {"Title": title, "Software": "hiddenscope"} if title else None)
+
+
+def save_png(image: QImage, path: str | Path, title: str = "") -> Path:
     """Write ``image`` to ``path`` atomically: the old file survives any failure."""
-    payload = png_bytes(image)
+    payload = png_bytes(image, title)
     return atomic_write(path, lambda handle: handle.write(payload))
 
 

@@ -1,0 +1,232 @@
+"""hiddenscope's speed and memory, measured side by side in one run.
+
+    python benchmarks/run.py           # full run (a few minutes)
+    python benchmarks/run.py --quick   # under a minute, fewer frames and steps
+
+For each size (batch × agents × units) it measures, offscreen:
+
+- ``app_fps``: frames per second of the real main window's Play loop (a frame is
+  one step with tracing and the device-to-host copy, plus drawing every visible
+  heatmap and the shape panel);
+- ``matplotlib_fps``: the same frames the notebook way (untraced step, then
+  ``set_data`` on one ``imshow`` per visible agent and ``canvas.draw()``), and
+  ``ratio_vs_matplotlib``;
+- ``frame_over_bare_step``: one app frame over one bare model step (no trace, no drawing);
+- ``trace_overhead``: traced over untraced model step, minus one, measured in
+  interleaved blocks so that machine noise hits both alike;
+- ``rss_mb`` after a long run of steps, against ``history_budget_mb``;
+- ``first_frame_s`` (process start to first drawn frame, default model) and ``screenshot_s``.
+
+The last line printed is one JSON object keyed by size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+import torch  # noqa: E402
+
+from hiddenscope.core import Config, Stepper  # noqa: E402
+from hiddenscope.core.trace import trace_forward  # noqa: E402
+
+SIZES = [(32, 5, 96), (256, 16, 96), (1024, 64, 96)]
+HISTORY_BUDGET = 256 * 2**20
+
+
+def key(size: tuple[int, int, int]) -> str:
+    return "x".join(str(s) for s in size)
+
+
+def config_for(size: tuple[int, int, int]) -> Config:
+    batch, agents, units = size
+    return Config(batch_size=batch, n_agents=agents, hidden_dim=units * 4 // 3)
+
+
+def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[float, float]:
+    """Median per-step time of the model alone, untraced and traced, in alternating blocks."""
+    x = torch.from_numpy(stepper.source.inputs(1)).to(stepper.device, stepper.dtype)
+    h = stepper.hidden_state
+    model = stepper.model
+
+    def bare() -> None:
+        with torch.no_grad():
+            model(x, h)
+
+    def traced() -> None:
+        trace_forward(model, x, h, step=1)
+
+    bare(), traced()
+    bare_times, traced_times = [], []
+    for _ in range(blocks):
+        for fn, sink in ((bare, bare_times), (traced, traced_times)):
+            started = time.perf_counter()
+            for _ in range(per_block):
+                fn()
+            if stepper.device.type == "cuda":
+                torch.cuda.synchronize(stepper.device)
+            sink.append((time.perf_counter() - started) / per_block * 1000)
+    return statistics.median(bare_times), statistics.median(traced_times)
+
+
+def app_fps(config: Config, seconds: float) -> tuple[float, float, object]:
+    """Frames drawn per second by the real main window while playing as fast as it can."""
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from hiddenscope.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(Stepper(config, history_budget=HISTORY_BUDGET), settings)
+    window.show()
+    app.processEvents()
+    window.speed_box.setValue(window.speed_box.maximum())
+    window.step()  # warm up
+    app.processEvents()
+
+    def run(duration: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(duration * 1000), loop.quit)
+        window.play()
+        loop.exec()
+        window.pause()
+
+    run(min(1.0, seconds / 3))
+    frames_before, t_before = window.frames_drawn, window.stepper.t
+    started = time.perf_counter()
+    run(seconds)
+    elapsed = time.perf_counter() - started
+    fps = (window.frames_drawn - frames_before) / elapsed
+    steps_per_s = (window.stepper.t - t_before) / elapsed
+    return fps, steps_per_s, window
+
+
+def screenshot_seconds(window, repeats: int = 3) -> float:  # noqa: ANN001
+    folder = Path(tempfile.mkdtemp())
+    times = []
+    for i in range(repeats):
+        started = time.perf_counter()
+        window.save_screenshot(folder / f"shot{i}.png")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def matplotlib_fps(config: Config, frames: int, visible: int) -> float:
+    """The notebook way: step, then set_data on one imshow per visible agent and redraw."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stepper = Stepper(config, history_budget=HISTORY_BUDGET, tracing=False)
+    cols = int(np.ceil(np.sqrt(visible)))
+    rows = int(np.ceil(visible / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 6), squeeze=False)
+    images = []
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i < visible:
+            images.append(ax.imshow(stepper.frame.hidden[:, i, :], cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto"))
+    fig.canvas.draw()
+    started = time.perf_counter()
+    for _ in range(frames):
+        hidden = stepper.step().hidden
+        for i, image in enumerate(images):
+            image.set_data(hidden[:, i, :])
+        fig.canvas.draw()
+    elapsed = time.perf_counter() - started
+    plt.close(fig)
+    return frames / elapsed
+
+
+def rss_after(config: Config, steps: int) -> tuple[float, float, float]:
+    """Resident memory (MiB) after ``steps`` traced steps, in a fresh process; also the budget and the RSS at start."""
+    code = f"""
+import psutil, json
+from hiddenscope.core import Config, Stepper
+s = Stepper(Config(**{config.__dict__!r}), history_budget={HISTORY_BUDGET})
+s.run(20)
+start = psutil.Process().memory_info().rss
+s.run({steps})
+print(json.dumps([psutil.Process().memory_info().rss, start, s.history.nbytes, len(s.history)]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    rss, start, budget, held = json.loads(out.strip().splitlines()[-1])
+    return rss / 2**20, budget / 2**20, start / 2**20
+
+
+def first_frame_seconds() -> float:
+    here = Path(__file__).resolve().parent
+    out = subprocess.run(
+        [sys.executable, str(here / "first_frame.py"), tempfile.mkdtemp()],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout
+    return float(next(line.split()[1] for line in out.splitlines() if line.startswith("first_frame")))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a run under a minute")
+    args = parser.parse_args()
+    quick = args.quick
+    results: dict[str, dict[str, float]] = {}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {'cuda' if torch.cuda.is_available() else 'cpu'}")
+    first_frame = first_frame_seconds()
+    for size in SIZES:
+        config = config_for(size)
+        big = size[0] * size[1] >= 65536
+        play_s = (1.5 if quick else 4.0) if not big else (2.0 if quick else 6.0)
+        fps, steps_per_s, window = app_fps(config, play_s)
+        shot = screenshot_seconds(window)
+        bare_ms, traced_ms = bare_and_traced_ms(
+            window.stepper, blocks=3 if quick else 7, per_block=(2 if big else 200) if quick else (4 if big else 500)
+        )
+        window.close()
+        visible = min(size[1], window.grid.per_page)
+        mpl = matplotlib_fps(config, frames=(3 if big else 20) if quick else (8 if big else 80), visible=visible)
+        long_steps = {0: 3000 if quick else 20000, 1: 300 if quick else 2000, 2: 40 if quick else 2000}[SIZES.index(size)]
+        rss, budget, rss_start = rss_after(config, long_steps)
+        results[key(size)] = {
+            "app_fps": round(fps, 1),
+            "app_steps_per_s": round(steps_per_s, 1),
+            "matplotlib_fps": round(mpl, 2),
+            "ratio_vs_matplotlib": round(fps / mpl, 1),
+            "bare_step_ms": round(bare_ms, 3),
+            "traced_step_ms": round(traced_ms, 3),
+            "frame_ms": round(1000 / fps, 3),
+            "frame_over_bare_step": round((1000 / fps) / bare_ms, 2),
+            "trace_overhead": round(traced_ms / bare_ms - 1, 3),
+            "rss_mb": round(rss, 1),
+            "rss_after_steps": long_steps,
+            "rss_at_start_mb": round(rss_start, 1),
+            "history_budget_mb": round(budget, 1),
+            "first_frame_s": round(first_frame, 2),
+            "screenshot_s": round(shot, 3),
+        }
+        r = results[key(size)]
+        print(
+            f"{key(size):>12}  app {r['app_fps']:7.1f} fps  matplotlib {r['matplotlib_fps']:6.2f} fps  ×{r['ratio_vs_matplotlib']:<6}"
+            f" bare {r['bare_step_ms']:8.3f} ms  traced {r['traced_step_ms']:8.3f} ms  trace +{100 * r['trace_overhead']:.1f}%"
+            f"  frame/bare {r['frame_over_bare_step']:.2f}  rss {r['rss_mb']:.0f} MiB after {long_steps} steps"
+            f" (budget {r['history_budget_mb']:.0f})  screenshot {r['screenshot_s']:.3f} s",
+            flush=True,
+        )
+    print(f"first frame {first_frame:.2f} s after process start")
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
