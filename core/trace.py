@@ -229,6 +229,11 @@ def _caller_line() -> str:
     return "?"
 
 
+def _writes_in_place(name: str) -> bool:
+    """Whether an op that returned its own input wrote to it (``zero_``, ``add_``) rather than doing nothing."""
+    return name.endswith("_") and not name.endswith("__")
+
+
 class _Recorder(TorchFunctionMode):
     def __init__(self, step: int, phase: str, roles: dict[int, str]) -> None:
         super().__init__()
@@ -258,7 +263,9 @@ class _Recorder(TorchFunctionMode):
                 if arg_role is not None and (role is None or arg_role == ROLE_HIDDEN):
                     role = arg_role
                 if arg is result:
-                    kind = "in-place"
+                    # A no-op such as .contiguous() or .to() on a tensor that already
+                    # fits hands back the same tensor without writing to it.
+                    kind = "in-place" if _writes_in_place(name) else "view"
                 elif kind == "new" and res_ptr and arg.untyped_storage().data_ptr() == res_ptr:
                     kind = "view"
         if role is None:

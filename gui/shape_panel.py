@@ -44,6 +44,7 @@ class ShapePanel(QWidget):
         self.n_agents = 1
         self.op_index = -1  # -1: the whole step has run, the last row is current
         self._signature: tuple | None = None
+        self._highlighted: tuple | None = None
 
         self.header = QLabel()
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -127,6 +128,11 @@ class ShapePanel(QWidget):
 
     def _highlight(self) -> None:
         current = self.current_row
+        # Re-colouring items repaints the table: skip it when nothing it shows has changed.
+        state = (current, self._signature, self.batch_size, self.n_agents)
+        if state == self._highlighted:
+            return
+        self._highlighted = state
         notes = []
         for row, r in enumerate(self.records):
             note = note_for(r, self.batch_size, self.n_agents)
