@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QDoubleSpinBox,
     QFileDialog,
@@ -28,7 +29,7 @@ from hiddenscope.core.stepper import Stepper
 from .config_panel import ConfigPanel
 from .heatmaps import HeatmapGrid
 from .history_view import HistoryView
-from .look import LEVELS, icon
+from .look import DIFF_LEVELS, LEVELS, icon
 from .play import PlayThread
 from .screenshot import render_grid, save_png, screenshot_title
 from .shape_panel import ShapePanel
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.play_action = self._action("Play", self.toggle_play, Qt.Key.Key_Space, "play", "Play / Pause")
         self.reset_action = self._action("Reset", self.reset, Qt.Key.Key_Home, "reset", "Back to t = 0 and clear the history")
         self.save_action = self._action("Save screenshot…", lambda: self.save_screenshot(), QKeySequence.StandardKey.Save, "camera", "Save the heatmap grid as a PNG")
+        self.copy_action = self._action("Copy heatmaps", self.copy_screenshot, "Ctrl+Shift+C", None, "Copy the heatmap grid to the clipboard as an image")
         self.export_action = self._action("Export history…", lambda: self.export_history(), "Ctrl+E", "export", "Save the hidden-state history as .npz")
         self.diff_action = self._action("Difference hₜ − hₜ₋₁", self._toggle_difference, "D", "diff", "Show the change since the previous timestep")
         self.diff_action.setCheckable(True)
@@ -157,7 +159,7 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for action in (self.save_action, self.export_action):
+        for action in (self.save_action, self.copy_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -194,11 +196,13 @@ class MainWindow(QMainWindow):
     def _make_status_bar(self) -> None:
         bar = self.statusBar()
         self.device_label = QLabel()
+        self.status_t_label = QLabel()
         self.step_label = QLabel()
         self.fps_label = QLabel()
         self.history_label = QLabel()
         for label, tip in (
             (self.device_label, "Device and dtype the model runs on"),
+            (self.status_t_label, "The timestep shown"),
             (self.step_label, "Time the last computed step took (model, trace and host copy)"),
             (self.fps_label, "Frames drawn per second while playing"),
             (self.history_label, "Timesteps held in history, and its memory budget"),
@@ -382,7 +386,7 @@ class MainWindow(QMainWindow):
         if self.difference_mode:
             diff = s.difference(frame.t)
             if diff is not None:
-                values, caption, levels = diff, f"h_{frame.t} − h_{frame.t - 1}", LEVELS
+                values, caption, levels = diff, f"h_{frame.t} − h_{frame.t - 1}", DIFF_LEVELS
             else:
                 caption = f"h_{frame.t} (no earlier step held to subtract)"
         self.grid.set_values(values, caption, levels)
@@ -420,6 +424,7 @@ class MainWindow(QMainWindow):
         s = self.stepper
         hist = s.history
         self.device_label.setText(f"  {s.device} · {s.config.dtype}  ")
+        self.status_t_label.setText(f"  t = {s.t}  ")
         self.step_label.setText(f"  step {s.frame.step_ms:.2f} ms  " if s.t else "  step — ms  ")
         self.fps_label.setText(f"  {self._fps:.0f} fps  " if self.playing else "  paused  ")
         self.history_label.setText(
@@ -496,6 +501,11 @@ class MainWindow(QMainWindow):
         if saved is not None:
             self.statusBar().showMessage(f"Saved {saved}", 6000)
         return saved
+
+    def copy_screenshot(self) -> None:
+        """Put the heatmap grid image on the clipboard, for pasting into slides or notes."""
+        QApplication.clipboard().setImage(self.screenshot_image())
+        self.statusBar().showMessage("Copied the heatmap grid to the clipboard", 4000)
 
     def export_history(self, path: str | Path | None = None) -> Path | None:
         """Save the held history to ``.npz``; asks for a path when none is given."""

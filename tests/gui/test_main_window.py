@@ -225,3 +225,14 @@ def test_the_painted_heatmap_pixels_are_the_values_colours(qtbot, make_window):
         pixel = picture.pixelColor(w.grid.view.mapFromScene(scene))
         expected = to_rgb(values[row, agent, unit : unit + 1])[0]
         assert (pixel.red(), pixel.green(), pixel.blue()) == tuple(int(c) for c in expected), (agent, row, unit)
+
+
+def test_copy_puts_the_grid_on_the_clipboard_and_status_bar_shows_t(qtbot, make_window):
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
+    click(qtbot, w, w.step_action)
+    assert "t = 1" in w.status_t_label.text()
+    w.copy_action.trigger()
+    image = QApplication.clipboard().image()
+    assert not image.isNull() and image.size() == w.screenshot_image().size()
