@@ -1,0 +1,99 @@
+"""Every way a user can get it wrong on the command line: one clear line, exit 2, nothing lost.
+
+Each case names what the user typed and the words they see. File-loading cases
+(checkpoints, input files) live beside the loaders' own tests.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from hiddenscope.cli import main
+
+# (what the user typed, words the message must contain)
+CLI_CASES = [
+    (["shapes", "--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+    (["shapes", "--batch-size", "-3"], "--batch-size must be at least 1, got -3"),
+    (["shapes", "--n-agents", "0"], "--n-agents must be at least 1"),
+    (["shapes", "--hidden-dim", "-4"], "--hidden-dim must be at least 1, got -4"),
+    (["shapes", "--hidden-dim", "2"], "gives 2 // 4 * 3 = 0 GRU units"),
+    (["shapes", "--hidden-dim", "3"], "0 GRU units"),
+    (["shapes", "--input-dim", "0"], "--input-dim must be at least 1"),
+    (["shapes", "--batch-size", "abc"], "must be a whole number, got 'abc'"),
+    (["shapes", "--n-agents", "2.5"], "must be a whole number, got '2.5'"),
+    (["shapes", "--hidden-dim", ""], "must be a whole number"),
+    (["shapes", "--batch-size", "99999999999"], "larger than hiddenscope allows"),
+    (["shapes", "--batch-size", "1000000", "--n-agents", "1000000"], "needs about"),
+    (["shapes", "--batch-size", "200000", "--n-agents", "50000"], "only"),
+    (["shapes", "--device", "tpu"], "unknown device 'tpu'"),
+    (["shapes", "--device", "cuda:x"], "unknown device"),
+    (["shapes", "--dtype", "int8"], "--dtype must be one of float32, float64"),
+    (["shapes", "--seed", "-1"], "--seed must be a whole number from 0"),
+    (["shapes", "--steps", "-2"], "must be 0 or more"),
+    (["shapes", "--history-mb", "0"], "must be at least 1 (MiB)"),
+    (["export", "--steps", "1"], "the following arguments are required: --out"),
+    (["export", "--steps", "1", "--out", "/no/such/folder/x.npz"], "the folder /no/such/folder does not exist"),
+    (["export", "--steps", "1", "--out", "/etc/passwd/x.npz"], "is not a folder"),
+    (["screenshot", "--steps", "1", "--out", "/no/such/folder/x.png"], "does not exist"),
+    (["screenshot", "--steps", "1", "--agent", "9", "--out", "{tmp}/a.png"], "--agent must be from 0 to 4, got 9"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["shapes", "--bogus"], "unrecognized arguments: --bogus"),
+]
+if not __import__("torch").cuda.is_available():
+    CLI_CASES += [
+        (["shapes", "--device", "cuda"], "no usable CUDA GPU"),
+        (["shapes", "--device", "cuda:1"], "use --device cpu or --device auto"),
+    ]
+
+
+@pytest.mark.parametrize("argv, words", CLI_CASES, ids=[" ".join(a) or "empty" for a, _ in CLI_CASES])
+def test_cli_mistake_is_one_clear_line_and_exit_2(argv, words, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    with pytest.raises(SystemExit) as exited:
+        sys.exit(main(argv))
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert words in lines[0] and lines[0].startswith("hiddenscope")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command, name", [("export", "keep.npz"), ("screenshot", "keep.png")])
+def test_an_existing_file_is_not_touched_without_force(command, name, tmp_path, capsys):
+    out = tmp_path / name
+    out.write_bytes(b"precious")
+    assert main([command, "--steps", "1", "--out", str(out)]) == 2
+    assert "already exists; pass --force to replace it" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+    assert main([command, "--steps", "1", "--out", str(out), "--force", "--batch-size", "2"]) == 0
+    assert out.read_bytes() != b"precious"
+
+
+def _limit_file_size() -> None:
+    # A file-size limit makes every write past 64 KiB fail as a full disk would.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+@pytest.mark.parametrize("command, name", [("export", "big.npz"), ("screenshot", "big.png")])
+def test_a_full_disk_leaves_the_old_file_and_no_partial_one(command, name, tmp_path):
+    out = tmp_path / name
+    out.write_bytes(b"yesterday's results")
+    result = subprocess.run(
+        [sys.executable, "-m", "hiddenscope", command, "--steps", "3", "--out", str(out), "--force",
+         "--batch-size", "64", "--n-agents", "8"],
+        capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "could not write" in result.stderr and "nothing was changed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert out.read_bytes() == b"yesterday's results"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
