@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a multi-agent GRU's hidden state, one timestep at a time. With no command, opens the app.",
     )
     _add_model_options(parser, suppress=False)
+    parser.add_argument(
+        "--lang", choices=["auto", "en", "zh_CN"], default=None,
+        help="interface language (default: the one chosen in View → Language, else the system's)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("shapes", help="print the shape trace of init_hidden and of N steps")
@@ -180,7 +184,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     config = config_from(args)
     from hiddenscope.gui.app import run_app
 
-    return run_app(config, history_budget=args.history_mb * 1024 * 1024)
+    return run_app(config, history_budget=args.history_mb * 1024 * 1024, language=args.lang)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,9 +8,17 @@ from hiddenscope.core.config import Config
 from hiddenscope.core.history import DEFAULT_BUDGET
 
 
-def run_app(config: Config, history_budget: int = DEFAULT_BUDGET, argv: list[str] | None = None) -> int:
-    """Open the main window on ``config`` and run until it closes. Returns the exit status."""
+def run_app(
+    config: Config, history_budget: int = DEFAULT_BUDGET, argv: list[str] | None = None, language: str | None = None
+) -> int:
+    """Open the main window on ``config`` and run until it closes. Returns the exit status.
+
+    ``language`` is ``en``, ``zh_CN`` or ``auto``; by default the one chosen in View → Language.
+    """
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
+
+    from .i18n import install_language
 
     from hiddenscope.core.stepper import Stepper
 
@@ -20,6 +28,7 @@ def run_app(config: Config, history_budget: int = DEFAULT_BUDGET, argv: list[str
     app.setOrganizationName("hiddenscope")
     app.setApplicationName("hiddenscope")
     app.setStyle("Fusion")
+    install_language(language or str(QSettings().value("ui/language", "auto")))
     stepper = Stepper(config, history_budget=history_budget)  # a UserError here reaches the CLI: exit 2
     window = MainWindow(stepper)
     window.show()

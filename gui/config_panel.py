@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from .i18n import tr
 from hiddenscope.core.config import DTYPES, MAX_SIZE, Config, available_devices, format_bytes, step_bytes, units_for
 
 
@@ -39,18 +40,18 @@ class ConfigPanel(QWidget):
         self.dtype.addItems(list(DTYPES))
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
-        self.apply_button = QPushButton("Apply", toolTip="Rebuild the model with these settings (Ctrl+Return)")
+        self.apply_button = QPushButton(tr("Apply"), toolTip="Rebuild the model with these settings (Ctrl+Return)")
         self.apply_button.setDefault(True)
 
         form = QFormLayout()
-        form.addRow("Batch size", self.batch)
-        form.addRow("Agents", self.agents)
-        form.addRow("Hidden dim", self.hidden)
+        form.addRow(tr("Batch size"), self.batch)
+        form.addRow(tr("Agents"), self.agents)
+        form.addRow(tr("Hidden dim"), self.hidden)
         form.addRow("", self.units_label)
-        form.addRow("Input size", self.inputs)
-        form.addRow("Seed", self.seed)
-        form.addRow("Device", self.device)
-        form.addRow("Dtype", self.dtype)
+        form.addRow(tr("Input size"), self.inputs)
+        form.addRow(tr("Seed"), self.seed)
+        form.addRow(tr("Device"), self.device)
+        form.addRow(tr("Dtype"), self.dtype)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.estimate)

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from .i18n import tr
 from .look import LEVELS, colormap
 
 
@@ -35,9 +36,9 @@ class HistoryView(QWidget):
         self.ts = np.zeros(0, int)
 
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("Agent"))
+        controls.addWidget(QLabel(tr("Agent")))
         controls.addWidget(self.agent_box)
-        controls.addWidget(QLabel("Batch row"))
+        controls.addWidget(QLabel(tr("Batch row")))
         controls.addWidget(self.row_box)
         controls.addStretch(1)
         layout = QVBoxLayout(self)

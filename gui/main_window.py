@@ -29,6 +29,7 @@ from hiddenscope.core.stepper import Stepper
 from .config_panel import ConfigPanel
 from .heatmaps import HeatmapGrid
 from .history_view import HistoryView
+from .i18n import LANGUAGES, tr
 from .look import DIFF_LEVELS, LEVELS, icon
 from .play import PlayThread
 from .screenshot import render_grid, save_png, screenshot_title
@@ -100,26 +101,26 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
-        self.init_action = self._action("Init hidden", self.init_hidden, "I", "init", "init_hidden(): start from the model's initial hidden state")
-        self.step_action = self._action("Step", self.step, Qt.Key.Key_Right, "step", "Run one timestep (or replay one from history)")
-        self.back_action = self._action("Step back", self.back, Qt.Key.Key_Left, "back", "Show the previous timestep from history")
-        self.play_action = self._action("Play", self.toggle_play, Qt.Key.Key_Space, "play", "Play / Pause")
-        self.reset_action = self._action("Reset", self.reset, Qt.Key.Key_Home, "reset", "Back to t = 0 and clear the history")
-        self.save_action = self._action("Save screenshot…", lambda: self.save_screenshot(), QKeySequence.StandardKey.Save, "camera", "Save the heatmap grid as a PNG")
-        self.copy_action = self._action("Copy heatmaps", self.copy_screenshot, "Ctrl+Shift+C", None, "Copy the heatmap grid to the clipboard as an image")
-        self.export_action = self._action("Export history…", lambda: self.export_history(), "Ctrl+E", "export", "Save the hidden-state history as .npz")
-        self.diff_action = self._action("Difference hₜ − hₜ₋₁", self._toggle_difference, "D", "diff", "Show the change since the previous timestep")
+        self.init_action = self._action(tr("Init hidden"), self.init_hidden, "I", "init", tr("init_hidden(): start from the model's initial hidden state"))
+        self.step_action = self._action(tr("Step"), self.step, Qt.Key.Key_Right, "step", tr("Run one timestep (or replay one from history)"))
+        self.back_action = self._action(tr("Step back"), self.back, Qt.Key.Key_Left, "back", tr("Show the previous timestep from history"))
+        self.play_action = self._action(tr("Play"), self.toggle_play, Qt.Key.Key_Space, "play", tr("Play / Pause"))
+        self.reset_action = self._action(tr("Reset"), self.reset, Qt.Key.Key_Home, "reset", tr("Back to t = 0 and clear the history"))
+        self.save_action = self._action(tr("Save screenshot…"), lambda: self.save_screenshot(), QKeySequence.StandardKey.Save, "camera", tr("Save the heatmap grid as a PNG"))
+        self.copy_action = self._action(tr("Copy heatmaps"), self.copy_screenshot, "Ctrl+Shift+C", None, "Copy the heatmap grid to the clipboard as an image")
+        self.export_action = self._action(tr("Export history…"), lambda: self.export_history(), "Ctrl+E", "export", "Save the hidden-state history as .npz")
+        self.diff_action = self._action(tr("Difference hₜ − hₜ₋₁"), self._toggle_difference, "D", "diff", tr("Show the change since the previous timestep"))
         self.diff_action.setCheckable(True)
-        self.op_action = self._action("Step op", self.shape_panel.next_op, "]", "op", "Walk through this timestep's tensor transitions one by one")
-        self.op_back_action = self._action("Previous op", self.shape_panel.previous_op, "[", "op_back", "Previous tensor transition")
-        self.fullscreen_action = self._action("Full screen", self._toggle_fullscreen, QKeySequence.StandardKey.FullScreen, None, "Full screen")
+        self.op_action = self._action(tr("Step op"), self.shape_panel.next_op, "]", "op", tr("Walk through this timestep's tensor transitions one by one"))
+        self.op_back_action = self._action(tr("Previous op"), self.shape_panel.previous_op, "[", "op_back", "Previous tensor transition")
+        self.fullscreen_action = self._action(tr("Full screen"), self._toggle_fullscreen, QKeySequence.StandardKey.FullScreen, None, tr("Full screen"))
         if self.fullscreen_action.shortcut().isEmpty():
             self.fullscreen_action.setShortcut(QKeySequence("F11"))
-        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit, None, "Quit hiddenscope")
+        self.quit_action = self._action(tr("Quit"), self.close, QKeySequence.StandardKey.Quit, None, "Quit hiddenscope")
         if self.quit_action.shortcut().isEmpty():
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.next_page_action = self._action("Next page of agents", lambda: self.grid.set_page(self.grid.page + 1), QKeySequence.StandardKey.MoveToNextPage)
-        self.prev_page_action = self._action("Previous page of agents", lambda: self.grid.set_page(self.grid.page - 1), QKeySequence.StandardKey.MoveToPreviousPage)
+        self.next_page_action = self._action(tr("Next page of agents"), lambda: self.grid.set_page(self.grid.page + 1), QKeySequence.StandardKey.MoveToNextPage)
+        self.prev_page_action = self._action(tr("Previous page of agents"), lambda: self.grid.set_page(self.grid.page - 1), QKeySequence.StandardKey.MoveToPreviousPage)
 
     def _make_toolbars(self) -> None:
         bar = QToolBar("Stepping", objectName="stepping")
@@ -128,10 +129,10 @@ class MainWindow(QMainWindow):
         for action in (self.init_action, self.back_action, self.step_action, self.play_action, self.reset_action):
             bar.addAction(action)
         bar.addSeparator()
-        self.speed_box = QDoubleSpinBox(minimum=0.5, maximum=1000.0, decimals=1, value=10.0, suffix=" steps/s")
+        self.speed_box = QDoubleSpinBox(minimum=0.5, maximum=1000.0, decimals=1, value=10.0, suffix=" " + tr("steps/s"))
         self.speed_box.setToolTip("Play speed in timesteps per second; a slow step drops frames instead of freezing")
         self.speed_box.valueChanged.connect(self._on_speed)
-        bar.addWidget(QLabel(" Speed "))
+        bar.addWidget(QLabel(f" {tr('Speed')} "))
         bar.addWidget(self.speed_box)
         bar.addSeparator()
         bar.addAction(self.diff_action)
@@ -158,22 +159,28 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
+        file_menu = menus.addMenu(tr("&File"))
         for action in (self.save_action, self.copy_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        run_menu = menus.addMenu("&Run")
+        run_menu = menus.addMenu(tr("&Run"))
         for action in (self.init_action, self.step_action, self.back_action, self.play_action, self.reset_action):
             run_menu.addAction(action)
         run_menu.addSeparator()
         run_menu.addAction(self.op_action)
         run_menu.addAction(self.op_back_action)
-        self.view_menu = menus.addMenu("&View")
+        self.view_menu = menus.addMenu(tr("&View"))
         self.view_menu.addAction(self.diff_action)
         self.view_menu.addAction(self.next_page_action)
         self.view_menu.addAction(self.prev_page_action)
         self.view_menu.addAction(self.fullscreen_action)
+        language_menu = self.view_menu.addMenu(tr("Language"))
+        chosen = str(self.settings.value("ui/language", "auto"))
+        for code, name in LANGUAGES.items():
+            action = language_menu.addAction(name, lambda code=code: self._set_language(code))
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
         self.view_menu.addSeparator()
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -184,9 +191,9 @@ class MainWindow(QMainWindow):
         return dock
 
     def _make_docks(self) -> None:
-        self.config_dock = self._dock("Configuration", "config", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.shape_dock = self._dock("Shape trace", "shapes", self.shape_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.history_dock = self._dock("History (time × units)", "history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.config_dock = self._dock(tr("Configuration"), "config", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.shape_dock = self._dock(tr("Shape trace"), "shapes", self.shape_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.history_dock = self._dock(tr("History (time × units)"), "history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock.visibilityChanged.connect(lambda visible: visible and self._draw_history())
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -281,7 +288,7 @@ class MainWindow(QMainWindow):
         self._fps = 0.0
         self._last_side_draw = 0.0
         self._play_timer.start(max(1, int(1000 / self.speed_box.value())))
-        self.play_action.setText("Pause")
+        self.play_action.setText(tr("Pause"))
         self.play_action.setIcon(icon("pause"))
 
     def pause(self) -> None:
@@ -294,7 +301,7 @@ class MainWindow(QMainWindow):
             # The worker's last report may still be queued: draw what it left now.
             self._worker_running = False
             self.render()
-        self.play_action.setText("Play")
+        self.play_action.setText(tr("Play"))
         self.play_action.setIcon(icon("play"))
         self._update_status()
 
@@ -348,6 +355,10 @@ class MainWindow(QMainWindow):
     def _toggle_difference(self, checked: bool) -> None:
         self.difference_mode = checked
         self.render()
+
+    def _set_language(self, code: str) -> None:
+        self.settings.setValue("ui/language", code)
+        self.statusBar().showMessage(tr("The language changes the next time hiddenscope starts."), 8000)
 
     def _toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -426,7 +437,7 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"  {s.device} · {s.config.dtype}  ")
         self.status_t_label.setText(f"  t = {s.t}  ")
         self.step_label.setText(f"  step {s.frame.step_ms:.2f} ms  " if s.t else "  step — ms  ")
-        self.fps_label.setText(f"  {self._fps:.0f} fps  " if self.playing else "  paused  ")
+        self.fps_label.setText(f"  {self._fps:.0f} fps  " if self.playing else f"  {tr('paused')}  ")
         self.history_label.setText(
             f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
         )

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 from hiddenscope.core.notes import note_for
 from hiddenscope.core.trace import TraceRecord
 
+from .i18n import tr
 from .look import icon
 
 COLUMNS = ("op", "shape", "stride", "contiguous", "view / copy", "tensor", "device", "dtype", "line of code that ran it")
 CODE_COLUMN = len(COLUMNS) - 1
 MONO_COLUMNS = (0, 1, 2, CODE_COLUMN)
-KIND_TEXT = {"view": "view (no copy)", "new": "new memory", "in-place": "in place"}
+KIND_TEXT = {"view": "view (no copy)", "new": "new memory", "in-place": "in place"}  # translated when shown
 CURRENT_BRUSH = QBrush(QColor("#ffe082"))
 NOTE_BRUSH = QBrush(QColor("#ffccbc"))
 
@@ -50,11 +51,11 @@ class ShapePanel(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.op_back_button = QToolButton(icon=icon("op_back"), toolTip="Previous tensor transition of this step ([)")
         self.op_button = QToolButton(icon=icon("op"), toolTip="Step op: next tensor transition of this step (])")
-        self.op_button.setText("Step op")
+        self.op_button.setText(tr("Step op"))
         self.op_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.op_label = QLabel()
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -107,8 +108,8 @@ class ShapePanel(QWidget):
                 r.op,
                 str(tuple(r.shape)),
                 str(tuple(r.stride)),
-                "yes" if r.contiguous else "no",
-                KIND_TEXT.get(r.kind, r.kind),
+                tr("yes") if r.contiguous else tr("no"),
+                tr(KIND_TEXT[r.kind]) if r.kind in KIND_TEXT else r.kind,
                 ("⚠ " if note else "") + r.role,
                 r.device,
                 r.dtype,

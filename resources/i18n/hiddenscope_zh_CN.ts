@@ -1,0 +1,243 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>hiddenscope</name>
+    <message>
+        <source>Init hidden</source>
+        <translation>初始化隐藏状态</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>单步</translation>
+    </message>
+    <message>
+        <source>Step back</source>
+        <translation>后退一步</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>重置</translation>
+    </message>
+    <message>
+        <source>Save screenshot…</source>
+        <translation>保存截图…</translation>
+    </message>
+    <message>
+        <source>Export history…</source>
+        <translation>导出历史…</translation>
+    </message>
+    <message>
+        <source>Copy heatmaps</source>
+        <translation>复制热图</translation>
+    </message>
+    <message>
+        <source>Difference hₜ − hₜ₋₁</source>
+        <translation>差值 hₜ − hₜ₋₁</translation>
+    </message>
+    <message>
+        <source>Step op</source>
+        <translation>单步运算</translation>
+    </message>
+    <message>
+        <source>Previous op</source>
+        <translation>上一个运算</translation>
+    </message>
+    <message>
+        <source>Full screen</source>
+        <translation>全屏</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Next page of agents</source>
+        <translation>下一页智能体</translation>
+    </message>
+    <message>
+        <source>Previous page of agents</source>
+        <translation>上一页智能体</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>Shape trace</source>
+        <translation>形状追踪</translation>
+    </message>
+    <message>
+        <source>History (time × units)</source>
+        <translation>历史（时间 × 单元）</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <source>steps/s</source>
+        <translation>步/秒</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Agents</source>
+        <translation>智能体数</translation>
+    </message>
+    <message>
+        <source>Hidden dim</source>
+        <translation>隐藏维度</translation>
+    </message>
+    <message>
+        <source>Input size</source>
+        <translation>输入维度</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Dtype</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>智能体</translation>
+    </message>
+    <message>
+        <source>Batch row</source>
+        <translation>批次行</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>op</source>
+        <translation>运算</translation>
+    </message>
+    <message>
+        <source>shape</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <source>stride</source>
+        <translation>步长</translation>
+    </message>
+    <message>
+        <source>contiguous</source>
+        <translation>连续</translation>
+    </message>
+    <message>
+        <source>view / copy</source>
+        <translation>视图 / 复制</translation>
+    </message>
+    <message>
+        <source>tensor</source>
+        <translation>张量</translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>dtype</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <source>line of code that ran it</source>
+        <translation>执行它的代码行</translation>
+    </message>
+    <message>
+        <source>The language changes the next time hiddenscope starts.</source>
+        <translation>界面语言将在下次启动 hiddenscope 时切换。</translation>
+    </message>
+    <message>
+        <source>Run one timestep (or replay one from history)</source>
+        <translation>运行一个时间步（或从历史中重放）</translation>
+    </message>
+    <message>
+        <source>Show the previous timestep from history</source>
+        <translation>显示历史中的上一个时间步</translation>
+    </message>
+    <message>
+        <source>Play / Pause</source>
+        <translation>播放 / 暂停</translation>
+    </message>
+    <message>
+        <source>Back to t = 0 and clear the history</source>
+        <translation>回到 t = 0 并清空历史</translation>
+    </message>
+    <message>
+        <source>Save the heatmap grid as a PNG</source>
+        <translation>将热图网格保存为 PNG</translation>
+    </message>
+    <message>
+        <source>init_hidden(): start from the model's initial hidden state</source>
+        <translation>init_hidden()：从模型的初始隐藏状态开始</translation>
+    </message>
+    <message>
+        <source>Walk through this timestep's tensor transitions one by one</source>
+        <translation>逐个查看本时间步的张量变换</translation>
+    </message>
+    <message>
+        <source>Show the change since the previous timestep</source>
+        <translation>显示相对上一时间步的变化</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>view (no copy)</source>
+        <translation>视图（无复制）</translation>
+    </message>
+    <message>
+        <source>new memory</source>
+        <translation>新内存</translation>
+    </message>
+    <message>
+        <source>in place</source>
+        <translation>原地</translation>
+    </message>
+</context>
+</TS>
