@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.timeline.valueChanged.connect(self._on_timeline)
         stepper.changed.connect(self._on_stepper_changed)
 
+        self.setAcceptDrops(True)
         self.resize(1440, 900)
         self._restore_settings()
         self._on_stepper_changed("rebuild")
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         self.reset_action = self._action(tr("Reset"), self.reset, Qt.Key.Key_Home, "reset", tr("Back to t = 0 and clear the history"))
         self.save_action = self._action(tr("Save screenshot…"), lambda: self.save_screenshot(), QKeySequence.StandardKey.Save, "camera", tr("Save the heatmap grid as a PNG"))
         self.copy_action = self._action(tr("Copy heatmaps"), self.copy_screenshot, "Ctrl+Shift+C", None, "Copy the heatmap grid to the clipboard as an image")
+        self.open_action = self._action(tr("Open checkpoint…"), lambda: self.open_checkpoint(), QKeySequence.StandardKey.Open, "open", tr("Load a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors"))
+        self.inputs_action = self._action(tr("Open inputs…"), lambda: self.open_inputs(), "Ctrl+Shift+O", "open", tr("Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)"))
         self.export_action = self._action(tr("Export history…"), lambda: self.export_history(), "Ctrl+E", "export", "Save the hidden-state history as .npz")
         self.diff_action = self._action(tr("Difference hₜ − hₜ₋₁"), self._toggle_difference, "D", "diff", tr("Show the change since the previous timestep"))
         self.diff_action.setCheckable(True)
@@ -160,8 +163,8 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu(tr("&File"))
-        for action in (self.save_action, self.copy_action, self.export_action):
-            file_menu.addAction(action)
+        for action in (self.open_action, self.inputs_action, None, self.save_action, self.copy_action, self.export_action):
+            file_menu.addAction(action) if action is not None else file_menu.addSeparator()
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = menus.addMenu(tr("&Run"))
@@ -517,6 +520,85 @@ class MainWindow(QMainWindow):
         """Put the heatmap grid image on the clipboard, for pasting into slides or notes."""
         QApplication.clipboard().setImage(self.screenshot_image())
         self.statusBar().showMessage("Copied the heatmap grid to the clipboard", 4000)
+
+    def _ask_open(self, title: str, filter_text: str, key: str) -> Path | None:
+        folder = str(self.settings.value(key, str(Path.home())))
+        name, _ = QFileDialog.getOpenFileName(self, title, folder, filter_text)
+        if not name:
+            return None
+        self.settings.setValue(key, str(Path(name).parent))
+        return Path(name)
+
+    def open_checkpoint(self, path: str | Path | None = None) -> bool:
+        """Step a trained agent instead; on any problem say which and keep the model on screen."""
+        self.pause()
+        if path is None:
+            path = self._ask_open(tr("Open checkpoint"), "Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)", "files/checkpoint_dir")
+            if path is None:
+                return False
+        from hiddenscope.core.checkpoint import checkpoint_factory
+
+        def load() -> bool:
+            factory, config = checkpoint_factory(path, self.stepper.config)
+            self.stepper.set_model_factory(factory, config)
+            return True
+
+        if not self._guard("Open checkpoint", load):
+            return False
+        self.model_source = Path(path).name
+        self.setWindowTitle(f"hiddenscope — {self.model_source}")
+        self.statusBar().showMessage(f"Loaded {path}: {self.stepper.units} GRU units, {self.stepper.config.label()}", 8000)
+        return True
+
+    def open_inputs(self, path: str | Path | None = None) -> bool:
+        """Feed the agent inputs from a file; on any problem say which and keep the current inputs."""
+        self.pause()
+        if path is None:
+            path = self._ask_open(tr("Open inputs"), "Arrays (*.npy *.npz *.pt);;All files (*)", "files/inputs_dir")
+            if path is None:
+                return False
+        from hiddenscope.core.input_files import file_inputs_factory
+
+        def load() -> bool:
+            factory, config = file_inputs_factory(path, self.stepper.config)
+            old_factory = self.stepper.input_factory
+            self.stepper.input_factory = factory
+            try:
+                self.stepper.rebuild(config)
+            except Exception:
+                self.stepper.input_factory = old_factory
+                raise
+            return True
+
+        if not self._guard("Open inputs", load):
+            return False
+        source = self.stepper.source
+        bad = getattr(source, "nonfinite_count", 0)
+        note = f"; {bad:,} NaN/Inf values, drawn black" if bad else ""
+        self.statusBar().showMessage(f"Inputs from {path}{note}", 8000)
+        return True
+
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802
+        if self._dropped_path(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: ANN001, N802
+        path = self._dropped_path(event)
+        if path is None:
+            return
+        event.acceptProposedAction()
+        if path.suffix.lower() in (".npy", ".npz"):
+            self.open_inputs(path)
+        else:
+            self.open_checkpoint(path)
+
+    @staticmethod
+    def _dropped_path(event) -> Path | None:  # noqa: ANN001
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = Path(urls[0].toLocalFile())
+        return path if path.suffix.lower() in (".th", ".pt", ".pth", ".safetensors", ".npy", ".npz") else None
 
     def export_history(self, path: str | Path | None = None) -> Path | None:
         """Save the held history to ``.npz``; asks for a path when none is given."""

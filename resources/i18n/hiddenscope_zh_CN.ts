@@ -239,5 +239,29 @@
         <source>in place</source>
         <translation>原地</translation>
     </message>
+    <message>
+        <source>Open checkpoint…</source>
+        <translation>打开检查点…</translation>
+    </message>
+    <message>
+        <source>Open inputs…</source>
+        <translation>打开输入…</translation>
+    </message>
+    <message>
+        <source>Open checkpoint</source>
+        <translation>打开检查点</translation>
+    </message>
+    <message>
+        <source>Open inputs</source>
+        <translation>打开输入</translation>
+    </message>
+    <message>
+        <source>Load a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors</source>
+        <translation>加载训练好的智能体：PyMARL 的 agent.th、种子模型的 state_dict 或 .safetensors</translation>
+    </message>
+    <message>
+        <source>Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)</source>
+        <translation>从形状为 (T, batch, n_agents, input) 或 (T, n_agents, input) 的 .npy、.npz 或 .pt 文件读取输入</translation>
+    </message>
 </context>
 </TS>
