@@ -28,7 +28,10 @@ from hiddenscope.core.stepper import Stepper
 
 from .config_panel import ConfigPanel
 from .heatmaps import HeatmapGrid
+from hiddenscope.core.insight import gate_history, summary_history
+
 from .history_view import HistoryView
+from .inside_views import GatesView, SummaryView
 from .i18n import LANGUAGES, tr
 from .look import DIFF_LEVELS, LEVELS, icon
 from .play import PlayThread
@@ -67,6 +70,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.grid)
         self.shape_panel = ShapePanel()
         self.history_view = HistoryView()
+        self.gates_view = GatesView()
+        self.summary_view = SummaryView()
         self.config_panel = ConfigPanel(stepper.config)
         self._make_actions()
         self._make_toolbars()
@@ -77,7 +82,7 @@ class MainWindow(QMainWindow):
         self.grid.hovered.connect(self._on_hover)
         self.grid.agentMenuRequested.connect(self._on_agent_menu)
         self.shape_panel.opChanged.connect(self._on_op_changed)
-        self.history_view.selectionChanged.connect(self._draw_history)
+        self.history_view.selectionChanged.connect(self._draw_side_views)
         self.config_panel.applied.connect(self.apply_config)
         self.timeline.valueChanged.connect(self._on_timeline)
         stepper.changed.connect(self._on_stepper_changed)
@@ -197,7 +202,13 @@ class MainWindow(QMainWindow):
         self.config_dock = self._dock(tr("Configuration"), "config", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.shape_dock = self._dock(tr("Shape trace"), "shapes", self.shape_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.history_dock = self._dock(tr("History (time × units)"), "history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.history_dock.visibilityChanged.connect(lambda visible: visible and self._draw_history())
+        self.gates_dock = self._dock(tr("GRU gates"), "gates", self.gates_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.summary_dock = self._dock(tr("Summary over time"), "summary", self.summary_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.history_dock, self.gates_dock)
+        self.tabifyDockWidget(self.gates_dock, self.summary_dock)
+        self.history_dock.raise_()
+        for dock in (self.history_dock, self.gates_dock, self.summary_dock):
+            dock.visibilityChanged.connect(lambda visible: visible and self._draw_side_views())
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.resizeDocks([self.shape_dock], [260], Qt.Orientation.Vertical)
@@ -410,8 +421,7 @@ class MainWindow(QMainWindow):
         side_views_due = not self.playing or now - self._last_side_draw >= SIDE_VIEW_PERIOD_S
         if side_views_due:
             self._last_side_draw = now
-            if self.history_dock.isVisible():
-                self._draw_history()
+            self._draw_side_views()
         hist = s.history
         self.timeline.blockSignals(True)
         self.timeline.setRange(hist.first, max(hist.last, frame.t))
@@ -426,6 +436,20 @@ class MainWindow(QMainWindow):
         if side_views_due:
             self._update_status()
         self.frameDrawn.emit(frame.t)
+
+    def _draw_side_views(self) -> None:
+        """The history, gates and summary views, each only while it can be seen."""
+        if self.history_dock.isVisible() and not self.history_dock.visibleRegion().isEmpty():
+            self._draw_history()
+        s = self.stepper
+        agent = min(self.history_view.agent, s.config.n_agents - 1)
+        row = min(self.history_view.row, s.config.batch_size - 1)
+        if self.gates_dock.isVisible() and not self.gates_dock.visibleRegion().isEmpty():
+            ts, gates = gate_history(s, agent, row)
+            self.gates_view.set_gates(ts, gates, s.t, agent, row)
+        if self.summary_dock.isVisible() and not self.summary_dock.visibleRegion().isEmpty():
+            ts, norm, saturated = summary_history(s)
+            self.summary_view.set_summary(ts, norm, saturated, self.grid.visible_agents(), s.t)
 
     def _draw_history(self) -> None:
         s = self.stepper

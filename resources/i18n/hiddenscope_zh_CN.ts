@@ -263,5 +263,37 @@
         <source>Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)</source>
         <translation>从形状为 (T, batch, n_agents, input) 或 (T, n_agents, input) 的 .npy、.npz 或 .pt 文件读取输入</translation>
     </message>
+    <message>
+        <source>GRU gates</source>
+        <translation>GRU 门控</translation>
+    </message>
+    <message>
+        <source>Summary over time</source>
+        <translation>随时间的汇总</translation>
+    </message>
+    <message>
+        <source>reset gate r</source>
+        <translation>重置门 r</translation>
+    </message>
+    <message>
+        <source>update gate z</source>
+        <translation>更新门 z</translation>
+    </message>
+    <message>
+        <source>candidate n</source>
+        <translation>候选状态 n</translation>
+    </message>
+    <message>
+        <source>No recorded step to show gates for (step at least once), or the model has no GRU cell.</source>
+        <translation>没有可显示门控的已记录步（请至少运行一步），或模型不含 GRU 单元。</translation>
+    </message>
+    <message>
+        <source>‖h‖ per agent (mean over batch rows)</source>
+        <translation>每个智能体的 ‖h‖（对批次行取平均）</translation>
+    </message>
+    <message>
+        <source>saturated units, |h| &gt; 0.95 (fraction)</source>
+        <translation>饱和单元比例，|h| &gt; 0.95</translation>
+    </message>
 </context>
 </TS>

@@ -236,3 +236,23 @@ def test_copy_puts_the_grid_on_the_clipboard_and_status_bar_shows_t(qtbot, make_
     w.copy_action.trigger()
     image = QApplication.clipboard().image()
     assert not image.isNull() and image.size() == w.screenshot_image().size()
+
+
+def test_gates_and_summary_tabs_show_the_cells_own_numbers(qtbot, make_window):
+    from hiddenscope.core.insight import gate_history, summary_history
+
+    w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
+    for _ in range(6):
+        click(qtbot, w, w.step_action)
+    w.history_view.agent_box.setValue(2)
+    w.history_view.row_box.setValue(1)
+    w.gates_dock.raise_()
+    qtbot.waitUntil(lambda: w.gates_view.images["z"].image is not None)
+    ts, gates = gate_history(w.stepper, 2, 1)
+    np.testing.assert_allclose(w.gates_view.images["z"].image, gates["z"].T)
+    assert "agent 2 · batch row 1" in w.gates_view.caption.text()
+    w.summary_dock.raise_()
+    qtbot.waitUntil(lambda: len(w.summary_view.norm_lines) == 3)
+    ts, norm, _ = summary_history(w.stepper)
+    x, y = w.summary_view.norm_lines[1].getData()
+    np.testing.assert_allclose(y, norm[:, 1])
