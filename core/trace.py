@@ -126,60 +126,18 @@ def _fmt_arg(value: Any) -> str:
 
 def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
     """The arguments worth showing, cheap to keep: tensors become their shapes, weights a count."""
+    rest = args[1:] if is_method else args
     shown = tuple(
         _TensorArg(a.shape) if isinstance(a, torch.Tensor) else a
-        for a in (args[1:] if is_method else args)
+        for a in rest
         if a is not None and type(a) is not Parameter
     )
-    weights = sum(type(a) is Parameter for a in args) if len(args) > 2 else 0
+    weights = sum(type(a) is Parameter for a in rest)
     if weights:
         shown += (_Weights(weights),)
     if kwargs:
         shown += tuple((k + "=", _TensorArg(v.shape) if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items())
     return shown
-
-
-_names: dict[Any, tuple[str, bool]] = {}
-
-
-def _op_name(func: Any) -> tuple[str, bool]:
-    """The op's name and whether it is a tensor method (so its first argument is ``self``)."""
-    found = _op_names.get(func)
-    if found is None:
-        name = getattr(func, "__name__", None) or str(func)
-        qual = getattr(func, "__qualname__", "") or ""
-        found = _op_names[func] = (name, qual.startswith(("TensorBase.", "Tensor.")))
-    return found
-
-
-def _fmt_arg(value: Any) -> str:
-    if isinstance(value, _TensorArg):
-        return "×".join(str(s) for s in value.shape) or "scalar"
-    if isinstance(value, _Weights):
-        return f"+{value.count} weights"
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and value[0].endswith("="):
-        return value[0] + _fmt_arg(value[1])
-    if isinstance(value, (tuple, list)):
-        return "(" + ", ".join(_fmt_arg(v) for v in value) + ")"
-    return str(value).replace("torch.", "") if isinstance(value, torch.dtype) else repr(value)
-
-
-def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
-    """The arguments worth showing, cheap to keep: tensors become their shapes."""
-    shown: list[Any] = []
-    weights = 0
-    for arg in args[1:] if is_method else args:
-        if type(arg) is Parameter:
-            weights += 1
-        elif isinstance(arg, torch.Tensor):
-            shown.append(_TensorArg(arg.shape))
-        elif arg is not None:
-            shown.append(arg)
-    if weights:
-        shown.append(_Weights(weights))
-    for key, value in kwargs.items():
-        shown.append((key + "=", _TensorArg(value.shape) if isinstance(value, torch.Tensor) else value))
-    return tuple(shown)
 
 
 _names: dict[Any, str] = {}
