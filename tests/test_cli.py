@@ -1,0 +1,230 @@
+"""The headless command line: real output, real files, and one clear line for every mistake."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from hiddenscope.cli import main
+
+SMALL = ["--batch-size", "2", "--n-agents", "3", "--hidden-dim", "8", "--input-dim", "4"]
+
+
+def run_main(argv: list[str]) -> int:
+    """``main`` as a shell would see it: argparse's exits become exit codes too."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+def run_module(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hiddenscope", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def assert_one_line_error(code: int, err: str) -> None:
+    assert code == 2
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "error" in lines[0]
+
+
+# -- shapes ------------------------------------------------------------------------------------
+
+
+def test_shapes_json(capsys):
+    assert main(["shapes", "--steps", "2", "--json"]) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert err == ""
+    assert doc["config"]["units"] == 96
+    assert doc["config"]["batch_size"] == 32 and doc["config"]["n_agents"] == 5
+    records = doc["records"]
+    assert sorted({r["step"] for r in records}) == [0, 1, 2]
+    expand = [r for r in records if r["op"].startswith("expand")]
+    assert len(expand) == 1
+    assert expand[0]["shape"] == [32, 5, 96] and expand[0]["stride"] == [0, 0, 1]
+    assert expand[0]["note"]
+    new_hidden = [r for r in records if r["role"] == "new hidden"]
+    assert [r["step"] for r in new_hidden] == [1, 2]
+    assert all(r["shape"] == [160, 96] for r in new_hidden)
+
+
+def test_shapes_table_for_another_size(capsys):
+    assert main(["shapes", "--batch-size", "4", "--n-agents", "2", "--hidden-dim", "40"]) == 0
+    out, _ = capsys.readouterr()
+    assert "30 units" in out
+    assert "(8, 30)" in out
+    assert "(4, 2, 30)" in out
+    assert "(160, 96)" not in out
+    assert "reshape(-1, self.hidden_dim)" in out
+
+
+def test_model_options_work_before_the_command_too(capsys):
+    assert main(["--batch-size", "4", "--n-agents", "2", "--hidden-dim", "40", "shapes", "--json", "--steps", "1"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["config"]["batch_size"] == 4 and doc["config"]["units"] == 30
+
+
+def test_shapes_zero_steps_shows_only_init(capsys):
+    assert main(["shapes", "--steps", "0", "--json", *SMALL]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {r["step"] for r in doc["records"]} == {0}
+    assert [r["op"] for r in doc["records"]] == ["new(1, 6)", "zero_()", "unsqueeze(0)", "expand(2, 3, -1)"]
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+def test_export_writes_the_history(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    assert main(["export", "--steps", "3", "--out", str(out), *SMALL]) == 0
+    assert str(out) in capsys.readouterr().out
+    with np.load(out) as data:
+        assert data["hidden"].shape == (4, 2, 3, 6)
+        assert json.loads(str(data["config"]))["units"] == 6
+    assert os.listdir(tmp_path) == ["run.npz"]
+
+
+def test_export_force_replaces_an_existing_file(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    out.write_bytes(b"old")
+    assert main(["export", "--steps", "1", "--out", str(out), "--force", *SMALL]) == 0
+    with np.load(out) as data:
+        assert data["hidden"].shape == (2, 2, 3, 6)
+
+
+def test_export_says_when_the_history_budget_cut_the_run_short(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    # 1 MiB holds 14 steps of the default 32 x 5 x 96 state with its 32 x 5 x 16 inputs.
+    assert main(["export", "--steps", "30", "--history-mb", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "history budget" in err
+    with np.load(out) as data:
+        np.testing.assert_array_equal(data["t"], np.arange(17, 31))
+        assert data["hidden"].shape == (14, 32, 5, 96)
+
+
+# -- mistakes: exit 2, one line, no traceback --------------------------------------------------
+
+NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--batch-size", "0"],
+        ["--hidden-dim", "-4"],
+        ["--hidden-dim=-4"],
+        ["--hidden-dim", "2"],
+        ["--device", "tpu"],
+        pytest.param(["--device", "cuda"], marks=NO_CUDA),
+        ["--batch-size", "abc"],
+        ["--n-agents", "1.5"],
+        ["--dtype", "float16"],
+        ["--steps", "-1"],
+        ["--history-mb", "0"],
+    ],
+)
+def test_bad_values_are_one_line_and_exit_2(bad, capsys):
+    code = run_main(["shapes", *bad])
+    out, err = capsys.readouterr()
+    assert_one_line_error(code, err)
+    assert out == ""
+
+
+def test_bad_value_messages_say_what_was_wrong(capsys):
+    run_main(["shapes", "--hidden-dim", "2"])
+    assert "--hidden-dim" in capsys.readouterr().err
+    run_main(["shapes", "--device", "tpu"])
+    assert "tpu" in capsys.readouterr().err
+    run_main(["shapes", "--batch-size", "abc"])
+    assert "abc" in capsys.readouterr().err
+
+
+def test_out_in_a_missing_folder(tmp_path, capsys):
+    code = run_main(["export", "--out", str(tmp_path / "missing" / "run.npz"), *SMALL])
+    _, err = capsys.readouterr()
+    assert_one_line_error(code, err)
+    assert "does not exist" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_out_that_exists_needs_force(tmp_path, capsys):
+    out = tmp_path / "precious.npz"
+    out.write_bytes(b"\x00precious bytes\xff")
+    code = run_main(["export", "--out", str(out), *SMALL])
+    _, err = capsys.readouterr()
+    assert_one_line_error(code, err)
+    assert "--force" in err
+    assert out.read_bytes() == b"\x00precious bytes\xff"
+    assert os.listdir(tmp_path) == ["precious.npz"]
+
+
+def test_out_that_is_a_folder(tmp_path, capsys):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    code = run_main(["export", "--out", str(folder), *SMALL])
+    _, err = capsys.readouterr()
+    assert_one_line_error(code, err)
+    assert folder.is_dir() and os.listdir(folder) == []
+
+
+def test_export_needs_out(capsys):
+    code = run_main(["export", *SMALL])
+    _, err = capsys.readouterr()
+    assert_one_line_error(code, err)
+
+
+# -- python -m hiddenscope, as a real process --------------------------------------------------
+
+
+def test_module_shapes_json_as_a_process(tmp_path):
+    done = run_module("shapes", "--steps", "2", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["config"]["units"] == 96
+    assert sorted({r["step"] for r in doc["records"]}) == [0, 1, 2]
+
+
+def test_module_export_as_a_process(tmp_path):
+    out = tmp_path / "run.npz"
+    done = run_module("export", "--steps", "2", "--out", str(out), *SMALL, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with np.load(out) as data:
+        assert data["hidden"].shape == (3, 2, 3, 6)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["shapes", "--batch-size", "0"],
+        ["shapes", "--batch-size", "abc"],
+        pytest.param(["shapes", "--device", "cuda"], marks=NO_CUDA),
+    ],
+)
+def test_module_errors_as_a_process(bad, tmp_path):
+    done = run_module(*bad, cwd=tmp_path)
+    assert_one_line_error(done.returncode, done.stderr)
+    assert done.stdout == ""
+
+
+def test_module_refuses_to_overwrite_as_a_process(tmp_path):
+    out = tmp_path / "precious.npz"
+    out.write_bytes(b"keep me")
+    done = run_module("export", "--out", str(out), *SMALL, cwd=tmp_path)
+    assert_one_line_error(done.returncode, done.stderr)
+    assert out.read_bytes() == b"keep me"

@@ -1,0 +1,103 @@
+"""core/ stays free of Qt, and installing hiddenscope adds one import name, not ``core`` or ``gui``."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import hiddenscope.core
+
+CORE_DIR = Path(hiddenscope.core.__file__).parent
+FORBIDDEN = ("PySide6", "pyqtgraph", "shiboken6", "hiddenscope.gui")
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Every module a file imports, with relative imports resolved against hiddenscope.core."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = ["hiddenscope", "core"]
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.append(module)
+            found += [f"{module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def is_forbidden(module: str) -> bool:
+    return any(module == bad or module.startswith(bad + ".") for bad in FORBIDDEN)
+
+
+def test_the_checker_sees_relative_and_absolute_qt_imports(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os\nfrom ..gui import app\nfrom PySide6.QtCore import Qt\nimport pyqtgraph as pg\nfrom . import trace\n"
+    )
+    modules = imported_modules(sample)
+    assert [m for m in modules if is_forbidden(m)] == [
+        "hiddenscope.gui",
+        "hiddenscope.gui.app",
+        "PySide6.QtCore",
+        "PySide6.QtCore.Qt",
+        "pyqtgraph",
+    ]
+    assert "hiddenscope.core.trace" in modules
+
+
+def test_core_source_imports_no_qt():
+    files = sorted(CORE_DIR.glob("*.py"))
+    assert len(files) >= 10, files  # really looking at core/
+    offenders = {path.name: bad for path in files if (bad := [m for m in imported_modules(path) if is_forbidden(m)])}
+    assert offenders == {}
+
+
+def test_importing_core_and_the_cli_loads_no_qt(tmp_path):
+    script = """
+import importlib, json, pkgutil, sys
+import hiddenscope.core, hiddenscope.cli
+for info in pkgutil.iter_modules(hiddenscope.core.__path__):
+    importlib.import_module("hiddenscope.core." + info.name)
+from hiddenscope.cli import main
+code = main(["shapes", "--steps", "1", "--batch-size", "2", "--n-agents", "2", "--hidden-dim", "8", "--input-dim", "3"])
+code += main(["export", "--steps", "1", "--out", "run.npz", "--batch-size", "2", "--hidden-dim", "8"])
+qt = sorted(
+    m for m in sys.modules
+    if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6") or m.startswith("hiddenscope.gui")
+)
+print(json.dumps({"code": code, "qt": qt, "core": sorted(m for m in sys.modules if m.startswith("hiddenscope.core."))}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 0
+    assert result["qt"] == []
+    assert "hiddenscope.core.stepper" in result["core"]
+
+
+def test_the_install_adds_no_top_level_core_or_gui(tmp_path):
+    script = """
+import importlib.util, json
+names = ["core", "gui", "cli", "resources", "hiddenscope", "hiddenscope.core", "hiddenscope.cli"]
+print(json.dumps({name: importlib.util.find_spec(name) is not None for name in names}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found == {
+        "core": False,
+        "gui": False,
+        "cli": False,
+        "resources": False,
+        "hiddenscope": True,
+        "hiddenscope.core": True,
+        "hiddenscope.cli": True,
+    }
