@@ -121,6 +121,9 @@ class MainWindow(QMainWindow):
         self.diff_action.setCheckable(True)
         self.op_action = self._action(tr("Step op"), self.shape_panel.next_op, "]", "op", tr("Walk through this timestep's tensor transitions one by one"))
         self.op_back_action = self._action(tr("Previous op"), self.shape_panel.previous_op, "[", "op_back", "Previous tensor transition")
+        self.trace_action = self._action(tr("Record shape trace"), self._toggle_tracing, "T", None, tr("Record every tensor transition of each step (off: a little faster, no shape panel)"))
+        self.trace_action.setCheckable(True)
+        self.trace_action.setChecked(self.stepper.tracing)
         self.fullscreen_action = self._action(tr("Full screen"), self._toggle_fullscreen, QKeySequence.StandardKey.FullScreen, None, tr("Full screen"))
         if self.fullscreen_action.shortcut().isEmpty():
             self.fullscreen_action.setShortcut(QKeySequence("F11"))
@@ -180,6 +183,7 @@ class MainWindow(QMainWindow):
         run_menu.addAction(self.op_back_action)
         self.view_menu = menus.addMenu(tr("&View"))
         self.view_menu.addAction(self.diff_action)
+        self.view_menu.addAction(self.trace_action)
         self.view_menu.addAction(self.next_page_action)
         self.view_menu.addAction(self.prev_page_action)
         self.view_menu.addAction(self.fullscreen_action)
@@ -373,6 +377,10 @@ class MainWindow(QMainWindow):
     def _set_language(self, code: str) -> None:
         self.settings.setValue("ui/language", code)
         self.statusBar().showMessage(tr("The language changes the next time hiddenscope starts."), 8000)
+
+    def _toggle_tracing(self, checked: bool) -> None:
+        self.pause()
+        self.stepper.tracing = checked
 
     def _toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -295,5 +295,13 @@
         <source>saturated units, |h| &gt; 0.95 (fraction)</source>
         <translation>饱和单元比例，|h| &gt; 0.95</translation>
     </message>
+    <message>
+        <source>Record shape trace</source>
+        <translation>记录形状追踪</translation>
+    </message>
+    <message>
+        <source>Record every tensor transition of each step (off: a little faster, no shape panel)</source>
+        <translation>记录每一步的所有张量变换（关闭后略快，形状面板为空）</translation>
+    </message>
 </context>
 </TS>

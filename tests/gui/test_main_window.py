@@ -256,3 +256,14 @@ def test_gates_and_summary_tabs_show_the_cells_own_numbers(qtbot, make_window):
     ts, norm, _ = summary_history(w.stepper)
     x, y = w.summary_view.norm_lines[1].getData()
     np.testing.assert_allclose(y, norm[:, 1])
+
+
+def test_tracing_can_be_switched_off_and_on(qtbot, make_window):
+    w = make_window()
+    qtbot.keyClick(w, Qt.Key.Key_T)
+    assert not w.stepper.tracing
+    click(qtbot, w, w.step_action)
+    assert w.shape_panel.table.rowCount() == 0 and "tracing is off" in w.shape_panel.header.text()
+    qtbot.keyClick(w, Qt.Key.Key_T)
+    click(qtbot, w, w.step_action)
+    assert w.shape_panel.table.rowCount() == 5
