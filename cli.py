@@ -189,6 +189,9 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from hiddenscope.core.tuning import keep_freed_memory
+
+    keep_freed_memory()
     commands = {"shapes": _cmd_shapes, "export": _cmd_export, "screenshot": _cmd_screenshot, None: _cmd_gui}
     try:
         return commands[args.command](args)

@@ -21,6 +21,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from hiddenscope.core import Config, Stepper
+    from hiddenscope.core.tuning import keep_freed_memory
+
+    keep_freed_memory()  # as the hiddenscope command does
     from hiddenscope.gui.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])

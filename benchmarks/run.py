@@ -43,6 +43,10 @@ import torch  # noqa: E402
 
 from hiddenscope.core import Config, Stepper  # noqa: E402
 from hiddenscope.core.trace import trace_forward  # noqa: E402
+from hiddenscope.core.tuning import keep_freed_memory  # noqa: E402
+
+# As the hiddenscope command does at start-up; applies to the bare model and matplotlib alike.
+keep_freed_memory()
 
 SIZES = [(32, 5, 96), (256, 16, 96), (1024, 64, 96)]
 HISTORY_BUDGET = 256 * 2**20
@@ -209,6 +213,8 @@ def rss_after(config: Config, steps: int) -> tuple[float, float, float, float]:
     code = f"""
 import psutil, json
 from hiddenscope.core import Config, Stepper
+from hiddenscope.core.tuning import keep_freed_memory
+keep_freed_memory()
 s = Stepper(Config(**{config.__dict__!r}), history_budget={HISTORY_BUDGET})
 s.run(20)
 start = psutil.Process().memory_info().rss
