@@ -4,8 +4,9 @@ A large step allocates and frees tens of megabytes of activations every time.
 glibc serves blocks that large with fresh ``mmap`` pages and unmaps them on
 free, so every step pays for page faults again: at batch 1024 × 64 agents that
 was a third of the step on the 2-core machine we measured.  Raising glibc's
-mmap and trim thresholds keeps freed blocks for reuse instead; resident memory
-then stays at the peak of one step's working set, a fixed amount.
+mmap and trim thresholds (and using one arena, so that Play's worker thread
+allocates from the same heap) keeps freed blocks for reuse instead; resident
+memory then stays at the peak of one step's working set, a fixed amount.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 
 
 def keep_freed_memory(mmap_threshold: int = 512 * 2**20, trim_threshold: int = 1 << 30) -> bool:
@@ -28,6 +30,11 @@ def keep_freed_memory(mmap_threshold: int = 512 * 2**20, trim_threshold: int = 1
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold))
+        # One arena: a thread's own arena cannot hold blocks this large and would fall
+        # back to mmap, so Play's worker thread would pay the page faults again.
+        applied = libc.mallopt(_M_ARENA_MAX, 1)
+        applied &= libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold)
+        applied &= libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold)
+        return bool(applied)
     except (OSError, AttributeError):
         return False

@@ -39,6 +39,7 @@ from .screenshot import render_grid, save_png, screenshot_title
 from .shape_panel import ShapePanel
 
 PLAY_TICK_BUDGET_S = 0.030  # a Play tick never computes for longer than this before drawing
+MIN_TICK_MS = 10
 SIDE_VIEW_PERIOD_S = 1 / 15  # while playing, the history view and status bar redraw at most this often
 
 
@@ -305,7 +306,7 @@ class MainWindow(QMainWindow):
         self._play_due_done = 0
         self._fps = 0.0
         self._last_side_draw = 0.0
-        self._play_timer.start(max(1, int(1000 / self.speed_box.value())))
+        self._play_timer.start(self._tick_ms(self.speed_box.value()))
         self.play_action.setText(tr("Pause"))
         self.play_action.setIcon(icon("pause"))
 
@@ -323,9 +324,15 @@ class MainWindow(QMainWindow):
         self.play_action.setIcon(icon("play"))
         self._update_status()
 
+    @staticmethod
+    def _tick_ms(speed: float) -> int:
+        # Each finished step asks for the next one itself; the timer only has to pace
+        # slow speeds. Ticking faster than a screen refresh would only steal CPU from the model.
+        return max(MIN_TICK_MS, int(1000 / speed))
+
     def _on_speed(self, value: float) -> None:
         if self.playing:
-            self._play_timer.setInterval(max(1, int(1000 / value)))
+            self._play_timer.setInterval(self._tick_ms(value))
             self._play_start = time.perf_counter()
             self._play_due_done = 0
 
