@@ -64,6 +64,12 @@ def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     g.add_argument("--seed", type=_whole, default=default(d.seed), help=f"seed for weights and inputs (default {d.seed})")
     g.add_argument("--device", default=default(d.device), help="auto (CUDA if there is one), cpu, cuda or cuda:N (default auto)")
     g.add_argument("--dtype", default=default(d.dtype), help="float32 or float64 (default float32)")
+    g.add_argument("--checkpoint", default=default(None), metavar="PATH",
+                   help="a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors (loaded safely)")
+    g.add_argument("--inputs", default=default(None), metavar="PATH",
+                   help="agent inputs from .npy/.npz/.pt, shape (T, batch, n_agents, input) or (T, n_agents, input)")
+    g.add_argument("--model", default=default(None), metavar="MODULE:FACTORY",
+                   help="build the model with FACTORY(config) from an importable module (this runs its code)")
     g.add_argument(
         "--history-mb", type=_megabytes, default=default(256), help="host memory the step history may use, MiB (default 256)"
     )
@@ -113,10 +119,36 @@ def config_from(args: argparse.Namespace) -> Config:
     ).validate()
 
 
+def session_parts(args: argparse.Namespace) -> dict:
+    """The config and the model and input factories the options ask for (checked, nothing built yet)."""
+    from hiddenscope.core.stepper import pattern_inputs, seed_model
+
+    config = config_from(args)
+    model_factory, input_factory = seed_model, pattern_inputs
+    if args.model:
+        from hiddenscope.core.checkpoint import plugin_factory
+
+        model_factory = plugin_factory(args.model)
+        config = config.replace(model=args.model)
+    if args.checkpoint:
+        if args.model:
+            raise UserError("use --checkpoint or --model, not both")
+        from hiddenscope.core.checkpoint import checkpoint_factory
+
+        model_factory, config = checkpoint_factory(args.checkpoint, config)
+    if args.inputs:
+        from hiddenscope.core.input_files import file_inputs_factory
+
+        input_factory, config = file_inputs_factory(args.inputs, config)
+    return {"config": config, "model_factory": model_factory, "input_factory": input_factory,
+            "history_budget": args.history_mb * 1024 * 1024}
+
+
 def make_stepper(args: argparse.Namespace):  # noqa: ANN201 - keeps torch out of --help
     from hiddenscope.core.stepper import Stepper
 
-    return Stepper(config_from(args), history_budget=args.history_mb * 1024 * 1024)
+    parts = session_parts(args)
+    return Stepper(parts.pop("config"), **parts)
 
 
 def _cmd_shapes(args: argparse.Namespace) -> int:
@@ -181,10 +213,12 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    from hiddenscope.core.stepper import Stepper
+
+    stepper = Stepper(**session_parts(args))  # every mistake surfaces here, before a window opens
     from hiddenscope.gui.app import run_app
 
-    return run_app(config, history_budget=args.history_mb * 1024 * 1024, language=args.lang)
+    return run_app(stepper, language=args.lang)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,7 @@ class Config:
     seed: int = 0
     device: str = "auto"
     dtype: str = "float32"
+    model: str = ""  # what the model is, when it is not the seed's own (set by a checkpoint or plug-in)
 
     @property
     def units(self) -> int:
@@ -51,10 +52,8 @@ class Config:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def label(self) -> str:
-        return (
-            f"batch {self.batch_size} · {self.n_agents} agents · hidden {self.hidden_dim}"
-            f" → {self.units} units · input {self.input_dim} · seed {self.seed}"
-        )
+        sizes = f"hidden {self.hidden_dim} → {self.units} units · " if not self.model else f"{self.model} · "
+        return f"batch {self.batch_size} · {self.n_agents} agents · {sizes}input {self.input_dim} · seed {self.seed}"
 
     def validate(self) -> Config:
         """Raise :class:`ConfigError` naming the first value that cannot work."""

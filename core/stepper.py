@@ -85,8 +85,11 @@ class Stepper:
             torch.manual_seed(config.seed)
             model = self.model_factory(config)
         model = model.to(device=device, dtype=dtype).eval()
-        with torch.no_grad():
-            probe = model.init_hidden(config.batch_size)
+        try:
+            with torch.no_grad():
+                probe = model.init_hidden(config.batch_size)
+        except (RuntimeError, ValueError, TypeError, AttributeError) as exc:
+            raise ConfigError(f"the model's init_hidden({config.batch_size}) failed: {str(exc).splitlines()[0][:300]}") from None
         units = int(probe.shape[-1])
         if probe.numel() != config.batch_size * config.n_agents * units:
             raise ConfigError(
@@ -177,12 +180,16 @@ class Stepper:
         host_inputs = self.source.inputs(t)
         started = time.perf_counter()
         inputs = torch.from_numpy(host_inputs).to(device=self.device, dtype=self.dtype, non_blocking=True)
-        if self.tracing:
-            output, hidden, records = trace_forward(self.model, inputs, self.hidden_state, step=t + 1)
-        else:
-            with torch.no_grad():
-                output, hidden = self.model(inputs, self.hidden_state)
-            records = None
+        try:
+            if self.tracing:
+                output, hidden, records = trace_forward(self.model, inputs, self.hidden_state, step=t + 1)
+            else:
+                with torch.no_grad():
+                    output, hidden = self.model(inputs, self.hidden_state)
+                records = None
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            # A model that does not fit its inputs fails inside PyTorch; say so, keep the session.
+            raise ConfigError(f"the model failed at step {t + 1}: {str(exc).splitlines()[0][:300]}") from None
         if hidden.numel() != c.batch_size * c.n_agents * self.units:
             raise ConfigError(f"the model returned a hidden state of shape {tuple(hidden.shape)}; expected {c.rows} × {self.units}")
         separate_output = not _same_data(output, hidden)

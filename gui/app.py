@@ -6,21 +6,21 @@ import sys
 
 from hiddenscope.core.config import Config
 from hiddenscope.core.history import DEFAULT_BUDGET
+from hiddenscope.core.stepper import Stepper
 
 
 def run_app(
-    config: Config, history_budget: int = DEFAULT_BUDGET, argv: list[str] | None = None, language: str | None = None
+    session: Config | Stepper, history_budget: int = DEFAULT_BUDGET, argv: list[str] | None = None, language: str | None = None
 ) -> int:
-    """Open the main window on ``config`` and run until it closes. Returns the exit status.
+    """Open the main window on a stepper (or a config to build one) and run until it closes.
 
     ``language`` is ``en``, ``zh_CN`` or ``auto``; by default the one chosen in View → Language.
+    Returns the exit status.
     """
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from .i18n import install_language
-
-    from hiddenscope.core.stepper import Stepper
 
     from .main_window import MainWindow
 
@@ -29,7 +29,7 @@ def run_app(
     app.setApplicationName("hiddenscope")
     app.setStyle("Fusion")
     install_language(language or str(QSettings().value("ui/language", "auto")))
-    stepper = Stepper(config, history_budget=history_budget)  # a UserError here reaches the CLI: exit 2
+    stepper = session if isinstance(session, Stepper) else Stepper(session, history_budget=history_budget)
     window = MainWindow(stepper)
     window.show()
     return app.exec()

@@ -395,6 +395,8 @@ class MainWindow(QMainWindow):
     def apply_config(self, config: Config) -> bool:
         """Rebuild on ``config``; on a mistake say why and keep the session as it was."""
         self.pause()
+        if not config.model:
+            config = config.replace(model=self.stepper.config.model)  # the panel does not edit which model it is
         ok = self._guard("Apply configuration", self.stepper.rebuild, config) is not None or self.stepper.config == config
         if not ok:
             self.config_panel.set_config(self.stepper.config)

@@ -1,0 +1,242 @@
+"""Loading trained agents safely: PyMARL/EPyMARL ``RNNAgent`` checkpoints, the seed model's own
+``state_dict``, ``.safetensors`` files, and plug-in models named on the command line.
+
+Nothing is ever unpickled beyond plain tensors: ``.th``/``.pt``/``.pth`` files go
+through ``torch.load(..., weights_only=True)``, which refuses any pickled code or
+object, and ``.safetensors`` files hold tensors only.  Every problem is a
+:class:`~hiddenscope.core.errors.CheckpointError` that names the file and what is
+wrong with it (which key, which shape).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import Config, units_for
+from .errors import CheckpointError, ConfigError
+from .model import CondAgent
+
+SUFFIXES = (".th", ".pt", ".pth", ".safetensors")
+PYMARL_KEYS = ("fc1.weight", "fc1.bias", "rnn.weight_ih", "rnn.weight_hh", "rnn.bias_ih", "rnn.bias_hh", "fc2.weight", "fc2.bias")
+SEED_KEYS = ("cond_rnn.f.weight_ih", "cond_rnn.f.weight_hh", "cond_rnn.f.bias_ih", "cond_rnn.f.bias_hh")
+
+ModelFactory = Callable[[Config], nn.Module]
+
+
+class PyMARLAgent(nn.Module):
+    """The layout of PyMARL's ``RNNAgent``: ``fc1`` → ReLU → ``GRUCell`` → ``fc2`` (Q-values)."""
+
+    def __init__(self, input_shape: int, rnn_hidden_dim: int, n_actions: int) -> None:
+        super().__init__()
+        self.rnn_hidden_dim = rnn_hidden_dim
+        self.fc1 = nn.Linear(input_shape, rnn_hidden_dim)
+        self.rnn = nn.GRUCell(rnn_hidden_dim, rnn_hidden_dim)
+        self.fc2 = nn.Linear(rnn_hidden_dim, n_actions)
+
+    def init_hidden(self) -> torch.Tensor:
+        return self.fc1.weight.new(1, self.rnn_hidden_dim).zero_()
+
+    def forward(self, inputs: torch.Tensor, hidden_state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = F.relu(self.fc1(inputs))
+        h_in = hidden_state.reshape(-1, self.rnn_hidden_dim)
+        h = self.rnn(x, h_in)
+        q = self.fc2(h)
+        return q, h
+
+
+class PyMARLController(nn.Module):
+    """Drives a :class:`PyMARLAgent` the way PyMARL's ``BasicMAC`` does, behind hiddenscope's protocol."""
+
+    def __init__(self, agent: PyMARLAgent, n_agents: int) -> None:
+        super().__init__()
+        self.agent = agent
+        self.n_agents = n_agents
+
+    def init_hidden(self, batch_size: int) -> torch.Tensor:
+        return self.agent.init_hidden().unsqueeze(0).expand(batch_size, self.n_agents, -1)
+
+    def forward(self, inputs: torch.Tensor, hidden_state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        batch_size = inputs.shape[0]
+        agent_inputs = inputs.reshape(batch_size * self.n_agents, -1)
+        agent_outs, hidden_state = self.agent(agent_inputs, hidden_state)
+        return agent_outs.view(batch_size, self.n_agents, -1), hidden_state
+
+
+def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
+    """Read a ``state_dict`` without running any code from the file."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    if path.is_dir():
+        raise CheckpointError(f"checkpoint {path} is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"checkpoint {path} is empty (0 bytes)")
+    if path.suffix.lower() == ".safetensors":
+        try:
+            from safetensors.torch import load_file
+
+            data: Any = load_file(str(path), device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any failure means the file is not usable
+            raise CheckpointError(f"checkpoint {path} is not a valid .safetensors file ({_first_line(exc)})") from None
+    else:
+        try:
+            data = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as exc:
+            raise CheckpointError(
+                f"checkpoint {path} holds Python objects or code, not only tensors, so it was refused and"
+                f" nothing in it was run ({_unsafe_global(exc)}); save the model's state_dict() instead"
+            ) from None
+        except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, AttributeError) as exc:
+            raise CheckpointError(
+                f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({_first_line(exc)})"
+            ) from None
+    return _as_state_dict(data, path)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _unsafe_global(exc: BaseException) -> str:
+    for line in str(exc).splitlines():
+        if "GLOBAL" in line or "Unsupported" in line:
+            return line.strip()[:200]
+    return "weights_only load refused it"
+
+
+def _as_state_dict(data: Any, path: Path) -> dict[str, torch.Tensor]:
+    if isinstance(data, dict) and not any(isinstance(v, torch.Tensor) for v in data.values()):
+        for key in ("state_dict", "model", "agent", "model_state_dict"):
+            if isinstance(data.get(key), dict):
+                data = data[key]
+                break
+    if not isinstance(data, dict) or not data:
+        raise CheckpointError(f"checkpoint {path} does not hold a state_dict (a mapping of names to tensors)")
+    for key, value in data.items():
+        if not isinstance(value, torch.Tensor):
+            raise CheckpointError(f"checkpoint {path}: entry {key!r} is a {type(value).__name__}, not a tensor")
+    return dict(data)
+
+
+def _expect(sd: dict[str, torch.Tensor], path: Path, key: str, shape: tuple[int, ...]) -> None:
+    found = tuple(sd[key].shape)
+    if found != shape:
+        raise CheckpointError(f"checkpoint {path}: {key} has shape {found}, but the rest of the model needs {shape}")
+
+
+def describe_pymarl(sd: dict[str, torch.Tensor], path: Path) -> tuple[int, int, int]:
+    """``(input size, hidden size, n_actions)`` of a PyMARL ``RNNAgent`` state_dict, after checking every shape."""
+    hidden = sd["rnn.weight_hh"].shape[-1]
+    inputs = sd["fc1.weight"].shape[-1]
+    actions = sd["fc2.weight"].shape[0]
+    for key, shape in (
+        ("fc1.weight", (hidden, inputs)),
+        ("fc1.bias", (hidden,)),
+        ("rnn.weight_ih", (3 * hidden, hidden)),
+        ("rnn.weight_hh", (3 * hidden, hidden)),
+        ("rnn.bias_ih", (3 * hidden,)),
+        ("rnn.bias_hh", (3 * hidden,)),
+        ("fc2.weight", (actions, hidden)),
+        ("fc2.bias", (actions,)),
+    ):
+        _expect(sd, path, key, shape)
+    return inputs, hidden, actions
+
+
+def describe_seed(sd: dict[str, torch.Tensor], path: Path) -> tuple[int, int]:
+    """``(input size, _hidden_dim)`` of the seed agent's state_dict, after checking every shape."""
+    units = sd["cond_rnn.f.weight_hh"].shape[-1]
+    inputs = sd["cond_rnn.f.weight_ih"].shape[-1]
+    for key, shape in (
+        ("cond_rnn.f.weight_ih", (3 * units, inputs)),
+        ("cond_rnn.f.weight_hh", (3 * units, units)),
+        ("cond_rnn.f.bias_ih", (3 * units,)),
+        ("cond_rnn.f.bias_hh", (3 * units,)),
+    ):
+        _expect(sd, path, key, shape)
+    hidden_dim = units * 4 // 3
+    if units % 3 or units_for(hidden_dim) != units:
+        raise CheckpointError(
+            f"checkpoint {path}: the GRU has {units} units, which no _hidden_dim gives as hidden_dim // 4 * 3"
+        )
+    return inputs, hidden_dim
+
+
+def checkpoint_factory(path: str | Path, config: Config) -> tuple[ModelFactory, Config]:
+    """A model factory that loads ``path``, and ``config`` with the sizes the checkpoint fixes."""
+    path = Path(path)
+    sd = load_state_dict_file(path)
+    if all(k in sd for k in PYMARL_KEYS):
+        inputs, hidden, actions = describe_pymarl(sd, path)
+        config = config.replace(input_dim=inputs, model=f"PyMARL RNNAgent {path.name} ({hidden} units, {actions} actions)")
+
+        def build_pymarl(c: Config) -> nn.Module:
+            _check_inputs(c, inputs, path)
+            agent = PyMARLAgent(inputs, hidden, actions)
+            agent.load_state_dict(sd, strict=True)
+            return PyMARLController(agent, c.n_agents)
+
+        return build_pymarl, config
+    if all(k in sd for k in SEED_KEYS):
+        inputs, hidden_dim = describe_seed(sd, path)
+        config = config.replace(input_dim=inputs, hidden_dim=hidden_dim, model=f"seed agent {path.name}")
+
+        def build_seed(c: Config) -> nn.Module:
+            _check_inputs(c, inputs, path)
+            if units_for(c.hidden_dim) != units_for(hidden_dim):
+                raise ConfigError(f"{path.name} has {units_for(hidden_dim)} GRU units; hidden dim {c.hidden_dim} does not fit it")
+            model = CondAgent(inputs, c.n_agents, hidden_dim)
+            model.load_state_dict({k: v for k, v in sd.items() if k.startswith("cond_rnn.")}, strict=True)
+            return model
+
+        return build_seed, config
+    found = ", ".join(sorted(sd)[:6]) + (", …" if len(sd) > 6 else "")
+    raise CheckpointError(
+        f"checkpoint {path} is neither a PyMARL RNNAgent (needs {', '.join(PYMARL_KEYS)}) nor the seed agent"
+        f" (needs {', '.join(SEED_KEYS)}); it has {found}"
+    )
+
+
+def _check_inputs(config: Config, inputs: int, path: Path) -> None:
+    if config.input_dim != inputs:
+        raise ConfigError(f"{path.name} takes {inputs} inputs per agent; input size {config.input_dim} does not fit it")
+
+
+def plugin_factory(spec: str) -> ModelFactory:
+    """``package.module:factory``: import it and call ``factory(config)`` to build the model.
+
+    This runs that module's code, as importing any Python module does: only name
+    modules you trust.  The model must follow the protocol ``init_hidden(batch_size)``
+    and ``forward(inputs, hidden_state) -> (output, hidden_state)``.
+    """
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"--model must look like package.module:factory, got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - an import can fail in many ways; all are the user's to fix
+        raise ConfigError(f"--model: cannot import {module_name!r} ({type(exc).__name__}: {_first_line(exc)})") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise ConfigError(f"--model: {module_name!r} has no callable {attr!r}")
+
+    def build(config: Config) -> nn.Module:
+        try:
+            model = factory(config)
+        except Exception as exc:  # noqa: BLE001
+            raise ConfigError(f"--model: {spec}(config) failed: {type(exc).__name__}: {_first_line(exc)}") from None
+        if not isinstance(model, nn.Module) or not hasattr(model, "init_hidden"):
+            raise ConfigError(f"--model: {spec}(config) must return an nn.Module with init_hidden and forward")
+        return model
+
+    return build

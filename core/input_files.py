@@ -1,0 +1,104 @@
+"""Agent inputs read from a file: ``.npy``, ``.npz`` or ``.pt`` arrays of shape
+``(T, batch, n_agents, input)`` or ``(T, n_agents, input)`` (one batch row).
+
+Loading never runs code from the file (``allow_pickle=False``,
+``weights_only=True``).  NaN and Inf are allowed, and counted, so that the app
+can say so and draw them; they pass through the model as they would in training.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import Config
+from .errors import FileProblem
+
+SUFFIXES = (".npy", ".npz", ".pt")
+
+
+class ArrayInputs:
+    """An input source over a ``(T, batch, n_agents, input)`` array; step ``t`` reads frame ``t mod T``."""
+
+    def __init__(self, frames: np.ndarray, name: str = "array") -> None:
+        self.frames = frames
+        self.shape = frames.shape[1:]
+        self.name = name
+        self.nonfinite_count = int(np.size(frames) - np.count_nonzero(np.isfinite(frames)))
+
+    def describe(self) -> str:
+        return f"file: {self.name}, {self.frames.shape[0]} steps (then from the start again)"
+
+    def inputs(self, t: int) -> np.ndarray:
+        return self.frames[t % self.frames.shape[0]]
+
+
+def load_frames(path: str | Path) -> np.ndarray:
+    """Read the array, as float32 ``(T, batch, n_agents, input)``, or say exactly why not."""
+    path = Path(path)
+    if not path.exists():
+        raise FileProblem(f"input file {path} does not exist")
+    if path.is_dir():
+        raise FileProblem(f"input file {path} is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise FileProblem(f"input file {path} is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            data: Any = np.load(path, allow_pickle=False)
+        elif suffix == ".npz":
+            with np.load(path, allow_pickle=False) as archive:
+                if not archive.files:
+                    raise FileProblem(f"input file {path} holds no arrays")
+                data = archive["inputs"] if "inputs" in archive.files else archive[archive.files[0]]
+        elif suffix == ".pt":
+            data = torch.load(path, map_location="cpu", weights_only=True)
+            if isinstance(data, dict):
+                data = data.get("inputs")
+            if not isinstance(data, torch.Tensor):
+                raise FileProblem(f"input file {path} must hold a tensor (or a dict with an 'inputs' tensor)")
+            data = data.float().numpy()
+        else:
+            raise FileProblem(f"input file {path}: use .npy, .npz or .pt, not {path.suffix or 'no extension'}")
+    except FileProblem:
+        raise
+    except pickle.UnpicklingError:
+        raise FileProblem(f"input file {path} holds Python objects, not only arrays; it was refused and nothing in it was run") from None
+    except (ValueError, OSError, EOFError, RuntimeError, zipfile.BadZipFile, KeyError) as exc:
+        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({str(exc).splitlines()[0][:160]})") from None
+    array = np.asarray(data)
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise FileProblem(f"input file {path} holds {array.dtype} values; inputs must be real numbers")
+    if array.ndim == 3:
+        array = array[:, None]  # (T, n_agents, input): one batch row
+    if array.ndim != 4:
+        raise FileProblem(
+            f"input file {path} has shape {tuple(np.shape(data))}; expected (T, batch, n_agents, input) or (T, n_agents, input)"
+        )
+    if 0 in array.shape:
+        raise FileProblem(f"input file {path} has shape {tuple(np.shape(data))}, with an empty axis")
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def file_inputs_factory(path: str | Path, config: Config) -> tuple[Callable[[Config], ArrayInputs], Config]:
+    """An input factory over the file and ``config`` with the batch, agents and input size it fixes."""
+    path = Path(path)
+    frames = load_frames(path)
+    _, batch, n_agents, inputs = frames.shape
+    source = ArrayInputs(frames, path.name)
+
+    def build(c: Config) -> ArrayInputs:
+        expected = (c.batch_size, c.n_agents, c.input_dim)
+        if expected != source.shape:
+            names = ("batch", "n_agents", "input")
+            diffs = [f"{n} {have} (the model wants {want})" for n, have, want in zip(names, source.shape, expected) if have != want]
+            raise FileProblem(f"input file {path.name} has {', '.join(diffs)}")
+        return source
+
+    return build, config.replace(batch_size=batch, n_agents=n_agents, input_dim=inputs)
