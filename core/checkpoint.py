@@ -91,6 +91,9 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
         try:
             data = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:
+            # weights_only refuses two things: pickled globals (code, objects) and bytes it cannot parse.
+            if "global" not in str(exc).lower():
+                raise CheckpointError(f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({_first_line(exc)})") from None
             raise CheckpointError(
                 f"checkpoint {path} holds Python objects or code, not only tensors, so it was refused and"
                 f" nothing in it was run ({_unsafe_global(exc)}); save the model's state_dict() instead"
@@ -136,8 +139,7 @@ def _expect(sd: dict[str, torch.Tensor], path: Path, key: str, shape: tuple[int,
 
 def describe_pymarl(sd: dict[str, torch.Tensor], path: Path) -> tuple[int, int, int]:
     """``(input size, hidden size, n_actions)`` of a PyMARL ``RNNAgent`` state_dict, after checking every shape."""
-    hidden = sd["rnn.weight_hh"].shape[-1]
-    inputs = sd["fc1.weight"].shape[-1]
+    hidden, inputs = sd["fc1.weight"].shape[0], sd["fc1.weight"].shape[-1]
     actions = sd["fc2.weight"].shape[0]
     for key, shape in (
         ("fc1.weight", (hidden, inputs)),

@@ -70,7 +70,11 @@ def load_frames(path: str | Path) -> np.ndarray:
         raise
     except pickle.UnpicklingError:
         raise FileProblem(f"input file {path} holds Python objects, not only arrays; it was refused and nothing in it was run") from None
-    except (ValueError, OSError, EOFError, RuntimeError, zipfile.BadZipFile, KeyError) as exc:
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise FileProblem(f"input file {path} holds Python objects, not only numbers; it was refused and nothing in it was run") from None
+        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({str(exc).splitlines()[0][:160]})") from None
+    except (OSError, EOFError, RuntimeError, zipfile.BadZipFile, KeyError) as exc:
         raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({str(exc).splitlines()[0][:160]})") from None
     array = np.asarray(data)
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):

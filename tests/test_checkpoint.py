@@ -1,0 +1,155 @@
+"""Trained agents from disk: PyMARL RNNAgent, the seed model's state_dict, safetensors, plug-ins.
+
+Every checkpoint is written here with torch.save or safetensors; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from hiddenscope.cli import main
+from hiddenscope.core import CheckpointError, Config, ConfigError, Stepper
+from hiddenscope.core.checkpoint import PyMARLAgent, checkpoint_factory, load_state_dict_file, plugin_factory
+from hiddenscope.core.model import CondAgent
+
+
+@pytest.fixture
+def pymarl_th(tmp_path):
+    torch.manual_seed(1)
+    path = tmp_path / "agent.th"
+    torch.save(PyMARLAgent(30, 64, 5).state_dict(), path)
+    return path
+
+
+def test_pymarl_checkpoint_through_the_cli_traces_64_units(pymarl_th, capsys):
+    assert main(["shapes", "--steps", "2", "--json", "--checkpoint", str(pymarl_th), "--batch-size", "4", "--n-agents", "3"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    init = [r for r in doc["records"] if r["phase"] == "init"]
+    assert [tuple(r["shape"]) for r in init] == [(1, 64), (1, 64), (1, 1, 64), (4, 3, 64)]
+    assert init[-1]["stride"] == [0, 0, 1]
+    step1 = [r for r in doc["records"] if r["step"] == 1 and r["phase"] == "forward"]
+    new_hidden = [r for r in step1 if r["role"] == "new hidden"]
+    assert len(new_hidden) == 1 and new_hidden[0]["shape"] == [12, 64]
+    assert "self.rnn(x, h_in)" in new_hidden[0]["code"]
+    assert [r for r in step1 if r["role"] == "output"][0]["shape"] == [4, 3, 5]  # Q-values, as BasicMAC views them
+    assert doc["config"]["input_dim"] == 30 and doc["config"]["units"] == 64
+
+
+def test_pymarl_agent_steps_the_way_pymarl_would(pymarl_th):
+    factory, config = checkpoint_factory(pymarl_th, Config(batch_size=2, n_agents=3))
+    stepper = Stepper(config, model_factory=factory)
+    stepper.run(3)
+    agent = PyMARLAgent(30, 64, 5)
+    agent.load_state_dict(torch.load(pymarl_th, weights_only=True))
+    hidden = agent.init_hidden().unsqueeze(0).expand(2, 3, -1)
+    with torch.no_grad():
+        for t in range(3):
+            q, hidden = agent(torch.from_numpy(stepper.source.inputs(t)).reshape(6, -1), hidden)
+    np.testing.assert_allclose(stepper.frame.hidden, hidden.reshape(2, 3, 64).numpy(), atol=1e-6)
+    np.testing.assert_allclose(stepper.frame.output, q.reshape(2, 3, 5).numpy(), atol=1e-6)
+    assert stepper.units == 64
+
+
+def test_a_pickle_carrying_code_is_refused_and_the_code_does_not_run(tmp_path, capsys):
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    evil = tmp_path / "evil.th"
+    torch.save({"fc1.weight": Payload()}, evil)
+    with pytest.raises(CheckpointError, match="not only tensors.*nothing in it was run"):
+        load_state_dict_file(evil)
+    assert main(["shapes", "--checkpoint", str(evil)]) == 2
+    assert "refused" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda p: p.write_bytes(b""), "is empty"),
+        (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "corrupted, truncated"),
+        (lambda p: p.write_bytes(b"definitely not a checkpoint"), "corrupted, truncated"),
+        (lambda p: p.unlink(), "does not exist"),
+        (lambda p: torch.save({"fc1.weight": torch.zeros(2, 2)}, p), "neither a PyMARL RNNAgent"),
+        (lambda p: torch.save([1, 2, 3], p), "does not hold a state_dict"),
+        (lambda p: torch.save({**torch.load(p, weights_only=True), "rnn.weight_hh": torch.zeros(192, 63)}, p), "rnn.weight_hh has shape (192, 63)"),
+        (lambda p: torch.save({**torch.load(p, weights_only=True), "fc2.bias": torch.zeros(7)}, p), "fc2.bias has shape (7,), but the rest of the model needs (5,)"),
+    ],
+    ids=["empty", "truncated", "garbage", "missing", "wrong keys", "not a dict", "wrong hidden shape", "wrong bias"],
+)
+def test_broken_checkpoints_name_what_is_wrong(pymarl_th, damage, words, capsys):
+    damage(pymarl_th)
+    with pytest.raises(CheckpointError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        checkpoint_factory(pymarl_th, Config())
+    assert main(["shapes", "--checkpoint", str(pymarl_th)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_seed_state_dict_round_trip_gives_the_same_numbers(tmp_path):
+    original = Stepper(Config(batch_size=3, n_agents=2, hidden_dim=40, input_dim=7, seed=5))
+    path = tmp_path / "seed.pt"
+    torch.save(original.model.state_dict(), path)
+    original.run(4)
+    factory, config = checkpoint_factory(path, Config(batch_size=3, n_agents=2, seed=5))
+    assert (config.input_dim, config.hidden_dim, config.units) == (7, 40, 30)
+    loaded = Stepper(config, model_factory=factory)
+    loaded.run(4)
+    np.testing.assert_array_equal(loaded.frame.hidden, original.frame.hidden)
+
+
+def test_safetensors_round_trip(tmp_path):
+    torch.manual_seed(0)
+    agent = PyMARLAgent(12, 64, 4)
+    path = tmp_path / "agent.safetensors"
+    save_file({k: v.contiguous() for k, v in agent.state_dict().items()}, str(path))
+    factory, config = checkpoint_factory(path, Config(batch_size=2, n_agents=2))
+    stepper = Stepper(config, model_factory=factory)
+    assert stepper.units == 64 and config.input_dim == 12
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken")
+    with pytest.raises(CheckpointError, match="not a valid .safetensors"):
+        load_state_dict_file(bad)
+
+
+def test_a_failed_load_keeps_the_model_on_screen(pymarl_th, tmp_path):
+    stepper = Stepper(Config(batch_size=2, n_agents=2))
+    stepper.run(2)
+    before = stepper.frame.hidden.copy()
+    broken = tmp_path / "broken.th"
+    broken.write_bytes(b"\x00" * 100)
+    with pytest.raises(CheckpointError):
+        factory, config = checkpoint_factory(broken, stepper.config)
+    # A checkpoint that loads but cannot take this configuration's inputs is refused by the rebuild.
+    factory, config = checkpoint_factory(pymarl_th, stepper.config)
+    with pytest.raises(ConfigError, match="takes 30 inputs per agent"):
+        stepper.set_model_factory(factory, config.replace(input_dim=16))
+    assert isinstance(stepper.model, CondAgent) and stepper.t == 2
+    np.testing.assert_array_equal(stepper.frame.hidden, before)
+
+
+def test_plugin_model_is_built_by_its_factory(tmp_path, monkeypatch):
+    (tmp_path / "my_agents.py").write_text(
+        "from hiddenscope.core.model import CondAgent\n"
+        "def build(config):\n    return CondAgent(config.input_dim, config.n_agents, 64)\n"
+        "def broken(config):\n    raise ValueError('no such size')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    stepper = Stepper(Config(batch_size=2, n_agents=2), model_factory=plugin_factory("my_agents:build"))
+    assert stepper.units == 48
+    with pytest.raises(ConfigError, match="no such size"):
+        Stepper(Config(), model_factory=plugin_factory("my_agents:broken"))
+    for spec, words in [("nonsense", "package.module:factory"), ("no_such_module_xyz:f", "cannot import"), ("my_agents:nope", "no callable")]:
+        with pytest.raises(ConfigError, match=words):
+            plugin_factory(spec)
+    sys.modules.pop("my_agents", None)
