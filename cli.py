@@ -68,6 +68,8 @@ def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
                    help="a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors (loaded safely)")
     g.add_argument("--inputs", default=default(None), metavar="PATH",
                    help="agent inputs from .npy/.npz/.pt, shape (T, batch, n_agents, input) or (T, n_agents, input)")
+    g.add_argument("--env", default=default(None), choices=["simple_spread"],
+                   help="inputs from a live PettingZoo MPE environment (optional extra: hiddenscope[mpe])")
     g.add_argument("--model", default=default(None), metavar="MODULE:FACTORY",
                    help="build the model with FACTORY(config) from an importable module (this runs its code)")
     g.add_argument(
@@ -136,10 +138,16 @@ def session_parts(args: argparse.Namespace) -> dict:
         from hiddenscope.core.checkpoint import checkpoint_factory
 
         model_factory, config = checkpoint_factory(args.checkpoint, config)
+    if args.inputs and args.env:
+        raise UserError("use --inputs or --env, not both")
     if args.inputs:
         from hiddenscope.core.input_files import file_inputs_factory
 
         input_factory, config = file_inputs_factory(args.inputs, config)
+    if args.env:
+        from hiddenscope.core.env_inputs import mpe_inputs_factory
+
+        input_factory, config = mpe_inputs_factory(config)
     return {"config": config, "model_factory": model_factory, "input_factory": input_factory,
             "history_budget": args.history_mb * 1024 * 1024}
 

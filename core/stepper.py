@@ -201,6 +201,10 @@ class Stepper:
         step_ms = (time.perf_counter() - started) * 1000.0
         self.history.finish(t + 1, records, step_ms, has_inputs=True)
         self.history.inputs[slot] = host_inputs
+        feedback = getattr(self.source, "feedback", None)
+        if feedback is not None:  # a live environment acts on what the model said
+            frame = self.history.frame(t + 1)
+            feedback(frame.output if frame.output is not None else frame.hidden)
         self.hidden_state = hidden
         self.t = self.latest = t + 1
         self.changed.emit("step")

@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self.copy_action = self._action(tr("Copy heatmaps"), self.copy_screenshot, "Ctrl+Shift+C", None, "Copy the heatmap grid to the clipboard as an image")
         self.open_action = self._action(tr("Open checkpoint…"), lambda: self.open_checkpoint(), QKeySequence.StandardKey.Open, "open", tr("Load a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors"))
         self.inputs_action = self._action(tr("Open inputs…"), lambda: self.open_inputs(), "Ctrl+Shift+O", "open", tr("Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)"))
+        self.env_action = self._action(tr("Inputs from MPE simple_spread"), lambda: self.use_environment(), None, None, tr("Feed the agents observations from live PettingZoo MPE simple_spread environments (optional extra)"))
+        self.pattern_action = self._action(tr("Built-in pattern inputs"), lambda: self.use_pattern_inputs(), None, None, tr("Back to the built-in per-agent signals"))
         self.export_action = self._action(tr("Export history…"), lambda: self.export_history(), "Ctrl+E", "export", "Save the hidden-state history as .npz")
         self.diff_action = self._action(tr("Difference hₜ − hₜ₋₁"), self._toggle_difference, "D", "diff", tr("Show the change since the previous timestep"))
         self.diff_action.setCheckable(True)
@@ -172,7 +174,7 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu(tr("&File"))
-        for action in (self.open_action, self.inputs_action, None, self.save_action, self.copy_action, self.export_action):
+        for action in (self.open_action, self.inputs_action, self.env_action, self.pattern_action, None, self.save_action, self.copy_action, self.export_action):
             file_menu.addAction(action) if action is not None else file_menu.addSeparator()
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -600,8 +602,20 @@ class MainWindow(QMainWindow):
                 return False
         from hiddenscope.core.input_files import file_inputs_factory
 
-        def load() -> bool:
-            factory, config = file_inputs_factory(path, self.stepper.config)
+        if not self._switch_inputs("Open inputs", lambda config: file_inputs_factory(path, config)):
+            return False
+        source = self.stepper.source
+        bad = getattr(source, "nonfinite_count", 0)
+        note = f"; {bad:,} NaN/Inf values, drawn black" if bad else ""
+        self.statusBar().showMessage(f"Inputs from {path}{note}", 8000)
+        return True
+
+    def _switch_inputs(self, what: str, make) -> bool:  # noqa: ANN001
+        """Install an input source from ``make(config) -> (factory, config)``; keep the old one on any error."""
+        self.pause()
+
+        def switch() -> bool:
+            factory, config = make(self.stepper.config)
             old_factory = self.stepper.input_factory
             self.stepper.input_factory = factory
             try:
@@ -611,13 +625,20 @@ class MainWindow(QMainWindow):
                 raise
             return True
 
-        if not self._guard("Open inputs", load):
+        if not self._guard(what, switch):
             return False
-        source = self.stepper.source
-        bad = getattr(source, "nonfinite_count", 0)
-        note = f"; {bad:,} NaN/Inf values, drawn black" if bad else ""
-        self.statusBar().showMessage(f"Inputs from {path}{note}", 8000)
+        self.statusBar().showMessage(f"Inputs: {self.stepper.source.describe()}", 8000)
         return True
+
+    def use_environment(self) -> bool:
+        from hiddenscope.core.env_inputs import mpe_inputs_factory
+
+        return self._switch_inputs("MPE inputs", mpe_inputs_factory)
+
+    def use_pattern_inputs(self) -> bool:
+        from hiddenscope.core.stepper import pattern_inputs
+
+        return self._switch_inputs("Pattern inputs", lambda config: (pattern_inputs, config))
 
     def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802
         if self._dropped_path(event) is not None:

@@ -303,5 +303,21 @@
         <source>Record every tensor transition of each step (off: a little faster, no shape panel)</source>
         <translation>记录每一步的所有张量变换（关闭后略快，形状面板为空）</translation>
     </message>
+    <message>
+        <source>Inputs from MPE simple_spread</source>
+        <translation>来自 MPE simple_spread 的输入</translation>
+    </message>
+    <message>
+        <source>Feed the agents observations from live PettingZoo MPE simple_spread environments (optional extra)</source>
+        <translation>用实时 PettingZoo MPE simple_spread 环境的观测作为智能体输入（可选组件）</translation>
+    </message>
+    <message>
+        <source>Built-in pattern inputs</source>
+        <translation>内置模式输入</translation>
+    </message>
+    <message>
+        <source>Back to the built-in per-agent signals</source>
+        <translation>回到内置的每智能体信号</translation>
+    </message>
 </context>
 </TS>

@@ -1,0 +1,111 @@
+"""Opening checkpoints and inputs in the app: menu, drag-and-drop, and mistakes that change nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from hiddenscope.core import Config
+from hiddenscope.core.checkpoint import PyMARLAgent
+from hiddenscope.gui.look import NAN_RGB, to_rgb
+
+
+@pytest.fixture
+def agent_th(tmp_path):
+    torch.manual_seed(3)
+    path = tmp_path / "agent.th"
+    torch.save(PyMARLAgent(16, 64, 5).state_dict(), path)
+    return path
+
+
+def shapes(w):
+    table = w.shape_panel.table
+    return [table.item(r, 1).text() for r in range(table.rowCount())]
+
+
+def test_file_open_loads_a_pymarl_agent_and_the_shape_panel_traces_it(qtbot, make_window, agent_th, monkeypatch):
+    w = make_window(Config(batch_size=4, n_agents=3))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(agent_th), ""))
+    w.open_action.trigger()
+    assert w.stepper.units == 64 and "agent.th" in w.windowTitle()
+    assert shapes(w) == ["(1, 64)", "(1, 64)", "(1, 1, 64)", "(4, 3, 64)"]
+    w.step_action.trigger()
+    assert "(12, 64)" in shapes(w) and "(4, 3, 5)" in shapes(w)
+    assert w.grid.shown_values(2).shape == (4, 64)
+
+
+def drop(w, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(w, enter)
+    accepted = enter.isAccepted()
+    if accepted:
+        event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(w, event)
+    return accepted
+
+
+def test_dropping_a_checkpoint_loads_it(qtbot, make_window, agent_th):
+    w = make_window(Config(batch_size=2, n_agents=2))
+    assert drop(w, agent_th)
+    assert w.stepper.units == 64
+
+
+def test_dropping_a_file_of_another_kind_is_not_accepted(qtbot, make_window, tmp_path):
+    w = make_window()
+    (tmp_path / "notes.txt").write_text("hello")
+    assert not drop(w, tmp_path / "notes.txt")
+    assert w.stepper.units == 96
+
+
+def test_a_broken_checkpoint_says_which_key_and_keeps_the_model(qtbot, make_window, agent_th, monkeypatch):
+    w = make_window(Config(batch_size=2, n_agents=2))
+    w.step_action.trigger()
+    before = w.stepper.frame.hidden.copy()
+    messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
+    sd = torch.load(agent_th, weights_only=True)
+    sd["rnn.bias_hh"] = torch.zeros(10)
+    torch.save(sd, agent_th)
+    assert not w.open_checkpoint(agent_th)
+    assert messages and "rnn.bias_hh has shape (10,)" in messages[0]
+    assert w.stepper.units == 96 and w.stepper.t == 1
+    np.testing.assert_array_equal(w.grid.shown_values(0), before[:, 0, :])
+
+
+def test_inputs_with_nan_are_drawn_black_and_the_app_goes_on(qtbot, make_window, tmp_path):
+    frames = np.zeros((4, 2, 3, 8), np.float32)
+    frames[0, 1, 2, :] = np.nan
+    np.save(tmp_path / "x.npy", frames)
+    w = make_window(Config(hidden_dim=16))
+    assert w.open_inputs(tmp_path / "x.npy")
+    assert "NaN/Inf" in w.statusBar().currentMessage()
+    w.step_action.trigger()
+    rgb = w.grid.shown_rgb(2)
+    assert (rgb[1] == NAN_RGB).all()  # batch row 1 of agent 2 went NaN
+    np.testing.assert_array_equal(rgb[0], to_rgb(w.stepper.frame.hidden[0, 2]))
+    for _ in range(5):
+        w.step_action.trigger()
+    assert w.stepper.t == 6
+
+
+def test_environment_inputs_or_a_message_saying_how_to_get_them(qtbot, make_window, monkeypatch):
+    w = make_window(Config(batch_size=2, n_agents=3))
+    messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
+    try:
+        import mpe2  # noqa: F401
+    except ImportError:
+        assert not w.use_environment()
+        assert 'pip install "hiddenscope[mpe]"' in messages[0]
+        return
+    assert w.use_environment()
+    assert w.stepper.config.input_dim == 18
+    w.step_action.trigger()
+    assert "MPE simple_spread" in w.stepper.source.describe()
+    assert w.use_pattern_inputs() and w.stepper.config.input_dim == 18
