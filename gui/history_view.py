@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from .i18n import tr
-from .look import LEVELS, colormap
+from .look import LEVELS, colormap, icon
 
 
 class HistoryView(QWidget):
     """``time × units`` for the chosen agent and batch row, with a line at the timestep shown."""
 
     selectionChanged = Signal()
+    saveRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +42,10 @@ class HistoryView(QWidget):
         controls.addWidget(QLabel(tr("Batch row")))
         controls.addWidget(self.row_box)
         controls.addStretch(1)
+        save = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG")
+        save.clicked.connect(self.saveRequested)
+        controls.addWidget(save)
+        self.save_button = save
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)

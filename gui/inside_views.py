@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from .i18n import tr
-from .look import colormap
+from .look import colormap, icon
+
+
+def _save_row(widget: QWidget, first: QWidget | None = None) -> QHBoxLayout:
+    """A row with ``first`` (if any) and a camera button that emits ``widget.saveRequested``."""
+    row = QHBoxLayout()
+    if first is not None:
+        row.addWidget(first, 1)
+    else:
+        row.addStretch(1)
+    widget.save_button = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG")
+    widget.save_button.clicked.connect(widget.saveRequested)
+    row.addWidget(widget.save_button)
+    return row
 
 GATE_ROWS = (
     ("r", "reset gate r", (0.0, 1.0)),
@@ -18,6 +32,8 @@ GATE_ROWS = (
 
 class GatesView(QWidget):
     """``r``, ``z`` and ``n`` per unit (rows) over time (columns) for one agent and batch row."""
+
+    saveRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,7 +63,7 @@ class GatesView(QWidget):
         self.plots["n"].setLabel("bottom", "timestep t")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.caption)
+        layout.addLayout(_save_row(self, self.caption))
         layout.addWidget(self.view, 1)
 
     def set_gates(self, ts: np.ndarray, gates: dict[str, np.ndarray], current_t: int, agent: int, row: int) -> None:
@@ -70,6 +86,7 @@ class SummaryView(QWidget):
     """Per-agent hidden-state norm and fraction of saturated units (|h| > 0.95) over time."""
 
     MAX_LINES = 16
+    saveRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +108,7 @@ class SummaryView(QWidget):
             plot.addItem(cursor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(_save_row(self))
         layout.addWidget(self.view, 1)
 
     def set_summary(self, ts: np.ndarray, norm: np.ndarray, saturated: np.ndarray, agents: list[int], current_t: int) -> None:

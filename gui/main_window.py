@@ -84,6 +84,8 @@ class MainWindow(QMainWindow):
         self.grid.agentMenuRequested.connect(self._on_agent_menu)
         self.shape_panel.opChanged.connect(self._on_op_changed)
         self.history_view.selectionChanged.connect(self._draw_side_views)
+        for view, name in ((self.history_view, "history"), (self.gates_view, "gates"), (self.summary_view, "summary")):
+            view.saveRequested.connect(lambda view=view, name=name: self.save_view(view, name))
         self.config_panel.applied.connect(self.apply_config)
         self.timeline.valueChanged.connect(self._on_timeline)
         stepper.changed.connect(self._on_stepper_changed)
@@ -555,6 +557,21 @@ class MainWindow(QMainWindow):
             return save_png(self.screenshot_image(agent), target, title)
 
         saved = self._guard("Save screenshot", write)
+        if saved is not None:
+            self.statusBar().showMessage(f"Saved {saved}", 6000)
+        return saved
+
+    def save_view(self, view: QWidget, name: str, path: str | Path | None = None) -> Path | None:
+        """Save a side view (history, gates, summary) as it is drawn, as a PNG."""
+        self.pause()
+        if path is None:
+            path = self._ask_path("Save view", f"hiddenscope_{name}_t{self.stepper.t:05d}.png", "PNG image (*.png)", "files/screenshot_dir")
+            if path is None:
+                return None
+        from hiddenscope.core.files import check_output_path
+
+        title = f"hiddenscope · {name} at t = {self.stepper.t} · {self.stepper.config.label()}"
+        saved = self._guard("Save view", lambda: save_png(view.grab().toImage(), check_output_path(path, force=True, what="image"), title))
         if saved is not None:
             self.statusBar().showMessage(f"Saved {saved}", 6000)
         return saved

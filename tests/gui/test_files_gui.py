@@ -109,3 +109,21 @@ def test_environment_inputs_or_a_message_saying_how_to_get_them(qtbot, make_wind
     w.step_action.trigger()
     assert "MPE simple_spread" in w.stepper.source.describe()
     assert w.use_pattern_inputs() and w.stepper.config.input_dim == 18
+
+
+@pytest.mark.parametrize("name", ["history", "gates", "summary"])
+def test_side_views_save_as_png(qtbot, make_window, tmp_path, monkeypatch, name):
+    from PySide6.QtGui import QImage
+
+    w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
+    for _ in range(5):
+        w.step_action.trigger()
+    dock = getattr(w, f"{name}_dock")
+    dock.raise_()
+    out = tmp_path / f"{name}.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    view = getattr(w, f"{name}_view")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    image = QImage(str(out))
+    assert not image.isNull() and image.width() == view.width() and image.height() == view.height()
+    assert image.text("Title").startswith(f"hiddenscope · {name} at t = 5")
