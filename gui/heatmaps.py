@@ -111,7 +111,7 @@ class HeatmapGrid(QWidget):
         cols = max(1, math.ceil(math.sqrt(count)))
         rows = max(1, math.ceil(count / cols))
         gap_x = max(2, round(units * 0.04))
-        gap_y = max(3, round(batch * 0.14))  # room for the agent's title above each tile
+        gap_y = max(4, round(batch * 0.2))  # room for the agent's title above each tile
         return cols, rows, gap_x, gap_y
 
     def tile_origin(self, agent: int) -> tuple[int, int]:

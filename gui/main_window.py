@@ -210,9 +210,9 @@ class MainWindow(QMainWindow):
     def _make_docks(self) -> None:
         self.config_dock = self._dock(tr("Configuration"), "config", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.shape_dock = self._dock(tr("Shape trace"), "shapes", self.shape_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.history_dock = self._dock(tr("History (time × units)"), "history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.gates_dock = self._dock(tr("GRU gates"), "gates", self.gates_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.summary_dock = self._dock(tr("Summary over time"), "summary", self.summary_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_dock = self._dock(tr("History"), "history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.gates_dock = self._dock(tr("Gates"), "gates", self.gates_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.summary_dock = self._dock(tr("Summary"), "summary", self.summary_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.history_dock, self.gates_dock)
         self.tabifyDockWidget(self.gates_dock, self.summary_dock)
         self.history_dock.raise_()

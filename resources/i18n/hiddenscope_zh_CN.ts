@@ -319,5 +319,17 @@
         <source>Back to the built-in per-agent signals</source>
         <translation>回到内置的每智能体信号</translation>
     </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>Gates</source>
+        <translation>门控</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>汇总</translation>
+    </message>
 </context>
 </TS>
