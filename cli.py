@@ -220,9 +220,23 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_display() -> None:
+    """Qt aborts the process when it cannot reach a display; say so first, in one line."""
+    import os
+
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise UserError(
+            "no display to open the window on (DISPLAY is not set); run it in a desktop session,"
+            " or use the headless commands: hiddenscope shapes / export / screenshot"
+        )
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from hiddenscope.core.stepper import Stepper
 
+    _check_display()
     stepper = Stepper(**session_parts(args))  # every mistake surfaces here, before a window opens
     from hiddenscope.gui.app import run_app
 

@@ -97,3 +97,10 @@ def test_a_full_disk_leaves_the_old_file_and_no_partial_one(command, name, tmp_p
     assert "Traceback" not in result.stderr
     assert out.read_bytes() == b"yesterday's results"
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_opening_the_app_with_no_display_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "hiddenscope"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2
+    assert "no display to open the window on" in result.stderr and "Traceback" not in result.stderr

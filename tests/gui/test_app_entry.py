@@ -1,0 +1,44 @@
+"""`hiddenscope` with no command opens the main window on the seed's default model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+
+def run_entry(args, tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        app = QApplication(["hiddenscope"])
+        def report():
+            from hiddenscope.gui.main_window import MainWindow
+            windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+            w = windows[0]
+            print("config", w.stepper.config.batch_size, w.stepper.config.n_agents, w.stepper.units, w.stepper.device)
+            print("title", w.windowTitle(), "|", w.step_action.text())
+            w.close()
+        QTimer.singleShot(300, report)
+        from hiddenscope.cli import main
+        sys.exit(main({args!r}))
+        """
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_no_command_opens_the_default_model(tmp_path):
+    result = run_entry([], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "config 32 5 96 cpu" in result.stdout
+    assert "title hiddenscope | Step" in result.stdout
+
+
+def test_the_app_in_chinese_from_the_command_line(tmp_path):
+    result = run_entry(["--lang", "zh_CN", "--n-agents", "3"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "config 32 3 96" in result.stdout and "| 单步" in result.stdout
