@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
-import zipfile
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,7 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
                 f"checkpoint {path} holds Python objects or code, not only tensors, so it was refused and"
                 f" nothing in it was run ({_unsafe_global(exc)}); save the model's state_dict() instead"
             ) from None
-        except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, AttributeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - damaged bytes surface as many exception types; none ran code
             raise CheckpointError(
                 f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({_first_line(exc)})"
             ) from None
@@ -111,10 +111,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _unsafe_global(exc: BaseException) -> str:
-    for line in str(exc).splitlines():
-        if "GLOBAL" in line or "Unsupported" in line:
-            return line.strip()[:200]
-    return "weights_only load refused it"
+    """What the refused pickle asked for, e.g. ``it names posix.system``."""
+    found = re.search(r"GLOBAL\s+([\w.]+)", str(exc))
+    return f"it names {found.group(1)[:120]}" if found else "the weights-only loader refused it"
 
 
 def _as_state_dict(data: Any, path: Path) -> dict[str, torch.Tensor]:
@@ -128,6 +127,9 @@ def _as_state_dict(data: Any, path: Path) -> dict[str, torch.Tensor]:
     for key, value in data.items():
         if not isinstance(value, torch.Tensor):
             raise CheckpointError(f"checkpoint {path}: entry {key!r} is a {type(value).__name__}, not a tensor")
+    if all(isinstance(key, str) and key.startswith("module.") for key in data):
+        # Saved from inside nn.DataParallel / DistributedDataParallel: the same weights, one prefix deeper.
+        return {key[len("module."):]: value for key, value in data.items()}
     return dict(data)
 
 
@@ -137,10 +139,22 @@ def _expect(sd: dict[str, torch.Tensor], path: Path, key: str, shape: tuple[int,
         raise CheckpointError(f"checkpoint {path}: {key} has shape {found}, but the rest of the model needs {shape}")
 
 
+def _matrix(sd: dict[str, torch.Tensor], path: Path, key: str) -> tuple[int, int]:
+    """The shape of a weight matrix, which must be 2-D with no empty side."""
+    shape = tuple(sd[key].shape)
+    if len(shape) != 2 or 0 in shape:
+        raise CheckpointError(f"checkpoint {path}: {key} has shape {shape}, but a weight matrix must be (out, in) with both at least 1")
+    return shape  # type: ignore[return-value]
+
+
 def describe_pymarl(sd: dict[str, torch.Tensor], path: Path) -> tuple[int, int, int]:
-    """``(input size, hidden size, n_actions)`` of a PyMARL ``RNNAgent`` state_dict, after checking every shape."""
-    hidden, inputs = sd["fc1.weight"].shape[0], sd["fc1.weight"].shape[-1]
-    actions = sd["fc2.weight"].shape[0]
+    """``(input size, hidden size, n_actions)`` of a PyMARL ``RNNAgent`` state_dict, after checking every shape.
+
+    The sizes are read off ``fc1.weight`` (hidden × input) and ``fc2.weight``
+    (actions × hidden); every other tensor must agree with them.
+    """
+    hidden, inputs = _matrix(sd, path, "fc1.weight")
+    actions = _matrix(sd, path, "fc2.weight")[0]
     for key, shape in (
         ("fc1.weight", (hidden, inputs)),
         ("fc1.bias", (hidden,)),
@@ -157,8 +171,8 @@ def describe_pymarl(sd: dict[str, torch.Tensor], path: Path) -> tuple[int, int, 
 
 def describe_seed(sd: dict[str, torch.Tensor], path: Path) -> tuple[int, int]:
     """``(input size, _hidden_dim)`` of the seed agent's state_dict, after checking every shape."""
-    units = sd["cond_rnn.f.weight_hh"].shape[-1]
-    inputs = sd["cond_rnn.f.weight_ih"].shape[-1]
+    units = _matrix(sd, path, "cond_rnn.f.weight_hh")[1]
+    inputs = _matrix(sd, path, "cond_rnn.f.weight_ih")[1]
     for key, shape in (
         ("cond_rnn.f.weight_ih", (3 * units, inputs)),
         ("cond_rnn.f.weight_hh", (3 * units, units)),
@@ -174,11 +188,60 @@ def describe_seed(sd: dict[str, torch.Tensor], path: Path) -> tuple[int, int]:
     return inputs, hidden_dim
 
 
+def detect_kind(state_dict: dict[str, torch.Tensor], path: str | Path = "checkpoint") -> str:
+    """``"pymarl"`` or ``"seed"``: which model ``state_dict`` belongs to, after checking every key and shape.
+
+    A PyMARL/EPyMARL ``RNNAgent`` has exactly ``fc1``, ``rnn`` (a GRUCell) and ``fc2``;
+    the seed agent has exactly ``cond_rnn.f`` (a GRUCell).  Anything else, a key
+    too many or too few, a shape that does not fit the others, or weights that are
+    not floating point, is a :class:`CheckpointError` naming the key (``path`` is
+    only used in the message).
+    """
+    path = Path(path)
+    for kind, keys, describe in (("pymarl", PYMARL_KEYS, describe_pymarl), ("seed", SEED_KEYS, describe_seed)):
+        if all(k in state_dict for k in keys):
+            extra = sorted(k for k in state_dict if k not in keys)
+            if extra:
+                shown = ", ".join(extra[:6]) + (", …" if len(extra) > 6 else "")
+                name = "a PyMARL RNNAgent" if kind == "pymarl" else "the seed agent"
+                raise CheckpointError(
+                    f"checkpoint {path} looks like {name} but also has {shown}, which that model does not have"
+                    " (hiddenscope reads the plain layout only)"
+                )
+            for key in keys:
+                if not state_dict[key].is_floating_point():
+                    raise CheckpointError(
+                        f"checkpoint {path}: {key} holds {str(state_dict[key].dtype).removeprefix('torch.')} values;"
+                        " weights must be floating point"
+                    )
+            describe(state_dict, path)
+            return kind
+    found = ", ".join(sorted(state_dict)[:6]) + (", …" if len(state_dict) > 6 else "")
+    missing = ""
+    for name, keys in (("a PyMARL RNNAgent", PYMARL_KEYS), ("the seed agent", SEED_KEYS)):
+        have = [k for k in keys if k in state_dict]
+        if have:
+            missing = f"; as {name} it lacks {', '.join(k for k in keys if k not in state_dict)}"
+            break
+    raise CheckpointError(
+        f"checkpoint {path} is neither a PyMARL RNNAgent (needs {', '.join(PYMARL_KEYS)}) nor the seed agent"
+        f" (needs {', '.join(SEED_KEYS)}); it has {found}{missing}"
+    )
+
+
 def checkpoint_factory(path: str | Path, config: Config) -> tuple[ModelFactory, Config]:
-    """A model factory that loads ``path``, and ``config`` with the sizes the checkpoint fixes."""
+    """A model factory that loads ``path``, and ``config`` with the sizes the checkpoint fixes.
+
+    The file is read and checked here, once; the factory builds a fresh module for
+    whatever configuration the Stepper asks for and loads the weights into it with
+    ``load_state_dict(strict=True)``.  Batch size, agents, seed and device stay as
+    ``config`` has them; the input size (and, for the seed agent, ``hidden_dim``)
+    become the checkpoint's.
+    """
     path = Path(path)
     sd = load_state_dict_file(path)
-    if all(k in sd for k in PYMARL_KEYS):
+    kind = detect_kind(sd, path)
+    if kind == "pymarl":
         inputs, hidden, actions = describe_pymarl(sd, path)
         config = config.replace(input_dim=inputs, model=f"PyMARL RNNAgent {path.name} ({hidden} units, {actions} actions)")
 
@@ -189,24 +252,18 @@ def checkpoint_factory(path: str | Path, config: Config) -> tuple[ModelFactory, 
             return PyMARLController(agent, c.n_agents)
 
         return build_pymarl, config
-    if all(k in sd for k in SEED_KEYS):
-        inputs, hidden_dim = describe_seed(sd, path)
-        config = config.replace(input_dim=inputs, hidden_dim=hidden_dim, model=f"seed agent {path.name}")
+    inputs, hidden_dim = describe_seed(sd, path)
+    config = config.replace(input_dim=inputs, hidden_dim=hidden_dim, model=f"seed agent {path.name}")
 
-        def build_seed(c: Config) -> nn.Module:
-            _check_inputs(c, inputs, path)
-            if units_for(c.hidden_dim) != units_for(hidden_dim):
-                raise ConfigError(f"{path.name} has {units_for(hidden_dim)} GRU units; hidden dim {c.hidden_dim} does not fit it")
-            model = CondAgent(inputs, c.n_agents, hidden_dim)
-            model.load_state_dict({k: v for k, v in sd.items() if k.startswith("cond_rnn.")}, strict=True)
-            return model
+    def build_seed(c: Config) -> nn.Module:
+        _check_inputs(c, inputs, path)
+        if units_for(c.hidden_dim) != units_for(hidden_dim):
+            raise ConfigError(f"{path.name} has {units_for(hidden_dim)} GRU units; hidden dim {c.hidden_dim} does not fit it")
+        model = CondAgent(inputs, c.n_agents, hidden_dim)
+        model.load_state_dict(sd, strict=True)
+        return model
 
-        return build_seed, config
-    found = ", ".join(sorted(sd)[:6]) + (", …" if len(sd) > 6 else "")
-    raise CheckpointError(
-        f"checkpoint {path} is neither a PyMARL RNNAgent (needs {', '.join(PYMARL_KEYS)}) nor the seed agent"
-        f" (needs {', '.join(SEED_KEYS)}); it has {found}"
-    )
+    return build_seed, config
 
 
 def _check_inputs(config: Config, inputs: int, path: Path) -> None:

@@ -9,7 +9,6 @@ can say so and draw them; they pass through the model as they would in training.
 from __future__ import annotations
 
 import pickle
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,33 +48,22 @@ def load_frames(path: str | Path) -> np.ndarray:
     if path.stat().st_size == 0:
         raise FileProblem(f"input file {path} is empty (0 bytes)")
     suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise FileProblem(f"input file {path}: use .npy, .npz or .pt, not {path.suffix or 'no extension'}")
     try:
-        if suffix == ".npy":
-            data: Any = np.load(path, allow_pickle=False)
-        elif suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                if not archive.files:
-                    raise FileProblem(f"input file {path} holds no arrays")
-                data = archive["inputs"] if "inputs" in archive.files else archive[archive.files[0]]
-        elif suffix == ".pt":
-            data = torch.load(path, map_location="cpu", weights_only=True)
-            if isinstance(data, dict):
-                data = data.get("inputs")
-            if not isinstance(data, torch.Tensor):
-                raise FileProblem(f"input file {path} must hold a tensor (or a dict with an 'inputs' tensor)")
-            data = data.float().numpy()
-        else:
-            raise FileProblem(f"input file {path}: use .npy, .npz or .pt, not {path.suffix or 'no extension'}")
+        data = _read(path, suffix)
     except FileProblem:
         raise
-    except pickle.UnpicklingError:
+    except pickle.UnpicklingError as exc:
+        if "global" not in str(exc).lower():
+            raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({_first_line(exc)})") from None
         raise FileProblem(f"input file {path} holds Python objects, not only arrays; it was refused and nothing in it was run") from None
     except ValueError as exc:
         if "allow_pickle" in str(exc):
             raise FileProblem(f"input file {path} holds Python objects, not only numbers; it was refused and nothing in it was run") from None
-        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({str(exc).splitlines()[0][:160]})") from None
-    except (OSError, EOFError, RuntimeError, zipfile.BadZipFile, KeyError) as exc:
-        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({str(exc).splitlines()[0][:160]})") from None
+        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({_first_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - damaged bytes fail in many ways; none of them ran code
+        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({_first_line(exc)})") from None
     array = np.asarray(data)
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
         raise FileProblem(f"input file {path} holds {array.dtype} values; inputs must be real numbers")
@@ -88,6 +76,36 @@ def load_frames(path: str | Path) -> np.ndarray:
     if 0 in array.shape:
         raise FileProblem(f"input file {path} has shape {tuple(np.shape(data))}, with an empty axis")
     return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def _read(path: Path, suffix: str) -> Any:
+    """The raw array (or tensor) in the file; NumPy files are told apart by content, not suffix."""
+    if suffix == ".pt":
+        data = torch.load(path, map_location="cpu", weights_only=True)
+        if isinstance(data, dict):
+            data = data.get("inputs")
+        if not isinstance(data, torch.Tensor):
+            raise FileProblem(f"input file {path} must hold a tensor (or a dict with an 'inputs' tensor)")
+        if data.is_complex():
+            raise FileProblem(f"input file {path} holds {data.dtype} values; inputs must be real numbers")
+        return data.detach().to(torch.float32).numpy()
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):
+        # np.load would take anything else for a pickle (and refuse it); say what it really is.
+        raise FileProblem(f"input file {path} is corrupted, truncated or not a NumPy file (no .npy or .npz header)")
+    loaded = np.load(path, allow_pickle=False)
+    if isinstance(loaded, np.ndarray):
+        return loaded
+    with loaded as archive:  # an .npz archive: the "inputs" array, else the first one
+        if not archive.files:
+            raise FileProblem(f"input file {path} holds no arrays")
+        return archive["inputs"] if "inputs" in archive.files else archive[archive.files[0]]
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:160] if lines else type(exc).__name__
 
 
 def file_inputs_factory(path: str | Path, config: Config) -> tuple[Callable[[Config], ArrayInputs], Config]:

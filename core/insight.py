@@ -1,6 +1,6 @@
 """Looking inside the GRU: gate activations and per-agent summaries over the recorded history.
 
-Gates are worked out from the cell's own weights (PyTorch's GRUCell equations)
+Gates are worked out from the cell's own weights (:func:`~hiddenscope.core.gates.gru_gates`)
 for the inputs the cell really received: the model is re-run on recorded steps
 with a hook on its GRU cell, so layers before the cell (a PyMARL agent's
 ``fc1`` and ReLU) are applied exactly as when the step first ran.
@@ -14,34 +14,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from .gates import SATURATION, find_gru_cell, gru_gates, summary_stats
+
 if TYPE_CHECKING:
     from .stepper import Stepper
 
-SATURATION = 0.95
-
-
-def find_gru_cell(model: nn.Module) -> nn.GRUCell | None:
-    """The first ``nn.GRUCell`` inside ``model`` (None if it has none)."""
-    return next((m for m in model.modules() if isinstance(m, nn.GRUCell)), None)
-
-
-def gru_gates(cell: nn.GRUCell, x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Reset gate ``r``, update gate ``z``, candidate ``n`` and the new state, from the cell's weights.
-
-    r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
-    n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h.
-    """
-    gi = x @ cell.weight_ih.T
-    gh = h @ cell.weight_hh.T
-    if cell.bias:
-        gi = gi + cell.bias_ih
-        gh = gh + cell.bias_hh
-    i_r, i_z, i_n = gi.chunk(3, dim=-1)
-    h_r, h_z, h_n = gh.chunk(3, dim=-1)
-    r = torch.sigmoid(i_r + h_r)
-    z = torch.sigmoid(i_z + h_z)
-    n = torch.tanh(i_n + r * h_n)
-    return {"r": r, "z": z, "n": n, "h": (1 - z) * n + z * h}
+# Re-exported: callers that import them from here keep working.
+__all__ = ["SATURATION", "find_gru_cell", "gate_history", "gru_gates", "summary_history", "summary_stats"]
 
 
 def _window(stepper: Stepper, span: int) -> np.ndarray:
@@ -82,7 +61,7 @@ def gate_history(stepper: Stepper, agent: int, row: int, span: int = 128) -> tup
             gates = gru_gates(cell, x, h)
     finally:
         handle.remove()
-    return ts, {name: value.float().cpu().numpy() for name, value in gates.items()}
+    return ts, {name: gates[name].float().cpu().numpy() for name in ("r", "z", "n", "h")}
 
 
 def summary_history(stepper: Stepper, span: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,7 +72,5 @@ def summary_history(stepper: Stepper, span: int = 256) -> tuple[np.ndarray, np.n
     hist = stepper.history
     stop = min(hist.last, max(stepper.t, hist.first + span - 1)) + 1
     ts = np.arange(max(hist.first, stop - span), stop)
-    hidden = hist.hidden[ts % hist.capacity]  # (T, batch, n_agents, units)
-    norm = np.sqrt(np.square(hidden, dtype=np.float32).sum(axis=-1)).mean(axis=1)
-    saturated = (np.abs(hidden) > SATURATION).mean(axis=(1, 3))
-    return ts, norm, saturated
+    stats = summary_stats(hist.hidden[ts % hist.capacity])  # hidden is (T, batch, n_agents, units)
+    return ts, stats["norm"], stats["saturated"]

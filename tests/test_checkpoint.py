@@ -16,7 +16,7 @@ from safetensors.torch import save_file
 
 from hiddenscope.cli import main
 from hiddenscope.core import CheckpointError, Config, ConfigError, Stepper
-from hiddenscope.core.checkpoint import PyMARLAgent, checkpoint_factory, load_state_dict_file, plugin_factory
+from hiddenscope.core.checkpoint import PyMARLAgent, checkpoint_factory, detect_kind, load_state_dict_file, plugin_factory
 from hiddenscope.core.model import CondAgent
 
 
@@ -153,3 +153,122 @@ def test_plugin_model_is_built_by_its_factory(tmp_path, monkeypatch):
         with pytest.raises(ConfigError, match=words):
             plugin_factory(spec)
     sys.modules.pop("my_agents", None)
+
+
+def _refused_on_the_cli(path, capsys) -> str:
+    assert main(["shapes", "--steps", "1", "--checkpoint", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("hiddenscope: error: ") and "Traceback" not in err
+    return err
+
+
+def _touch(path):
+    """Stands in for any code a malicious pickle would run: it leaves a file behind."""
+    open(path, "w").close()
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip format", "legacy format"])
+def test_a_pickled_function_call_is_refused_in_either_torch_format(tmp_path, legacy, capsys):
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (_touch, (str(marker),))
+
+    evil = tmp_path / "evil.pt"
+    torch.save({"state_dict": {"fc1.weight": Payload()}}, evil, _use_new_zipfile_serialization=not legacy)
+    with pytest.raises(CheckpointError, match=r"not only tensors.*nothing in it was run \(it names [\w.]*_touch\)"):
+        load_state_dict_file(evil)
+    assert "refused" in _refused_on_the_cli(evil, capsys)
+    assert not marker.exists()
+
+
+def test_every_truncation_and_flipped_byte_is_a_checkpoint_error(pymarl_th, tmp_path):
+    data = pymarl_th.read_bytes()
+    rng = np.random.default_rng(0)
+    damaged = [data[:cut] for cut in sorted({*range(1, 64), *rng.integers(1, len(data), 40).tolist()})]
+    for i in rng.integers(0, len(data), 40):
+        flipped = bytearray(data)
+        flipped[i] ^= 0xFF
+        damaged.append(bytes(flipped))
+    target = tmp_path / "damaged.th"
+    for blob in damaged:
+        target.write_bytes(blob)
+        try:
+            checkpoint_factory(target, Config())
+        except CheckpointError as exc:
+            assert str(target) in str(exc)
+        # a flipped byte inside a weight's numbers still loads: those are just other numbers
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda sd: {**sd, "layer_norm.weight": torch.ones(64)}, "looks like a PyMARL RNNAgent but also has layer_norm.weight"),
+        (lambda sd: {k: v for k, v in sd.items() if k != "rnn.bias_hh"}, "as a PyMARL RNNAgent it lacks rnn.bias_hh"),
+        (lambda sd: {**sd, "fc2.bias": torch.zeros(5, dtype=torch.int64)}, "fc2.bias holds int64 values; weights must be floating point"),
+        (lambda sd: {**sd, "fc1.weight": torch.zeros(64)}, "fc1.weight has shape (64,), but a weight matrix must be (out, in)"),
+        (lambda sd: {**sd, "rnn.weight_ih": torch.zeros(192, 30)}, "rnn.weight_ih has shape (192, 30), but the rest of the model needs (192, 64)"),
+        (lambda sd: {**sd, "rnn.bias_ih": torch.zeros(191)}, "rnn.bias_ih has shape (191,), but the rest of the model needs (192,)"),
+    ],
+    ids=["extra key", "missing key", "int weights", "1-D fc1", "weight_ih", "bias_ih"],
+)
+def test_state_dicts_that_do_not_fit_name_the_key(pymarl_th, change, words, capsys):
+    sd = change(torch.load(pymarl_th, weights_only=True))
+    with pytest.raises(CheckpointError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        detect_kind(sd, pymarl_th)
+    torch.save(sd, pymarl_th)
+    assert words in _refused_on_the_cli(pymarl_th, capsys)
+
+
+def test_detect_kind_and_the_sizes_it_reads(pymarl_th, tmp_path):
+    assert detect_kind(torch.load(pymarl_th, weights_only=True)) == "pymarl"
+    seed = CondAgent(7, 2, 40).state_dict()
+    assert detect_kind(seed) == "seed"
+    with pytest.raises(CheckpointError, match=r"has 64 units, which no _hidden_dim gives"):
+        gru = torch.nn.GRUCell(7, 64)
+        detect_kind({f"cond_rnn.f.{k}": v for k, v in gru.state_dict().items()})
+    with pytest.raises(CheckpointError, match=r"needs fc1.weight.*it has alpha, beta"):
+        detect_kind({"alpha": torch.zeros(1), "beta": torch.zeros(1)})
+
+
+def test_checkpoint_sizes_override_the_command_line(pymarl_th, capsys):
+    argv = ["shapes", "--steps", "1", "--json", "--checkpoint", str(pymarl_th), "--input-dim", "8", "--hidden-dim", "16"]
+    assert main(argv + ["--batch-size", "2", "--n-agents", "2"]) == 0
+    config = json.loads(capsys.readouterr().out)["config"]
+    assert (config["input_dim"], config["units"], config["batch_size"], config["n_agents"]) == (30, 64, 2, 2)
+    assert "PyMARL RNNAgent agent.th" in config["model"]
+
+
+def test_nested_legacy_and_data_parallel_checkpoints_load(tmp_path):
+    torch.manual_seed(3)
+    sd = PyMARLAgent(9, 32, 4).state_dict()
+    variants = {
+        "nested.th": ({"state_dict": sd, "epoch": 12}, {}),
+        "legacy.th": (sd, {"_use_new_zipfile_serialization": False}),
+        "parallel.pth": ({f"module.{k}": v for k, v in sd.items()}, {}),
+    }
+    for name, (obj, options) in variants.items():
+        torch.save(obj, tmp_path / name, **options)
+        loaded = load_state_dict_file(tmp_path / name)
+        assert sorted(loaded) == sorted(sd) and all(torch.equal(loaded[k], sd[k]) for k in sd), name
+        factory, config = checkpoint_factory(tmp_path / name, Config(batch_size=1, n_agents=2))
+        assert Stepper(config, model_factory=factory).units == 32
+
+
+def test_a_folder_is_not_a_checkpoint(tmp_path, capsys):
+    with pytest.raises(CheckpointError, match="is a folder, not a file"):
+        load_state_dict_file(tmp_path)
+    assert "is a folder" in _refused_on_the_cli(tmp_path, capsys)
+
+
+def test_seed_checkpoint_as_safetensors_gives_the_same_numbers(tmp_path):
+    original = Stepper(Config(batch_size=2, n_agents=3, hidden_dim=24, input_dim=5, seed=9, dtype="float64"))
+    path = tmp_path / "seed.safetensors"
+    save_file(original.model.state_dict(), str(path))
+    original.run(3)
+    factory, config = checkpoint_factory(path, Config(batch_size=2, n_agents=3, seed=9, dtype="float64"))
+    assert (config.input_dim, config.hidden_dim) == (5, 24)
+    loaded = Stepper(config, model_factory=factory)
+    loaded.run(3)
+    np.testing.assert_array_equal(loaded.frame.hidden, original.frame.hidden)

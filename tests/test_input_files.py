@@ -86,3 +86,76 @@ def test_a_missing_file_and_a_wrong_extension(tmp_path):
     (tmp_path / "x.csv").write_text("1,2,3")
     with pytest.raises(FileProblem, match="use .npy, .npz or .pt"):
         load_frames(tmp_path / "x.csv")
+
+
+def _touch(path):
+    """Stands in for any code a malicious pickle would run: it leaves a file behind."""
+    open(path, "w").close()
+
+
+def test_a_pt_file_carrying_code_is_refused_and_the_code_does_not_run(tmp_path, capsys):
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (_touch, (str(marker),))
+
+    path = tmp_path / "inputs.pt"
+    torch.save({"inputs": Payload()}, path)
+    with pytest.raises(FileProblem, match="holds Python objects.*nothing in it was run"):
+        load_frames(path)
+    assert main(["shapes", "--inputs", str(path)]) == 2
+    assert "refused" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".npz", ".pt"])
+def test_every_truncation_is_a_file_problem(tmp_path, suffix):
+    frames = np.random.default_rng(1).standard_normal((6, 2, 3, 4)).astype(np.float32)
+    path = tmp_path / f"x{suffix}"
+    if suffix == ".npy":
+        np.save(path, frames)
+    elif suffix == ".npz":
+        np.savez_compressed(path, inputs=frames)
+    else:
+        torch.save(torch.from_numpy(frames), path)
+    data = path.read_bytes()
+    np.testing.assert_array_equal(load_frames(path), frames)
+    for cut in sorted({*range(1, 80, 3), *np.random.default_rng(2).integers(1, len(data), 30).tolist()}):
+        path.write_bytes(data[:cut])
+        with pytest.raises(FileProblem, match=r"corrupted, truncated|expected \(T, batch|empty axis") as info:
+            load_frames(path)
+        assert str(path) in str(info.value)
+
+
+def test_numpy_files_are_read_by_content_and_npz_takes_its_first_array(tmp_path):
+    frames = np.ones((2, 3, 4), np.float64)
+    np.save(tmp_path / "a.npy", frames)
+    (tmp_path / "a.npz").write_bytes((tmp_path / "a.npy").read_bytes())  # a .npy saved under the wrong name
+    assert load_frames(tmp_path / "a.npz").shape == (2, 1, 3, 4)
+    np.savez(tmp_path / "b.npz", first=frames * 2, second=np.zeros((1, 1, 1)))
+    loaded = load_frames(tmp_path / "b.npz")
+    assert loaded.dtype == np.float32 and (loaded == 2).all()
+
+
+def test_a_file_that_no_longer_fits_is_explained_axis_by_axis_and_the_old_inputs_stay(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((3, 2, 3, 6), np.float32))
+    factory, _ = file_inputs_factory(tmp_path / "x.npy", Config())
+    stepper = Stepper(Config(batch_size=2, n_agents=4, hidden_dim=8, input_dim=5))
+    stepper.run(2)
+    old_source = stepper.source
+    with pytest.raises(FileProblem, match=r"has n_agents 3 \(the model wants 4\), input 6 \(the model wants 5\)"):
+        stepper.set_input_factory(factory)
+    assert stepper.source is old_source and stepper.t == 2
+
+
+def test_inputs_wrap_after_the_last_frame_and_nonfinite_values_are_counted(tmp_path):
+    frames = np.arange(3 * 2 * 2, dtype=np.float32).reshape(3, 2, 2)
+    frames[2, 1, 1] = -np.inf
+    torch.save(torch.from_numpy(frames), tmp_path / "x.pt")
+    factory, config = file_inputs_factory(tmp_path / "x.pt", Config())
+    assert (config.batch_size, config.n_agents, config.input_dim) == (1, 2, 2)
+    source = factory(config)
+    assert source.shape == (1, 2, 2) and source.nonfinite_count == 1
+    assert [source.inputs(t)[0, 0, 0] for t in range(7)] == [0, 4, 8, 0, 4, 8, 0]
+    assert source.inputs(4).dtype == np.float32
