@@ -46,7 +46,7 @@ def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], No
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
-        raise FileProblem(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise FileProblem(f"cannot write {target}: the folder {target.parent} does not accept new files ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)

@@ -41,6 +41,7 @@ CLI_CASES = [
     (["export", "--steps", "1", "--out", "/no/such/folder/x.npz"], "the folder /no/such/folder does not exist"),
     (["export", "--steps", "1", "--out", "/etc/passwd/x.npz"], "is not a folder"),
     (["screenshot", "--steps", "1", "--out", "/no/such/folder/x.png"], "does not exist"),
+    (["export", "--steps", "1", "--out", "/sys/hiddenscope-test.npz"], "does not accept new files"),  # unwritable, even for root
     (["screenshot", "--steps", "1", "--agent", "9", "--out", "{tmp}/a.png"], "--agent must be from 0 to 4, got 9"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["shapes", "--bogus"], "unrecognized arguments: --bogus"),
