@@ -26,7 +26,16 @@ from .errors import CheckpointError, ConfigError
 from .model import CondAgent
 
 SUFFIXES = (".th", ".pt", ".pth", ".safetensors")
-PYMARL_KEYS = ("fc1.weight", "fc1.bias", "rnn.weight_ih", "rnn.weight_hh", "rnn.bias_ih", "rnn.bias_hh", "fc2.weight", "fc2.bias")
+PYMARL_KEYS = (
+    "fc1.weight",
+    "fc1.bias",
+    "rnn.weight_ih",
+    "rnn.weight_hh",
+    "rnn.bias_ih",
+    "rnn.bias_hh",
+    "fc2.weight",
+    "fc2.bias",
+)
 SEED_KEYS = ("cond_rnn.f.weight_ih", "cond_rnn.f.weight_hh", "cond_rnn.f.bias_ih", "cond_rnn.f.bias_hh")
 
 ModelFactory = Callable[[Config], nn.Module]
@@ -91,16 +100,19 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
         try:
             data = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:
-            # weights_only refuses two things: pickled globals (code, objects) and bytes it cannot parse.
-            if "global" not in str(exc).lower():
-                raise CheckpointError(f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({_first_line(exc)})") from None
+            # The weights-only loader refuses two things: pickled globals (code, objects) and bytes it cannot parse.
+            refused = refused_global(exc)
+            if refused is None:
+                raise CheckpointError(
+                    f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({torch_load_reason(exc)})"
+                ) from None
             raise CheckpointError(
                 f"checkpoint {path} holds Python objects or code, not only tensors, so it was refused and"
-                f" nothing in it was run ({_unsafe_global(exc)}); save the model's state_dict() instead"
+                f" nothing in it was run (it names {refused}); save the model's state_dict() instead"
             ) from None
         except Exception as exc:  # noqa: BLE001 - damaged bytes surface as many exception types; none ran code
             raise CheckpointError(
-                f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({_first_line(exc)})"
+                f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({torch_load_reason(exc)})"
             ) from None
     return _as_state_dict(data, path)
 
@@ -110,10 +122,27 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _unsafe_global(exc: BaseException) -> str:
-    """What the refused pickle asked for, e.g. ``it names posix.system``."""
+def refused_global(exc: BaseException) -> str | None:
+    """The global (a function, a class) a weights-only ``torch.load`` refused to import, or None if it refused none."""
     found = re.search(r"GLOBAL\s+([\w.]+)", str(exc))
-    return f"it names {found.group(1)[:120]}" if found else "the weights-only loader refused it"
+    if found:
+        return found.group(1)[:120]
+    return "a Python object" if "unsupported global" in str(exc).lower() else None
+
+
+def torch_load_reason(exc: BaseException) -> str:
+    """The useful part of a failed ``torch.load``'s message.
+
+    A weights-only failure starts with boilerplate that suggests loading with
+    ``weights_only=False``, which would run the file's code; only the loader's own
+    reason (e.g. "Unsupported operand 120") is kept.
+    """
+    text = str(exc)
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        rest = [line.strip() for line in text.split(marker, 1)[1].splitlines() if line.strip()]
+        return rest[0][:200] if rest else "the weights-only loader could not read it"
+    return _first_line(exc)
 
 
 def _as_state_dict(data: Any, path: Path) -> dict[str, torch.Tensor]:
@@ -129,7 +158,7 @@ def _as_state_dict(data: Any, path: Path) -> dict[str, torch.Tensor]:
             raise CheckpointError(f"checkpoint {path}: entry {key!r} is a {type(value).__name__}, not a tensor")
     if all(isinstance(key, str) and key.startswith("module.") for key in data):
         # Saved from inside nn.DataParallel / DistributedDataParallel: the same weights, one prefix deeper.
-        return {key[len("module."):]: value for key, value in data.items()}
+        return {key[len("module.") :]: value for key, value in data.items()}
     return dict(data)
 
 
@@ -143,7 +172,9 @@ def _matrix(sd: dict[str, torch.Tensor], path: Path, key: str) -> tuple[int, int
     """The shape of a weight matrix, which must be 2-D with no empty side."""
     shape = tuple(sd[key].shape)
     if len(shape) != 2 or 0 in shape:
-        raise CheckpointError(f"checkpoint {path}: {key} has shape {shape}, but a weight matrix must be (out, in) with both at least 1")
+        raise CheckpointError(
+            f"checkpoint {path}: {key} has shape {shape}, but a weight matrix must be (out, in) with both at least 1"
+        )
     return shape  # type: ignore[return-value]
 
 
@@ -243,7 +274,9 @@ def checkpoint_factory(path: str | Path, config: Config) -> tuple[ModelFactory, 
     kind = detect_kind(sd, path)
     if kind == "pymarl":
         inputs, hidden, actions = describe_pymarl(sd, path)
-        config = config.replace(input_dim=inputs, model=f"PyMARL RNNAgent {path.name} ({hidden} units, {actions} actions)")
+        config = config.replace(
+            input_dim=inputs, model=f"PyMARL RNNAgent {path.name} ({hidden} units, {actions} actions)"
+        )
 
         def build_pymarl(c: Config) -> nn.Module:
             _check_inputs(c, inputs, path)
@@ -258,7 +291,9 @@ def checkpoint_factory(path: str | Path, config: Config) -> tuple[ModelFactory, 
     def build_seed(c: Config) -> nn.Module:
         _check_inputs(c, inputs, path)
         if units_for(c.hidden_dim) != units_for(hidden_dim):
-            raise ConfigError(f"{path.name} has {units_for(hidden_dim)} GRU units; hidden dim {c.hidden_dim} does not fit it")
+            raise ConfigError(
+                f"{path.name} has {units_for(hidden_dim)} GRU units; hidden dim {c.hidden_dim} does not fit it"
+            )
         model = CondAgent(inputs, c.n_agents, hidden_dim)
         model.load_state_dict(sd, strict=True)
         return model
@@ -284,7 +319,9 @@ def plugin_factory(spec: str) -> ModelFactory:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 - an import can fail in many ways; all are the user's to fix
-        raise ConfigError(f"--model: cannot import {module_name!r} ({type(exc).__name__}: {_first_line(exc)})") from None
+        raise ConfigError(
+            f"--model: cannot import {module_name!r} ({type(exc).__name__}: {_first_line(exc)})"
+        ) from None
     factory = getattr(module, attr, None)
     if not callable(factory):
         raise ConfigError(f"--model: {module_name!r} has no callable {attr!r}")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .checkpoint import refused_global, torch_load_reason
 from .config import Config
 from .errors import FileProblem
 
@@ -55,15 +56,25 @@ def load_frames(path: str | Path) -> np.ndarray:
     except FileProblem:
         raise
     except pickle.UnpicklingError as exc:
-        if "global" not in str(exc).lower():
-            raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({_first_line(exc)})") from None
-        raise FileProblem(f"input file {path} holds Python objects, not only arrays; it was refused and nothing in it was run") from None
+        if refused_global(exc) is None:
+            raise FileProblem(
+                f"input file {path} is corrupted, truncated or not a {suffix} array ({torch_load_reason(exc)})"
+            ) from None
+        raise FileProblem(
+            f"input file {path} holds Python objects, not only arrays; it was refused and nothing in it was run"
+        ) from None
     except ValueError as exc:
         if "allow_pickle" in str(exc):
-            raise FileProblem(f"input file {path} holds Python objects, not only numbers; it was refused and nothing in it was run") from None
-        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({_first_line(exc)})") from None
+            raise FileProblem(
+                f"input file {path} holds Python objects, not only numbers; it was refused and nothing in it was run"
+            ) from None
+        raise FileProblem(
+            f"input file {path} is corrupted, truncated or not a {suffix} array ({torch_load_reason(exc)})"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - damaged bytes fail in many ways; none of them ran code
-        raise FileProblem(f"input file {path} is corrupted, truncated or not a {suffix} array ({_first_line(exc)})") from None
+        raise FileProblem(
+            f"input file {path} is corrupted, truncated or not a {suffix} array ({torch_load_reason(exc)})"
+        ) from None
     array = np.asarray(data)
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
         raise FileProblem(f"input file {path} holds {array.dtype} values; inputs must be real numbers")
@@ -71,7 +82,8 @@ def load_frames(path: str | Path) -> np.ndarray:
         array = array[:, None]  # (T, n_agents, input): one batch row
     if array.ndim != 4:
         raise FileProblem(
-            f"input file {path} has shape {tuple(np.shape(data))}; expected (T, batch, n_agents, input) or (T, n_agents, input)"
+            f"input file {path} has shape {tuple(np.shape(data))};"
+            " expected (T, batch, n_agents, input) or (T, n_agents, input)"
         )
     if 0 in array.shape:
         raise FileProblem(f"input file {path} has shape {tuple(np.shape(data))}, with an empty axis")
@@ -103,11 +115,6 @@ def _read(path: Path, suffix: str) -> Any:
         return archive["inputs"] if "inputs" in archive.files else archive[archive.files[0]]
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:160] if lines else type(exc).__name__
-
-
 def file_inputs_factory(path: str | Path, config: Config) -> tuple[Callable[[Config], ArrayInputs], Config]:
     """An input factory over the file and ``config`` with the batch, agents and input size it fixes."""
     path = Path(path)
@@ -119,7 +126,11 @@ def file_inputs_factory(path: str | Path, config: Config) -> tuple[Callable[[Con
         expected = (c.batch_size, c.n_agents, c.input_dim)
         if expected != source.shape:
             names = ("batch", "n_agents", "input")
-            diffs = [f"{n} {have} (the model wants {want})" for n, have, want in zip(names, source.shape, expected) if have != want]
+            diffs = [
+                f"{n} {have} (the model wants {want})"
+                for n, have, want in zip(names, source.shape, expected, strict=True)
+                if have != want
+            ]
             raise FileProblem(f"input file {path.name} has {', '.join(diffs)}")
         return source
 

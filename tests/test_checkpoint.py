@@ -16,7 +16,13 @@ from safetensors.torch import save_file
 
 from hiddenscope.cli import main
 from hiddenscope.core import CheckpointError, Config, ConfigError, Stepper
-from hiddenscope.core.checkpoint import PyMARLAgent, checkpoint_factory, detect_kind, load_state_dict_file, plugin_factory
+from hiddenscope.core.checkpoint import (
+    PyMARLAgent,
+    checkpoint_factory,
+    detect_kind,
+    load_state_dict_file,
+    plugin_factory,
+)
 from hiddenscope.core.model import CondAgent
 
 
@@ -29,7 +35,12 @@ def pymarl_th(tmp_path):
 
 
 def test_pymarl_checkpoint_through_the_cli_traces_64_units(pymarl_th, capsys):
-    assert main(["shapes", "--steps", "2", "--json", "--checkpoint", str(pymarl_th), "--batch-size", "4", "--n-agents", "3"]) == 0
+    assert (
+        main(
+            ["shapes", "--steps", "2", "--json", "--checkpoint", str(pymarl_th), "--batch-size", "4", "--n-agents", "3"]
+        )
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     init = [r for r in doc["records"] if r["phase"] == "init"]
     assert [tuple(r["shape"]) for r in init] == [(1, 64), (1, 64), (1, 1, 64), (4, 3, 64)]
@@ -82,8 +93,14 @@ def test_a_pickle_carrying_code_is_refused_and_the_code_does_not_run(tmp_path, c
         (lambda p: p.unlink(), "does not exist"),
         (lambda p: torch.save({"fc1.weight": torch.zeros(2, 2)}, p), "neither a PyMARL RNNAgent"),
         (lambda p: torch.save([1, 2, 3], p), "does not hold a state_dict"),
-        (lambda p: torch.save({**torch.load(p, weights_only=True), "rnn.weight_hh": torch.zeros(192, 63)}, p), "rnn.weight_hh has shape (192, 63)"),
-        (lambda p: torch.save({**torch.load(p, weights_only=True), "fc2.bias": torch.zeros(7)}, p), "fc2.bias has shape (7,), but the rest of the model needs (5,)"),
+        (
+            lambda p: torch.save({**torch.load(p, weights_only=True), "rnn.weight_hh": torch.zeros(192, 63)}, p),
+            "rnn.weight_hh has shape (192, 63)",
+        ),
+        (
+            lambda p: torch.save({**torch.load(p, weights_only=True), "fc2.bias": torch.zeros(7)}, p),
+            "fc2.bias has shape (7,), but the rest of the model needs (5,)",
+        ),
     ],
     ids=["empty", "truncated", "garbage", "missing", "wrong keys", "not a dict", "wrong hidden shape", "wrong bias"],
 )
@@ -94,6 +111,7 @@ def test_broken_checkpoints_name_what_is_wrong(pymarl_th, damage, words, capsys)
     assert main(["shapes", "--checkpoint", str(pymarl_th)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+    assert "weights_only" not in err  # PyTorch's advice to switch the safe loader off is never passed on
 
 
 def test_seed_state_dict_round_trip_gives_the_same_numbers(tmp_path):
@@ -149,7 +167,11 @@ def test_plugin_model_is_built_by_its_factory(tmp_path, monkeypatch):
     assert stepper.units == 48
     with pytest.raises(ConfigError, match="no such size"):
         Stepper(Config(), model_factory=plugin_factory("my_agents:broken"))
-    for spec, words in [("nonsense", "package.module:factory"), ("no_such_module_xyz:f", "cannot import"), ("my_agents:nope", "no callable")]:
+    for spec, words in [
+        ("nonsense", "package.module:factory"),
+        ("no_such_module_xyz:f", "cannot import"),
+        ("my_agents:nope", "no callable"),
+    ]:
         with pytest.raises(ConfigError, match=words):
             plugin_factory(spec)
     sys.modules.pop("my_agents", None)
@@ -204,12 +226,27 @@ def test_every_truncation_and_flipped_byte_is_a_checkpoint_error(pymarl_th, tmp_
 @pytest.mark.parametrize(
     "change, words",
     [
-        (lambda sd: {**sd, "layer_norm.weight": torch.ones(64)}, "looks like a PyMARL RNNAgent but also has layer_norm.weight"),
+        (
+            lambda sd: {**sd, "layer_norm.weight": torch.ones(64)},
+            "looks like a PyMARL RNNAgent but also has layer_norm.weight",
+        ),
         (lambda sd: {k: v for k, v in sd.items() if k != "rnn.bias_hh"}, "as a PyMARL RNNAgent it lacks rnn.bias_hh"),
-        (lambda sd: {**sd, "fc2.bias": torch.zeros(5, dtype=torch.int64)}, "fc2.bias holds int64 values; weights must be floating point"),
-        (lambda sd: {**sd, "fc1.weight": torch.zeros(64)}, "fc1.weight has shape (64,), but a weight matrix must be (out, in)"),
-        (lambda sd: {**sd, "rnn.weight_ih": torch.zeros(192, 30)}, "rnn.weight_ih has shape (192, 30), but the rest of the model needs (192, 64)"),
-        (lambda sd: {**sd, "rnn.bias_ih": torch.zeros(191)}, "rnn.bias_ih has shape (191,), but the rest of the model needs (192,)"),
+        (
+            lambda sd: {**sd, "fc2.bias": torch.zeros(5, dtype=torch.int64)},
+            "fc2.bias holds int64 values; weights must be floating point",
+        ),
+        (
+            lambda sd: {**sd, "fc1.weight": torch.zeros(64)},
+            "fc1.weight has shape (64,), but a weight matrix must be (out, in)",
+        ),
+        (
+            lambda sd: {**sd, "rnn.weight_ih": torch.zeros(192, 30)},
+            "rnn.weight_ih has shape (192, 30), but the rest of the model needs (192, 64)",
+        ),
+        (
+            lambda sd: {**sd, "rnn.bias_ih": torch.zeros(191)},
+            "rnn.bias_ih has shape (191,), but the rest of the model needs (192,)",
+        ),
     ],
     ids=["extra key", "missing key", "int weights", "1-D fc1", "weight_ih", "bias_ih"],
 )
@@ -233,7 +270,18 @@ def test_detect_kind_and_the_sizes_it_reads(pymarl_th, tmp_path):
 
 
 def test_checkpoint_sizes_override_the_command_line(pymarl_th, capsys):
-    argv = ["shapes", "--steps", "1", "--json", "--checkpoint", str(pymarl_th), "--input-dim", "8", "--hidden-dim", "16"]
+    argv = [
+        "shapes",
+        "--steps",
+        "1",
+        "--json",
+        "--checkpoint",
+        str(pymarl_th),
+        "--input-dim",
+        "8",
+        "--hidden-dim",
+        "16",
+    ]
     assert main(argv + ["--batch-size", "2", "--n-agents", "2"]) == 0
     config = json.loads(capsys.readouterr().out)["config"]
     assert (config["input_dim"], config["units"], config["batch_size"], config["n_agents"]) == (30, 64, 2, 2)

@@ -58,8 +58,9 @@ def test_nan_and_inf_are_counted_and_reach_the_hidden_state(tmp_path):
         (lambda p: np.save(p, np.array([{"a": 1}], dtype=object), allow_pickle=True), "holds Python objects"),
         (lambda p: p.write_bytes(b""), "is empty"),
         (lambda p: p.write_bytes(b"\x93NUMPY garbage"), "corrupted, truncated"),
+        (lambda p: p.write_bytes(b"plain text, no header"), "not a NumPy file"),
     ],
-    ids=["2 axes", "5 axes", "no steps", "text", "objects", "empty", "garbage"],
+    ids=["2 axes", "5 axes", "no steps", "text", "objects", "empty", "garbage", "no header"],
 )
 def test_bad_input_files_say_why(tmp_path, write, words, capsys):
     path = tmp_path / "in.npy"
@@ -69,6 +70,7 @@ def test_bad_input_files_say_why(tmp_path, write, words, capsys):
     assert main(["shapes", "--inputs", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+    assert "weights_only" not in err
 
 
 def test_a_file_that_does_not_fit_the_checkpoint_is_explained(tmp_path, capsys):
@@ -125,7 +127,7 @@ def test_every_truncation_is_a_file_problem(tmp_path, suffix):
         path.write_bytes(data[:cut])
         with pytest.raises(FileProblem, match=r"corrupted, truncated|expected \(T, batch|empty axis") as info:
             load_frames(path)
-        assert str(path) in str(info.value)
+        assert str(path) in str(info.value) and "weights_only" not in str(info.value)
 
 
 def test_numpy_files_are_read_by_content_and_npz_takes_its_first_array(tmp_path):

@@ -16,14 +16,17 @@ from hiddenscope.core.tuning import keep_freed_memory
 from hiddenscope.core import Config, Stepper
 assert keep_freed_memory()
 s = Stepper(Config(batch_size=256, n_agents=32), history_budget=8 * 2**20)
-s.run(30)
-before = psutil.Process().memory_info().rss
-s.run(60)
-print(psutil.Process().memory_info().rss - before)
+s.run(100)  # warm-up: allocator pools, lazily built kernels
+samples = []
+for _ in range(5):
+    s.run(60)
+    samples.append(psutil.Process().memory_info().rss)
+print(samples[-1] - samples[0])
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
     growth = int(out.stdout.strip().splitlines()[-1])
-    assert growth < 16 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB over 60 steady steps"
+    # One leaked hidden state a step would be 3 MiB a step, 720 MiB here.
+    assert growth < 32 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB over 240 steady steps"
 
 
 def test_it_can_be_switched_off(monkeypatch):
