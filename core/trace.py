@@ -275,4 +275,11 @@ def trace_forward(
         output, new_hidden = model(inputs, hidden)
     recorder.relabel(output, ROLE_OUTPUT)
     recorder.relabel(new_hidden, ROLE_NEW_HIDDEN)
-    return output, new_hidden, recorder.records
+    records = recorder.records
+    # Work done on the new hidden state after it exists only leads to the output
+    # (a PyMARL agent's fc2 turning h into Q-values): call it output, not hidden.
+    made = max((i for i, r in enumerate(records) if r.role == ROLE_NEW_HIDDEN), default=len(records))
+    for i in range(made + 1, len(records)):
+        if records[i].role == ROLE_HIDDEN:
+            records[i] = records[i]._replace(role=ROLE_OUTPUT)
+    return output, new_hidden, records

@@ -49,7 +49,8 @@ def test_pymarl_checkpoint_through_the_cli_traces_64_units(pymarl_th, capsys):
     new_hidden = [r for r in step1 if r["role"] == "new hidden"]
     assert len(new_hidden) == 1 and new_hidden[0]["shape"] == [12, 64]
     assert "self.rnn(x, h_in)" in new_hidden[0]["code"]
-    assert [r for r in step1 if r["role"] == "output"][0]["shape"] == [4, 3, 5]  # Q-values, as BasicMAC views them
+    outputs = [r["shape"] for r in step1 if r["role"] == "output"]
+    assert outputs == [[12, 5], [4, 3, 5]]  # fc2's Q-values, then viewed per agent as BasicMAC does
     assert doc["config"]["input_dim"] == 30 and doc["config"]["units"] == 64
 
 
