@@ -79,7 +79,7 @@ def test_monkey(qtbot, make_window, monkeypatch, seed):
         lambda: w.grid.set_page(rng.randint(0, 3)),
     ]
     weights = [20, 8, 2, 2, 4, 20, 6, 3, 4, 2, 2, 1, 2]
-    for i in range(2000):
+    for _ in range(2000):
         rng.choices(actions, weights)[0]()
         QApplication.processEvents()
         if w.playing and rng.random() < 0.7:
