@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from .look import BACKGROUND_INDEX, BACKGROUND_RGB, LEVELS, colormap, index_lut, to_index
+from .look import BACKGROUND_INDEX, BACKGROUND_RGB, LEVELS, NAN_INDEX, colormap, index_lut, to_index
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 
@@ -52,6 +52,8 @@ class HeatmapGrid(QWidget):
         self._geometry: tuple[int, ...] = ()
         self._mosaic = np.zeros((1, 1), np.uint8)
         self._titles: list[pg.TextItem] = []
+        self._axes_text = ""
+        self.has_nonfinite = False  # whether the page shown holds NaN or Inf
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(pg.mkColor(*BACKGROUND_RGB))
@@ -178,7 +180,7 @@ class HeatmapGrid(QWidget):
             self.colorbar.setLevels(levels)
         self.set_agent_count(values.shape[1])
         batch, _, units = values.shape
-        self.axes_label.setText(f"{caption}: rows = batch 0–{batch - 1} (top→bottom), columns = units 0–{units - 1}")
+        self._axes_text = f"{caption}: rows = batch 0–{batch - 1} (top→bottom), columns = units 0–{units - 1}"
         self._draw()
 
     def _draw(self) -> None:
@@ -198,6 +200,9 @@ class HeatmapGrid(QWidget):
         # uint8 colour indices through a 256-entry table: Qt draws them as an indexed image.
         self.image.setImage(self._mosaic, autoLevels=False, levels=(0, 255))
         self.draw_count += len(agents)
+        self.has_nonfinite = bool((index == NAN_INDEX).any())
+        warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
+        self.axes_label.setText(self._axes_text + warning)
 
     def shown_values(self, agent: int) -> np.ndarray | None:
         """The numbers behind agent ``agent``'s heatmap, ``(batch, units)``; ``None`` if not on this page."""

@@ -88,6 +88,7 @@ def test_inputs_with_nan_are_drawn_black_and_the_app_goes_on(qtbot, make_window,
     w.step_action.trigger()
     rgb = w.grid.shown_rgb(2)
     assert (rgb[1] == NAN_RGB).all()  # batch row 1 of agent 2 went NaN
+    assert w.grid.has_nonfinite and "NaN/Inf values drawn black" in w.grid.axes_label.text()
     np.testing.assert_array_equal(rgb[0], to_rgb(w.stepper.frame.hidden[0, 2]))
     for _ in range(5):
         w.step_action.trigger()
