@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import threading
+
 import numpy as np
 import torch
 from torch import nn
@@ -46,9 +48,12 @@ def gate_history(stepper: Stepper, agent: int, row: int, span: int = 128) -> tup
     inputs = np.stack([hist.frame(int(t)).inputs[row] for t in ts])  # (T, n_agents, input)
     hidden = np.stack([hist.frame(int(t) - 1).hidden[row] for t in ts])  # (T, n_agents, units)
     caught: dict[str, torch.Tensor] = {}
+    me = threading.get_ident()
 
     def catch(_module: nn.Module, args: tuple) -> None:
-        caught["x"], caught["h"] = args[0], args[1]
+        # Play may be stepping the same model in its worker thread meanwhile: take only our own call.
+        if threading.get_ident() == me:
+            caught["x"], caught["h"] = args[0], args[1]
 
     handle = cell.register_forward_pre_hook(catch)
     try:

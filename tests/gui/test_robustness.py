@@ -152,3 +152,26 @@ def test_the_app_process_exits_cleanly_when_closed_mid_play(tmp_path):
     assert "closed at" in result.stdout
     for bad in ("Traceback", "QThread: Destroyed", "Fatal Python error"):
         assert bad not in result.stderr
+
+
+def test_a_real_play_of_20000_steps_stays_bounded(qtbot, make_window):
+    """The Play button's own loop (worker thread, one step per drawn frame) for 20,000 steps."""
+    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16, input_dim=4), history_budget=256 * 1024)
+    w.history_dock.hide()  # the side views are drawn at most 15 times a second anyway
+    w.speed_box.setValue(w.speed_box.maximum())
+    process = psutil.Process()
+    samples = []
+
+    def sample(t):
+        if t // 1000 > len(samples):
+            samples.append(process.memory_info().rss)
+
+    w.frameDrawn.connect(sample)
+    w.play()
+    qtbot.waitUntil(lambda: w.stepper.t >= 20_000, timeout=600_000)
+    w.pause()
+    assert not w.playing and f"t = {w.stepper.t} " in w.t_label.text()
+    assert len(samples) >= 15
+    growth = max(samples[5:]) - samples[5]
+    assert growth < 8 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB during Play"
+    assert len(w.stepper.history) == w.stepper.history.capacity
