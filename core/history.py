@@ -75,21 +75,27 @@ class History:
         self._traces = [None] * self.capacity
 
     def slot(self, t: int) -> int:
-        """Claim the slot for timestep ``t`` (the next one), dropping the oldest if full."""
+        """Claim the slot for timestep ``t`` (the next one), dropping the oldest if full.
+
+        ``t`` is not held until :meth:`finish`: a reader in another thread (the
+        window, while Play steps in its worker) never sees a slot half written,
+        and the dropped oldest step stops being held before it is overwritten.
+        """
         if self.last >= 0 and t != self.last + 1:
             raise ValueError(f"history holds up to t={self.last}; cannot append t={t}")
-        if self.last < 0:
-            self.first = t
-        self.last = t
-        if self.last - self.first + 1 > self.capacity:
-            self.first = self.last - self.capacity + 1
+        if self.last >= 0 and t - self.first + 1 > self.capacity:
+            self.first = t - self.capacity + 1
         return t % self.capacity
 
     def finish(self, t: int, trace: list[TraceRecord] | None, step_ms: float, has_inputs: bool) -> None:
+        """Timestep ``t``'s slot is written: record its trace and time, and hold it from now on."""
         i = t % self.capacity
         self._traces[i] = trace
         self._step_ms[i] = step_ms
         self._has_inputs[i] = has_inputs
+        if self.last < 0:
+            self.first = t
+        self.last = t
 
     def frame(self, t: int) -> Frame:
         if not self.holds(t):

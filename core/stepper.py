@@ -199,8 +199,8 @@ class Stepper:
         slot = self.history.slot(t + 1)
         self._copy_to_host(hidden, output if separate_output else None, slot)
         step_ms = (time.perf_counter() - started) * 1000.0
-        self.history.finish(t + 1, records, step_ms, has_inputs=True)
         self.history.inputs[slot] = host_inputs
+        self.history.finish(t + 1, records, step_ms, has_inputs=True)
         feedback = getattr(self.source, "feedback", None)
         if feedback is not None:  # a live environment acts on what the model said
             frame = self.history.frame(t + 1)
