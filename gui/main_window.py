@@ -497,6 +497,12 @@ class MainWindow(FileActions, QMainWindow):
         if index < 0:
             self.render()
             return
+        if self.playing:
+            # Walking through one step's ops needs the step to hold still. Pausing redraws
+            # the last step (which puts Step op back to the whole step), so go to the op again.
+            self.pause()
+            self.shape_panel.set_op(index)
+            return
         values, why = self.stepper.stage_state(index)
         record = self.shape_panel.records[index]
         if values is None:

@@ -267,3 +267,15 @@ def test_tracing_can_be_switched_off_and_on(qtbot, make_window):
     qtbot.keyClick(w, Qt.Key.Key_T)
     click(qtbot, w, w.step_action)
     assert w.shape_panel.table.rowCount() == 5
+
+
+def test_step_op_pauses_play(qtbot, make_window):
+    w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
+    w.speed_box.setValue(200)
+    w.play()
+    qtbot.waitUntil(lambda: w.stepper.t >= 3, timeout=5000)
+    qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton)
+    assert not w.playing
+    t = w.stepper.t
+    qtbot.wait(50)
+    assert w.stepper.t == t and w.shape_panel.current_row == 0
