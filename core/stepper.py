@@ -270,7 +270,9 @@ class Stepper:
         record = trace[op_index]
         c = self.config
         hidden_numel = c.batch_size * c.n_agents * self.units
-        if record.role == "input" or record.numel != hidden_numel or record.shape[-1] != self.units:
+        if record.role == "input":
+            return None, f"{record.op} works on the inputs {tuple(record.shape)}; the hidden state is not touched yet"
+        if record.numel != hidden_numel or record.shape[-1] != self.units:
             return None, f"{record.op} gives {tuple(record.shape)}: not a hidden-state shape, nothing to draw"
         if record.phase == "init":
             return self.frame.hidden, ""

@@ -61,10 +61,19 @@ class ConfigPanel(QWidget):
         for box in (self.batch, self.agents, self.hidden, self.inputs, self.seed):
             box.valueChanged.connect(self._update_hints)
         self.apply_button.clicked.connect(self._apply)
+        self._model = ""
+        self._model_units: int | None = None
         self.set_config(config)
 
-    def set_config(self, config: Config) -> None:
-        """Show ``config`` (without emitting ``applied``)."""
+    def set_config(self, config: Config, units: int | None = None) -> None:
+        """Show ``config`` (without emitting ``applied``).
+
+        When the model comes from a checkpoint or plug-in (``config.model``), its
+        sizes are fixed by it: hidden dim and input size are shown but locked, and
+        ``units`` (the model's real GRU size) is shown in their place.
+        """
+        self._model = config.model
+        self._model_units = units
         self.batch.setValue(config.batch_size)
         self.agents.setValue(config.n_agents)
         self.hidden.setValue(config.hidden_dim)
@@ -88,6 +97,17 @@ class ConfigPanel(QWidget):
         )
 
     def _update_hints(self) -> None:
+        fixed = bool(self._model)
+        self.hidden.setEnabled(not fixed)
+        self.inputs.setEnabled(not fixed)
+        if fixed:
+            self.units_label.setText(f"→ {self._model_units or '?'} GRU units, fixed by {self._model}")
+            self.units_label.setStyleSheet("")
+            self.units_label.setWordWrap(True)
+            self.apply_button.setEnabled(True)
+            config = self.config()
+            self.estimate.setText(f"{config.rows:,} GRU rows per step")
+            return
         units = units_for(self.hidden.value())
         if units < 1:
             self.units_label.setText(f"→ {self.hidden.value()} // 4 * 3 = 0 units: use 4 or more")

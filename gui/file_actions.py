@@ -116,6 +116,18 @@ class FileActions:
         self.statusBar().showMessage(f"Loaded {path}: {self.stepper.units} GRU units, {self.stepper.config.label()}", 8000)
         return True
 
+    def use_seed_model(self) -> bool:
+        """Back to the seed's own agent; the sizes in the configuration panel apply again."""
+        self.pause()
+        from hiddenscope.core.stepper import seed_model
+
+        config = self.stepper.config.replace(model="")
+        if not self._guard("Seed model", lambda: self.stepper.set_model_factory(seed_model, config) or True):
+            return False
+        self.setWindowTitle("hiddenscope")
+        self.statusBar().showMessage(f"Seed model: {config.label()}", 6000)
+        return True
+
     def open_inputs(self, path: str | Path | None = None) -> bool:
         """Feed the agent inputs from a file; on any problem say which and keep the current inputs."""
         self.pause()

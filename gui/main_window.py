@@ -115,6 +115,7 @@ class MainWindow(FileActions, QMainWindow):
         self.save_action = self._action(tr("Save screenshot…"), lambda: self.save_screenshot(), QKeySequence.StandardKey.Save, "camera", tr("Save the heatmap grid as a PNG"))
         self.copy_action = self._action(tr("Copy heatmaps"), self.copy_screenshot, "Ctrl+Shift+C", None, "Copy the heatmap grid to the clipboard as an image")
         self.open_action = self._action(tr("Open checkpoint…"), lambda: self.open_checkpoint(), QKeySequence.StandardKey.Open, "open", tr("Load a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors"))
+        self.seed_model_action = self._action(tr("Seed model"), lambda: self.use_seed_model(), None, None, tr("Back to the seed note's own agent (random weights from the seed)"))
         self.inputs_action = self._action(tr("Open inputs…"), lambda: self.open_inputs(), "Ctrl+Shift+O", "open", tr("Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)"))
         self.env_action = self._action(tr("Inputs from MPE simple_spread"), lambda: self.use_environment(), None, None, tr("Feed the agents observations from live PettingZoo MPE simple_spread environments (optional extra)"))
         self.pattern_action = self._action(tr("Built-in pattern inputs"), lambda: self.use_pattern_inputs(), None, None, tr("Back to the built-in per-agent signals"))
@@ -173,7 +174,7 @@ class MainWindow(FileActions, QMainWindow):
     def _make_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu(tr("&File"))
-        for action in (self.open_action, self.inputs_action, self.env_action, self.pattern_action, None, self.save_action, self.copy_action, self.export_action):
+        for action in (self.open_action, self.seed_model_action, None, self.inputs_action, self.env_action, self.pattern_action, None, self.save_action, self.copy_action, self.export_action):
             file_menu.addAction(action) if action is not None else file_menu.addSeparator()
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -400,7 +401,7 @@ class MainWindow(FileActions, QMainWindow):
             config = config.replace(model=self.stepper.config.model)  # the panel does not edit which model it is
         ok = self._guard("Apply configuration", self.stepper.rebuild, config) is not None or self.stepper.config == config
         if not ok:
-            self.config_panel.set_config(self.stepper.config)
+            self.config_panel.set_config(self.stepper.config, self.stepper.units)
         else:
             self.statusBar().showMessage(f"Rebuilt: {config.label()} on {self.stepper.device}", 5000)
         return ok
@@ -410,7 +411,7 @@ class MainWindow(FileActions, QMainWindow):
         if kind == "rebuild":
             c = self.stepper.config
             self.history_view.set_limits(c.n_agents, c.batch_size)
-            self.config_panel.set_config(c)
+            self.config_panel.set_config(c, self.stepper.units)
         # During Play the stepper runs in the worker thread and this is called there:
         # touch no widget; the worker's report triggers the drawing instead.
         if not self._worker_running:

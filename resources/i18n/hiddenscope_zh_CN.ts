@@ -331,5 +331,13 @@
         <source>Summary</source>
         <translation>汇总</translation>
     </message>
+    <message>
+        <source>Seed model</source>
+        <translation>种子模型</translation>
+    </message>
+    <message>
+        <source>Back to the seed note's own agent (random weights from the seed)</source>
+        <translation>回到种子笔记中的智能体（权重由随机种子生成）</translation>
+    </message>
 </context>
 </TS>
