@@ -23,6 +23,7 @@ from torch import nn
 
 from .config import Config, units_for
 from .errors import CheckpointError, ConfigError
+from .files import check_readable_file
 from .model import CondAgent
 
 SUFFIXES = (".th", ".pt", ".pth", ".safetensors")
@@ -82,13 +83,7 @@ class PyMARLController(nn.Module):
 
 def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
     """Read a ``state_dict`` without running any code from the file."""
-    path = Path(path)
-    if not path.exists():
-        raise CheckpointError(f"checkpoint {path} does not exist")
-    if path.is_dir():
-        raise CheckpointError(f"checkpoint {path} is a folder, not a file")
-    if path.stat().st_size == 0:
-        raise CheckpointError(f"checkpoint {path} is empty (0 bytes)")
+    path = check_readable_file(path, "checkpoint", CheckpointError)
     if path.suffix.lower() == ".safetensors":
         try:
             from safetensors.torch import load_file

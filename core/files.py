@@ -36,6 +36,18 @@ def check_output_path(path: str | os.PathLike[str], force: bool = False, what: s
     return target
 
 
+def check_readable_file(path: str | Path, what: str, error: type[FileProblem] = FileProblem) -> Path:
+    """``path`` as a :class:`Path` if it is a non-empty file; else ``error`` saying which of those it is not."""
+    path = Path(path)
+    if not path.exists():
+        raise error(f"{what} {path} does not exist")
+    if path.is_dir():
+        raise error(f"{what} {path} is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise error(f"{what} {path} is empty (0 bytes)")
+    return path
+
+
 def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
     """Call ``write(file)`` on a temporary file, then rename it to ``target``.
 

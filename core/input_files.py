@@ -19,6 +19,7 @@ import torch
 from .checkpoint import refused_global, torch_load_reason
 from .config import Config
 from .errors import FileProblem
+from .files import check_readable_file
 
 SUFFIXES = (".npy", ".npz", ".pt")
 
@@ -41,13 +42,7 @@ class ArrayInputs:
 
 def load_frames(path: str | Path) -> np.ndarray:
     """Read the array, as float32 ``(T, batch, n_agents, input)``, or say exactly why not."""
-    path = Path(path)
-    if not path.exists():
-        raise FileProblem(f"input file {path} does not exist")
-    if path.is_dir():
-        raise FileProblem(f"input file {path} is a folder, not a file")
-    if path.stat().st_size == 0:
-        raise FileProblem(f"input file {path} is empty (0 bytes)")
+    path = check_readable_file(path, "input file")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise FileProblem(f"input file {path}: use .npy, .npz or .pt, not {path.suffix or 'no extension'}")
