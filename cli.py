@@ -231,6 +231,33 @@ def _check_display() -> None:
             "no display to open the window on (DISPLAY is not set); run it in a desktop session,"
             " or use the headless commands: hiddenscope shapes / export / screenshot"
         )
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    uses_xcb = platform.startswith("xcb") or (not platform and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and uses_xcb:
+        missing = _missing_xcb_library()
+        if missing:
+            # Qt aborts the whole process when its X11 plugin cannot load; a clear line is kinder.
+            raise UserError(
+                f"Qt cannot open a window on X11 here: the system library {missing} is missing. On Debian/Ubuntu: sudo apt-get install"
+                " libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0"
+            )
+
+
+def _missing_xcb_library() -> str:
+    """'' if Qt's X11 platform plugin can be loaded, else the loader's complaint (which names the library)."""
+    import ctypes
+    from pathlib import Path
+
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists():
+        return ""
+    try:
+        ctypes.CDLL(str(plugin))
+    except OSError as exc:
+        return str(exc).split(":", 1)[0]  # "libxcb-icccm.so.4: cannot open shared object file"
+    return ""
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:

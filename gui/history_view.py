@@ -27,6 +27,7 @@ class HistoryView(QWidget):
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "timestep t")
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.setLabel("left", "unit")
         self.plot.invertY(True)
         self.image = pg.ImageItem()
@@ -73,5 +74,6 @@ class HistoryView(QWidget):
             # Transposed so time runs left to right; each column is one timestep.
             self.image.setImage(values.T, autoLevels=False, levels=LEVELS)
             self.image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
-            self.span_label.setText(f"t = {ts[0]}…{ts[-1]} ({len(ts)} steps held)")
+            self.plot.setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
+            self.span_label.setText(f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)")
         self.cursor.setValue(current_t)

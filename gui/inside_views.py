@@ -52,6 +52,7 @@ class GatesView(QWidget):
             plot.hideButtons()
             plot.invertY(True)
             plot.setLabel("left", "unit")
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             image = pg.ImageItem()
             image.setLookupTable(gate_lut if name != "n" else colormap().getLookupTable(nPts=256))
             image.setLevels(levels)
@@ -78,6 +79,7 @@ class GatesView(QWidget):
             image = self.images[name]
             image.setImage(values.T, autoLevels=False, levels=levels)
             image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
+            self.plots[name].setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
         for cursor in self.cursors:
             cursor.setValue(current_t)
 
@@ -103,6 +105,7 @@ class SummaryView(QWidget):
         self.sat_lines: list[pg.PlotDataItem] = []
         self.cursors = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f")) for _ in range(2)]
         for plot, cursor in zip((self.norm_plot, self.sat_plot), self.cursors):
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.addItem(cursor)

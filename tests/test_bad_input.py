@@ -105,3 +105,16 @@ def test_opening_the_app_with_no_display_says_so(tmp_path):
     result = subprocess.run([sys.executable, "-m", "hiddenscope"], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 2
     assert "no display to open the window on" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_display_qt_cannot_use_is_one_clear_line(monkeypatch, capsys):
+    import hiddenscope.cli as cli
+
+    monkeypatch.setenv("DISPLAY", ":42")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    # What the loader reports on a machine without Qt's X11 dependencies.
+    monkeypatch.setattr(cli, "_missing_xcb_library", lambda: "libxcb-icccm.so.4")
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert "the system library libxcb-icccm.so.4 is missing" in err and "apt-get install" in err
