@@ -109,8 +109,3 @@ class History:
             trace=self._traces[i],
             step_ms=float(self._step_ms[i]),
         )
-
-    def window(self, start: int, stop: int) -> np.ndarray:
-        """Hidden states for timesteps ``start..stop-1`` (all held), oldest first, as a copy."""
-        ts = np.arange(start, stop)
-        return self.hidden[ts % self.capacity]

@@ -27,6 +27,3 @@ def note_for(record: TraceRecord, batch_size: int, n_agents: int) -> str:
         )
     return ""
 
-
-def differs_from_note(record: TraceRecord, batch_size: int, n_agents: int) -> bool:
-    return bool(note_for(record, batch_size, n_agents))
