@@ -25,14 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["SATURATION", "find_gru_cell", "gate_history", "gru_gates", "summary_history", "summary_stats"]
 
 
-def _window(stepper: Stepper, span: int) -> np.ndarray:
-    """Held timesteps that have inputs (t ≥ 1 within history), ending at the one shown."""
-    hist = stepper.history
-    stop = min(hist.last, max(stepper.t, hist.first + span)) + 1
-    start = max(hist.first + 1, stop - span)
-    return np.arange(start, stop)
-
-
 def gate_history(stepper: Stepper, agent: int, row: int, span: int = 128) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Gates of one agent and batch row over recorded steps: ``ts`` and ``{"r"|"z"|"n"|"h": (T, units)}``.
 
@@ -41,7 +33,7 @@ def gate_history(stepper: Stepper, agent: int, row: int, span: int = 128) -> tup
     the gates computed from its weights.
     """
     cell = find_gru_cell(stepper.model)
-    ts = _window(stepper, span)
+    ts = stepper.held_window(span, with_inputs=True)
     if cell is None or len(ts) == 0:
         return ts, {}
     hist = stepper.history
@@ -75,7 +67,6 @@ def summary_history(stepper: Stepper, span: int = 256) -> tuple[np.ndarray, np.n
     Returns ``ts``, ``norm (T, n_agents)`` and ``saturated (T, n_agents)`` over held timesteps.
     """
     hist = stepper.history
-    stop = min(hist.last, max(stepper.t, hist.first + span - 1)) + 1
-    ts = np.arange(max(hist.first, stop - span), stop)
+    ts = stepper.held_window(span)
     stats = summary_stats(hist.hidden[ts % hist.capacity])  # hidden is (T, batch, n_agents, units)
     return ts, stats["norm"], stats["saturated"]

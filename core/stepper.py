@@ -135,12 +135,12 @@ class Stepper:
             self.model_factory = old_factory
             raise
 
-    def set_input_factory(self, factory: InputFactory) -> None:
-        """Use another input source; on any error keep the current one."""
+    def set_input_factory(self, factory: InputFactory, config: Config | None = None) -> None:
+        """Use another input source (and the config it fixes); on any error keep the current one."""
         old_factory = self.input_factory
         self.input_factory = factory
         try:
-            self.rebuild(self.config)
+            self.rebuild(config or self.config)
         except Exception:
             self.input_factory = old_factory
             raise
@@ -283,17 +283,21 @@ class Stepper:
             return self.frame.hidden, ""
         return self.history.frame(self.t - 1).hidden, ""
 
-    def unit_history(self, agent: int, row: int, span: int = 256) -> tuple[np.ndarray, np.ndarray]:
-        """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``.
+    def held_window(self, span: int, with_inputs: bool = False) -> np.ndarray:
+        """Up to ``span`` held timesteps ending at the one shown (or later, near the start of history).
 
-        Covers up to ``span`` held timesteps ending at the one shown (or later,
-        when the one shown is near the start of history).
+        ``with_inputs`` leaves out the oldest held step, which has no recorded input
+        when it is t = 0 (views that re-run steps need ``h_{t-1}`` and the inputs).
         """
         hist = self.history
-        stop = min(hist.last, max(self.t, hist.first + span - 1)) + 1
-        start = max(hist.first, stop - span)
-        ts = np.arange(start, stop)
-        return ts, hist.hidden[ts % hist.capacity, row, agent, :]
+        lowest = hist.first + (1 if with_inputs else 0)
+        stop = min(hist.last, max(self.t, lowest + span - 1)) + 1
+        return np.arange(max(lowest, stop - span), stop)
+
+    def unit_history(self, agent: int, row: int, span: int = 256) -> tuple[np.ndarray, np.ndarray]:
+        """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``."""
+        ts = self.held_window(span)
+        return ts, self.history.hidden[ts % self.history.capacity, row, agent, :]
 
     def run(self, steps: int) -> None:
         for _ in range(steps):

@@ -150,14 +150,7 @@ class FileActions:
         self.pause()
 
         def switch() -> bool:
-            factory, config = make(self.stepper.config)
-            old_factory = self.stepper.input_factory
-            self.stepper.input_factory = factory
-            try:
-                self.stepper.rebuild(config)
-            except Exception:
-                self.stepper.input_factory = old_factory
-                raise
+            self.stepper.set_input_factory(*make(self.stepper.config))
             return True
 
         if not self._guard(what, switch):
