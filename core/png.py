@@ -1,8 +1,25 @@
 """A small, fast PNG encoder for RGB arrays (no Qt, no Pillow).
 
-Qt's own PNG writer offers either slow compression or none at all; a 64-agent,
-1024-row screenshot is 8 million pixels, and zlib at level 1 gets it to about
-a third of its raw size in a fraction of the time.
+Kept because it is measured faster than Qt's own writer, side by side in one run
+(``benchmarks/png_writer.py``), on the screenshot "Save screenshot" paints at
+1024 batch rows × 64 agents (970 × 8496 pixels, 8.2 MP), each written atomically
+to a real file (this encoder through ``atomic_write``, Qt's ``QImageWriter`` into
+a ``QSaveFile``), fastest of 7 rounds, PySide6 6.11.3, 2-core CPU machine:
+
+=====================================  ========  ========
+writer                                 seconds   MiB
+=====================================  ========  ========
+this encoder (zlib 1, 2 cores)         0.130     9.5
+this encoder on one core               0.202     9.5
+Qt, zlib level 1 (``setQuality(89)``)  0.449     13.9
+Qt, default level                      0.781     15.4
+Qt, no compression                     0.174     23.6
+=====================================  ========  ========
+
+At the same zlib level Qt takes 3.5× as long (2.2× against this encoder on one
+core) and writes a larger file: libpng tries a filter per row, which costs time
+and, on flat blocks of colour, compresses worse than no filter.  Qt without
+compression is still slower and writes 2.5× the bytes.
 """
 
 from __future__ import annotations
