@@ -38,10 +38,26 @@ class Config:
     device: str = "auto"
     dtype: str = "float32"
     model: str = ""  # what the model is, when it is not the seed's own (set by a checkpoint or plug-in)
+    # Which agent code runs: "seed" (the note's CondAgent, whose GRU has hidden_dim // 4 * 3 units),
+    # "pymarl", "epymarl", "epymarl-ns", "pymarl2" (hidden_dim is then the GRU's own size) or "plugin".
+    family: str = "seed"
+    n_actions: int = 0  # the agent's outputs per agent, when they are Q-values or a policy (0: none)
+    agent_output: str = "q"  # "q" (Q-values) or "pi_logits" (a policy, softmaxed by the controller)
+    # Episodes in a live environment (env = "" for inputs from a pattern or a file).
+    env: str = ""
+    env_options: tuple[tuple[str, str], ...] = ()
+    obs_last_action: bool = False  # inputs carry the one-hot of each agent's last action
+    obs_agent_id: bool = False  # inputs carry each agent's one-hot id
+    actions: str = "greedy"  # "greedy" (argmax) or "sample" (from a policy)
+
+    def __post_init__(self) -> None:
+        # From JSON (an export's config) the options come back as lists; keep them hashable pairs.
+        if not isinstance(self.env_options, tuple) or any(not isinstance(p, tuple) for p in self.env_options):
+            object.__setattr__(self, "env_options", tuple(tuple(p) for p in self.env_options))
 
     @property
     def units(self) -> int:
-        return units_for(self.hidden_dim)
+        return units_for(self.hidden_dim) if self.family == "seed" else self.hidden_dim
 
     @property
     def rows(self) -> int:
@@ -53,7 +69,8 @@ class Config:
 
     def label(self) -> str:
         sizes = f"hidden {self.hidden_dim} → {self.units} units · " if not self.model else f"{self.model} · "
-        return f"batch {self.batch_size} · {self.n_agents} agents · {sizes}input {self.input_dim} · seed {self.seed}"
+        env = f" · env {self.env}" if self.env else ""
+        return f"batch {self.batch_size} · {self.n_agents} agents · {sizes}input {self.input_dim}{env} · seed {self.seed}"
 
     def validate(self) -> Config:
         """Raise :class:`ConfigError` naming the first value that cannot work."""
@@ -66,13 +83,15 @@ class Config:
                 raise ConfigError(f"{flag} must be at least 1, got {value}")
             if value > MAX_SIZE:
                 raise ConfigError(f"{flag} {value} is larger than hiddenscope allows ({MAX_SIZE:,})")
-        if self.units < 1:
+        if self.family == "seed" and self.units < 1:
             raise ConfigError(
                 f"--hidden-dim {self.hidden_dim} gives {self.hidden_dim} // 4 * 3 = {self.units} GRU units;"
                 " use --hidden-dim 4 or more"
             )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**63:
             raise ConfigError(f"--seed must be a whole number from 0 to 2**63-1, got {self.seed!r}")
+        if self.actions not in ("greedy", "sample"):
+            raise ConfigError(f"--actions must be greedy or sample, got {self.actions!r}")
         if self.dtype not in DTYPES:
             raise ConfigError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
         parse_device(self.device)

@@ -5,17 +5,27 @@ The ring holds host copies of the hidden state (always as
 the hidden state, the trace and the step time.  Its capacity comes from a
 memory budget, so a long Play never grows memory past it: the oldest steps are
 dropped first.
+
+One thread writes (the stepper, which may run in Play's worker) while others
+read.  Writers take :attr:`History.lock` only to move the bounds (:meth:`slot`,
+:meth:`finish`, :meth:`clear`); readers get copies through :meth:`snapshot`,
+:meth:`pair` and :meth:`read_window`, never the ring's own slots.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import TypeVar
 
 import numpy as np
 
+from .episodes import EpisodeStep
 from .trace import TraceRecord
 
 DEFAULT_BUDGET = 256 * 1024 * 1024
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class Frame:
     output: np.ndarray | None  # None where the output is the hidden state itself
     trace: list[TraceRecord] | None
     step_ms: float
+    # What the step did in live environments (None without them, and at t = 0): see core.episodes.
+    episode: EpisodeStep | None = None
 
 
 class History:
@@ -40,10 +52,14 @@ class History:
         output_shape: tuple[int, ...] | None = None,
         budget_bytes: int = DEFAULT_BUDGET,
         max_steps: int | None = None,
+        episode_shape: tuple[int, int] | None = None,
     ) -> None:
         per_step = 4 * (int(np.prod(hidden_shape)) + int(np.prod(input_shape)))
         if output_shape is not None:
             per_step += 4 * int(np.prod(output_shape))
+        if episode_shape is not None:
+            batch, agents = episode_shape
+            per_step += batch * (1 + 4 + 4 + 4 + 8 * agents)
         capacity = max(2, budget_bytes // per_step)
         if max_steps is not None:
             capacity = max(2, min(capacity, max_steps))
@@ -54,11 +70,20 @@ class History:
         self.hidden = np.empty((self.capacity, *hidden_shape), np.float32)
         self.inputs = np.empty((self.capacity, *input_shape), np.float32)
         self.outputs = np.empty((self.capacity, *output_shape), np.float32) if output_shape is not None else None
+        self.episode_shape = episode_shape
+        if episode_shape is not None:
+            self.episode_start = np.zeros((self.capacity, episode_shape[0]), bool)
+            self.actions = np.full((self.capacity, *episode_shape), -1, np.int64)
+            self.rewards = np.zeros((self.capacity, episode_shape[0]), np.float32)
+            self.returns = np.zeros((self.capacity, episode_shape[0]), np.float32)
+            self.done = np.zeros((self.capacity, episode_shape[0]), bool)
         self._has_inputs = np.zeros(self.capacity, bool)
         self._traces: list[list[TraceRecord] | None] = [None] * self.capacity
         self._step_ms = np.zeros(self.capacity)
         self.first = 0  # oldest timestep held
         self.last = -1  # newest timestep held (-1: empty)
+        self.lock = threading.Lock()
+        self._epoch = 0  # counts clear(): a reader's window from before a clear is stale
 
     def __len__(self) -> int:
         return 0 if self.last < 0 else self.last - self.first + 1
@@ -71,8 +96,10 @@ class History:
         return self.first <= t <= self.last
 
     def clear(self) -> None:
-        self.first, self.last = 0, -1
-        self._traces = [None] * self.capacity
+        with self.lock:
+            self.first, self.last = 0, -1
+            self._traces = [None] * self.capacity
+            self._epoch += 1
 
     def slot(self, t: int) -> int:
         """Claim the slot for timestep ``t`` (the next one), dropping the oldest if full.
@@ -81,11 +108,12 @@ class History:
         window, while Play steps in its worker) never sees a slot half written,
         and the dropped oldest step stops being held before it is overwritten.
         """
-        if self.last >= 0 and t != self.last + 1:
-            raise ValueError(f"history holds up to t={self.last}; cannot append t={t}")
-        if self.last >= 0 and t - self.first + 1 > self.capacity:
-            self.first = t - self.capacity + 1
-        return t % self.capacity
+        with self.lock:
+            if self.last >= 0 and t != self.last + 1:
+                raise ValueError(f"history holds up to t={self.last}; cannot append t={t}")
+            if self.last >= 0 and t - self.first + 1 > self.capacity:
+                self.first = t - self.capacity + 1
+            return t % self.capacity
 
     def finish(self, t: int, trace: list[TraceRecord] | None, step_ms: float, has_inputs: bool) -> None:
         """Timestep ``t``'s slot is written: record its trace and time, and hold it from now on."""
@@ -96,6 +124,14 @@ class History:
         if self.last < 0:
             self.first = t
         self.last = t
+
+    def write_episode(self, slot: int, step: EpisodeStep) -> None:
+        """Write what a step did in the environments into its (claimed, not yet finished) slot."""
+        self.episode_start[slot] = step.start
+        self.actions[slot] = step.actions
+        self.rewards[slot] = step.rewards
+        self.returns[slot] = step.returns
+        self.done[slot] = step.done
 
     def frame(self, t: int) -> Frame:
         if not self.holds(t):
@@ -108,4 +144,72 @@ class History:
             output=self.outputs[i] if self.outputs is not None and self._has_inputs[i] else None,
             trace=self._traces[i],
             step_ms=float(self._step_ms[i]),
+            episode=(
+                EpisodeStep(self.episode_start[i], self.actions[i], self.rewards[i], self.returns[i], self.done[i])
+                if self.episode_shape is not None and self._has_inputs[i]
+                else None
+            ),
         )
+
+    # -- reading from other threads ---------------------------------------
+    def snapshot(self, t: int) -> Frame:
+        """Timestep ``t`` as read-only copies, taken under the lock (IndexError if not held)."""
+        with self.lock:
+            frame = self.frame(t)
+            copies = {f.name: _frozen_copy(getattr(frame, f.name)) for f in fields(frame)}
+        if copies["trace"] is not None:
+            copies["trace"] = list(copies["trace"])
+        return Frame(**copies)
+
+    def pair(self, t: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Copies of ``h_{t-1}`` and ``h_t``, taken together; ``None`` unless both are held."""
+        with self.lock:
+            if not (self.holds(t) and self.holds(t - 1)):
+                return None
+            return self.hidden[(t - 1) % self.capacity].copy(), self.hidden[t % self.capacity].copy()
+
+    def window(self, end: int, span: int, skip: int = 0) -> np.ndarray:
+        """Up to ``span`` held timesteps ending at ``end`` (or later, when ``end`` is near the oldest).
+
+        ``skip`` leaves out the oldest ``skip`` held steps (a view that needs ``h_{t-1}``
+        beside each ``t`` skips one).  Only the bounds are read, under the lock.
+        """
+        with self.lock:
+            return self._window(end, span, skip)
+
+    def _window(self, end: int, span: int, skip: int) -> np.ndarray:
+        if self.last < 0:
+            return np.arange(0)
+        lowest = self.first + skip
+        stop = min(self.last, max(end, lowest + span - 1)) + 1
+        return np.arange(max(lowest, stop - span), stop)
+
+    def read_window(
+        self, end: int, span: int, read: Callable[[np.ndarray], R], skip: int = 0
+    ) -> tuple[np.ndarray, R]:
+        """``(ts, read(ts))`` for :meth:`window` ``(end, span, skip)``, safe while another thread steps.
+
+        ``read`` gets the timesteps and copies what it needs out of the ring's arrays
+        (at ``t % capacity``, and ``t - skip`` where it needs earlier steps).  It runs
+        without the lock, so the writer is never held up by a long read; afterwards the
+        bounds are checked, and a read that the writer overtook (it claimed a slot the
+        read covered) is done again on the new window.  A read overtaken three times is
+        done once more under the lock.
+        """
+        for _ in range(3):
+            with self.lock:
+                ts, epoch = self._window(end, span, skip), self._epoch
+            result = read(ts)
+            with self.lock:
+                if epoch == self._epoch and (len(ts) == 0 or ts[0] - skip >= self.first):
+                    return ts, result
+        with self.lock:
+            ts = self._window(end, span, skip)
+            return ts, read(ts)
+
+
+def _frozen_copy(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        value = value.copy()
+        value.flags.writeable = False
+    return value

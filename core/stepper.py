@@ -7,6 +7,7 @@ number it shows comes from here.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from .events import Event
 from .history import DEFAULT_BUDGET, Frame, History
 from .inputs import PatternInputs
 from .model import CondAgent
-from .trace import TraceRecord, trace_forward, trace_init
+from .trace import ROLE_HIDDEN, ROLE_INPUT, ROLE_RESET, Recorder, TraceRecord, trace_init
 
 ModelFactory = Callable[[Config], torch.nn.Module]
 InputFactory = Callable[[Config], Any]
@@ -89,7 +90,7 @@ class Stepper:
             with torch.no_grad():
                 probe = model.init_hidden(config.batch_size)
         except (RuntimeError, ValueError, TypeError, AttributeError) as exc:
-            raise ConfigError(f"the model's init_hidden({config.batch_size}) failed: {str(exc).splitlines()[0][:300]}") from None
+            raise ConfigError(f"the model's init_hidden({config.batch_size}) failed: {_first_line(exc)}") from None
         units = int(probe.shape[-1])
         if probe.numel() != config.batch_size * config.n_agents * units:
             raise ConfigError(
@@ -112,7 +113,13 @@ class Stepper:
             (c.batch_size, c.n_agents, c.input_dim),
             output_shape,
             budget_bytes=self.history_budget,
+            episode_shape=(c.batch_size, c.n_agents) if self.episodic else None,
         )
+
+    @property
+    def episodic(self) -> bool:
+        """Whether the inputs come from live environments that run episodes (see :mod:`.episodes`)."""
+        return bool(getattr(self.source, "episodic", False))
 
     def rebuild(self, config: Config) -> None:
         """Switch to a new configuration; on any error the current session is kept as it was."""
@@ -177,19 +184,43 @@ class Stepper:
     def _compute(self) -> Frame:
         c = self.config
         t = self.latest
-        host_inputs = self.source.inputs(t)
+        source = self.source
+        episodic = self.episodic
+        host_inputs = source.inputs(t)
         started = time.perf_counter()
-        inputs = torch.from_numpy(host_inputs).to(device=self.device, dtype=self.dtype, non_blocking=True)
+        device, dtype = self.device, self.dtype
+        inputs = torch.from_numpy(host_inputs).to(device=device, dtype=dtype, non_blocking=True)
+        roles = {id(inputs): ROLE_INPUT, id(self.hidden_state): ROLE_HIDDEN}
+        last_actions = avail = starts = None
+        host_avail = None
+        if episodic:
+            if c.obs_last_action:
+                last_actions = torch.from_numpy(source.last_actions_onehot()).to(device=device, dtype=dtype)
+                roles[id(last_actions)] = ROLE_INPUT
+            host_avail = source.available_actions()
+            if host_avail is not None:
+                avail = torch.from_numpy(host_avail).to(device=device)
+            if t > 0 and source.start.any():
+                starts = torch.from_numpy(source.start.copy()).to(device=device)
+        build = getattr(self.model, "build_inputs", None)
+        recorder = Recorder(t + 1, "forward", roles) if self.tracing else None
         try:
-            if self.tracing:
-                output, hidden, records = trace_forward(self.model, inputs, self.hidden_state, step=t + 1)
-            else:
-                with torch.no_grad():
-                    output, hidden = self.model(inputs, self.hidden_state)
-                records = None
+            with torch.no_grad(), recorder if recorder is not None else contextlib.nullcontext():
+                agent_inputs = inputs
+                if build is not None:  # a mirrored controller builds its agents' inputs as its family does
+                    agent_inputs = build(inputs, last_actions, c.obs_agent_id and episodic)
+                hidden_in = self.hidden_state
+                if starts is not None:  # rows whose episode starts now go back to the initial state
+                    with recorder.forcing(ROLE_RESET) if recorder is not None else contextlib.nullcontext():
+                        hidden_in = reset_rows(self.model, hidden_in, starts, c.batch_size, c.n_agents)
+                if avail is not None and build is not None:
+                    output, hidden = self.model(agent_inputs, hidden_in, avail)
+                else:
+                    output, hidden = self.model(agent_inputs, hidden_in)
+            records = recorder.finish(output, hidden) if recorder is not None else None
         except (RuntimeError, ValueError, TypeError, IndexError) as exc:
             # A model that does not fit its inputs fails inside PyTorch; say so, keep the session.
-            raise ConfigError(f"the model failed at step {t + 1}: {str(exc).splitlines()[0][:300]}") from None
+            raise ConfigError(f"the model failed at step {t + 1}: {_first_line(exc)}") from None
         if hidden.numel() != c.batch_size * c.n_agents * self.units:
             raise ConfigError(f"the model returned a hidden state of shape {tuple(hidden.shape)}; expected {c.rows} × {self.units}")
         separate_output = not _same_data(output, hidden)
@@ -199,10 +230,16 @@ class Stepper:
         slot = self.history.slot(t + 1)
         self._copy_to_host(hidden, output if separate_output else None, slot)
         step_ms = (time.perf_counter() - started) * 1000.0
-        self.history.inputs[slot] = host_inputs
+        if agent_inputs is inputs:
+            self.history.inputs[slot] = host_inputs
+        else:  # the inputs the agents really got, as (batch, n_agents, input)
+            self.history.inputs[slot] = agent_inputs.reshape(self.history.inputs[slot].shape).to("cpu", torch.float32).numpy()
+        if episodic:
+            outputs = self.history.outputs[slot] if separate_output and self.history.outputs is not None else None
+            self.history.write_episode(slot, source.act(outputs, host_avail))
         self.history.finish(t + 1, records, step_ms, has_inputs=True)
-        feedback = getattr(self.source, "feedback", None)
-        if feedback is not None:  # a live environment acts on what the model said
+        feedback = getattr(source, "feedback", None)
+        if feedback is not None:  # an older input source that acts on what the model said
             frame = self.history.frame(t + 1)
             feedback(frame.output if frame.output is not None else frame.hidden)
         self.hidden_state = hidden
@@ -304,6 +341,26 @@ class Stepper:
             self.step()
 
 
+def reset_rows(
+    model: torch.nn.Module, hidden: torch.Tensor, starts: torch.Tensor, batch_size: int, n_agents: int
+) -> torch.Tensor:
+    """``hidden`` with the rows whose episode starts (``starts``, ``(batch,)`` bool) back at ``init_hidden``.
+
+    A PyMARL runner calls ``mac.init_hidden(batch_size)`` when its episodes start;
+    here episodes end row by row, so only the starting rows take the initial state.
+    ``hidden`` may be ``(batch, n_agents, H)`` or ``(batch * n_agents, H)``.
+    """
+    initial = model.init_hidden(batch_size)
+    rows = starts.view(batch_size, 1, 1).expand(batch_size, n_agents, 1).reshape(*hidden.shape[:-1], 1)
+    return torch.where(rows, initial.reshape(hidden.shape), hidden)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name if it has none), at most 300 characters."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
 def _same_data(a: torch.Tensor, b: torch.Tensor) -> bool:
     """Whether two tensors are the same numbers in the same memory (the seed's output and state)."""
     return (
@@ -323,5 +380,7 @@ def _grow_outputs(old: History, new: History) -> History:
         new.hidden[slot] = frame.hidden
         if frame.inputs is not None:
             new.inputs[slot] = frame.inputs
+        if frame.episode is not None and new.episode_shape is not None:
+            new.write_episode(slot, frame.episode)
         new.finish(t, frame.trace, frame.step_ms, frame.inputs is not None)
     return new

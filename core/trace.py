@@ -10,9 +10,11 @@ model following the same protocol, produces its own true trace.
 
 from __future__ import annotations
 
+import contextlib
 import linecache
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import torch
@@ -29,6 +31,7 @@ ROLE_INPUT = "input"
 ROLE_HIDDEN = "hidden"
 ROLE_OUTPUT = "output"
 ROLE_NEW_HIDDEN = "new hidden"
+ROLE_RESET = "reset"  # putting a batch row's hidden state back to the initial state at an episode's start
 ROLE_OTHER = "other"
 
 
@@ -127,17 +130,33 @@ def _fmt_arg(value: Any) -> str:
 def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
     """The arguments worth showing, cheap to keep: tensors become their shapes, weights a count."""
     rest = args[1:] if is_method else args
-    shown = tuple(
-        _TensorArg(a.shape) if isinstance(a, torch.Tensor) else a
-        for a in rest
-        if a is not None and type(a) is not Parameter
-    )
+    shown = tuple(_shown(a) for a in rest if a is not None and type(a) is not Parameter)
     weights = sum(type(a) is Parameter for a in rest)
     if weights:
         shown += (_Weights(weights),)
     if kwargs:
-        shown += tuple((k + "=", _TensorArg(v.shape) if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items())
+        shown += tuple((k + "=", _shown(v)) for k, v in kwargs.items())
     return shown
+
+
+def _shown(value: Any) -> Any:
+    """A tensor as its shape, lists and tuples of them too: op text never carries a tensor's values."""
+    if isinstance(value, torch.Tensor):
+        return _TensorArg(tuple(value.shape))
+    if isinstance(value, (list, tuple)) and not (len(value) == 2 and isinstance(value[0], str)):
+        return tuple(_shown(v) for v in value)
+    return value
+
+
+def _tensors_in(args: tuple, kwargs: dict | None) -> list[torch.Tensor]:
+    """The tensors an op read: its arguments, and those inside list or tuple arguments (``cat([a, b])``)."""
+    found = []
+    for value in (*args, *(kwargs or {}).values()):
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(v for v in value if isinstance(v, torch.Tensor))
+    return found
 
 
 _names: dict[Any, str] = {}
@@ -181,6 +200,10 @@ def _caller_line() -> str:
             if line is None:
                 filename = code.co_filename
                 line = linecache.getline(filename, frame.f_lineno).strip() or f"{os.path.basename(filename)}:{frame.f_lineno}"
+                mirror = frame.f_globals.get("MIRROR_OF")
+                if isinstance(mirror, str):
+                    # hiddenscope's copy of a family's controller: say whose code this line stands for.
+                    line = f"[{mirror} · hiddenscope's mirror] {line}"
                 _line_cache[key] = line
             return line
         frame = frame.f_back  # type: ignore[assignment]
@@ -192,13 +215,23 @@ def _writes_in_place(name: str) -> bool:
     return name.endswith("_") and not name.endswith("__")
 
 
-class _Recorder(TorchFunctionMode):
+class Recorder(TorchFunctionMode):
+    """Records every tensor op run while it is active (``with recorder:``).
+
+    ``roles`` maps ``id(tensor)`` to the role of the tensors handed in (inputs,
+    hidden state); every result takes a role from its arguments.  Ops run inside
+    :meth:`forcing` get that role instead (the reset at an episode's start).
+    """
+
     def __init__(self, step: int, phase: str, roles: dict[int, str]) -> None:
         super().__init__()
         self.step = step
         self.phase = phase
         self.roles = roles
         self.records: list[TraceRecord] = []
+        self.parents: list[tuple[int, ...]] = []  # for each record, the records whose results it read
+        self._producer: dict[int, int] = {}
+        self._forced: str | None = None
         # Keeps each result alive until the trace is finished, so that
         # ``id()`` stays a faithful key and the last ops can be relabelled.
         self.results: list[torch.Tensor] = []
@@ -215,21 +248,30 @@ class _Recorder(TorchFunctionMode):
         kind = "new"
         storage = result.untyped_storage()
         res_ptr = storage.data_ptr()
-        for arg in args:
-            if isinstance(arg, torch.Tensor):
-                arg_role = roles.get(id(arg))
-                if arg_role is not None and (role is None or arg_role == ROLE_HIDDEN):
-                    role = arg_role
-                if arg is result:
-                    # A no-op such as .contiguous() or .to() on a tensor that already
-                    # fits hands back the same tensor without writing to it.
-                    kind = "in-place" if _writes_in_place(name) else "view"
-                elif kind == "new" and res_ptr and arg.untyped_storage().data_ptr() == res_ptr:
-                    kind = "view"
-        if role is None:
+        parents = []
+        for arg in _tensors_in(args, kwargs):
+            arg_id = id(arg)
+            arg_role = roles.get(arg_id)
+            if arg_role is not None and (role is None or arg_role == ROLE_HIDDEN):
+                role = arg_role
+            producer = self._producer.get(arg_id)
+            if producer is not None:
+                parents.append(producer)
+            if arg is result:
+                # A no-op such as .contiguous() or .to() on a tensor that already
+                # fits hands back the same tensor without writing to it.
+                kind = "in-place" if _writes_in_place(name) else "view"
+            elif kind == "new" and res_ptr and arg.untyped_storage().data_ptr() == res_ptr:
+                kind = "view"
+        if self._forced is not None:
+            role = self._forced
+        elif role is None:
             role = ROLE_HIDDEN if self.phase == "init" else ROLE_OTHER
-        roles[id(result)] = role
+        result_id = id(result)
+        roles[result_id] = role
+        self._producer[result_id] = len(self.records)
         self.results.append(result)
+        self.parents.append(tuple(parents))
         self.records.append(
             TraceRecord(
                 self.step,
@@ -249,18 +291,58 @@ class _Recorder(TorchFunctionMode):
         )
         return result
 
-    def relabel(self, tensor: torch.Tensor, role: str) -> None:
-        """Name the role of the last record whose result is ``tensor`` (what the model returned)."""
+    @contextlib.contextmanager
+    def forcing(self, role: str) -> Iterator[None]:
+        """Give every op run inside this block ``role``."""
+        self._forced = role
+        try:
+            yield
+        finally:
+            self._forced = None
+
+    def _last_record_of(self, tensor: torch.Tensor) -> int | None:
         results = self.results
         for i in range(len(results) - 1, -1, -1):
             if results[i] is tensor:
-                self.records[i] = self.records[i]._replace(role=role)
-                return
+                return i
+        return None
+
+    def relabel(self, tensor: torch.Tensor, role: str) -> None:
+        """Name the role of the last record whose result is ``tensor`` (what the model returned)."""
+        i = self._last_record_of(tensor)
+        if i is not None:
+            self.records[i] = self.records[i]._replace(role=role)
+
+    def _ancestors(self, index: int | None) -> set[int]:
+        seen: set[int] = set()
+        todo = [index] if index is not None else []
+        while todo:
+            i = todo.pop()
+            if i not in seen:
+                seen.add(i)
+                todo.extend(self.parents[i])
+        return seen
+
+    def finish(self, output: torch.Tensor, new_hidden: torch.Tensor) -> list[TraceRecord]:
+        """Label what the model returned, and call ``output`` every op that led only to the output.
+
+        Which ops lead where is read from the data flow itself: an op whose result
+        reaches the Q-values but not the new hidden state (a PyMARL agent's ``fc2``,
+        each agent's head in a non-shared agent) is output work, wherever it ran.
+        """
+        self.relabel(output, ROLE_OUTPUT)
+        self.relabel(new_hidden, ROLE_NEW_HIDDEN)
+        records = self.records
+        to_hidden = self._ancestors(self._last_record_of(new_hidden))
+        for i in self._ancestors(self._last_record_of(output)) - to_hidden:
+            if records[i].role in (ROLE_HIDDEN, ROLE_OTHER):
+                records[i] = records[i]._replace(role=ROLE_OUTPUT)
+        return records
 
 
 def trace_init(model: Any, batch_size: int, step: int = 0) -> tuple[torch.Tensor, list[TraceRecord]]:
     """Run ``model.init_hidden(batch_size)`` and record every op it ran."""
-    recorder = _Recorder(step, "init", {})
+    recorder = Recorder(step, "init", {})
     with torch.no_grad(), recorder:
         hidden = model.init_hidden(batch_size)
     return hidden, recorder.records
@@ -270,16 +352,7 @@ def trace_forward(
     model: Any, inputs: torch.Tensor, hidden: torch.Tensor, step: int
 ) -> tuple[torch.Tensor, torch.Tensor, list[TraceRecord]]:
     """Run ``model(inputs, hidden)`` and record every op, labelling what it returned."""
-    recorder = _Recorder(step, "forward", {id(inputs): ROLE_INPUT, id(hidden): ROLE_HIDDEN})
+    recorder = Recorder(step, "forward", {id(inputs): ROLE_INPUT, id(hidden): ROLE_HIDDEN})
     with torch.no_grad(), recorder:
         output, new_hidden = model(inputs, hidden)
-    recorder.relabel(output, ROLE_OUTPUT)
-    recorder.relabel(new_hidden, ROLE_NEW_HIDDEN)
-    records = recorder.records
-    # Work done on the new hidden state after it exists only leads to the output
-    # (a PyMARL agent's fc2 turning h into Q-values): call it output, not hidden.
-    made = max((i for i, r in enumerate(records) if r.role == ROLE_NEW_HIDDEN), default=len(records))
-    for i in range(made + 1, len(records)):
-        if records[i].role == ROLE_HIDDEN:
-            records[i] = records[i]._replace(role=ROLE_OUTPUT)
-    return output, new_hidden, records
+    return output, new_hidden, recorder.finish(output, new_hidden)

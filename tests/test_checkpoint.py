@@ -92,7 +92,7 @@ def test_a_pickle_carrying_code_is_refused_and_the_code_does_not_run(tmp_path, c
         (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "corrupted, truncated"),
         (lambda p: p.write_bytes(b"definitely not a checkpoint"), "corrupted, truncated"),
         (lambda p: p.unlink(), "does not exist"),
-        (lambda p: torch.save({"fc1.weight": torch.zeros(2, 2)}, p), "neither a PyMARL RNNAgent"),
+        (lambda p: torch.save({"fc1.weight": torch.zeros(2, 2)}, p), "looks like a PyMARL-family agent (fc1 → rnn → fc2) but lacks fc1.bias"),
         (lambda p: torch.save([1, 2, 3], p), "does not hold a state_dict"),
         (
             lambda p: torch.save({**torch.load(p, weights_only=True), "rnn.weight_hh": torch.zeros(192, 63)}, p),
@@ -228,10 +228,10 @@ def test_every_truncation_and_flipped_byte_is_a_checkpoint_error(pymarl_th, tmp_
     "change, words",
     [
         (
-            lambda sd: {**sd, "layer_norm.weight": torch.ones(64)},
-            "looks like a PyMARL RNNAgent but also has layer_norm.weight",
+            lambda sd: {**sd, "attention.weight": torch.ones(64)},
+            "looks like a PyMARL-family agent (fc1 → rnn → fc2) but also has attention.weight",
         ),
-        (lambda sd: {k: v for k, v in sd.items() if k != "rnn.bias_hh"}, "as a PyMARL RNNAgent it lacks rnn.bias_hh"),
+        (lambda sd: {k: v for k, v in sd.items() if k != "rnn.bias_hh"}, "looks like a PyMARL-family agent (fc1 → rnn → fc2) but lacks rnn.bias_hh"),
         (
             lambda sd: {**sd, "fc2.bias": torch.zeros(5, dtype=torch.int64)},
             "fc2.bias holds int64 values; weights must be floating point",
@@ -266,7 +266,7 @@ def test_detect_kind_and_the_sizes_it_reads(pymarl_th, tmp_path):
     with pytest.raises(CheckpointError, match=r"has 64 units, which no _hidden_dim gives"):
         gru = torch.nn.GRUCell(7, 64)
         detect_kind({f"cond_rnn.f.{k}": v for k, v in gru.state_dict().items()})
-    with pytest.raises(CheckpointError, match=r"needs fc1.weight.*it has alpha, beta"):
+    with pytest.raises(CheckpointError, match=r"not an agent hiddenscope knows: it has alpha, beta"):
         detect_kind({"alpha": torch.zeros(1), "beta": torch.zeros(1)})
 
 

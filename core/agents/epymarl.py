@@ -1,0 +1,85 @@
+"""hiddenscope's mirror of EPyMARL's ``RNNAgent``, ``RNNNSAgent``, ``BasicMAC`` and ``NonSharedMAC``.
+
+EPyMARL's ``RNNAgent`` sizes its layers with ``hidden_dim``; with ``use_rnn:
+False`` (the default of its ``qmix``/``vdn`` configs) its ``rnn`` is an
+``nn.Linear`` and the "hidden state" is a feed-forward activation that does not
+depend on the previous step.  ``RNNNSAgent`` keeps one ``RNNAgent`` per agent
+(``agents.0.…``, ``agents.1.…``) and gives each its own slice of the state.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .base import MirrorController
+
+MIRROR_OF = "EPyMARL BasicMAC + RNNAgent"
+
+
+class RNNAgent(nn.Module):
+    def __init__(self, input_shape: int, hidden_dim: int, n_actions: int, use_rnn: bool = True) -> None:
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.use_rnn = use_rnn
+        self.fc1 = nn.Linear(input_shape, hidden_dim)
+        self.rnn: nn.Module = nn.GRUCell(hidden_dim, hidden_dim) if use_rnn else nn.Linear(hidden_dim, hidden_dim)
+        self.fc2 = nn.Linear(hidden_dim, n_actions)
+
+    def init_hidden(self) -> torch.Tensor:
+        return self.fc1.weight.new(1, self.hidden_dim).zero_()
+
+    def forward(self, inputs: torch.Tensor, hidden_state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = F.relu(self.fc1(inputs))
+        h_in = hidden_state.reshape(-1, self.hidden_dim)
+        if self.use_rnn:
+            h = self.rnn(x, h_in)
+        else:
+            h = F.relu(self.rnn(x))
+        q = self.fc2(h)
+        return q, h
+
+
+class RNNNSAgent(nn.Module):
+    """One :class:`RNNAgent` per agent; agent ``i`` reads input column ``i`` and hidden slice ``[:, i]``."""
+
+    def __init__(self, input_shape: int, hidden_dim: int, n_actions: int, n_agents: int, use_rnn: bool = True) -> None:
+        super().__init__()
+        self.n_agents = n_agents
+        self.input_shape = input_shape
+        self.agents = nn.ModuleList([RNNAgent(input_shape, hidden_dim, n_actions, use_rnn) for _ in range(n_agents)])
+
+    def init_hidden(self) -> torch.Tensor:
+        return torch.cat([a.init_hidden() for a in self.agents])
+
+    def forward(self, inputs: torch.Tensor, hidden_state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hiddens = []
+        qs = []
+        if inputs.size(0) == self.n_agents:  # a batch of one: one input row per agent
+            for i in range(self.n_agents):
+                q, h = self.agents[i](inputs[i].unsqueeze(0), hidden_state[:, i])
+                hiddens.append(h)
+                qs.append(q)
+            return torch.cat(qs), torch.cat(hiddens).unsqueeze(0)
+        for i in range(self.n_agents):
+            inputs = inputs.view(-1, self.n_agents, self.input_shape)
+            q, h = self.agents[i](inputs[:, i], hidden_state[:, i])
+            hiddens.append(h.unsqueeze(1))
+            qs.append(q.unsqueeze(1))
+        return torch.cat(qs, dim=-1).view(-1, q.size(-1)), torch.cat(hiddens, dim=1)
+
+
+class BasicMAC(MirrorController):
+    family = "epymarl"
+    flat_inputs = True
+
+
+class NonSharedMAC(MirrorController):
+    """EPyMARL's controller for ``RNNNSAgent``: the agent's ``(n_agents, H)`` start, expanded over the batch."""
+
+    family = "epymarl-ns"
+    flat_inputs = True
+
+    def init_hidden(self, batch_size: int) -> torch.Tensor:
+        return self.agent.init_hidden().unsqueeze(0).expand(batch_size, -1, -1)
