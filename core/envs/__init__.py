@@ -52,10 +52,14 @@ def split_env_name(name: str, options: dict[str, Any]) -> tuple[str, dict[str, A
     base, _, rest = text.partition(":")
     if base == "vmas" and rest:
         if "scenario" in options and options["scenario"] != rest:
-            raise ConfigError(f"--env {text} names scenario {rest!r} but scenario={options['scenario']!r} was also given")
+            raise ConfigError(
+                f"--env {text} names scenario {rest!r} but scenario={options['scenario']!r} was also given"
+            )
         return "vmas", {**options, "scenario": rest}
     if text not in ENV_NAMES:
-        raise ConfigError(f"unknown environment {text!r}; hiddenscope knows: {', '.join(ENV_NAMES)} (and vmas:SCENARIO)")
+        raise ConfigError(
+            f"unknown environment {text!r}; hiddenscope knows: {', '.join(ENV_NAMES)} (and vmas:SCENARIO)"
+        )
     return text, dict(options)
 
 

@@ -21,8 +21,9 @@ NAME = "simple_spread"
 OPTIONS = (
     Option("n_agents", "int", 3, "agents (and landmarks)", minimum=1),
     Option("max_cycles", "int", 25, "steps per episode", minimum=1),
-    Option("local_ratio", "float", 0.5, "weight of each agent's own collision penalty against the shared reward",
-           minimum=0),
+    Option(
+        "local_ratio", "float", 0.5, "weight of each agent's own collision penalty against the shared reward", minimum=0
+    ),
 )
 
 
@@ -41,7 +42,9 @@ class SimpleSpreadBatch(RowEnvBatch):
 
         def make() -> Any:
             return module.parallel_env(
-                N=values["n_agents"], local_ratio=values["local_ratio"], max_cycles=values["max_cycles"],
+                N=values["n_agents"],
+                local_ratio=values["local_ratio"],
+                max_cycles=values["max_cycles"],
                 continuous_actions=False,
             )
 
