@@ -46,32 +46,60 @@ def _megabytes(text: str) -> int:
 
 
 def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """The options that pick the model, its inputs and its sizes.
+
+    None of them has a default here: what is not given is filled from what was
+    loaded (a checkpoint, an inputs file, an environment) or from the seed's
+    defaults, and what is given must agree with what was loaded.
+    """
     d = Config()
 
-    def default(value: object) -> object:
+    def default(value: object = None) -> object:
         return argparse.SUPPRESS if suppress else value
 
     g = parser.add_argument_group("model")
-    g.add_argument("--batch-size", type=_whole, default=default(d.batch_size), help=f"batch size (default {d.batch_size})")
-    g.add_argument("--n-agents", type=_whole, default=default(d.n_agents), help=f"number of agents (default {d.n_agents})")
+    g.add_argument("--batch-size", type=_whole, default=default(), help=f"batch size; with --env, environments run side by side (default {d.batch_size})")
+    g.add_argument("--n-agents", type=_whole, default=default(), help=f"number of agents (default {d.n_agents}, or what the checkpoint, inputs file or environment has)")
     g.add_argument(
         "--hidden-dim",
         type=_whole,
-        default=default(d.hidden_dim),
-        help=f"the agent's _hidden_dim; the GRU gets hidden_dim // 4 * 3 units (default {d.hidden_dim} → {d.units})",
+        default=default(),
+        help=f"the seed agent's _hidden_dim; its GRU gets hidden_dim // 4 * 3 units (default {d.hidden_dim} → {d.units});"
+        " a checkpoint's own size otherwise",
     )
-    g.add_argument("--input-dim", type=_whole, default=default(d.input_dim), help=f"inputs per agent (default {d.input_dim})")
-    g.add_argument("--seed", type=_whole, default=default(d.seed), help=f"seed for weights and inputs (default {d.seed})")
-    g.add_argument("--device", default=default(d.device), help="auto (CUDA if there is one), cpu, cuda or cuda:N (default auto)")
-    g.add_argument("--dtype", default=default(d.dtype), help="float32 or float64 (default float32)")
-    g.add_argument("--checkpoint", default=default(None), metavar="PATH",
-                   help="a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors (loaded safely)")
-    g.add_argument("--inputs", default=default(None), metavar="PATH",
+    g.add_argument("--input-dim", type=_whole, default=default(), help=f"inputs per agent (default {d.input_dim}, or what was loaded fixes)")
+    g.add_argument("--seed", type=_whole, default=default(), help=f"seed for weights, inputs, environments and sampled actions (default {d.seed})")
+    g.add_argument("--device", default=default(), help="auto (CUDA if there is one), cpu, cuda or cuda:N (default auto)")
+    g.add_argument("--dtype", default=default(), help="float32 or float64 (default float32)")
+    g.add_argument("--checkpoint", default=default(), metavar="PATH",
+                   help="a trained agent, loaded safely: agent.th of PyMARL, EPyMARL (shared or one network per agent)"
+                   " or PyMARL2, a PyMARL step or run folder (results/models/<run>[/<step>]), the seed model's"
+                   " state_dict, or .safetensors")
+    g.add_argument("--load-step", type=_count, default=default(), metavar="N",
+                   help="with a run folder: the saved step nearest to N, as PyMARL's load_step (default: the latest)")
+    g.add_argument("--run-config", default=default(), metavar="PATH",
+                   help="the run's config.json (sacred; e.g. results/sacred/<id>/config.json): obs_last_action,"
+                   " obs_agent_id, agent, hidden size (default: a config.json beside the checkpoint, if any)")
+    g.add_argument("--run-agent", dest="run_agent", default=default(), choices=["rnn", "rnn_ns", "n_rnn"],
+                   help="the run's agent (as in its config): rnn (PyMARL/EPyMARL), rnn_ns (EPyMARL, one network per"
+                   " agent) or n_rnn (PyMARL2; same weights as rnn without LayerNorm, traced with NMAC)")
+    g.add_argument("--inputs", default=default(), metavar="PATH",
                    help="agent inputs from .npy/.npz/.pt, shape (T, batch, n_agents, input) or (T, n_agents, input)")
-    g.add_argument("--env", default=default(None), choices=["simple_spread"],
-                   help="inputs from a live PettingZoo MPE environment (optional extra: hiddenscope[mpe])")
-    g.add_argument("--model", default=default(None), metavar="MODULE:FACTORY",
-                   help="build the model with FACTORY(config) from an importable module (this runs its code)")
+    g.add_argument("--env", default=default(), metavar="NAME",
+                   help="run episodes in a live environment: simple_spread (extra hiddenscope[mpe]), lbf"
+                   " (hiddenscope[lbf]), rware (hiddenscope[rware]), vmas or vmas:SCENARIO (hiddenscope[vmas])")
+    g.add_argument("--env-arg", dest="env_args", action="append", default=default(), metavar="KEY=VALUE",
+                   help="an option of the environment, repeatable (e.g. n_agents=3, max_cycles=25)")
+    g.add_argument("--obs-last-action", action=argparse.BooleanOptionalAction, default=default(),
+                   help="with --env: the agents' inputs carry their one-hot last action (default: the run's config,"
+                   " else worked out from the checkpoint's input size)")
+    g.add_argument("--obs-agent-id", action=argparse.BooleanOptionalAction, default=default(),
+                   help="with --env: the agents' inputs carry their one-hot id (default as --obs-last-action)")
+    g.add_argument("--actions", default=default(), choices=["greedy", "sample"],
+                   help="with --env: act greedily on the outputs (default), or sample from a policy (pi_logits agents)")
+    g.add_argument("--model", default=default(), metavar="MODULE:FACTORY",
+                   help="build the model with FACTORY(config) from an importable module or a .py in the current"
+                   " folder (this runs its code)")
     g.add_argument(
         "--history-mb", type=_megabytes, default=default(256), help="host memory the step history may use, MiB (default 256)"
     )
@@ -109,46 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from(args: argparse.Namespace) -> Config:
-    return Config(
-        batch_size=args.batch_size,
-        n_agents=args.n_agents,
-        hidden_dim=args.hidden_dim,
-        input_dim=args.input_dim,
-        seed=args.seed,
-        device=args.device,
-        dtype=args.dtype,
-    ).validate()
-
-
 def session_parts(args: argparse.Namespace) -> dict:
     """The config and the model and input factories the options ask for (checked, nothing built yet)."""
-    from hiddenscope.core.stepper import pattern_inputs, seed_model
+    from hiddenscope.core.plan import Request, plan
 
-    config = config_from(args)
-    model_factory, input_factory = seed_model, pattern_inputs
-    if args.model:
-        from hiddenscope.core.checkpoint import plugin_factory
-
-        model_factory = plugin_factory(args.model)
-        config = config.replace(model=args.model)
-    if args.checkpoint:
-        if args.model:
-            raise UserError("use --checkpoint or --model, not both")
-        from hiddenscope.core.checkpoint import checkpoint_factory
-
-        model_factory, config = checkpoint_factory(args.checkpoint, config)
-    if args.inputs and args.env:
-        raise UserError("use --inputs or --env, not both")
-    if args.inputs:
-        from hiddenscope.core.input_files import file_inputs_factory
-
-        input_factory, config = file_inputs_factory(args.inputs, config)
-    if args.env:
-        from hiddenscope.core.env_inputs import mpe_inputs_factory
-
-        input_factory, config = mpe_inputs_factory(config)
-    return {"config": config, "model_factory": model_factory, "input_factory": input_factory,
+    planned = plan(Request.from_namespace(args))
+    for note in planned.notes:
+        print(f"hiddenscope: {note}", file=sys.stderr)
+    return {"config": planned.config, "model_factory": planned.model_factory, "input_factory": planned.input_factory,
             "history_budget": args.history_mb * 1024 * 1024}
 
 
@@ -160,6 +156,7 @@ def make_stepper(args: argparse.Namespace):  # noqa: ANN201 - keeps torch out of
 
 
 def _cmd_shapes(args: argparse.Namespace) -> int:
+    from hiddenscope.core.export import config_record
     from hiddenscope.core.notes import note_for
 
     stepper = make_stepper(args)
@@ -170,7 +167,7 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     c = stepper.config
     if args.json:
         doc = {
-            "config": {**c.__dict__, "units": stepper.units, "device_used": str(stepper.device)},
+            "config": config_record(stepper),
             "records": [{**r.to_json(), "note": note_for(r, c.batch_size, c.n_agents)} for r in records],
         }
         json.dump(doc, sys.stdout, indent=1)
@@ -202,6 +199,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     print(f"wrote {out}: {held} timesteps ({stepper.history.first}..{stepper.history.last}) of {stepper.config.label()}")
     if held < args.steps + 1:
         print(f"note: the history budget (--history-mb {args.history_mb}) holds the last {held} steps only", file=sys.stderr)
+    if stepper.config.dtype != "float32":
+        print(f"note: the model ran in {stepper.config.dtype}; the file keeps float32 copies", file=sys.stderr)
+    if stepper.episodic:
+        source = stepper.source
+        mean = source.mean_return()
+        shown = f", mean return {mean:.3f}" if mean is not None else ""
+        print(f"episodes: {source.episodes} finished{shown}")
     return 0
 
 

@@ -1,111 +1,133 @@
-"""Inputs from a live multi-agent environment: PettingZoo MPE ``simple_spread`` (the ``mpe2`` package).
+"""Inputs from live multi-agent environments: fitting an environment to a model, and the input factory.
 
-Each batch row is its own copy of the environment (seeded ``seed + row``), with
-one agent of the model per agent of the environment.  Observations are the
-model's inputs; after each step the agents act — greedily on the model's output
-when it has one value per action (a PyMARL agent's Q-values), otherwise at
-random from a seeded generator.  An episode that ends starts again.
-
-``mpe2`` is an optional extra: ``pip install "hiddenscope[mpe]"``.
+:func:`env_inputs_factory` works out what the environment fixes (agents, the
+controller's input width) and checks it against what the model fixes (its input
+size, its number of actions, the agents of a one-network-per-agent checkpoint),
+saying exactly what conflicts.  The environments themselves live in
+:mod:`hiddenscope.core.envs`, each an optional extra.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
-from .config import Config
+from .config import Config, resolve_device
+from .episodes import EpisodeInputs, infer_input_flags, input_width
 from .errors import ConfigError
 
-INSTALL_HINT = 'the MPE environment needs the optional extra: pip install "hiddenscope[mpe]" (it installs mpe2)'
-MAX_CYCLES = 25
+# The option that sets how many agents each environment has.
+AGENT_OPTION = {"simple_spread": "n_agents", "lbf": "players", "rware": "agents", "vmas": "n_agents"}
+MIRRORED = ("pymarl", "epymarl", "epymarl-ns", "pymarl2")
+
+InputFactory = Callable[[Config], EpisodeInputs]
 
 
-def _simple_spread():  # noqa: ANN202
-    try:
-        from mpe2 import simple_spread_v3
-    except ImportError:
-        raise ConfigError(INSTALL_HINT) from None
-    return simple_spread_v3
+def env_inputs_factory(
+    config: Config,
+    name: str,
+    options: dict[str, str] | None = None,
+    last_action: bool | None = None,
+    agent_id: bool | None = None,
+    n_agents: int | None = None,
+    fixed_input: bool = False,
+) -> tuple[InputFactory, Config]:
+    """An input factory over environment ``name`` and ``config`` with what the environment fixes.
 
+    ``config`` carries what the model fixes (``input_dim``, ``n_actions``, ``family``;
+    ``n_agents`` for one network per agent).  ``last_action``/``agent_id`` are the
+    run's ``obs_last_action``/``obs_agent_id`` where known (from the command line or
+    the run's config.json); otherwise a trained agent's are worked out from the sizes,
+    and a seed or plug-in model gets the bare observation.  ``n_agents`` is an agent
+    count asked for explicitly; ``fixed_input`` says the model's input size is fixed
+    (a checkpoint) rather than free (the seed model builds for any size).
+    """
+    from .envs import env_spec, split_env_name
 
-def observation_size(n_agents: int) -> int:
-    env = _simple_spread().parallel_env(N=n_agents, max_cycles=MAX_CYCLES, continuous_actions=False)
-    try:
-        return int(env.observation_space(env.possible_agents[0]).shape[0])
-    finally:
-        env.close()
-
-
-class MPEInputs:
-    """A batch of ``simple_spread`` environments as an input source with feedback."""
-
-    def __init__(self, batch_size: int, n_agents: int, seed: int = 0) -> None:
-        module = _simple_spread()
-        self.envs = [module.parallel_env(N=n_agents, max_cycles=MAX_CYCLES, continuous_actions=False) for _ in range(batch_size)]
-        self.agents = list(self.envs[0].possible_agents)
-        self.n_actions = int(self.envs[0].action_space(self.agents[0]).n)
-        obs = int(self.envs[0].observation_space(self.agents[0]).shape[0])
-        self.shape = (batch_size, n_agents, obs)
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
-        self.t = -1
-        self.episodes = 0
-        self.rewards = np.zeros(batch_size)
-        self.pending: np.ndarray | None = None
-        self._obs = np.zeros(self.shape, np.float32)
-
-    def describe(self) -> str:
-        return f"MPE simple_spread: {self.shape[0]} environments × {self.shape[1]} agents, {self.episodes} episodes"
-
-    def _store(self, row: int, observations: dict) -> None:
-        for a, name in enumerate(self.agents):
-            self._obs[row, a] = observations[name]
-
-    def inputs(self, t: int) -> np.ndarray:
-        if t == 0:
-            for row, env in enumerate(self.envs):
-                observations, _ = env.reset(seed=self.seed + row)
-                self._store(row, observations)
-            self.rng = np.random.default_rng(self.seed)
-            self.rewards[:] = 0
-            self.episodes = 0
-        elif t == self.t + 1:
-            actions = self.pending if self.pending is not None else self.rng.integers(0, self.n_actions, self.shape[:2])
-            for row, env in enumerate(self.envs):
-                observations, rewards, terminated, truncated, _ = env.step(
-                    {name: int(actions[row, a]) for a, name in enumerate(self.agents)}
+    base, typed = split_env_name(name, dict(options or {}))
+    agent_key = AGENT_OPTION[base]
+    wanted = n_agents if n_agents is not None else (config.n_agents if config.family == "epymarl-ns" else None)
+    if wanted is not None:
+        given = typed.get(agent_key)
+        if given is not None and str(given).strip() != str(wanted):
+            raise ConfigError(f"{agent_count_source(config, n_agents)} {wanted} conflicts with --env-arg {agent_key}={given}")
+        typed[agent_key] = str(wanted)
+    spec = env_spec(base, typed)
+    if wanted is not None and spec.n_agents != wanted:
+        raise ConfigError(f"{agent_count_source(config, n_agents)} {wanted}, but {name} runs {spec.n_agents} agents")
+    if config.n_actions and config.n_actions != spec.n_actions:
+        raise ConfigError(
+            f"the agent outputs {config.n_actions} values per agent, but {name} has {spec.n_actions} actions;"
+            " it was trained on another environment (or other options)"
+        )
+    if fixed_input and config.family in MIRRORED:
+        if last_action is None or agent_id is None:
+            known = [
+                (la, aid)
+                for la in ((last_action,) if last_action is not None else (True, False))
+                for aid in ((agent_id,) if agent_id is not None else (True, False))
+                if input_width(spec.obs_dim, spec.n_actions, spec.n_agents, la, aid) == config.input_dim
+            ]
+            if not known:
+                infer_input_flags(config.input_dim, spec.obs_dim, spec.n_actions, spec.n_agents, name)  # says why
+            if len(known) > 1:
+                raise ConfigError(
+                    f"the agent takes {config.input_dim} inputs and {name} gives {spec.obs_dim} observations,"
+                    f" {spec.n_actions} actions, {spec.n_agents} agents: that fits both observation + last action"
+                    " and observation + agent id; pass --run-config PATH/config.json, or --obs-last-action"
+                    " --no-obs-agent-id, or --no-obs-last-action --obs-agent-id"
                 )
-                self.rewards[row] += sum(rewards.values())
-                if not env.agents or any(terminated.values()) or any(truncated.values()):
-                    self.episodes += 1
-                    observations, _ = env.reset(seed=self.seed + row + 1000 * self.episodes)
-                self._store(row, observations)
-        else:
-            raise ConfigError(f"the environment is at step {self.t}; it cannot jump to step {t}")
-        self.t = t
-        self.pending = None
-        return self._obs.copy()
+            if known:
+                last_action, agent_id = known[0]
+    last_action = bool(last_action)
+    agent_id = bool(agent_id)
+    width = input_width(spec.obs_dim, spec.n_actions, spec.n_agents, last_action, agent_id)
+    if fixed_input and width != config.input_dim:
+        parts = [f"{spec.obs_dim} observations"]
+        if last_action:
+            parts.append(f"{spec.n_actions} last-action")
+        if agent_id:
+            parts.append(f"{spec.n_agents} agent-id")
+        raise ConfigError(
+            f"the agent takes {config.input_dim} inputs, but {name} builds {width} ({' + '.join(parts)});"
+            " check the run's obs_last_action / obs_agent_id and the environment's options"
+        )
+    options_out = tuple(sorted((k, str(v)) for k, v in typed.items()))
+    planned = config.replace(
+        n_agents=spec.n_agents,
+        input_dim=width,
+        env=name,
+        env_options=options_out,
+        obs_last_action=last_action,
+        obs_agent_id=agent_id,
+    )
 
-    def feedback(self, output: np.ndarray) -> None:
-        """The model's output for the last step: Q-values choose actions greedily, anything else acts at random."""
-        if output.shape[-1] == self.n_actions:
-            self.pending = output.reshape(*self.shape[:2], self.n_actions).argmax(axis=-1)
-        else:
-            self.pending = self.rng.integers(0, self.n_actions, self.shape[:2])
+    def build(c: Config) -> EpisodeInputs:
+        from .envs import make_env_batch
 
-
-def mpe_inputs_factory(config: Config) -> tuple[Callable[[Config], MPEInputs], Config]:
-    """An input factory over ``simple_spread`` and ``config`` with the observation size as the input size."""
-    obs = observation_size(config.n_agents)
-
-    def build(c: Config) -> MPEInputs:
-        if c.input_dim != observation_size(c.n_agents):
+        expected = input_width(spec.obs_dim, spec.n_actions, c.n_agents, c.obs_last_action, c.obs_agent_id)
+        if c.n_agents != spec.n_agents or c.input_dim != expected:
             raise ConfigError(
-                f"simple_spread with {c.n_agents} agents observes {observation_size(c.n_agents)} numbers per agent;"
-                f" input size {c.input_dim} does not fit"
+                f"{name} runs {spec.n_agents} agents with {expected} inputs each; {c.n_agents} agents ×"
+                f" {c.input_dim} inputs do not fit it (change the environment's options with --env-arg)"
             )
-        return MPEInputs(c.batch_size, c.n_agents, c.seed)
+        device = str(resolve_device(c.device))
+        env = make_env_batch(c.env, c.batch_size, c.seed, dict(c.env_options), device=device)
+        try:
+            return EpisodeInputs(env, c.seed, c.input_dim, c.agent_output if c.n_actions else "q", c.actions)
+        except BaseException:
+            env.close()
+            raise
 
-    return build, config.replace(input_dim=obs)
+    return build, planned
+
+
+def agent_count_source(config: Config, explicit: int | None) -> str:
+    if explicit is not None:
+        return "--n-agents"
+    return f"the checkpoint's agents ({config.model or 'one network per agent'}):"
+
+
+def mpe_inputs_factory(config: Config) -> tuple[InputFactory, Config]:
+    """``simple_spread`` with the config's agents (the app's File → MPE inputs)."""
+    fixed = config.family in MIRRORED
+    return env_inputs_factory(config, "simple_spread", {}, n_agents=config.n_agents, fixed_input=fixed)

@@ -30,7 +30,7 @@ def history_arrays(stepper: Stepper) -> dict[str, np.ndarray]:
         outputs = np.stack([f.output if f.output is not None else np.zeros_like(hist.outputs[0]) for f in frames])
     else:
         outputs = hidden.copy()
-    return {
+    arrays = {
         "t": ts,
         "hidden": hidden,
         "inputs": inputs,
@@ -38,12 +38,36 @@ def history_arrays(stepper: Stepper) -> dict[str, np.ndarray]:
         "has_input": np.array([f.inputs is not None for f in frames]),
         "step_ms": np.array([f.step_ms for f in frames]),
     }
+    if stepper.episodic:
+        # Index k is step k; t = 0 (the initial state) did nothing in the environments.
+        batch, n_agents = stepper.config.batch_size, stepper.config.n_agents
+        empty = {
+            "episode_start": np.zeros(batch, bool),
+            "actions": np.full((batch, n_agents), -1, np.int64),
+            "rewards": np.zeros(batch, np.float32),
+            "returns": np.zeros(batch, np.float32),
+            "done": np.zeros(batch, bool),
+        }
+        for key, attr in (("episode_start", "start"), ("actions", "actions"), ("rewards", "rewards"),
+                          ("returns", "returns"), ("done", "done")):
+            arrays[key] = np.stack([getattr(f.episode, attr) if f.episode is not None else empty[key] for f in frames])
+    return arrays
+
+
+def config_record(stepper: Stepper) -> dict:
+    """The configuration that really ran, for a file or ``shapes --json``."""
+    record = {**asdict(stepper.config), "units": stepper.units, "device_used": str(stepper.device)}
+    # The history keeps host copies as float32 whatever the model computed in.
+    record["stored_dtype"] = "float32"
+    if stepper.episodic:
+        record["environment"] = stepper.source.env.describe()
+    return record
 
 
 def export_npz(stepper: Stepper, out: str | Path) -> Path:
     """Write the history and the configuration to ``out`` (atomically)."""
     arrays = history_arrays(stepper)
-    arrays["config"] = np.array(json.dumps({**asdict(stepper.config), "units": stepper.units, "device_used": str(stepper.device)}))
+    arrays["config"] = np.array(json.dumps(config_record(stepper)))
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     return atomic_write(out, lambda f: f.write(buffer.getvalue()))

@@ -208,7 +208,8 @@ class Stepper:
             with torch.no_grad(), recorder if recorder is not None else contextlib.nullcontext():
                 agent_inputs = inputs
                 if build is not None:  # a mirrored controller builds its agents' inputs as its family does
-                    agent_inputs = build(inputs, last_actions, c.obs_agent_id and episodic)
+                    with recorder.forcing(ROLE_INPUT) if recorder is not None else contextlib.nullcontext():
+                        agent_inputs = build(inputs, last_actions, c.obs_agent_id and episodic)
                 hidden_in = self.hidden_state
                 if starts is not None:  # rows whose episode starts now go back to the initial state
                     with recorder.forcing(ROLE_RESET) if recorder is not None else contextlib.nullcontext():
@@ -276,32 +277,45 @@ class Stepper:
         return self.history.frame(t)
 
     # -- reading ----------------------------------------------------------
+    # Everything below may be called from another thread while Play steps in its
+    # worker: it returns copies taken from the history under its lock, never ring slots.
     @property
     def frame(self) -> Frame:
-        return self.history.frame(self.t)
+        """The timestep shown, as a read-only copy."""
+        return self.snapshot()
+
+    def snapshot(self, t: int | None = None) -> Frame:
+        """Timestep ``t`` (default: the one shown) as read-only copies; IndexError if ``t`` is not held."""
+        if t is not None:
+            return self.history.snapshot(t)
+        try:
+            return self.history.snapshot(self.t)
+        except IndexError:
+            # Play's worker stepped past it (and the ring dropped it) since t was read:
+            # the newest step is the one shown now.
+            return self.history.snapshot(None)
 
     @property
     def trace(self) -> list[TraceRecord]:
         """The trace that produced the state now shown: init at t = 0, else the step into t."""
-        return self.history.frame(self.t).trace or []
+        return self.snapshot().trace or []
 
     def difference(self, t: int | None = None) -> np.ndarray | None:
         """``h_t − h_{t−1}`` for timestep ``t`` (default: the one shown); ``None`` at the oldest held."""
-        t = self.t if t is None else t
-        if not (self.history.holds(t) and self.history.holds(t - 1)):
-            return None
-        return self.history.frame(t).hidden - self.history.frame(t - 1).hidden
+        pair = self.history.pair(self.t if t is None else t)
+        return None if pair is None else pair[1] - pair[0]
 
-    def stage_state(self, op_index: int) -> tuple[np.ndarray | None, str]:
-        """The hidden state as it stands after op ``op_index`` of the trace now shown.
+    def stage_state(self, op_index: int, t: int | None = None) -> tuple[np.ndarray | None, str]:
+        """The hidden state as it stands after op ``op_index`` of the trace into timestep ``t``.
 
-        Returns ``(values, why)``: values shaped ``(batch, n_agents, units)``
-        when that op's result has the hidden state's shape, else ``None`` and a
-        sentence saying why there is nothing to draw.  Before the op that wrote
-        new memory for the hidden state, its views still hold ``h_{t-1}``; from
+        ``t`` defaults to the timestep shown.  Returns ``(values, why)``: values shaped
+        ``(batch, n_agents, units)`` when that op's result has the hidden state's shape,
+        else ``None`` and a sentence saying why there is nothing to draw.  Before the op
+        that wrote new memory for the hidden state, its views still hold ``h_{t-1}``; from
         that op on they hold ``h_t``.  At initialisation everything is ``h_0``.
         """
-        trace = self.trace
+        frame = self.snapshot(t)
+        trace = frame.trace or []
         if not 0 <= op_index < len(trace):
             raise IndexError(f"op {op_index} is not in this step's trace of {len(trace)} ops")
         record = trace[op_index]
@@ -312,29 +326,29 @@ class Stepper:
         if record.numel != hidden_numel or record.shape[-1] != self.units:
             return None, f"{record.op} gives {tuple(record.shape)}: not a hidden-state shape, nothing to draw"
         if record.phase == "init":
-            return self.frame.hidden, ""
+            return frame.hidden, ""
         wrote_new = any(
             r.kind == "new" and r.role != "input" and r.numel == hidden_numel for r in trace[: op_index + 1]
         )
-        if wrote_new or not self.history.holds(self.t - 1):
-            return self.frame.hidden, ""
-        return self.history.frame(self.t - 1).hidden, ""
+        pair = None if wrote_new else self.history.pair(frame.t)
+        return (frame.hidden, "") if pair is None else (pair[0], "")
 
-    def held_window(self, span: int, with_inputs: bool = False) -> np.ndarray:
-        """Up to ``span`` held timesteps ending at the one shown (or later, near the start of history).
+    def held_window(self, span: int, with_inputs: bool = False, t: int | None = None) -> np.ndarray:
+        """Up to ``span`` held timesteps ending at ``t`` (default: the one shown), or later near the oldest.
 
         ``with_inputs`` leaves out the oldest held step, which has no recorded input
         when it is t = 0 (views that re-run steps need ``h_{t-1}`` and the inputs).
+        Only a list of timesteps: to read their values use :meth:`unit_history` or
+        :meth:`History.read_window`, which check the writer did not overtake the read.
         """
-        hist = self.history
-        lowest = hist.first + (1 if with_inputs else 0)
-        stop = min(hist.last, max(self.t, lowest + span - 1)) + 1
-        return np.arange(max(lowest, stop - span), stop)
+        return self.history.window(self.t if t is None else t, span, 1 if with_inputs else 0)
 
-    def unit_history(self, agent: int, row: int, span: int = 256) -> tuple[np.ndarray, np.ndarray]:
-        """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``."""
-        ts = self.held_window(span)
-        return ts, self.history.hidden[ts % self.history.capacity, row, agent, :]
+    def unit_history(self, agent: int, row: int, span: int = 256, t: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``, a copy."""
+        hist = self.history
+        return hist.read_window(
+            self.t if t is None else t, span, lambda ts: hist.hidden[ts % hist.capacity, row, agent, :]
+        )
 
     def run(self, steps: int) -> None:
         for _ in range(steps):

@@ -124,7 +124,9 @@ def _fmt_arg(value: Any) -> str:
         return value[0] + _fmt_arg(value[1])
     if isinstance(value, (tuple, list)):
         return "(" + ", ".join(_fmt_arg(v) for v in value) + ")"
-    return str(value).replace("torch.", "") if isinstance(value, torch.dtype) else repr(value)
+    if isinstance(value, (torch.dtype, torch.device)):
+        return str(value).replace("torch.", "")
+    return repr(value)
 
 
 def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
