@@ -152,10 +152,13 @@ class History:
         )
 
     # -- reading from other threads ---------------------------------------
-    def snapshot(self, t: int) -> Frame:
-        """Timestep ``t`` as read-only copies, taken under the lock (IndexError if not held)."""
+    def snapshot(self, t: int | None) -> Frame:
+        """Timestep ``t`` (``None``: the newest) as read-only copies, taken under the lock.
+
+        IndexError if ``t`` is not held.
+        """
         with self.lock:
-            frame = self.frame(t)
+            frame = self.frame(self.last if t is None else t)
             copies = {f.name: _frozen_copy(getattr(frame, f.name)) for f in fields(frame)}
         if copies["trace"] is not None:
             copies["trace"] = list(copies["trace"])

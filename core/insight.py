@@ -1,16 +1,22 @@
 """Looking inside the GRU: gate activations and per-agent summaries over the recorded history.
 
 Gates are worked out from the cell's own weights (:func:`~hiddenscope.core.gates.gru_gates`)
-for the inputs the cell really received: the model is re-run on recorded steps
-with a hook on its GRU cell, so layers before the cell (a PyMARL agent's
-``fc1`` and ReLU) are applied exactly as when the step first ran.
+for the inputs the cell really received: recorded steps are re-run, with a hook on
+the GRU cell, through a private copy of the model, so layers before the cell (a
+PyMARL agent's ``fc1`` and ReLU) are applied exactly as when the step first ran,
+and the live model (which Play may be stepping in its worker meanwhile, and which
+may keep state of its own, like ``CondAgent.hidden_state``) is never touched.
+
+Both read the history through :meth:`~hiddenscope.core.history.History.read_window`,
+so they are safe to call while another thread steps the stepper.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+import copy
 import threading
+import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,34 +30,58 @@ if TYPE_CHECKING:
 # Re-exported: callers that import them from here keep working.
 __all__ = ["SATURATION", "find_gru_cell", "gate_history", "gru_gates", "summary_history", "summary_stats"]
 
+# One private copy per live model: the weights never change after a model is built.
+_probes: weakref.WeakKeyDictionary[nn.Module, nn.Module] = weakref.WeakKeyDictionary()
+_probes_lock = threading.Lock()
 
-def gate_history(stepper: Stepper, agent: int, row: int, span: int = 128) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+
+def _probe(model: nn.Module) -> nn.Module:
+    with _probes_lock:
+        probe = _probes.get(model)
+        if probe is None:
+            probe = copy.deepcopy(model)
+            for module in probe.modules():  # hooks someone put on the live model are theirs, not the copy's
+                module._forward_hooks.clear()
+                module._forward_pre_hooks.clear()
+            _probes[model] = probe
+        return probe
+
+
+def gate_history(
+    stepper: Stepper, agent: int, row: int, span: int = 128, t: int | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Gates of one agent and batch row over recorded steps: ``ts`` and ``{"r"|"z"|"n"|"h": (T, units)}``.
 
-    Every recorded step ``t`` is re-run from ``h_{t−1}`` and its inputs, all at
-    once with time as the batch axis; the cell's inputs are caught by a hook and
-    the gates computed from its weights.
+    The window ends at ``t`` (default: the timestep shown).  Every recorded step in it
+    is re-run from ``h_{t−1}`` and its inputs, all at once with time as the batch axis,
+    on a copy of the model; the cell's inputs are caught by a hook and the gates
+    computed from its weights.
     """
-    cell = find_gru_cell(stepper.model)
-    ts = stepper.held_window(span, with_inputs=True)
-    if cell is None or len(ts) == 0:
-        return ts, {}
+    model = stepper.model
+    if find_gru_cell(model) is None:
+        return stepper.held_window(span, with_inputs=True, t=t), {}
     hist = stepper.history
-    inputs = np.stack([hist.frame(int(t)).inputs[row] for t in ts])  # (T, n_agents, input)
-    hidden = np.stack([hist.frame(int(t) - 1).hidden[row] for t in ts])  # (T, n_agents, units)
+
+    def read(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        slots = ts % hist.capacity
+        return hist.inputs[slots, row], hist.hidden[(ts - 1) % hist.capacity, row]
+
+    ts, (inputs, hidden) = hist.read_window(stepper.t if t is None else t, span, read, skip=1)
+    if len(ts) == 0:
+        return ts, {}
+    probe = _probe(model)
+    cell = find_gru_cell(probe)
+    assert cell is not None
     caught: dict[str, torch.Tensor] = {}
-    me = threading.get_ident()
 
     def catch(_module: nn.Module, args: tuple) -> None:
-        # Play may be stepping the same model in its worker thread meanwhile: take only our own call.
-        if threading.get_ident() == me:
-            caught["x"], caught["h"] = args[0], args[1]
+        caught["x"], caught["h"] = args[0], args[1]
 
     handle = cell.register_forward_pre_hook(catch)
     try:
         with torch.no_grad():
             as_tensor = dict(device=stepper.device, dtype=stepper.dtype)
-            stepper.model(torch.from_numpy(inputs).to(**as_tensor), torch.from_numpy(hidden).to(**as_tensor))
+            probe(torch.from_numpy(inputs).to(**as_tensor), torch.from_numpy(hidden).to(**as_tensor))
             n_agents = stepper.config.n_agents
             x = caught["x"].reshape(len(ts), n_agents, -1)[:, agent]
             h = caught["h"].reshape(len(ts), n_agents, -1)[:, agent]
@@ -61,12 +91,24 @@ def gate_history(stepper: Stepper, agent: int, row: int, span: int = 128) -> tup
     return ts, {name: gates[name].float().cpu().numpy() for name in ("r", "z", "n", "h")}
 
 
-def summary_history(stepper: Stepper, span: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def summary_history(stepper: Stepper, span: int = 256, t: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-agent hidden-state norm (mean over batch rows) and fraction of saturated units (|h| > 0.95).
 
-    Returns ``ts``, ``norm (T, n_agents)`` and ``saturated (T, n_agents)`` over held timesteps.
+    Returns ``ts``, ``norm (T, n_agents)`` and ``saturated (T, n_agents)`` over held timesteps
+    ending at ``t`` (default: the timestep shown).
     """
     hist = stepper.history
-    ts = stepper.held_window(span)
-    stats = summary_stats(hist.hidden[ts % hist.capacity])  # hidden is (T, batch, n_agents, units)
-    return ts, stats["norm"], stats["saturated"]
+
+    def read(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Reduced slot by slot straight from the ring, without copying the whole window
+        # (up to the history budget); read_window does it again if the writer overwrote
+        # one of these slots meanwhile.
+        norm = np.zeros((len(ts), hist.hidden.shape[2]), np.float32)
+        saturated = np.zeros_like(norm, np.float64)
+        for i, slot in enumerate(ts % hist.capacity):
+            stats = summary_stats(hist.hidden[slot : slot + 1])
+            norm[i], saturated[i] = stats["norm"][0], stats["saturated"][0]
+        return norm, saturated
+
+    ts, (norm, saturated) = hist.read_window(stepper.t if t is None else t, span, read)
+    return ts, norm, saturated
