@@ -266,8 +266,11 @@ def _missing_xcb_library() -> str:
 
 def _cmd_gui(args: argparse.Namespace) -> int:
     from hiddenscope.core.stepper import Stepper
+    from hiddenscope.core.tuning import keep_freed_memory
 
     _check_display()
+    # The app only, once a window can open: tests and scripts that import or call main() keep glibc's defaults.
+    keep_freed_memory()
     stepper = Stepper(**session_parts(args))  # every mistake surfaces here, before a window opens
     from hiddenscope.gui.app import run_app
 
@@ -276,9 +279,6 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from hiddenscope.core.tuning import keep_freed_memory
-
-    keep_freed_memory()
     commands = {"shapes": _cmd_shapes, "export": _cmd_export, "screenshot": _cmd_screenshot, None: _cmd_gui}
     try:
         return commands[args.command](args)
