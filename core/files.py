@@ -2,12 +2,15 @@
 
 Every file hiddenscope writes goes to a temporary file beside the target and is
 renamed into place only once it is complete: a failure (a full disk, a crash)
-leaves the old file as it was and no half-written one.
+leaves the old file as it was and no half-written one.  A file that is replaced
+keeps its permissions, a new one gets what the umask allows (as ``open`` would
+give it), and a symbolic link stays a link: the file it points to is replaced.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -51,21 +54,28 @@ def check_readable_file(path: str | Path, what: str, error: type[FileProblem] = 
 def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
     """Call ``write(file)`` on a temporary file, then rename it to ``target``.
 
-    On any error the temporary file is removed, ``target`` is untouched and a
-    :class:`FileProblem` says what went wrong.
+    When ``target`` is a symbolic link, the file it points to is the one replaced
+    (the temporary file goes beside that file, so the rename stays atomic).  On any
+    error the temporary file is removed, ``target`` is untouched and a
+    :class:`FileProblem` says what went wrong.  Returns ``target`` as given.
     """
     target = Path(target)
+    final = Path(os.path.realpath(target))
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        mode = stat.S_IMODE(os.stat(final).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()  # what a plain open() would have created
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
     except OSError as exc:
-        raise FileProblem(f"cannot write {target}: the folder {target.parent} does not accept new files ({exc.strerror or exc})") from None
+        raise FileProblem(f"cannot write {target}: the folder {final.parent} does not accept new files ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.chmod(tmp_name, mode)  # mkstemp makes it 0600
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
+        os.replace(tmp_name, final)
     except BaseException as exc:
         try:
             os.unlink(tmp_name)
@@ -75,3 +85,17 @@ def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], No
             raise FileProblem(f"could not write {target}: {exc.strerror or exc}; nothing was changed") from None
         raise
     return target
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (another thread may create files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
