@@ -266,7 +266,7 @@ def detect_layout(state_dict: dict[str, torch.Tensor], path: str | Path = "check
     """
     path = Path(path)
     if agent is not None and agent not in AGENT_NAMES:
-        raise ConfigError(f"--agent must be one of {', '.join(AGENT_NAMES)}, got {agent!r}")
+        raise ConfigError(f"--run-agent must be one of {', '.join(AGENT_NAMES)}, got {agent!r}")
     if state_dict and all(isinstance(k, str) and k.startswith("agents.") for k in state_dict):
         layout = _non_shared_layout(state_dict, path)
     elif all(k in state_dict for k in SEED_KEYS):
@@ -540,7 +540,7 @@ def load_agent(
     settings_path = Path(run_config) if run_config is not None else find_run_config(file)
     settings = read_run_config(settings_path) if settings_path is not None else RunSettings()
     if agent is not None and settings.agent is not None and agent != settings.agent:
-        raise ConfigError(f"--agent {agent} conflicts with the run config {settings.path}, which says agent {settings.agent!r}")
+        raise ConfigError(f"--run-agent {agent} conflicts with the run config {settings.path}, which says agent {settings.agent!r}")
     sd = load_state_dict_file(file)
     layout = detect_layout(sd, file, agent or settings.agent)
     _check_settings(layout, settings, file)

@@ -214,6 +214,8 @@ class Stepper:
                 if starts is not None:  # rows whose episode starts now go back to the initial state
                     with recorder.forcing(ROLE_RESET) if recorder is not None else contextlib.nullcontext():
                         hidden_in = reset_rows(self.model, hidden_in, starts, c.batch_size, c.n_agents)
+                    if recorder is not None:  # from here on it is the hidden state the model reads
+                        recorder.roles[id(hidden_in)] = ROLE_HIDDEN
                 if avail is not None and build is not None:
                     output, hidden = self.model(agent_inputs, hidden_in, avail)
                 else:

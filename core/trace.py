@@ -124,6 +124,11 @@ def _fmt_arg(value: Any) -> str:
         return value[0] + _fmt_arg(value[1])
     if isinstance(value, (tuple, list)):
         return "(" + ", ".join(_fmt_arg(v) for v in value) + ")"
+    if isinstance(value, slice):
+        parts = ["" if v is None else str(v) for v in (value.start, value.stop, value.step)]
+        return ":".join(parts[:2]) + (f":{parts[2]}" if value.step is not None else "")
+    if value is Ellipsis:
+        return "..."
     if isinstance(value, (torch.dtype, torch.device)):
         return str(value).replace("torch.", "")
     return repr(value)
@@ -183,7 +188,7 @@ def _device_name(index: int) -> str:
     return name
 
 
-_line_cache: dict[tuple[Any, int], str] = {}
+_line_cache: dict[tuple[Any, int, Any], str] = {}
 _internal_code: dict[Any, bool] = {}
 
 
@@ -197,12 +202,16 @@ def _caller_line() -> str:
             filename = code.co_filename
             internal = _internal_code[code] = filename.startswith(_TORCH_DIR) or filename == _THIS_FILE
         if not internal:
-            key = (code, frame.f_lineno)
+            mirror = frame.f_globals.get("MIRROR_OF")
+            owner = None
+            if mirror == "@self":  # code shared by several families: the instance says which it is
+                owner = type(frame.f_locals.get("self"))
+                mirror = getattr(owner, "mirror_of", None)
+            key = (code, frame.f_lineno, owner)
             line = _line_cache.get(key)
             if line is None:
                 filename = code.co_filename
                 line = linecache.getline(filename, frame.f_lineno).strip() or f"{os.path.basename(filename)}:{frame.f_lineno}"
-                mirror = frame.f_globals.get("MIRROR_OF")
                 if isinstance(mirror, str):
                     # hiddenscope's copy of a family's controller: say whose code this line stands for.
                     line = f"[{mirror} · hiddenscope's mirror] {line}"
@@ -262,7 +271,7 @@ class Recorder(TorchFunctionMode):
             if arg is result:
                 # A no-op such as .contiguous() or .to() on a tensor that already
                 # fits hands back the same tensor without writing to it.
-                kind = "in-place" if _writes_in_place(name) else "view"
+                kind = "in-place" if _writes_in_place(name) or (kwargs or {}).get("inplace") is True else "view"
             elif kind == "new" and res_ptr and arg.untyped_storage().data_ptr() == res_ptr:
                 kind = "view"
         if self._forced is not None:
@@ -337,7 +346,7 @@ class Recorder(TorchFunctionMode):
         records = self.records
         to_hidden = self._ancestors(self._last_record_of(new_hidden))
         for i in self._ancestors(self._last_record_of(output)) - to_hidden:
-            if records[i].role in (ROLE_HIDDEN, ROLE_OTHER):
+            if records[i].role in (ROLE_HIDDEN, ROLE_OTHER, ROLE_INPUT):
                 records[i] = records[i]._replace(role=ROLE_OUTPUT)
         return records
 

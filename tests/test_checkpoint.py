@@ -273,19 +273,8 @@ def test_detect_kind_and_the_sizes_it_reads(pymarl_th, tmp_path):
         detect_kind({"alpha": torch.zeros(1), "beta": torch.zeros(1)})
 
 
-def test_checkpoint_sizes_override_the_command_line(pymarl_th, capsys):
-    argv = [
-        "shapes",
-        "--steps",
-        "1",
-        "--json",
-        "--checkpoint",
-        str(pymarl_th),
-        "--input-dim",
-        "8",
-        "--hidden-dim",
-        "16",
-    ]
+def test_checkpoint_sizes_fill_in_what_the_command_line_leaves_out(pymarl_th, capsys):
+    argv = ["shapes", "--steps", "1", "--json", "--checkpoint", str(pymarl_th)]
     assert main(argv + ["--batch-size", "2", "--n-agents", "2"]) == 0
     config = json.loads(capsys.readouterr().out)["config"]
     assert (config["input_dim"], config["units"], config["batch_size"], config["n_agents"]) == (30, 64, 2, 2)
@@ -308,10 +297,10 @@ def test_nested_legacy_and_data_parallel_checkpoints_load(tmp_path):
         assert Stepper(config, model_factory=factory).units == 32
 
 
-def test_a_folder_is_not_a_checkpoint(tmp_path, capsys):
+def test_a_folder_without_an_agent_says_what_pymarl_saves(tmp_path, capsys):
     with pytest.raises(CheckpointError, match="is a folder, not a file"):
         load_state_dict_file(tmp_path)
-    assert "is a folder" in _refused_on_the_cli(tmp_path, capsys)
+    assert "no agent.th and no numbered step folders" in _refused_on_the_cli(tmp_path, capsys)
 
 
 def test_seed_checkpoint_as_safetensors_gives_the_same_numbers(tmp_path):

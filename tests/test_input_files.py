@@ -79,7 +79,7 @@ def test_a_file_that_does_not_fit_the_checkpoint_is_explained(tmp_path, capsys):
     torch.save(PyMARLAgent(30, 64, 5).state_dict(), tmp_path / "agent.th")
     np.save(tmp_path / "x.npy", np.zeros((4, 2, 3, 16), np.float32))
     assert main(["shapes", "--checkpoint", str(tmp_path / "agent.th"), "--inputs", str(tmp_path / "x.npy")]) == 2
-    assert "takes 30 inputs per agent; input size 16 does not fit" in capsys.readouterr().err
+    assert "x.npy has 16 inputs per agent, but the checkpoint takes 30" in capsys.readouterr().err
 
 
 def test_a_missing_file_and_a_wrong_extension(tmp_path):

@@ -5,18 +5,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-MIRROR_OF = "PyMARL-family MAC"
+MIRROR_OF = "@self"  # each controller class names the family controller it mirrors
 
 
 class MirrorController(nn.Module):
     """A multi-agent controller (a PyMARL "MAC") around one agent network.
 
-    Subclasses set :attr:`flat_inputs`: ``True`` where the family's
+    Subclasses set :attr:`mirror_of` (the controller's name in its family) and :attr:`flat_inputs`: ``True`` where the family's
     ``_build_inputs`` hands the agent ``(batch * n_agents, input)`` rows (PyMARL,
     EPyMARL), ``False`` where it hands ``(batch, n_agents, input)`` (PyMARL2).
     """
 
     family = ""
+    mirror_of = "PyMARL-family controller"
     flat_inputs = True
 
     def __init__(self, agent: nn.Module, n_agents: int, n_actions: int, units: int, output_type: str = "q") -> None:

@@ -15,7 +15,7 @@ from torch import nn
 
 from .base import MirrorController
 
-MIRROR_OF = "EPyMARL BasicMAC + RNNAgent"
+MIRROR_OF = "EPyMARL RNNAgent"
 
 
 class RNNAgent(nn.Module):
@@ -41,44 +41,20 @@ class RNNAgent(nn.Module):
         return q, h
 
 
-class RNNNSAgent(nn.Module):
-    """One :class:`RNNAgent` per agent; agent ``i`` reads input column ``i`` and hidden slice ``[:, i]``."""
-
-    def __init__(self, input_shape: int, hidden_dim: int, n_actions: int, n_agents: int, use_rnn: bool = True) -> None:
-        super().__init__()
-        self.n_agents = n_agents
-        self.input_shape = input_shape
-        self.agents = nn.ModuleList([RNNAgent(input_shape, hidden_dim, n_actions, use_rnn) for _ in range(n_agents)])
-
-    def init_hidden(self) -> torch.Tensor:
-        return torch.cat([a.init_hidden() for a in self.agents])
-
-    def forward(self, inputs: torch.Tensor, hidden_state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        hiddens = []
-        qs = []
-        if inputs.size(0) == self.n_agents:  # a batch of one: one input row per agent
-            for i in range(self.n_agents):
-                q, h = self.agents[i](inputs[i].unsqueeze(0), hidden_state[:, i])
-                hiddens.append(h)
-                qs.append(q)
-            return torch.cat(qs), torch.cat(hiddens).unsqueeze(0)
-        for i in range(self.n_agents):
-            inputs = inputs.view(-1, self.n_agents, self.input_shape)
-            q, h = self.agents[i](inputs[:, i], hidden_state[:, i])
-            hiddens.append(h.unsqueeze(1))
-            qs.append(q.unsqueeze(1))
-        return torch.cat(qs, dim=-1).view(-1, q.size(-1)), torch.cat(hiddens, dim=1)
-
-
 class BasicMAC(MirrorController):
     family = "epymarl"
+    mirror_of = "EPyMARL BasicMAC"
     flat_inputs = True
+
+
+from .epymarl_ns import RNNNSAgent  # noqa: E402
 
 
 class NonSharedMAC(MirrorController):
     """EPyMARL's controller for ``RNNNSAgent``: the agent's ``(n_agents, H)`` start, expanded over the batch."""
 
     family = "epymarl-ns"
+    mirror_of = "EPyMARL NonSharedMAC"
     flat_inputs = True
 
     def init_hidden(self, batch_size: int) -> torch.Tensor:

@@ -13,7 +13,7 @@ from torch import nn
 
 from .base import MirrorController
 
-MIRROR_OF = "PyMARL BasicMAC + RNNAgent"
+MIRROR_OF = "PyMARL RNNAgent"
 
 
 class RNNAgent(nn.Module):
@@ -37,4 +37,5 @@ class RNNAgent(nn.Module):
 
 class BasicMAC(MirrorController):
     family = "pymarl"
+    mirror_of = "PyMARL BasicMAC"
     flat_inputs = True

@@ -14,7 +14,7 @@ from torch import nn
 
 from .base import MirrorController
 
-MIRROR_OF = "PyMARL2 NMAC + NRNNAgent"
+MIRROR_OF = "PyMARL2 NRNNAgent"
 
 
 class NRNNAgent(nn.Module):
@@ -46,11 +46,11 @@ class NRNNAgent(nn.Module):
 
 class NMAC(MirrorController):
     family = "pymarl2"
+    mirror_of = "PyMARL2 NMAC"
     flat_inputs = False
 
     def forward(
         self, agent_inputs: torch.Tensor, hidden_state: torch.Tensor, avail: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         # NMAC hands the agent's (batch, n_agents, -1) views straight back.
-        agent_outs, hidden_state = self.agent(agent_inputs, hidden_state)
-        return agent_outs, hidden_state
+        return self.agent(agent_inputs, hidden_state)
