@@ -11,7 +11,7 @@ from torch import nn
 
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.checkpoint import PyMARLAgent, PyMARLController
-from hiddenscope.core.gates import SATURATION, find_gru_cell, gru_gates, summary_stats
+from hiddenscope.core.gates import find_gru_cell, gru_gates, summary_stats
 from hiddenscope.core.model import CondAgent
 
 
@@ -95,7 +95,11 @@ def test_summary_stats_by_hand():
     expected_norm0 = np.sqrt(0.99**2 * 2 + 0.25) / 2  # row 0's norm, row 1's zero, averaged over batch
     np.testing.assert_allclose(stats["norm"][1], [expected_norm0, 0.0, 5.0], rtol=1e-6)
     np.testing.assert_allclose(stats["saturated"][1], [2 / 8, 0.0, 4 / 8])
-    assert SATURATION == 0.95
+
+
+def test_saturated_means_beyond_095_either_way_as_the_readme_says():
+    hidden = np.array([0.95, -0.95, 0.9501, -0.9501, 1.0, -1.0, 0.0, 0.5], np.float32).reshape(1, 1, 1, 8)
+    assert summary_stats(hidden)["saturated"][0, 0] == 4 / 8  # |h| > 0.95: exactly 0.95 is not saturated
 
 
 def test_summary_stats_of_a_real_run_and_nan():
