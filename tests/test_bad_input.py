@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from hiddenscope.cli import main
@@ -22,6 +23,7 @@ CLI_CASES = [
     (["shapes", "--batch-size", "-3"], "--batch-size must be at least 1, got -3"),
     (["shapes", "--n-agents", "0"], "--n-agents must be at least 1"),
     (["shapes", "--hidden-dim", "-4"], "--hidden-dim must be at least 1, got -4"),
+    (["shapes", "--hidden-dim=-4"], "--hidden-dim must be at least 1, got -4"),
     (["shapes", "--hidden-dim", "2"], "gives 2 // 4 * 3 = 0 GRU units"),
     (["shapes", "--hidden-dim", "3"], "0 GRU units"),
     (["shapes", "--input-dim", "0"], "--input-dim must be at least 1"),
@@ -40,6 +42,7 @@ CLI_CASES = [
     (["export", "--steps", "1"], "the following arguments are required: --out"),
     (["export", "--steps", "1", "--out", "/no/such/folder/x.npz"], "the folder /no/such/folder does not exist"),
     (["export", "--steps", "1", "--out", "/etc/passwd/x.npz"], "is not a folder"),
+    (["export", "--steps", "1", "--out", "{tmp}"], "is a folder; give a file name for the output file"),
     (["screenshot", "--steps", "1", "--out", "/no/such/folder/x.png"], "does not exist"),
     (["export", "--steps", "1", "--out", "/sys/hiddenscope-test.npz"], "does not accept new files"),  # unwritable, even for root
     (["screenshot", "--steps", "1", "--agent", "9", "--out", "{tmp}/a.png"], "--agent must be from 0 to 4, got 9"),
@@ -74,7 +77,12 @@ def test_an_existing_file_is_not_touched_without_force(command, name, tmp_path, 
     assert "already exists; pass --force to replace it" in capsys.readouterr().err
     assert out.read_bytes() == b"precious"
     assert main([command, "--steps", "1", "--out", str(out), "--force", "--batch-size", "2"]) == 0
-    assert out.read_bytes() != b"precious"
+    if command == "export":
+        with np.load(out) as data:
+            assert data["hidden"].shape[:2] == (2, 2)  # two timesteps, batch 2
+    else:
+        assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 def _limit_file_size() -> None:

@@ -9,19 +9,10 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 from hiddenscope.cli import main
 
 SMALL = ["--batch-size", "2", "--n-agents", "3", "--hidden-dim", "8", "--input-dim", "4"]
-
-
-def run_main(argv: list[str]) -> int:
-    """``main`` as a shell would see it: argparse's exits become exit codes too."""
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return exc.code
 
 
 def run_module(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -99,14 +90,6 @@ def test_export_writes_the_history(tmp_path, capsys):
     assert os.listdir(tmp_path) == ["run.npz"]
 
 
-def test_export_force_replaces_an_existing_file(tmp_path, capsys):
-    out = tmp_path / "run.npz"
-    out.write_bytes(b"old")
-    assert main(["export", "--steps", "1", "--out", str(out), "--force", *SMALL]) == 0
-    with np.load(out) as data:
-        assert data["hidden"].shape == (2, 2, 3, 6)
-
-
 def test_export_says_when_the_history_budget_cut_the_run_short(tmp_path, capsys):
     out = tmp_path / "run.npz"
     # 1 MiB holds 14 steps of the default 32 x 5 x 96 state with its 32 x 5 x 16 inputs.
@@ -118,75 +101,8 @@ def test_export_says_when_the_history_budget_cut_the_run_short(tmp_path, capsys)
         assert data["hidden"].shape == (14, 32, 5, 96)
 
 
-# -- mistakes: exit 2, one line, no traceback --------------------------------------------------
-
-NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        ["--batch-size", "0"],
-        ["--hidden-dim", "-4"],
-        ["--hidden-dim=-4"],
-        ["--hidden-dim", "2"],
-        ["--device", "tpu"],
-        pytest.param(["--device", "cuda"], marks=NO_CUDA),
-        ["--batch-size", "abc"],
-        ["--n-agents", "1.5"],
-        ["--dtype", "float16"],
-        ["--steps", "-1"],
-        ["--history-mb", "0"],
-    ],
-)
-def test_bad_values_are_one_line_and_exit_2(bad, capsys):
-    code = run_main(["shapes", *bad])
-    out, err = capsys.readouterr()
-    assert_one_line_error(code, err)
-    assert out == ""
-
-
-def test_bad_value_messages_say_what_was_wrong(capsys):
-    run_main(["shapes", "--hidden-dim", "2"])
-    assert "--hidden-dim" in capsys.readouterr().err
-    run_main(["shapes", "--device", "tpu"])
-    assert "tpu" in capsys.readouterr().err
-    run_main(["shapes", "--batch-size", "abc"])
-    assert "abc" in capsys.readouterr().err
-
-
-def test_out_in_a_missing_folder(tmp_path, capsys):
-    code = run_main(["export", "--out", str(tmp_path / "missing" / "run.npz"), *SMALL])
-    _, err = capsys.readouterr()
-    assert_one_line_error(code, err)
-    assert "does not exist" in err
-    assert os.listdir(tmp_path) == []
-
-
-def test_out_that_exists_needs_force(tmp_path, capsys):
-    out = tmp_path / "precious.npz"
-    out.write_bytes(b"\x00precious bytes\xff")
-    code = run_main(["export", "--out", str(out), *SMALL])
-    _, err = capsys.readouterr()
-    assert_one_line_error(code, err)
-    assert "--force" in err
-    assert out.read_bytes() == b"\x00precious bytes\xff"
-    assert os.listdir(tmp_path) == ["precious.npz"]
-
-
-def test_out_that_is_a_folder(tmp_path, capsys):
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    code = run_main(["export", "--out", str(folder), *SMALL])
-    _, err = capsys.readouterr()
-    assert_one_line_error(code, err)
-    assert folder.is_dir() and os.listdir(folder) == []
-
-
-def test_export_needs_out(capsys):
-    code = run_main(["export", *SMALL])
-    _, err = capsys.readouterr()
-    assert_one_line_error(code, err)
+# -- mistakes ------------------------------------------------------------------------------
+# Every command-line mistake (exit 2, one line, nothing lost) is one case in test_bad_input.py.
 
 
 # -- python -m hiddenscope, as a real process --------------------------------------------------
@@ -211,20 +127,13 @@ def test_module_export_as_a_process(tmp_path):
 @pytest.mark.parametrize(
     "bad",
     [
-        ["shapes", "--batch-size", "0"],
-        ["shapes", "--batch-size", "abc"],
-        pytest.param(["shapes", "--device", "cuda"], marks=NO_CUDA),
+        ["shapes", "--batch-size", "abc"],  # refused by the argument parser
+        ["shapes", "--batch-size", "0"],  # refused by the configuration
     ],
+    ids=["parser", "config"],
 )
-def test_module_errors_as_a_process(bad, tmp_path):
+def test_both_ways_a_mistake_is_refused_reach_the_shell_as_exit_2(bad, tmp_path):
+    # What each mistake says is tested in test_bad_input.py; here, the real process's exit status and streams.
     done = run_module(*bad, cwd=tmp_path)
     assert_one_line_error(done.returncode, done.stderr)
     assert done.stdout == ""
-
-
-def test_module_refuses_to_overwrite_as_a_process(tmp_path):
-    out = tmp_path / "precious.npz"
-    out.write_bytes(b"keep me")
-    done = run_module("export", "--out", str(out), *SMALL, cwd=tmp_path)
-    assert_one_line_error(done.returncode, done.stderr)
-    assert out.read_bytes() == b"keep me"
