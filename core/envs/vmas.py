@@ -184,7 +184,7 @@ class VmasBatch:
                 get_observations=True, get_rewards=False, get_infos=False, get_dones=False
             )[0]
         sizes = []
-        for agent, obs in zip(env.agents, observations):
+        for agent, obs in zip(env.agents, observations, strict=True):
             if not isinstance(obs, torch.Tensor) or obs.dim() != 2:
                 kind = type(obs).__name__ if not isinstance(obs, torch.Tensor) else f"a {obs.dim()}-d tensor"
                 raise ConfigError(
