@@ -5,8 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from .i18n import tr
 from hiddenscope.core.config import DTYPES, MAX_SIZE, Config, available_devices, format_bytes, step_bytes, units_for
+
+from .i18n import tr
+from .model import StepperModel
 
 
 def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:
@@ -17,7 +19,7 @@ def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:
 
 
 class ConfigPanel(QWidget):
-    """Edits a :class:`Config`; ``applied(Config)`` fires when the user presses Apply.
+    """Edits the model's :class:`Config`; Apply rebuilds through the model (``applied(Config)`` fires too).
 
     The spin boxes only accept whole numbers in range, so text or a negative
     number cannot be typed; a hidden size that gives 0 units is shown in red
@@ -26,8 +28,9 @@ class ConfigPanel(QWidget):
 
     applied = Signal(object)
 
-    def __init__(self, config: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.model = model
         self.batch = _spin(1, MAX_SIZE, "Batch size: how many independent copies of the team are stepped")
         self.agents = _spin(1, 4096, "Number of agents; each gets its own heatmap")
         self.hidden = _spin(1, 65536, "The agent's _hidden_dim; the GRU has hidden_dim // 4 * 3 units")
@@ -63,7 +66,13 @@ class ConfigPanel(QWidget):
         self.apply_button.clicked.connect(self._apply)
         self._model = ""
         self._model_units: int | None = None
-        self.set_config(config)
+        self._base = model.config
+        self.applied.connect(model.apply_config)
+        model.rebuilt.connect(self._show_model)
+        self._show_model()
+
+    def _show_model(self) -> None:
+        self.set_config(self.model.config, self.model.stepper.units)
 
     def set_config(self, config: Config, units: int | None = None) -> None:
         """Show ``config`` (without emitting ``applied``).
@@ -72,6 +81,7 @@ class ConfigPanel(QWidget):
         sizes are fixed by it: hidden dim and input size are shown but locked, and
         ``units`` (the model's real GRU size) is shown in their place.
         """
+        self._base = config
         self._model = config.model
         self._model_units = units
         self.batch.setValue(config.batch_size)
@@ -86,7 +96,8 @@ class ConfigPanel(QWidget):
         self._update_hints()
 
     def config(self) -> Config:
-        return Config(
+        """The configuration shown: what the boxes say, the rest as in the configuration last shown."""
+        return self._base.replace(
             batch_size=self.batch.value(),
             n_agents=self.agents.value(),
             hidden_dim=self.hidden.value(),

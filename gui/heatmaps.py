@@ -1,5 +1,8 @@
 """The grid of per-agent heatmaps, drawn as one reused mosaic image per frame.
 
+It is a view of a :class:`~hiddenscope.gui.model.StepperModel`: it draws what
+:meth:`StepperModel.values_shown` gives for each frame, op and difference mode.
+
 Each heatmap is ``batch × units`` for one agent: rows are batch entries (top to
 bottom), columns are GRU units.  The agents on the current page are tiled into
 one RGB buffer that is allocated once per layout and coloured in one vectorised
@@ -17,7 +20,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from .look import BACKGROUND_INDEX, BACKGROUND_RGB, LEVELS, NAN_INDEX, colormap, index_lut, to_index
+from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
+from .model import StepperModel
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 
@@ -40,8 +44,9 @@ class HeatmapGrid(QWidget):
     agentMenuRequested = Signal(int, QPointF)
     pageChanged = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None, per_page: int = DEFAULT_PER_PAGE) -> None:
+    def __init__(self, model: StepperModel, parent: QWidget | None = None, per_page: int = DEFAULT_PER_PAGE) -> None:
         super().__init__(parent)
+        self.model = model
         self.per_page = per_page
         self.page = 0
         self.n_agents = 0
@@ -61,9 +66,9 @@ class HeatmapGrid(QWidget):
         self.box = self.view.ci.addViewBox(row=0, col=0, enableMouse=False, enableMenu=False, invertY=True)
         self.box.setDefaultPadding(0.0)
         self.image = pg.ImageItem()
-        self.image.setLookupTable(index_lut())
+        self.image.setLookupTable(COLOURS.table)
         self.box.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=colormap(), interactive=False, width=14)
+        self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=COLOURS.pg_colormap(), interactive=False, width=14)
         self.colorbar.getAxis("right").setLabel("value")
         self.view.ci.addItem(self.colorbar, row=0, col=1)
 
@@ -91,6 +96,18 @@ class HeatmapGrid(QWidget):
 
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        model.frameChanged.connect(self.update_from_model)
+        model.opChanged.connect(self.update_from_model)
+        model.differenceChanged.connect(self.update_from_model)
+        self.update_from_model()
+
+    def update_from_model(self) -> None:
+        """Draw what the model says is shown now (a frame, its difference, or the state after an op)."""
+        values, caption, levels, why = self.model.values_shown()
+        if values is None:
+            self.axes_label.setText(f"{caption}: {why}")
+        else:
+            self.set_values(values, caption, levels)
 
     # -- layout -----------------------------------------------------------
     @property
@@ -192,7 +209,7 @@ class HeatmapGrid(QWidget):
         batch, _, units = self.values.shape
         self._ensure_layout(batch, units)
         cols, _, gap_x, gap_y = self.tile_geometry(batch, units)
-        index = to_index(self.values[:, agents[0] : agents[-1] + 1, :], self.levels)  # (batch, k, units)
+        index = COLOURS.index(self.values[:, agents[0] : agents[-1] + 1, :], self.levels)  # (batch, k, units)
         for i in range(len(agents)):
             x = (i % cols) * (units + gap_x)
             y = (i // cols) * (batch + gap_y) + gap_y

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from hiddenscope.core.history import Frame
 
 from .i18n import tr
-from .look import LEVELS, colormap, icon
+from .look import COLOURS, LEVELS
+from .model import StepperModel
+from .side_view import SideView
 
 
-class HistoryView(QWidget):
-    """``time × units`` for the chosen agent and batch row, with a line at the timestep shown."""
+class HistoryView(SideView):
+    """``time × units`` for the model's agent and batch row, with a line at the timestep shown.
 
-    selectionChanged = Signal()
-    saveRequested = Signal()
+    Its agent and batch-row boxes choose what the history and gates views follow.
+    """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
         self.agent_box = QSpinBox(minimum=0, maximum=0, toolTip="Agent whose history is shown")
         self.row_box = QSpinBox(minimum=0, maximum=0, toolTip="Batch row whose history is shown")
         self.span_label = QLabel()
@@ -31,7 +34,6 @@ class HistoryView(QWidget):
         self.plot.setLabel("left", "unit")
         self.plot.invertY(True)
         self.image = pg.ImageItem()
-        self.image.setLookupTable(colormap().getLookupTable(nPts=256))
         self.plot.addItem(self.image)
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
         self.plot.addItem(self.cursor)
@@ -42,18 +44,17 @@ class HistoryView(QWidget):
         controls.addWidget(self.agent_box)
         controls.addWidget(QLabel(tr("Batch row")))
         controls.addWidget(self.row_box)
-        controls.addStretch(1)
-        save = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG")
-        save.clicked.connect(self.saveRequested)
-        controls.addWidget(save)
-        self.save_button = save
+        controls.addLayout(self.save_row())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
         layout.addWidget(self.span_label)
         layout.addWidget(self.plot, 1)
-        self.agent_box.valueChanged.connect(self.selectionChanged)
-        self.row_box.valueChanged.connect(self.selectionChanged)
+        self.agent_box.valueChanged.connect(lambda agent: model.set_selection(agent, model.row))
+        self.row_box.valueChanged.connect(lambda row: model.set_selection(model.agent, row))
+        model.rebuilt.connect(self._show_selection)
+        model.selectionChanged.connect(self._show_selection)
+        self._show_selection()
 
     @property
     def agent(self) -> int:
@@ -63,17 +64,21 @@ class HistoryView(QWidget):
     def row(self) -> int:
         return self.row_box.value()
 
-    def set_limits(self, n_agents: int, batch_size: int) -> None:
-        self.agent_box.setMaximum(n_agents - 1)
-        self.row_box.setMaximum(batch_size - 1)
+    def _show_selection(self) -> None:
+        c = self.model.config
+        for box, maximum, value in ((self.agent_box, c.n_agents - 1, self.model.agent), (self.row_box, c.batch_size - 1, self.model.row)):
+            box.blockSignals(True)  # the model already knows: no echo back to it
+            box.setMaximum(maximum)
+            box.setValue(value)
+            box.blockSignals(False)
 
-    def set_history(self, ts: np.ndarray, values: np.ndarray, current_t: int) -> None:
-        """``values`` is ``(T, units)`` for timesteps ``ts``."""
+    def draw(self, frame: Frame) -> None:
+        ts, values = self.model.stepper.unit_history(self.model.agent, self.model.row, t=frame.t)
         self.ts = ts
         if len(ts):
             # Transposed so time runs left to right; each column is one timestep.
-            self.image.setImage(values.T, autoLevels=False, levels=LEVELS)
+            COLOURS.paint(self.image, values.T, LEVELS)
             self.image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
             self.plot.setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
             self.span_label.setText(f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)")
-        self.cursor.setValue(current_t)
+        self.cursor.setValue(frame.t)

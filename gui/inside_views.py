@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from hiddenscope.core.history import Frame
+from hiddenscope.core.insight import gate_history, summary_history
 
 from .i18n import tr
-from .look import colormap, icon
+from .look import COLOURS
+from .model import StepperModel
+from .side_view import SideView
 
-
-def _save_row(widget: QWidget, first: QWidget | None = None) -> QHBoxLayout:
-    """A row with ``first`` (if any) and a camera button that emits ``widget.saveRequested``."""
-    row = QHBoxLayout()
-    if first is not None:
-        row.addWidget(first, 1)
-    else:
-        row.addStretch(1)
-    widget.save_button = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG")
-    widget.save_button.clicked.connect(widget.saveRequested)
-    row.addWidget(widget.save_button)
-    return row
-
+# Gates live in (0, 1): on the diverging map a half-open gate is white, shut blue, open red.
 GATE_ROWS = (
     ("r", "reset gate r", (0.0, 1.0)),
     ("z", "update gate z", (0.0, 1.0)),
@@ -30,21 +22,18 @@ GATE_ROWS = (
 )
 
 
-class GatesView(QWidget):
-    """``r``, ``z`` and ``n`` per unit (rows) over time (columns) for one agent and batch row."""
+class GatesView(SideView):
+    """``r``, ``z`` and ``n`` per unit (rows) over time (columns) for the model's agent and batch row."""
 
-    saveRequested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
         self.caption = QLabel()
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("#1e1e1e")
         self.images: dict[str, pg.ImageItem] = {}
         self.cursors: list[pg.InfiniteLine] = []
         self.plots: dict[str, pg.PlotItem] = {}
-        gate_lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
-        for row, (name, title, levels) in enumerate(GATE_ROWS):
+        for row, (name, title, _levels) in enumerate(GATE_ROWS):
             plot = self.view.ci.addPlot(row=row, col=0)
             plot.setTitle(tr(title), size="9pt", color="#d0d0d0")
             plot.setMenuEnabled(False)
@@ -54,8 +43,6 @@ class GatesView(QWidget):
             plot.setLabel("left", "unit")
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             image = pg.ImageItem()
-            image.setLookupTable(gate_lut if name != "n" else colormap().getLookupTable(nPts=256))
-            image.setLevels(levels)
             plot.addItem(image)
             cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
             plot.addItem(cursor)
@@ -64,34 +51,40 @@ class GatesView(QWidget):
         self.plots["n"].setLabel("bottom", "timestep t")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(_save_row(self, self.caption))
+        layout.addLayout(self.save_row(self.caption))
         layout.addWidget(self.view, 1)
 
-    def set_gates(self, ts: np.ndarray, gates: dict[str, np.ndarray], current_t: int, agent: int, row: int) -> None:
+    def draw(self, frame: Frame) -> None:
+        agent, row = self.model.agent, self.model.row
+        ts, gates = gate_history(self.model.stepper, agent, row, t=frame.t)
         if not gates:
             self.caption.setText(tr("No recorded step to show gates for (step at least once), or the model has no GRU cell."))
             for image in self.images.values():
                 image.clear()
-            return
-        self.caption.setText(f"agent {agent} · batch row {row} · t = {ts[0]}…{ts[-1]}  (pick them in History, or right-click a heatmap)")
-        for name, _title, levels in GATE_ROWS:
-            values = gates[name]
-            image = self.images[name]
-            image.setImage(values.T, autoLevels=False, levels=levels)
-            image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
-            self.plots[name].setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
+        else:
+            self.caption.setText(f"agent {agent} · batch row {row} · t = {ts[0]}…{ts[-1]}  (pick them in History, or right-click a heatmap)")
+            for name, _title, levels in GATE_ROWS:
+                values = gates[name]
+                image = self.images[name]
+                COLOURS.paint(image, values.T, levels)
+                image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
+                self.plots[name].setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
         for cursor in self.cursors:
-            cursor.setValue(current_t)
+            cursor.setValue(frame.t)
 
 
-class SummaryView(QWidget):
-    """Per-agent hidden-state norm and fraction of saturated units (|h| > 0.95) over time."""
+class SummaryView(SideView):
+    """Per-agent hidden-state norm and fraction of saturated units (|h| > 0.95) over time.
+
+    One line per agent on the heatmaps' page (at most :attr:`MAX_LINES`); a NaN norm
+    leaves a gap in its line and a black mark on the time axis, black as NaN is everywhere.
+    """
 
     MAX_LINES = 16
-    saveRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
+        self.agents: list[int] = list(range(min(model.config.n_agents, self.MAX_LINES)))
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("#1e1e1e")
         self.norm_plot = self.view.ci.addPlot(row=0, col=0)
@@ -103,6 +96,10 @@ class SummaryView(QWidget):
         self.legend = self.norm_plot.addLegend(offset=(4, 4), labelTextSize="8pt")
         self.norm_lines: list[pg.PlotDataItem] = []
         self.sat_lines: list[pg.PlotDataItem] = []
+        nan_brush = pg.mkBrush(*COLOURS.nan_rgb)
+        self.nan_marks = pg.ScatterPlotItem(symbol="t", size=9, brush=nan_brush, pen=pg.mkPen("#d0d0d0"))
+        self.norm_plot.addItem(self.nan_marks)
+        self._lines_for: list[int] = []
         self.cursors = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f")) for _ in range(2)]
         for plot, cursor in zip((self.norm_plot, self.sat_plot), self.cursors):
             plot.getAxis("bottom").enableAutoSIPrefix(False)
@@ -111,23 +108,36 @@ class SummaryView(QWidget):
             plot.addItem(cursor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(_save_row(self))
+        layout.addLayout(self.save_row())
         layout.addWidget(self.view, 1)
 
-    def set_summary(self, ts: np.ndarray, norm: np.ndarray, saturated: np.ndarray, agents: list[int], current_t: int) -> None:
-        agents = agents[: self.MAX_LINES]
-        if len(self.norm_lines) != len(agents) or getattr(self, "_agents", None) != agents:
-            for line in self.norm_lines + self.sat_lines:
-                line.getViewBox().removeItem(line) if line.getViewBox() else None
-            self.legend.clear()
-            self.norm_lines, self.sat_lines = [], []
-            for i, agent in enumerate(agents):
-                pen = pg.mkPen(pg.intColor(i, hues=max(len(agents), 2)), width=1.5)
-                self.norm_lines.append(self.norm_plot.plot(pen=pen, name=f"agent {agent}"))
-                self.sat_lines.append(self.sat_plot.plot(pen=pen))
-            self._agents = agents
+    def set_agents(self, agents: list[int]) -> None:
+        """Follow these agents (the heatmaps' page)."""
+        self.agents = list(agents[: self.MAX_LINES])
+        self.schedule()
+
+    def _make_lines(self, agents: list[int]) -> None:
+        for line in self.norm_lines:
+            self.norm_plot.removeItem(line)
+        for line in self.sat_lines:
+            self.sat_plot.removeItem(line)
+        self.legend.clear()
+        self.norm_lines, self.sat_lines = [], []
+        for i, agent in enumerate(agents):
+            pen = pg.mkPen(pg.intColor(i, hues=max(len(agents), 2)), width=1.5)
+            self.norm_lines.append(self.norm_plot.plot(pen=pen, name=f"agent {agent}", connect="finite"))
+            self.sat_lines.append(self.sat_plot.plot(pen=pen))
+        self._lines_for = agents
+
+    def draw(self, frame: Frame) -> None:
+        ts, norm, saturated = summary_history(self.model.stepper, t=frame.t)
+        agents = [a for a in self.agents if a < norm.shape[1]] or list(range(min(norm.shape[1], self.MAX_LINES)))
+        if agents != self._lines_for:
+            self._make_lines(agents)
         for line_n, line_s, agent in zip(self.norm_lines, self.sat_lines, agents):
             line_n.setData(ts, norm[:, agent])
             line_s.setData(ts, saturated[:, agent])
+        bad = ~np.isfinite(norm[:, agents]).all(axis=1) if len(ts) else np.zeros(0, bool)
+        self.nan_marks.setData(ts[bad], np.zeros(int(bad.sum())))
         for cursor in self.cursors:
-            cursor.setValue(current_t)
+            cursor.setValue(frame.t)

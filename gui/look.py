@@ -1,4 +1,9 @@
-"""Icons and the colour map, loaded from the installed ``hiddenscope.resources`` package."""
+"""Icons and the one colour map every view draws with, loaded from ``hiddenscope.resources``.
+
+:data:`COLOURS` is the only way values become colours: the heatmap grid, the
+history and gates views, the summary's NaN marks and the PNG screenshots all go
+through it, so a value (and NaN, always black) looks the same everywhere.
+"""
 
 from __future__ import annotations
 
@@ -84,3 +89,37 @@ def colormap():  # noqa: ANN201 - pyqtgraph is imported lazily
 def to_rgb(values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
     """Map values to RGB through :func:`lut`, clipping to ``levels``; NaN/Inf become black."""
     return index_lut()[to_index(values, levels)]
+
+
+class ColourMap:
+    """The diverging map as uint8 indices into one 256-entry table (the map, NaN black, background).
+
+    Views hand :meth:`paint` a pyqtgraph ``ImageItem`` and the numbers; it sets the
+    table once and uploads the indices, so no view colours values its own way.
+    """
+
+    nan_rgb = NAN_RGB
+
+    @property
+    def table(self) -> np.ndarray:
+        return index_lut()
+
+    def index(self, values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
+        return to_index(values, levels)
+
+    def rgb(self, values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
+        return to_rgb(values, levels)
+
+    def paint(self, item, values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:  # noqa: ANN001
+        """Show ``values`` (2-D) on ``item`` through the map; returns the indices drawn."""
+        if item.lut is None or len(item.lut) != len(self.table):
+            item.setLookupTable(self.table)
+        index = self.index(values, levels)
+        item.setImage(index, autoLevels=False, levels=(0, 255))
+        return index
+
+    def pg_colormap(self):  # noqa: ANN201 - for pyqtgraph's colour bars
+        return colormap()
+
+
+COLOURS = ColourMap()

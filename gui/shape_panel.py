@@ -1,8 +1,12 @@
-"""The shape panel: the live trace of the timestep shown, one row per tensor transition."""
+"""The shape panel: the live trace of the timestep shown, one row per tensor transition.
+
+A view of a :class:`~hiddenscope.gui.model.StepperModel`: it shows each frame's
+trace and the op walked with Step op; its buttons walk through the model.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hiddenscope.core.history import Frame
 from hiddenscope.core.notes import note_for
 from hiddenscope.core.trace import TraceRecord
 
 from .i18n import tr
 from .look import icon
+from .model import StepperModel
 
 COLUMNS = ("op", "shape", "stride", "contiguous", "view / copy", "tensor", "device", "dtype", "line of code that ran it")
 CODE_COLUMN = len(COLUMNS) - 1
@@ -31,15 +37,11 @@ NOTE_BRUSH = QBrush(QColor("#ffccbc"))
 
 
 class ShapePanel(QWidget):
-    """Shows a trace; one row is "current" (the op just run, or the one picked with Step op).
+    """Shows a trace; one row is "current" (the op just run, or the one picked with Step op)."""
 
-    ``opChanged(int)`` fires when the user walks to another op (-1 for "whole step").
-    """
-
-    opChanged = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.model = model
         self.records: list[TraceRecord] = []
         self.batch_size = 1
         self.n_agents = 1
@@ -77,8 +79,19 @@ class ShapePanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.note)
-        self.op_button.clicked.connect(self.next_op)
-        self.op_back_button.clicked.connect(self.previous_op)
+        self.op_button.clicked.connect(model.next_op)
+        self.op_back_button.clicked.connect(model.previous_op)
+        model.frameChanged.connect(self._on_frame)
+        model.opChanged.connect(self._on_op)
+        self._on_frame(model.frame)
+
+    def _on_frame(self, frame: Frame) -> None:
+        c = self.model.config
+        self.set_trace(frame.trace or [], frame.t, c.batch_size, c.n_agents)
+
+    def _on_op(self, index: int) -> None:
+        self.op_index = index
+        self._highlight()
 
     # -- what is shown ----------------------------------------------------
     def set_trace(self, records: list[TraceRecord], t: int, batch_size: int, n_agents: int, batch_call: str = "") -> None:
@@ -157,30 +170,3 @@ class ShapePanel(QWidget):
     @property
     def current_row(self) -> int:
         return len(self.records) - 1 if self.op_index == -1 else self.op_index
-
-    # -- Step op ----------------------------------------------------------
-    def set_op(self, index: int) -> None:
-        """Make op ``index`` current (-1 or the last index: the whole step)."""
-        if index >= len(self.records) - 1:
-            index = -1
-        self.op_index = max(-1, index)
-        self._highlight()
-        self.opChanged.emit(self.op_index)
-
-    def next_op(self) -> None:
-        """From the whole step, go to its first op; from an op, to the next (after the last: whole step)."""
-        if not self.records:
-            return
-        if self.op_index == -1:
-            self.start_ops()
-        else:
-            self.set_op(self.op_index + 1)
-
-    def previous_op(self) -> None:
-        if self.records and self.current_row > 0:
-            self.set_op(self.current_row - 1)
-
-    def start_ops(self) -> None:
-        """Go to the first op of this step, to walk through it with Step op."""
-        if self.records:
-            self.set_op(0)

@@ -9,8 +9,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import gc  # noqa: E402
 
 import pytest  # noqa: E402
+import torch  # noqa: E402
 from PySide6.QtCore import QEvent, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from torch import nn  # noqa: E402
 
 from hiddenscope.core import Config, Stepper  # noqa: E402
 
@@ -29,7 +31,8 @@ def make_window(qtbot, settings):
     windows = []
 
     def make(config: Config | None = None, **stepper_options) -> MainWindow:
-        stepper = Stepper(config or Config(), **stepper_options)
+        # Pinned to the CPU: the same numbers and the same offers on a machine with CUDA.
+        stepper = Stepper((config or Config()).replace(device="cpu"), **stepper_options)
         window = MainWindow(stepper, settings)
         qtbot.addWidget(window)
         window.show()
@@ -51,3 +54,30 @@ def make_window(qtbot, settings):
     windows.clear()
     gc.collect()
 
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """The texts of the warning dialogs the app shows (answered at once instead of blocking)."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    return shown
+
+
+class PyMARLLayout(nn.Module):
+    """The parameter layout of a PyMARL ``RNNAgent`` (fc1, rnn GRUCell, fc2), to save as a checkpoint."""
+
+    def __init__(self, input_dim: int, hidden: int, n_actions: int) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(input_dim, hidden)
+        self.rnn = nn.GRUCell(hidden, hidden)
+        self.fc2 = nn.Linear(hidden, n_actions)
+
+
+@pytest.fixture
+def agent_th(tmp_path):
+    """A PyMARL agent.th: 16 inputs, 64 GRU units, 5 actions."""
+    torch.manual_seed(3)
+    path = tmp_path / "agent.th"
+    torch.save(PyMARLLayout(16, 64, 5).state_dict(), path)
+    return path

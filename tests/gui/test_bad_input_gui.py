@@ -59,7 +59,7 @@ def test_a_configuration_too_big_for_memory_is_refused_before_allocating(qtbot, 
         getattr(window.config_panel, field).setValue(value)
     qtbot.mouseClick(window.config_panel.apply_button, Qt.MouseButton.LeftButton)
     assert window.messages and words in window.messages[-1]
-    assert window.stepper.config == Config(batch_size=4, n_agents=2, hidden_dim=16)
+    assert window.stepper.config == Config(batch_size=4, n_agents=2, hidden_dim=16, device="cpu")
     np.testing.assert_array_equal(window.stepper.frame.hidden, before)
     window.step_action.trigger()  # and the app keeps working
     assert window.stepper.t == 2

@@ -5,21 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from helpers import drop
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from hiddenscope.core import Config
-from hiddenscope.core.checkpoint import PyMARLAgent
 from hiddenscope.gui.look import NAN_RGB, to_rgb
-
-
-@pytest.fixture
-def agent_th(tmp_path):
-    torch.manual_seed(3)
-    path = tmp_path / "agent.th"
-    torch.save(PyMARLAgent(16, 64, 5).state_dict(), path)
-    return path
 
 
 def shapes(w):
@@ -41,18 +32,6 @@ def test_file_open_loads_a_pymarl_agent_and_the_shape_panel_traces_it(qtbot, mak
     w.seed_model_action.trigger()
     assert w.stepper.units == 96 and panel.hidden.isEnabled() and w.windowTitle() == "hiddenscope"
     assert shapes(w)[0] == "(1, 96)"
-
-
-def drop(w, path):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(w, enter)
-    accepted = enter.isAccepted()
-    if accepted:
-        event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        QApplication.sendEvent(w, event)
-    return accepted
 
 
 def test_dropping_a_checkpoint_loads_it(qtbot, make_window, agent_th):
@@ -77,7 +56,7 @@ def test_a_broken_checkpoint_says_which_key_and_keeps_the_model(qtbot, make_wind
     sd = torch.load(agent_th, weights_only=True)
     sd["rnn.bias_hh"] = torch.zeros(10)
     torch.save(sd, agent_th)
-    assert not w.open_checkpoint(agent_th)
+    assert not w.files.open_checkpoint(agent_th)
     assert messages and "rnn.bias_hh has shape (10,)" in messages[0]
     assert w.stepper.units == 96 and w.stepper.t == 1
     np.testing.assert_array_equal(w.grid.shown_values(0), before[:, 0, :])
@@ -88,7 +67,7 @@ def test_inputs_with_nan_are_drawn_black_and_the_app_goes_on(qtbot, make_window,
     frames[0, 1, 2, :] = np.nan
     np.save(tmp_path / "x.npy", frames)
     w = make_window(Config(hidden_dim=16))
-    assert w.open_inputs(tmp_path / "x.npy")
+    assert w.files.open_inputs(tmp_path / "x.npy")
     assert "NaN/Inf" in w.statusBar().currentMessage()
     w.step_action.trigger()
     rgb = w.grid.shown_rgb(2)
@@ -107,14 +86,14 @@ def test_environment_inputs_or_a_message_saying_how_to_get_them(qtbot, make_wind
     try:
         import mpe2  # noqa: F401
     except ImportError:
-        assert not w.use_environment()
+        assert not w.files.use_environment()
         assert 'pip install "hiddenscope[mpe]"' in messages[0]
         return
-    assert w.use_environment()
+    assert w.files.use_environment()
     assert w.stepper.config.input_dim == 18
     w.step_action.trigger()
     assert "MPE simple_spread" in w.stepper.source.describe()
-    assert w.use_pattern_inputs() and w.stepper.config.input_dim == 18
+    assert w.files.use_pattern_inputs() and w.stepper.config.input_dim == 18
 
 
 @pytest.mark.parametrize("name", ["history", "gates", "summary"])

@@ -5,21 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QMessageBox
+
+from helpers import click
 
 from hiddenscope.core import Config
-from hiddenscope.gui.look import to_rgb
-
-
-def button(window, action):
-    """The real toolbar button for ``action``."""
-    widget = window.stepping_bar.widgetForAction(action)
-    assert widget is not None, f"no toolbar button for {action.text()}"
-    return widget
-
-
-def click(qtbot, window, action):
-    qtbot.mouseClick(button(window, action), Qt.MouseButton.LeftButton)
+from hiddenscope.gui.look import COLOURS, to_rgb
 
 
 def shape_cells(window, column):
@@ -42,7 +32,7 @@ def test_step_button_advances_and_every_view_follows(qtbot, make_window):
     np.testing.assert_array_equal(shown, w.stepper.frame.hidden[:, 3, :])
     # ... and the pixels drawn for it are those numbers through the colour map.
     np.testing.assert_array_equal(w.grid.shown_rgb(3), to_rgb(w.stepper.frame.hidden[:, 3, :]))
-    assert "ms" in w.step_label.text() and "cpu" in w.device_label.text()
+    assert "ms" in w.status.step_label.text() and "cpu" in w.status.device_label.text()
 
 
 def test_shape_panel_for_a_non_default_configuration(qtbot, make_window):
@@ -53,7 +43,7 @@ def test_shape_panel_for_a_non_default_configuration(qtbot, make_window):
     panel.hidden.setValue(40)
     assert "= 30" in panel.units_label.text()
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
-    assert w.stepper.config == Config(batch_size=4, n_agents=2, hidden_dim=40)
+    assert w.stepper.config == Config(batch_size=4, n_agents=2, hidden_dim=40, device="cpu")
     # t = 0: the initialisation story with this configuration's own numbers.
     assert shape_cells(w, 1) == ["(1, 30)", "(1, 30)", "(1, 1, 30)", "(4, 2, 30)"]
     assert shape_cells(w, 2)[3] == "(0, 0, 1)"
@@ -97,7 +87,7 @@ def test_play_then_pause(qtbot, make_window):
     w.speed_box.setValue(200.0)
     click(qtbot, w, w.play_action)
     assert w.playing and w.play_action.text() == "Pause"
-    qtbot.waitUntil(lambda: w.stepper.t >= 5 and "fps" in w.fps_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: w.stepper.t >= 5 and "fps" in w.status.fps_label.text(), timeout=5000)
     click(qtbot, w, w.play_action)
     assert not w.playing and w.play_action.text() == "Play"
     stopped_at = w.stepper.t
@@ -153,22 +143,20 @@ def test_step_op_walks_through_one_timestep(qtbot, make_window):
     assert panel.current_row == 1
 
 
-def test_invalid_configuration_is_refused_with_a_message(qtbot, make_window, monkeypatch):
+def test_invalid_configuration_is_refused_with_a_message(qtbot, make_window, messages):
     w = make_window()
     panel = w.config_panel
     panel.hidden.setValue(2)
     assert not panel.apply_button.isEnabled() and "0 units" in panel.units_label.text()
     panel.hidden.setValue(128)
-    assert "cuda" not in [panel.device.itemText(i) for i in range(panel.device.count())] or __import__("torch").cuda.is_available()
-    messages = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
     click(qtbot, w, w.step_action)
     before = w.stepper.frame.hidden.copy()
     panel.batch.setValue(1_000_000)
     panel.agents.setValue(4096)
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     assert messages and "needs about" in messages[0]
-    assert w.stepper.config == Config() and w.stepper.t == 1
+    assert "Rebuilt" not in w.statusBar().currentMessage()
+    assert w.stepper.config == Config(device="cpu") and w.stepper.t == 1
     np.testing.assert_array_equal(w.stepper.frame.hidden, before)
     assert panel.batch.value() == 32  # the panel shows the configuration still in use
 
@@ -232,10 +220,10 @@ def test_copy_puts_the_grid_on_the_clipboard_and_status_bar_shows_t(qtbot, make_
 
     w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
     click(qtbot, w, w.step_action)
-    assert "t = 1" in w.status_t_label.text()
+    assert "t = 1" in w.status.t_label.text()
     w.copy_action.trigger()
     image = QApplication.clipboard().image()
-    assert not image.isNull() and image.size() == w.screenshot_image().size()
+    assert not image.isNull() and image.size() == w.files.screenshot_image().size()
 
 
 def test_gates_and_summary_tabs_show_the_cells_own_numbers(qtbot, make_window):
@@ -249,7 +237,7 @@ def test_gates_and_summary_tabs_show_the_cells_own_numbers(qtbot, make_window):
     w.gates_dock.raise_()
     qtbot.waitUntil(lambda: w.gates_view.images["z"].image is not None)
     ts, gates = gate_history(w.stepper, 2, 1)
-    np.testing.assert_allclose(w.gates_view.images["z"].image, gates["z"].T)
+    np.testing.assert_array_equal(w.gates_view.images["z"].image, COLOURS.index(gates["z"].T, (0.0, 1.0)))
     assert "agent 2 · batch row 1" in w.gates_view.caption.text()
     w.summary_dock.raise_()
     qtbot.waitUntil(lambda: len(w.summary_view.norm_lines) == 3)

@@ -64,7 +64,7 @@ def test_save_button_writes_a_png_whose_pixels_are_the_hidden_state(qtbot, make_
 
 def test_the_initial_state_is_all_the_colour_of_zero(qtbot, make_window, tmp_path):
     w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
-    out = w.save_screenshot(tmp_path / "zero.png")
+    out = w.files.save_screenshot(tmp_path / "zero.png")
     image, tiles = decoded_tiles(out, w.stepper.frame.hidden, [0, 1])
     zero_colour = tuple(int(c) for c in lut()[len(lut()) // 2])
     rect = grid_layout(4, 12, [0, 1]).tiles[1]
@@ -77,7 +77,7 @@ def test_the_initial_state_is_all_the_colour_of_zero(qtbot, make_window, tmp_pat
 def test_one_agents_heatmap_from_its_context_menu_action(qtbot, make_window, tmp_path):
     w = make_window(Config(batch_size=6, n_agents=4, hidden_dim=24))
     w.step_action.trigger()
-    out = w.save_screenshot(tmp_path / "agent2.png", agent=2)
+    out = w.files.save_screenshot(tmp_path / "agent2.png", agent=2)
     values = w.stepper.frame.hidden
     _, tiles = decoded_tiles(out, values, [2])
     np.testing.assert_allclose(tiles[2], np.clip(values[:, 2, :], -1, 1), atol=TOLERANCE)
@@ -102,7 +102,7 @@ def test_a_folder_that_does_not_exist_gives_a_message_and_no_crash(qtbot, make_w
     w = make_window()
     messages = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
-    assert w.save_screenshot(tmp_path / "missing" / "x.png") is None
+    assert w.files.save_screenshot(tmp_path / "missing" / "x.png") is None
     assert messages and "does not exist" in messages[0]
     w.step_action.trigger()  # the app keeps working
     assert w.stepper.t == 1

@@ -1,0 +1,51 @@
+"""The permanent part of the status bar: device, t, step time, frame rate, history."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from .i18n import tr
+from .model import StepperModel
+from .play import PlayController
+
+PERIOD_S = 1 / 15  # while playing, the labels change at most this often
+
+
+class StatusLine:
+    """Labels added to ``bar`` that follow the model and the Play controller."""
+
+    def __init__(self, bar: QStatusBar, model: StepperModel, play: PlayController) -> None:
+        self.model, self.play = model, play
+        self.device_label = QLabel()
+        self.t_label = QLabel()
+        self.step_label = QLabel()
+        self.fps_label = QLabel()
+        self.history_label = QLabel()
+        for label, tip in (
+            (self.device_label, "Device and dtype the model runs on"),
+            (self.t_label, "The timestep shown"),
+            (self.step_label, "Time the last computed step took (model, trace and host copy)"),
+            (self.fps_label, "Frames drawn per second while playing"),
+            (self.history_label, "Timesteps held in history, and its memory budget"),
+        ):
+            label.setToolTip(tip)
+            bar.addPermanentWidget(label)
+        self._updated_at = 0.0
+        model.frameChanged.connect(self.update)
+        model.playingChanged.connect(self.update)
+        self.update()
+
+    def update(self, *_args: object) -> None:
+        now = time.perf_counter()
+        if self.model.playing and now - self._updated_at < PERIOD_S:
+            return
+        self._updated_at = now
+        s, frame = self.model.stepper, self.model.frame
+        hist = s.history
+        self.device_label.setText(f"  {s.device} · {s.config.dtype}  ")
+        self.t_label.setText(f"  t = {frame.t}  ")
+        self.step_label.setText(f"  step {frame.step_ms:.2f} ms  " if frame.t else "  step — ms  ")
+        self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ")
+        self.history_label.setText(f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  ")

@@ -1,0 +1,42 @@
+"""The timeline: the timestep shown and a slider over the history held."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSlider, QToolBar
+
+from hiddenscope.core.history import Frame
+
+from .model import StepperModel
+
+
+class Timeline(QToolBar):
+    """``t = …`` and a slider that scrubs the recorded history through the model."""
+
+    def __init__(self, model: StepperModel) -> None:
+        super().__init__("Timeline", objectName="timeline")
+        self.model = model
+        self.setMovable(False)
+        self.t_label = QLabel()
+        self.t_label.setMinimumWidth(120)
+        self.t_label.setToolTip("The timestep shown")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Scrub through the recorded history (← →)")
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.addWidget(self.t_label)
+        self.addWidget(self.slider)
+        self.slider.valueChanged.connect(self._on_slider)
+        model.frameChanged.connect(self._on_frame)
+        self._on_frame(model.frame)
+
+    def _on_frame(self, frame: Frame) -> None:
+        hist = self.model.stepper.history
+        self.slider.blockSignals(True)  # showing the model's t is not a request to seek
+        self.slider.setRange(hist.first, max(hist.last, frame.t))
+        self.slider.setValue(frame.t)
+        self.slider.blockSignals(False)
+        self.t_label.setText(f"  t = {frame.t}  (latest {max(self.model.stepper.latest, frame.t)})  ")
+
+    def _on_slider(self, t: int) -> None:
+        if not self.model.seek(t):
+            self._on_frame(self.model.frame)  # dropped from history meanwhile: back to what is shown
