@@ -37,12 +37,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from hiddenscope.core import Config, Stepper  # noqa: E402
-from hiddenscope.core.trace import trace_forward  # noqa: E402
-from hiddenscope.core.tuning import keep_freed_memory  # noqa: E402
+from hiddenscope.core import Config, Stepper
+from hiddenscope.core.trace import trace_forward
+from hiddenscope.core.tuning import keep_freed_memory
 
 # As the hiddenscope command does at start-up; applies to the bare model and matplotlib alike.
 keep_freed_memory()
@@ -61,7 +61,7 @@ def config_for(size: tuple[int, int, int]) -> Config:
 
 
 def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[float, float]:
-    """Median per-step time of the model alone, untraced and traced, in alternating blocks."""
+    """Per-step time of the model alone, untraced and traced, in alternating blocks: the fastest block of each."""
     x = torch.from_numpy(stepper.source.inputs(1)).to(stepper.device, stepper.dtype)
     h = stepper.hidden_state
     model = stepper.model
@@ -140,7 +140,7 @@ def app_fps(config: Config, seconds: float) -> tuple[float, float, object]:
     return fps, steps_per_s, window
 
 
-def screenshot_seconds(window, repeats: int = 3) -> float:  # noqa: ANN001
+def screenshot_seconds(window, repeats: int = 3) -> float:
     folder = Path(tempfile.mkdtemp())
     times = []
     for i in range(repeats):
@@ -174,7 +174,11 @@ def matplotlib_fps(config: Config, frames: int, visible: int, notebook: bool, re
         if i >= visible:
             ax.set_axis_off()
             continue
-        images.append(ax.imshow(stepper.frame.hidden[:, i, :], cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest"))
+        images.append(
+            ax.imshow(
+                stepper.frame.hidden[:, i, :], cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest"
+            )
+        )
         if notebook:
             ax.set_title(f"agent {i}")
         else:
@@ -193,7 +197,7 @@ def matplotlib_fps(config: Config, frames: int, visible: int, notebook: bool, re
     return frames / elapsed
 
 
-def app_replay_fps(window, frames: int) -> float:  # noqa: ANN001
+def app_replay_fps(window, frames: int) -> float:
     """Frames per second when scrubbing held history in the real window (no model step)."""
     from PySide6.QtWidgets import QApplication
 
@@ -231,7 +235,10 @@ def first_frame_seconds() -> float:
     here = Path(__file__).resolve().parent
     out = subprocess.run(
         [sys.executable, str(here / "first_frame.py"), tempfile.mkdtemp()],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     ).stdout
     return float(next(line.split()[1] for line in out.splitlines() if line.startswith("first_frame")))
 
@@ -242,7 +249,10 @@ def main() -> int:
     args = parser.parse_args()
     quick = args.quick
     results: dict[str, dict[str, float]] = {}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {'cuda' if torch.cuda.is_available() else 'cpu'}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads,"
+        f" device {'cuda' if torch.cuda.is_available() else 'cpu'}"
+    )
     first_frame = first_frame_seconds()
     for size in SIZES:
         config = config_for(size)
@@ -254,14 +264,18 @@ def main() -> int:
         bare_ms, traced_ms = bare_and_traced_ms(
             window.stepper, blocks=3 if quick else 7, per_block=(2 if big else 200) if quick else (4 if big else 500)
         )
-        off_ms, on_ms = step_on_off_ms(config, blocks=3 if quick else 7, per_block=(2 if big else 200) if quick else (4 if big else 500))
+        off_ms, on_ms = step_on_off_ms(
+            config, blocks=3 if quick else 7, per_block=(2 if big else 200) if quick else (4 if big else 500)
+        )
         window.close()
         visible = min(size[1], window.grid.per_page)
         mpl_frames = (3 if big else 20) if quick else (8 if big else 80)
         mpl = matplotlib_fps(config, mpl_frames, visible, notebook=True)
         mpl_bare = matplotlib_fps(config, mpl_frames, visible, notebook=False)
         mpl_replay = matplotlib_fps(config, mpl_frames, visible, notebook=True, replay=True)
-        long_steps = {0: 3000 if quick else 20000, 1: 300 if quick else 2000, 2: 40 if quick else 2000}[SIZES.index(size)]
+        long_steps = {0: 3000 if quick else 20000, 1: 300 if quick else 2000, 2: 40 if quick else 2000}[
+            SIZES.index(size)
+        ]
         rss, budget, rss_start, rss_half = rss_after(config, long_steps)
         results[key(size)] = {
             "app_fps": round(fps, 1),
@@ -291,12 +305,16 @@ def main() -> int:
         }
         r = results[key(size)]
         print(
-            f"{key(size):>12}  app {r['app_fps']:7.1f} fps  matplotlib {r['matplotlib_fps']:6.2f} fps  ×{r['ratio_vs_matplotlib']:<6}"
+            f"{key(size):>12}  app {r['app_fps']:7.1f} fps"
+            f"  matplotlib {r['matplotlib_fps']:6.2f} fps  ×{r['ratio_vs_matplotlib']:<6}"
             f" (axes off {r['matplotlib_axes_off_fps']:.1f} fps ×{r['ratio_vs_matplotlib_axes_off']})"
-            f"  replay app {r['app_replay_fps']:.0f} vs matplotlib {r['matplotlib_replay_fps']:.1f} fps ×{r['replay_ratio_vs_matplotlib']}\n"
+            f"  replay app {r['app_replay_fps']:.0f} vs matplotlib {r['matplotlib_replay_fps']:.1f} fps"
+            f" ×{r['replay_ratio_vs_matplotlib']}\n"
             f"{'':>12} "
-            f" model bare {r['bare_step_ms']:.3f} ms, traced {r['traced_step_ms']:.3f} ms (+{100 * r['trace_overhead_model_only']:.1f}%)"
-            f"  app step tracing off {r['step_untraced_ms']:.3f} ms, on {r['step_traced_ms']:.3f} ms (+{100 * r['trace_overhead']:.1f}%)"
+            f" model bare {r['bare_step_ms']:.3f} ms, traced {r['traced_step_ms']:.3f} ms"
+            f" (+{100 * r['trace_overhead_model_only']:.1f}%)"
+            f"  app step tracing off {r['step_untraced_ms']:.3f} ms, on {r['step_traced_ms']:.3f} ms"
+            f" (+{100 * r['trace_overhead']:.1f}%)"
             f"  frame/bare {r['frame_over_bare_step']:.2f}  rss {r['rss_mb']:.0f} MiB after {long_steps} steps"
             f" (+{r['rss_growth_second_half_mb']:.0f} in the second half)"
             f" (budget {r['history_budget_mb']:.0f})  screenshot {r['screenshot_s']:.3f} s",
