@@ -55,7 +55,9 @@ print(json.dumps({"applied": applied, "main_ms": main_ms, "worker_ms": out["ms"]
 """
 
 
-def one_run(tuned: bool, batch: int, agents: int, blocks: int, per_block: int, mmap_mb: int = 512, trim_mb: int = 1024) -> dict:
+def one_run(
+    tuned: bool, batch: int, agents: int, blocks: int, per_block: int, mmap_mb: int = 512, trim_mb: int = 1024
+) -> dict:
     env = dict(os.environ)
     env.pop("HIDDENSCOPE_DEFAULT_MALLOC", None)
     args = ["with" if tuned else "without", *(str(a) for a in (batch, agents, blocks, per_block, mmap_mb, trim_mb))]
@@ -63,7 +65,9 @@ def one_run(tuned: bool, batch: int, agents: int, blocks: int, per_block: int, m
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(batch: int = 1024, agents: int = 64, pairs: int = 3, blocks: int = 3, per_block: int = 5) -> dict[str, float]:
+def measure(
+    batch: int = 1024, agents: int = 64, pairs: int = 3, blocks: int = 3, per_block: int = 5
+) -> dict[str, float]:
     runs: dict[bool, list[dict]] = {True: [], False: []}
     for _ in range(pairs):
         for tuned in (False, True):
@@ -89,9 +93,11 @@ def main() -> int:
     r = measure(pairs=2 if args.quick else 4, blocks=2 if args.quick else 4, per_block=3 if args.quick else 6)
     print(f"{r['batch']}×{r['n_agents']}, {r['steps_per_process']} steps a process, history {r['history_mb']} MiB")
     for side in ("with", "without"):
+        step, worker = r[f"{side}_step_ms"], r[f"{side}_worker_step_ms"]
+        rss, peak = r[f"{side}_rss_mb"], r[f"{side}_peak_rss_mb"]
         print(
-            f"{side:>8} tuning: step {r[f'{side}_step_ms']:.2f} ms, on a worker thread {r[f'{side}_worker_step_ms']:.2f} ms,"
-            f" RSS {r[f'{side}_rss_mb']:.0f} MiB at the end, peak {r[f'{side}_peak_rss_mb']:.0f} MiB (largest of its processes)"
+            f"{side:>8} tuning: step {step:.2f} ms, on a worker thread {worker:.2f} ms,"
+            f" RSS {rss:.0f} MiB at the end, peak {peak:.0f} MiB (largest of its processes)"
         )
     print(f"without/with: step ×{r['step_without_over_with']}, worker step ×{r['worker_step_without_over_with']}")
     print(json.dumps(r))

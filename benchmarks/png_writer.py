@@ -42,18 +42,20 @@ def qt_quality(level: int) -> int:
     return 100 - (91 * level + 8) // 9  # Qt computes level = (100 - quality) * 9 // 91
 
 
-def screenshot_image(batch: int = 1024, n_agents: int = 64):  # noqa: ANN201 - a QImage
+def screenshot_image(batch: int = 1024, n_agents: int = 64):
     """The grid image the app saves for this size, painted from a real stepped model."""
     from hiddenscope.core import Config, Stepper
     from hiddenscope.gui.screenshot import render_grid, screenshot_title
 
-    stepper = Stepper(Config(batch_size=batch, n_agents=n_agents, device="cpu"), history_budget=64 * 2**20, tracing=False)
+    stepper = Stepper(
+        Config(batch_size=batch, n_agents=n_agents, device="cpu"), history_budget=64 * 2**20, tracing=False
+    )
     stepper.run(3)
     title = screenshot_title(stepper.t, stepper.config.label(), "cpu", stepper.config.dtype)
     return render_grid(stepper.frame.hidden, list(range(n_agents)), title), title
 
 
-def write_hand(image, path: Path, title: str, one_core: bool = False) -> None:  # noqa: ANN001
+def write_hand(image, path: Path, title: str, one_core: bool = False) -> None:
     from hiddenscope.core import png
     from hiddenscope.core.files import atomic_write
     from hiddenscope.gui.screenshot import image_rgb
@@ -68,7 +70,7 @@ def write_hand(image, path: Path, title: str, one_core: bool = False) -> None:  
     atomic_write(path, lambda handle: handle.write(payload))
 
 
-def write_qt(image, path: Path, title: str, level: int | None) -> None:  # noqa: ANN001
+def write_qt(image, path: Path, title: str, level: int | None) -> None:
     from PySide6.QtCore import QSaveFile
     from PySide6.QtGui import QImageWriter
 
@@ -135,7 +137,11 @@ def main() -> int:
     result = measure(rounds=3 if args.quick else 7)
     print(f"{result['width']}×{result['height']} ({result['megapixels']} MP), {result['cpu_count']} cores")
     for name in ("hand", "hand_1core", "qt_default", *(f"qt_z{lv}" for lv in QT_LEVELS)):
-        ratio = f"  {result[f'{name}_over_hand']}× hand, {result[f'{name}_over_hand_1core']}× hand on one core" if name.startswith("qt") else ""
+        ratio = (
+            f"  {result[f'{name}_over_hand']}× hand, {result[f'{name}_over_hand_1core']}× hand on one core"
+            if name.startswith("qt")
+            else ""
+        )
         print(f"{name:>12}  {result[f'{name}_s']:.3f} s  {result[f'{name}_mb']:6.2f} MiB{ratio}")
     print(json.dumps(result))
     return 0

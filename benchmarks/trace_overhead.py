@@ -45,8 +45,11 @@ def measure(batch: int, agents: int, units: int) -> dict[str, float]:
             for _ in range(per_block):
                 fn()
             best[name] = min(best[name], (time.perf_counter() - started) / per_block * 1000)
-    return {"bare_ms": round(best["bare"], 4), "traced_ms": round(best["traced"], 4),
-            "ratio": round(best["traced"] / best["bare"], 3)}
+    return {
+        "bare_ms": round(best["bare"], 4),
+        "traced_ms": round(best["traced"], 4),
+        "ratio": round(best["traced"] / best["bare"], 3),
+    }
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def check_readable_file(path: str | Path, what: str, error: type[FileProblem] = 
     return path
 
 
-def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
+def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:
     """Call ``write(file)`` on a temporary file, then rename it to ``target``.
 
     When ``target`` is a symbolic link, the file it points to is the one replaced
@@ -68,7 +68,9 @@ def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], No
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
     except OSError as exc:
-        raise FileProblem(f"cannot write {target}: the folder {final.parent} does not accept new files ({exc.strerror or exc})") from None
+        raise FileProblem(
+            f"cannot write {target}: the folder {final.parent} does not accept new files ({exc.strerror or exc})"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             os.chmod(tmp_name, mode)  # mkstemp makes it 0600

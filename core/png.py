@@ -64,7 +64,7 @@ def _deflate(raw: np.ndarray, level: int) -> bytes:
     one valid stream; the zlib header and the Adler-32 of the whole are added
     around them.  zlib releases the GIL while it works, so threads run in parallel.
     """
-    data = memoryview(raw)
+    data = raw.data  # a memoryview of the bytes, no copy
     workers = min(8, os.cpu_count() or 1)
     if len(data) < _PARALLEL_BYTES or workers < 2:
         return zlib.compress(data, level)

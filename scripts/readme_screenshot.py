@@ -1,6 +1,6 @@
 """Render the README's pictures with the app's own window and screenshot code.
 
-    python scripts/readme_screenshot.py            # writes docs/window.png, docs/window-64-agents.png, docs/heatmaps.png
+python scripts/readme_screenshot.py            # writes docs/window.png, docs/window-64-agents.png, docs/heatmaps.png
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from hiddenscope.core import Config, Stepper  # noqa: E402
-from hiddenscope.gui.main_window import MainWindow  # noqa: E402
+from hiddenscope.core import Config, Stepper
+from hiddenscope.gui.main_window import MainWindow
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

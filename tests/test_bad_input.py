@@ -44,7 +44,8 @@ CLI_CASES = [
     (["export", "--steps", "1", "--out", "/etc/passwd/x.npz"], "is not a folder"),
     (["export", "--steps", "1", "--out", "{tmp}"], "is a folder; give a file name for the output file"),
     (["screenshot", "--steps", "1", "--out", "/no/such/folder/x.png"], "does not exist"),
-    (["export", "--steps", "1", "--out", "/sys/hiddenscope-test.npz"], "does not accept new files"),  # unwritable, even for root
+    # /sys is unwritable, even for root.
+    (["export", "--steps", "1", "--out", "/sys/hiddenscope-test.npz"], "does not accept new files"),
     (["screenshot", "--steps", "1", "--agent", "9", "--out", "{tmp}/a.png"], "--agent must be from 0 to 4, got 9"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["shapes", "--bogus"], "unrecognized arguments: --bogus"),
@@ -95,10 +96,13 @@ def _limit_file_size() -> None:
 def test_a_full_disk_leaves_the_old_file_and_no_partial_one(command, name, tmp_path):
     out = tmp_path / name
     out.write_bytes(b"yesterday's results")
+    argv = [command, "--steps", "3", "--out", str(out), "--force", "--batch-size", "64", "--n-agents", "8"]
     result = subprocess.run(
-        [sys.executable, "-m", "hiddenscope", command, "--steps", "3", "--out", str(out), "--force",
-         "--batch-size", "64", "--n-agents", "8"],
-        capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size,
+        [sys.executable, "-m", "hiddenscope", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_file_size,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.returncode == 2, result.stderr
