@@ -148,7 +148,7 @@ def session_parts(args: argparse.Namespace) -> dict:
             "history_budget": args.history_mb * 1024 * 1024}
 
 
-def make_stepper(args: argparse.Namespace):  # noqa: ANN201 - keeps torch out of --help
+def make_stepper(args: argparse.Namespace):  # a Stepper; torch is loaded anyway (core.config, imported above)
     from hiddenscope.core.stepper import Stepper
 
     parts = session_parts(args)
