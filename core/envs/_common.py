@@ -74,7 +74,7 @@ def convert_options(env: str, declared: tuple[Option, ...], given: dict[str, str
         )
     values = {o.key: o.default for o in declared}
     for key, text in given.items():
-        values[key] = by_key[key].convert(env, text) if isinstance(text, str) else text
+        values[key] = by_key[key].convert(env, text if isinstance(text, str) else str(text))
     return values
 
 
@@ -157,7 +157,7 @@ class RowEnvBatch:
             self.envs = [make() for _ in range(self.batch_size)]
             self._read_sizes(self.envs[0])
         self.seed: int | None = None
-        self.episodes = np.zeros(self.batch_size, np.int64)  # episodes started per row since reset
+        self.episodes = np.zeros(self.batch_size, np.int64)  # episodes each row ended since reset
         self.last_truncated = np.zeros(self.batch_size, bool)
         self._obs = np.zeros((self.batch_size, self.n_agents, self.obs_dim), np.float32)
         self._masks: np.ndarray | None = None

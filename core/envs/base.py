@@ -24,7 +24,10 @@ Optional, beyond the protocol (check with ``getattr``; older adapters lack them)
 
 - ``has_action_masks: bool``: whether :meth:`available_actions` ever returns masks
   (so a caller knows before the first step).
-- ``device: str``: where a simulator runs ("cpu" for the NumPy environments).
+- ``device``: where a simulator runs (a ``torch.device`` for VMAS; ``"cpu"`` for the
+  NumPy environments).
+- ``episodes`` ``(batch,)`` int64: episodes each row has ended since :meth:`reset`
+  (so also the number of the episode it is in now, for :func:`episode_seed`).
 - ``last_truncated`` ``(batch,)`` bool: for the rows ``done`` in the last step,
   whether the episode was cut by its time limit rather than ended by the task.
 - ``reset_tensors(seed)`` / ``step_tensors(actions)``: the same as ``reset``/``step``
