@@ -369,6 +369,8 @@ def test_vmas_tensors_stay_on_the_device_and_scenarios_are_checked():
     with pytest.raises(ConfigError, match="give_way does not take n_agents"):
         env_spec("vmas:give_way", {"n_agents": "3"})
     assert env_spec("vmas:balance", {"package_mass": "2"}).n_agents == 3  # a scenario keyword passes through
+    with pytest.raises(ConfigError, match="vmas:balance with .*package_mass.*cannot"):
+        env_spec("vmas:balance", {"package_mass": "heavy"})
     with pytest.raises(ConfigError, match="no CUDA|not a torch device"):
         make_env_batch("vmas", 1, 0, {}, device="cuda" if not torch.cuda.is_available() else "nonsense")
 

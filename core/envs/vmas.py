@@ -127,8 +127,8 @@ class VmasBatch:
         self._shared_rng = importlib.import_module("vmas.simulator.environment").Environment.vmas_random_state
         self._rng: list | None = None
         self._cuda_rng: torch.Tensor | None = None
-        with warnings.catch_warnings(record=True) as caught, self._own_rng():
-            warnings.simplefilter("always")
+        with self._own_rng(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # recorded here, to find the scenario's "kwargs not used" warning
             try:
                 self.env = vmas.make_env(
                     scenario,
@@ -139,7 +139,7 @@ class VmasBatch:
                     max_steps=self.episode_limit or None,
                     **kwargs,
                 )
-            except (TypeError, ValueError, AssertionError, KeyError) as error:
+            except (TypeError, ValueError, AssertionError, KeyError, RuntimeError) as error:
                 raise ConfigError(f"vmas:{scenario} with {kwargs or 'its defaults'} cannot start: {error}") from None
         for warning in caught:
             unused = UNUSED_KWARGS.search(str(warning.message))
@@ -150,6 +150,7 @@ class VmasBatch:
                     f" max_steps, and the keywords of the scenario's make_world"
                 )
         self._read_sizes()
+        self._try_a_step(kwargs)
         self.seed: int | None = None
         self.episodes = np.zeros(self.batch_size, np.int64)
         self.last_truncated = np.zeros(self.batch_size, bool)
@@ -204,6 +205,15 @@ class VmasBatch:
             )
         self.obs_dim = sizes[0]
         self.n_actions = actions[0]
+
+    def _try_a_step(self, kwargs: dict[str, Any]) -> None:
+        """One step of no-ops, so that a scenario keyword VMAS only uses while stepping fails here, clearly."""
+        idle = [torch.zeros(self.batch_size, 1, dtype=torch.long, device=self.device) for _ in range(self.n_agents)]
+        try:
+            with self._own_rng():
+                self.env.step(idle)
+        except (TypeError, ValueError, AssertionError, KeyError, RuntimeError) as error:
+            raise ConfigError(f"vmas:{self.scenario} with {kwargs} cannot step: {error}") from None
 
     # tensors on the device ---------------------------------------------------------------------------------
     def _observations(self, observations: list[torch.Tensor]) -> torch.Tensor:
