@@ -18,9 +18,11 @@ For each size (batch × agents × units) it measures, offscreen:
   Both are measured in interleaved blocks, fastest block of each, so machine
   noise (which only adds time) hits both alike;
 - ``rss_mb`` after a long run of steps, against ``history_budget_mb``;
-- ``first_frame_s`` (process start to first drawn frame, default model) and ``screenshot_s``.
+- ``first_frame_s`` (process start to first drawn frame, default model) and ``screenshot_s``;
+- under ``png_writer``: ``png_writer.py``'s hand encoder against Qt's writer on the 1024 × 64
+  screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64.
 
-The last line printed is one JSON object keyed by size.
+The last line printed is one JSON object keyed by size (and those two names).
 """
 
 from __future__ import annotations
@@ -321,6 +323,15 @@ def main() -> int:
             flush=True,
         )
     print(f"first frame {first_frame:.2f} s after process start")
+    import malloc_tuning
+    import png_writer
+
+    results["png_writer"] = png_writer.measure(rounds=3 if quick else 7)
+    print("png writer:", json.dumps(results["png_writer"]), flush=True)
+    results["malloc_tuning"] = malloc_tuning.measure(
+        pairs=2 if quick else 4, blocks=2 if quick else 4, per_block=3 if quick else 6
+    )
+    print("malloc tuning:", json.dumps(results["malloc_tuning"]), flush=True)
     print(json.dumps(results))
     return 0
 
