@@ -23,7 +23,7 @@ def main() -> int:
     from hiddenscope.core import Config, Stepper
     from hiddenscope.core.tuning import keep_freed_memory
 
-    keep_freed_memory()  # as the hiddenscope command does
+    keep_freed_memory()  # as the app does when it opens its window
     from hiddenscope.gui.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])

@@ -46,7 +46,7 @@ from hiddenscope.core import Config, Stepper
 from hiddenscope.core.trace import trace_forward
 from hiddenscope.core.tuning import keep_freed_memory
 
-# As the hiddenscope command does at start-up; applies to the bare model and matplotlib alike.
+# As the app does when it opens its window; applies to the bare model and matplotlib alike.
 keep_freed_memory()
 
 SIZES = [(32, 5, 96), (256, 16, 96), (1024, 64, 96)]

@@ -19,7 +19,7 @@ from hiddenscope.core import Config, Stepper
 from hiddenscope.core.trace import trace_forward
 from hiddenscope.core.tuning import keep_freed_memory
 
-keep_freed_memory()  # as the hiddenscope command does
+keep_freed_memory()  # as the app does when it opens its window
 
 SIZES = [(32, 5, 96), (256, 16, 96), (1024, 64, 96)]
 

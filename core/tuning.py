@@ -2,11 +2,28 @@
 
 A large step allocates and frees tens of megabytes of activations every time.
 glibc serves blocks that large with fresh ``mmap`` pages and unmaps them on
-free, so every step pays for page faults again: at batch 1024 × 64 agents that
-was a third of the step on the 2-core machine we measured.  Raising glibc's
-mmap and trim thresholds (and using one arena, so that Play's worker thread
-allocates from the same heap) keeps freed blocks for reuse instead; resident
-memory then stays at the peak of one step's working set, a fixed amount.
+free, so every step pays for page faults again.  Raising glibc's mmap and trim
+thresholds (and using one arena, so that Play's worker thread allocates from the
+same heap) keeps freed blocks for reuse instead.  The app calls it when it opens
+its window (``cli._cmd_gui``); the library, the headless commands and the tests
+keep glibc's defaults.
+
+Measured with and without, side by side in fresh processes (``benchmarks/malloc_tuning.py``,
+batch 1024 × 64 agents × 96 units, tracing on, 256 MiB history, fastest block, a
+2-core CPU machine; four runs, three of them with the machine busy with other work):
+
+===========================================  ==============  ==============
+                                             with            without
+===========================================  ==============  ==============
+``Stepper.step()`` on the main thread        63–177 ms       87–263 ms
+the same on a worker thread (Play)           62–126 ms       100–168 ms
+resident memory after the run                1.55–2.04 GiB   1.03–1.22 GiB
+===========================================  ==============  ==============
+
+Within each run a step was 1.2–1.5× faster with it, on Play's worker thread
+1.3–1.6× faster; the price is 0.35–1.0 GiB more resident memory at this size
+(freed blocks are kept for reuse, and the heap fragments).  Set
+``HIDDENSCOPE_DEFAULT_MALLOC=1`` to do without.
 """
 
 from __future__ import annotations
