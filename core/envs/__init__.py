@@ -23,6 +23,7 @@ mistake (unknown name or key, a value of the wrong type, a missing package) is a
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -80,15 +81,9 @@ def parse_env_options(items: Iterable[str]) -> dict[str, str]:
 def env_options(name: str) -> tuple[Option, ...]:
     """The options an environment declares (VMAS also passes other keys to its scenario)."""
     name, _ = split_env_name(name, {})
-    if name == "simple_spread":
-        from .mpe import OPTIONS
-    elif name == "lbf":
-        from .lbf import OPTIONS
-    elif name == "rware":
-        from .rware import OPTIONS
-    else:
-        from .vmas import OPTIONS
-    return OPTIONS
+    module = {"simple_spread": "mpe", "lbf": "lbf", "rware": "rware", "vmas": "vmas"}[name]
+    options: tuple[Option, ...] = importlib.import_module(f"{__name__}.{module}").OPTIONS
+    return options
 
 
 def make_env_batch(

@@ -177,8 +177,8 @@ class RowEnvBatch:
     def _reset_one(self, env: Any, seed: int) -> np.ndarray:
         raise NotImplementedError
 
-    def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray, float, bool, bool]:
-        """``(obs (n_agents, obs_dim), reward summed over agents, done, truncated)``."""
+    def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray | None, float, bool, bool]:
+        """``(obs (n_agents, obs_dim), or None when the episode ended; reward summed over agents; done; truncated)``."""
         raise NotImplementedError
 
     def _mask_one(self, env: Any) -> np.ndarray:

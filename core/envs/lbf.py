@@ -90,7 +90,7 @@ class ForagingBatch(RowEnvBatch):
         observations, _ = env.reset(seed=seed)
         return np.stack(observations).astype(np.float32, copy=False)
 
-    def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray, float, bool, bool]:
+    def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray | None, float, bool, bool]:
         observations, rewards, done, truncated, _ = env.step([int(a) for a in actions])
         ended = bool(done or truncated)
         limit = env.current_step >= self.episode_limit and env.field.sum() > 0

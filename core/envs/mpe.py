@@ -63,7 +63,7 @@ class SimpleSpreadBatch(RowEnvBatch):
         observations, _ = env.reset(seed=seed)
         return self._stack(observations)
 
-    def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray, float, bool, bool]:
+    def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray | None, float, bool, bool]:
         observations, rewards, terminated, truncated, _ = env.step(
             {a: int(actions[i]) for i, a in enumerate(self.agents)}
         )

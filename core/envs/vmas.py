@@ -52,7 +52,7 @@ UNUSED_KWARGS = re.compile(r"Scenario kwargs: (\{.*\}) passed but not used")
 
 def scenario_names() -> list[str]:
     """Every scenario ``vmas.make_env`` can load by name (files under ``vmas/scenarios``)."""
-    root = Path(importlib.import_module("vmas.scenarios").__file__).parent
+    root = Path(str(importlib.import_module("vmas.scenarios").__file__)).parent
     return sorted(p.stem for p in root.rglob("*.py") if not p.stem.startswith("_"))
 
 
@@ -80,9 +80,9 @@ def batch_tensors(root: Any, batch_size: int, clone: bool) -> dict[tuple, torch.
             if isinstance(value, torch.Tensor):
                 if value.dim() >= 1 and value.shape[0] == batch_size and id(value) not in seen:
                     seen.add(id(value))
-                    found[(*path, key)] = value.clone() if clone else value
+                    found[path + (key,)] = value.clone() if clone else value
             elif isinstance(value, (dict, list, tuple)) or _is_vmas_object(value):
-                stack.append(((*path, key), value))
+                stack.append((path + (key,), value))
     return found
 
 
