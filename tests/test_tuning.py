@@ -11,29 +11,32 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc only"
+)
 
 # Prints whether glibc served one 64 MiB block with a fresh mmap (else it came from the heap).
 PROBE = """
 import ctypes, json
 import numpy as np
 
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"
-    )]
-
+fields = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")
 libc = ctypes.CDLL("libc.so.6")
-libc.mallinfo2.restype = MallInfo2
-before = libc.mallinfo2().hblkhd
+try:
+    mallinfo, kind = libc.mallinfo2, ctypes.c_size_t  # glibc 2.33 and later
+except AttributeError:
+    mallinfo, kind = libc.mallinfo, ctypes.c_int
+mallinfo.restype = type("MallInfo", (ctypes.Structure,), {"_fields_": [(name, kind) for name in fields]})
+before = mallinfo().hblkhd
 block = np.ones(64 * 2**20, np.uint8)
-mapped = libc.mallinfo2().hblkhd - before
+mapped = mallinfo().hblkhd - before
 assert mapped == 0 or mapped >= 64 * 2**20, mapped
 print(json.dumps({"applied": applied, "mapped": mapped > 0}))
 """
