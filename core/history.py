@@ -212,6 +212,8 @@ class History:
 
 
 def _frozen_copy(value: object) -> object:
+    if isinstance(value, EpisodeStep):
+        return EpisodeStep(*(_frozen_copy(part) for part in value))
     if isinstance(value, np.ndarray):
         value = value.copy()
         value.flags.writeable = False

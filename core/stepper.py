@@ -352,6 +352,29 @@ class Stepper:
             self.t if t is None else t, span, lambda ts: hist.hidden[ts % hist.capacity, row, agent, :]
         )
 
+    def episode_tracks(self, row: int, span: int = 256, t: int | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """What batch row ``row`` did in its environment over held steps, a copy: ``(ts, tracks)``.
+
+        ``tracks`` holds ``start`` (T,) bool (an episode starts at that step), ``returns``
+        (T,) (the episode's return so far), ``rewards`` (T,) and ``actions`` (T, n_agents)
+        (-1 at t = 0).  Empty without live environments.
+        """
+        hist = self.history
+        if hist.episode_shape is None:
+            return np.arange(0), {}
+
+        def read(ts: np.ndarray) -> dict[str, np.ndarray]:
+            slots = ts % hist.capacity
+            held = hist._has_inputs[slots]
+            return {
+                "start": hist.episode_start[slots, row] & held,
+                "returns": np.where(held, hist.returns[slots, row], np.nan),
+                "rewards": np.where(held, hist.rewards[slots, row], np.nan),
+                "actions": np.where(held[:, None], hist.actions[slots, row], -1),
+            }
+
+        return hist.read_window(self.t if t is None else t, span, read)
+
     def run(self, steps: int) -> None:
         for _ in range(steps):
             self.step()
