@@ -10,20 +10,21 @@ keep glibc's defaults.
 
 Measured with and without, side by side in fresh processes (``benchmarks/malloc_tuning.py``,
 batch 1024 × 64 agents × 96 units, tracing on, 256 MiB history, fastest block, a
-2-core CPU machine; four runs, three of them with the machine busy with other work):
+2-core CPU machine), in the two runs made while the machine was otherwise idle:
 
-===========================================  ==============  ==============
-                                             with            without
-===========================================  ==============  ==============
-``Stepper.step()`` on the main thread        63–177 ms       87–263 ms
-the same on a worker thread (Play)           62–126 ms       100–168 ms
-resident memory after the run                1.55–2.04 GiB   1.03–1.22 GiB
-===========================================  ==============  ==============
+===========================================  ===============  ===============
+                                             with             without
+===========================================  ===============  ===============
+``Stepper.step()`` on the main thread        62.8, 62.8 ms    87.1, 84.6 ms
+the same on a worker thread (Play)           62.0, 63.1 ms    99.9, 96.4 ms
+resident memory after the run                2092, 1445 MiB   1057, 1346 MiB
+===========================================  ===============  ===============
 
-Within each run a step was 1.2–1.5× faster with it, on Play's worker thread
-1.3–1.6× faster; the price is 0.35–1.0 GiB more resident memory at this size
-(freed blocks are kept for reuse, and the heap fragments).  Set
-``HIDDENSCOPE_DEFAULT_MALLOC=1`` to do without.
+A step is 1.35–1.4× faster with it, on Play's worker thread 1.5–1.6× (three more
+runs with the machine busy: 1.2–1.5× and 1.3–1.6×).  The price is resident
+memory: freed blocks are kept for reuse and the heap fragments, so over the five
+runs it ended 0.1–1.0 GiB higher at this size.  Set ``HIDDENSCOPE_DEFAULT_MALLOC=1``
+to do without.
 """
 
 from __future__ import annotations
