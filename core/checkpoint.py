@@ -619,7 +619,7 @@ def plugin_factory(spec: str) -> ModelFactory:
 from .agents.pymarl import RNNAgent as PyMARLAgent  # noqa: E402
 
 
-def PyMARLController(agent: nn.Module, n_agents: int) -> nn.Module:  # noqa: N802 - kept for its old callers
+def PyMARLController(agent: Any, n_agents: int) -> nn.Module:  # noqa: N802 - kept for its old callers
     """PyMARL's ``BasicMAC`` mirror around ``agent``."""
     from .agents.pymarl import BasicMAC
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any, cast
 from dataclasses import asdict
 from pathlib import Path
 
@@ -69,5 +70,5 @@ def export_npz(stepper: Stepper, out: str | Path) -> Path:
     arrays = history_arrays(stepper)
     arrays["config"] = np.array(json.dumps(config_record(stepper)))
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **cast(dict[str, Any], arrays))
     return atomic_write(out, lambda f: f.write(buffer.getvalue()))

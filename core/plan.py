@@ -43,7 +43,7 @@ class Request:
 
     @classmethod
     def from_namespace(cls, namespace: Any) -> Request:
-        values = {f.name: getattr(namespace, f.name, None) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: getattr(namespace, f.name, None) for f in fields(cls)}
         values["agent"] = getattr(namespace, "run_agent", None)
         values["env_args"] = list(values["env_args"] or [])
         return cls(**values)

@@ -88,7 +88,7 @@ class Stepper:
         model = model.to(device=device, dtype=dtype).eval()
         try:
             with torch.no_grad():
-                probe = model.init_hidden(config.batch_size)
+                probe = model.init_hidden(config.batch_size)  # type: ignore[operator]
         except (RuntimeError, ValueError, TypeError, AttributeError) as exc:
             raise ConfigError(f"the model's init_hidden({config.batch_size}) failed: {_first_line(exc)}") from None
         units = int(probe.shape[-1])
@@ -160,7 +160,7 @@ class Stepper:
             hidden, records = trace_init(self.model, c.batch_size)
         else:
             with torch.no_grad():
-                hidden, records = self.model.init_hidden(c.batch_size), None
+                hidden, records = self.model.init_hidden(c.batch_size), None  # type: ignore[operator]
         self.history.clear()
         slot = self.history.slot(0)
         self._copy_to_host(hidden, None, slot)
@@ -211,6 +211,7 @@ class Stepper:
                     with recorder.forcing(ROLE_INPUT) if recorder is not None else contextlib.nullcontext():
                         agent_inputs = build(inputs, last_actions, c.obs_agent_id and episodic)
                 hidden_in = self.hidden_state
+                assert hidden_in is not None  # init_hidden ran when the stepper was built
                 if starts is not None:  # rows whose episode starts now go back to the initial state
                     with recorder.forcing(ROLE_RESET) if recorder is not None else contextlib.nullcontext():
                         hidden_in = reset_rows(self.model, hidden_in, starts, c.batch_size, c.n_agents)
@@ -389,7 +390,7 @@ def reset_rows(
     here episodes end row by row, so only the starting rows take the initial state.
     ``hidden`` may be ``(batch, n_agents, H)`` or ``(batch * n_agents, H)``.
     """
-    initial = model.init_hidden(batch_size)
+    initial = model.init_hidden(batch_size)  # type: ignore[operator]
     rows = starts.view(batch_size, 1, 1).expand(batch_size, n_agents, 1).reshape(*hidden.shape[:-1], 1)
     return torch.where(rows, initial.reshape(hidden.shape), hidden)
 

@@ -46,7 +46,7 @@ class TraceRecord(NamedTuple):
 
     step: int
     phase: str
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index
     call: tuple[str, tuple[Any, ...]]
     code: str
     role: str
@@ -95,7 +95,7 @@ class TraceRecord(NamedTuple):
 
 
 class _Weights(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]  # a field named like tuple.count
 
 
 class _TensorArg(NamedTuple):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -19,6 +21,8 @@ class MirrorController(nn.Module):
     family = ""
     mirror_of = "PyMARL-family controller"
     flat_inputs = True
+
+    agent: Any  # the family's agent network: its init_hidden() is its own method
 
     def __init__(self, agent: nn.Module, n_agents: int, n_actions: int, units: int, output_type: str = "q") -> None:
         super().__init__()

@@ -58,4 +58,4 @@ class NonSharedMAC(MirrorController):
     flat_inputs = True
 
     def init_hidden(self, batch_size: int) -> torch.Tensor:
-        return self.agent.init_hidden().unsqueeze(0).expand(batch_size, -1, -1)
+        return self.agent.init_hidden().unsqueeze(0).expand(batch_size, -1, -1)  # type: ignore[no-any-return]

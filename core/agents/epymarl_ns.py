@@ -18,7 +18,7 @@ class RNNNSAgent(nn.Module):
         self.agents = nn.ModuleList([_RNNAgent(input_shape, hidden_dim, n_actions, use_rnn) for _ in range(n_agents)])
 
     def init_hidden(self) -> torch.Tensor:
-        return torch.cat([a.init_hidden() for a in self.agents])
+        return torch.cat([a.init_hidden() for a in self.agents])  # type: ignore[operator]
 
     def forward(self, inputs: torch.Tensor, hidden_state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         hiddens = []
