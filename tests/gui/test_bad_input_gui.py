@@ -71,3 +71,89 @@ def test_only_devices_that_exist_are_offered(window):
     offered = [window.config_panel.device.itemText(i) for i in range(window.config_panel.device.count())]
     assert offered[:2] == ["auto", "cpu"]
     assert any(d.startswith("cuda") for d in offered) == torch.cuda.is_available()
+
+
+class FlakyModels:
+    """A model factory that builds the seed model once, then fails: a plug-in whose file went bad."""
+
+    def __init__(self) -> None:
+        self.builds = 0
+
+    def __call__(self, config):
+        from hiddenscope.core.errors import ConfigError
+        from hiddenscope.core.stepper import seed_model
+
+        self.builds += 1
+        if self.builds > 1:
+            raise ConfigError("the plug-in could not build its model")
+        return seed_model(config)
+
+
+def test_apply_that_fails_says_so_and_does_not_report_a_rebuild(qtbot, make_window, messages):
+    w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16), model_factory=FlakyModels())
+    w.step_action.trigger()
+    qtbot.mouseClick(w.config_panel.apply_button, Qt.MouseButton.LeftButton)  # the same sizes, rebuilt
+    assert messages == ["the plug-in could not build its model"]
+    assert "Rebuilt" not in w.statusBar().currentMessage()
+    assert not w.apply_config(w.stepper.config)
+    assert w.stepper.t == 1
+
+
+class OneWayInputs:
+    """Inputs that can be asked for once per step, in order, like a live environment."""
+
+    def __init__(self, config) -> None:
+        self.shape = (config.batch_size, config.n_agents, config.input_dim)
+        self.t = -1
+
+    def describe(self) -> str:
+        return "one way"
+
+    def inputs(self, t: int) -> np.ndarray:
+        from hiddenscope.core.errors import ConfigError
+
+        if t != 0 and t != self.t + 1:
+            raise ConfigError(f"the environment is at step {self.t}; it cannot jump to step {t}")
+        self.t = t
+        return np.full(self.shape, 0.1 * (t % 7), np.float32)
+
+
+def fails_at_step(n: int):
+    """A seed-model factory whose model raises (once) when it computes step ``n``."""
+    from hiddenscope.core.model import CondAgent
+
+    class FailsOnce(CondAgent):
+        calls = 0
+
+        def forward(self, inputs, hidden_state):
+            FailsOnce.calls += 1
+            if FailsOnce.calls == n:
+                raise RuntimeError("CUDA error: an illegal memory access was encountered")
+            return super().forward(inputs, hidden_state)
+
+    return lambda config: FailsOnce(config.input_dim, config.n_agents, config.hidden_dim)
+
+
+def test_after_a_failed_step_stepping_works_again(qtbot, make_window, messages):
+    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(3), input_factory=OneWayInputs)
+    w.step_action.trigger()
+    w.step_action.trigger()
+    w.step_action.trigger()  # the model fails on step 3, after the inputs moved on to it
+    assert len(messages) == 1 and "illegal memory access" in messages[0]
+    assert w.stepper.t == 0 and "t = 0" in w.t_label.text()  # started over, and says so
+    assert "start over" in w.statusBar().currentMessage()
+    for _ in range(4):
+        w.step_action.trigger()
+    assert len(messages) == 1 and w.stepper.t == 4 and "t = 4" in w.t_label.text()
+
+
+def test_after_a_failed_step_in_play_stepping_works_again(qtbot, make_window, messages):
+    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(4), input_factory=OneWayInputs)
+    w.speed_box.setValue(200)
+    w.play_action.trigger()
+    qtbot.waitUntil(lambda: not w.playing, timeout=5000)
+    assert len(messages) == 1 and "illegal memory access" in messages[0]
+    assert w.stepper.t == 0 and w.play_action.text() == "Play"
+    w.step_action.trigger()
+    w.step_action.trigger()
+    assert len(messages) == 1 and w.stepper.t == 2

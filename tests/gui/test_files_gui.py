@@ -112,3 +112,29 @@ def test_side_views_save_as_png(qtbot, make_window, tmp_path, monkeypatch, name)
     image = QImage(str(out))
     assert not image.isNull() and image.width() == view.width() and image.height() == view.height()
     assert image.text("Title").startswith(f"hiddenscope · {name} at t = 5")
+
+
+def test_a_dropped_pt_of_inputs_is_taken_for_inputs(qtbot, make_window, tmp_path):
+    w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=16, input_dim=8))
+    frames = torch.linspace(-1, 1, 5 * 2 * 3 * 8).reshape(5, 2, 3, 8)
+    torch.save(frames, tmp_path / "obs.pt")
+    assert drop(w, tmp_path / "obs.pt")
+    assert "obs.pt" in w.stepper.source.describe() and w.stepper.units == 12
+    w.step_action.trigger()
+    np.testing.assert_allclose(w.stepper.frame.inputs, frames[0].numpy())
+
+
+def test_a_dropped_pt_checkpoint_is_still_a_checkpoint(qtbot, make_window, tmp_path, agent_th):
+    w = make_window(Config(batch_size=2, n_agents=2))
+    pt = tmp_path / "agent.pt"
+    pt.write_bytes(agent_th.read_bytes())
+    assert drop(w, pt)
+    assert w.stepper.units == 64
+
+
+def test_a_dropped_pt_that_is_neither_says_so_and_changes_nothing(qtbot, make_window, tmp_path, messages):
+    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16))
+    torch.save(torch.zeros(7, 3), tmp_path / "flat.pt")
+    assert drop(w, tmp_path / "flat.pt")
+    assert messages and "neither a checkpoint" in messages[0] and "2-dimensional" in messages[0]
+    assert w.stepper.units == 12 and "pattern" in w.stepper.source.describe().lower()

@@ -40,10 +40,23 @@ def test_english_is_back_after_switching(qapp):
     assert tr("Step") == "Step"
 
 
-def test_explicit_choices_win_over_the_system_locale():
-    assert resolve_language("en") == "en"
-    assert resolve_language("zh_CN") == "zh_CN"
-    assert resolve_language("auto") in ("en", "zh_CN")
+def resolved_under_locale(choice: str, locale: str) -> str:
+    """``resolve_language(choice)`` in a fresh process whose system locale is ``locale``."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LC_ALL": locale, "LANG": locale, "LANGUAGE": "", "QT_QPA_PLATFORM": "offscreen"}
+    code = f"from hiddenscope.gui.i18n import resolve_language; print(resolve_language({choice!r}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize("locale, auto", [("zh_CN.UTF-8", "zh_CN"), ("en_US.UTF-8", "en"), ("de_DE.UTF-8", "en")])
+def test_auto_follows_the_system_locale_and_explicit_choices_win(locale, auto):
+    assert resolved_under_locale("auto", locale) == auto
+    assert resolved_under_locale("en" if auto == "zh_CN" else "zh_CN", locale) == ("en" if auto == "zh_CN" else "zh_CN")
 
 
 def test_every_string_the_gui_translates_has_a_chinese_translation():

@@ -126,3 +126,23 @@ def test_headless_screenshot_command_matches_the_model(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_save_screenshot_paints_the_page_shown_not_every_agent(qtbot, make_window, tmp_path, monkeypatch):
+    w = make_window(Config(batch_size=4, n_agents=40, hidden_dim=16))
+    w.step_action.trigger()
+    qtbot.mouseClick(w.grid.next_button, Qt.MouseButton.LeftButton)
+    page = w.grid.visible_agents()
+    assert page == list(range(16, 32))
+    out = tmp_path / "page.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialogAnswer(out))
+    qtbot.mouseClick(w.stepping_bar.widgetForAction(w.save_action), Qt.MouseButton.LeftButton)
+    values = w.stepper.frame.hidden
+    _, tiles = decoded_tiles(out, values, page)  # the image is laid out for these 16 agents only
+    for agent, decoded in tiles.items():
+        np.testing.assert_allclose(decoded, np.clip(values[:, agent, :], -1, 1), atol=TOLERANCE)
+    w.copy_action.trigger()
+    from PySide6.QtWidgets import QApplication
+
+    copied = QApplication.clipboard().image()
+    assert (copied.width(), copied.height()) == (QImage(str(out)).width(), QImage(str(out)).height())

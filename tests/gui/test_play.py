@@ -1,0 +1,128 @@
+"""Play: the worker steps, the GUI thread draws, Pause is clean, and every view agrees on t."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import numpy as np
+from helpers import click
+from PySide6.QtCore import Qt
+
+from hiddenscope.core import Config
+from hiddenscope.core.model import CondAgent
+
+
+def play_threads_alive() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "hiddenscope-play" and t.is_alive()]
+
+
+def test_views_hear_of_frames_on_the_gui_thread_while_the_stepper_steps_in_a_worker(qtbot, make_window):
+    w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
+    gui_thread = threading.get_ident()
+    heard_on, stepped_on = set(), set()
+    w.model.frameChanged.connect(lambda frame: heard_on.add(threading.get_ident()))
+    w.stepper.changed.connect(lambda kind: stepped_on.add(threading.get_ident()))
+    w.speed_box.setValue(w.speed_box.maximum())
+    click(qtbot, w, w.play_action)
+    qtbot.waitUntil(lambda: w.stepper.t >= 30, timeout=10_000)
+    click(qtbot, w, w.play_action)
+    assert stepped_on and gui_thread not in stepped_on  # Play really stepped elsewhere...
+    assert heard_on == {gui_thread}  # ...and no view was ever called from there
+
+
+def slow_model(inside: threading.Event, seconds: float):
+    class SlowAgent(CondAgent):
+        def forward(self, inputs, hidden_state):
+            inside.set()
+            time.sleep(seconds)
+            return super().forward(inputs, hidden_state)
+
+    return lambda config: SlowAgent(config.input_dim, config.n_agents, config.hidden_dim)
+
+
+def test_pause_during_a_slow_step_waits_for_it_and_leaves_no_thread_behind(qtbot, make_window):
+    inside = threading.Event()
+    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=slow_model(inside, 0.4))
+    click(qtbot, w, w.play_action)
+    qtbot.waitUntil(inside.is_set, timeout=5000)
+    click(qtbot, w, w.play_action)  # while the worker is inside a 0.4 s step
+    assert not w.playing and not play_threads_alive()
+    t = w.stepper.t
+    assert t == 1  # the step in progress finished, and it is on screen
+    assert f"t = {t} " in w.t_label.text() and w.grid.caption == f"h_{t}"
+    qtbot.wait(600)
+    assert w.stepper.t == t
+
+
+def split_side_docks(w) -> None:
+    """History, gates and summary side by side instead of tabbed, so that every view is in sight."""
+    docks = (w.history_dock, w.gates_dock, w.summary_dock)
+    for dock in docks:
+        w.removeDockWidget(dock)
+    for dock in docks:
+        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical)
+        dock.show()
+    assert w.shape_dock.isVisible()
+
+
+def assert_every_view_shows(w, t: int) -> None:
+    assert w.stepper.t == t and w.model.frame.t == t
+    assert f"t = {t} " in w.t_label.text() and w.timeline.value() == t
+    assert f"t = {t}</b>" in w.shape_panel.header.text()
+    assert w.grid.caption.startswith((f"h_{t}", "after op"))
+    for view in (w.history_view, w.gates_view, w.summary_view):
+        assert view.shown_t == t, (type(view).__name__, view.shown_t, t)
+    assert w.history_view.cursor.value() == t and w.summary_view.cursors[0].value() == t
+    assert all(cursor.value() == t for cursor in w.gates_view.cursors)
+
+
+def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person_scrubs_walks_ops_and_switches_agents(
+    qtbot, make_window
+):
+    w = make_window(Config(batch_size=3, n_agents=20, hidden_dim=16, input_dim=4), history_budget=1)
+    assert w.stepper.history.capacity < 8  # far fewer steps than the side views span (128, 256)
+    split_side_docks(w)
+    qtbot.waitUntil(lambda: all(v.seen() for v in (w.history_view, w.gates_view, w.summary_view)))
+    w.speed_box.setValue(w.speed_box.maximum())
+    rng = random.Random(10)
+    actions = {
+        "scrub": lambda: w.timeline.setValue(rng.randint(w.timeline.minimum(), w.timeline.maximum())),
+        "op": lambda: qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton),
+        "agent": lambda: w.history_view.agent_box.setValue(rng.randrange(20)),
+        "row": lambda: w.history_view.row_box.setValue(rng.randrange(3)),
+        "page": lambda: qtbot.mouseClick(w.grid.next_button if w.grid.page < 1 else w.grid.prev_button, Qt.MouseButton.LeftButton),
+        "difference": lambda: w.diff_action.trigger(),
+    }
+    done = {name: 0 for name in actions}
+    side_views_drew = {view: set() for view in (w.history_view, w.gates_view, w.summary_view)}
+
+    def note_side_views(_t: int) -> None:
+        for view, seen in side_views_drew.items():
+            seen.add(view.shown_t)
+
+    w.frameDrawn.connect(note_side_views)
+    for _ in range(50):
+        if not w.playing:
+            click(qtbot, w, w.play_action)
+        drawn = w.frames_drawn
+        qtbot.waitUntil(lambda: w.frames_drawn >= drawn + 3, timeout=10_000)
+        for _ in range(rng.randint(1, 4)):
+            name = rng.choice(list(actions))
+            actions[name]()
+            done[name] += 1
+            qtbot.wait(rng.choice([0, 1, 5]))
+        if not w.playing:  # scrubbing and Step op pause Play: the views must agree at once
+            assert_every_view_shows(w, w.stepper.t)
+    click(qtbot, w, w.play_action) if w.playing else None
+    assert not w.playing and not play_threads_alive()
+    assert all(done.values()), done
+    assert all(len(seen) > 10 for seen in side_views_drew.values())  # they kept drawing during Play
+    assert w.stepper.latest > 100
+    qtbot.wait(50)
+    assert_every_view_shows(w, w.stepper.t)
+    # What the history view shows is the followed agent's own numbers at those timesteps.
+    ts, values = w.stepper.unit_history(w.model.agent, w.model.row)
+    assert ts[-1] == w.stepper.t or w.stepper.t < ts[-1]
+    np.testing.assert_array_equal(w.history_view.ts, ts)
