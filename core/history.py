@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -159,7 +159,7 @@ class History:
         """
         with self.lock:
             frame = self.frame(self.last if t is None else t)
-            copies = {f.name: _frozen_copy(getattr(frame, f.name)) for f in fields(frame)}
+            copies: dict[str, Any] = {f.name: _frozen_copy(getattr(frame, f.name)) for f in fields(frame)}
         if copies["trace"] is not None:
             copies["trace"] = list(copies["trace"])
         return Frame(**copies)
@@ -211,7 +211,7 @@ class History:
             return ts, read(ts)
 
 
-def _frozen_copy(value: object) -> object:
+def _frozen_copy(value: Any) -> Any:
     if isinstance(value, EpisodeStep):
         return EpisodeStep(*(_frozen_copy(part) for part in value))
     if isinstance(value, np.ndarray):

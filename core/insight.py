@@ -80,8 +80,11 @@ def gate_history(
     handle = cell.register_forward_pre_hook(catch)
     try:
         with torch.no_grad():
-            as_tensor = dict(device=stepper.device, dtype=stepper.dtype)
-            probe(torch.from_numpy(inputs).to(**as_tensor), torch.from_numpy(hidden).to(**as_tensor))
+            device, dtype = stepper.device, stepper.dtype
+            probe(
+                torch.from_numpy(inputs).to(device=device, dtype=dtype),
+                torch.from_numpy(hidden).to(device=device, dtype=dtype),
+            )
             n_agents = stepper.config.n_agents
             x = caught["x"].reshape(len(ts), n_agents, -1)[:, agent]
             h = caught["h"].reshape(len(ts), n_agents, -1)[:, agent]
@@ -91,7 +94,9 @@ def gate_history(
     return ts, {name: gates[name].float().cpu().numpy() for name in ("r", "z", "n", "h")}
 
 
-def summary_history(stepper: Stepper, span: int = 256, t: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def summary_history(
+    stepper: Stepper, span: int = 256, t: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-agent hidden-state norm (mean over batch rows) and fraction of saturated units (|h| > 0.95).
 
     Returns ``ts``, ``norm (T, n_agents)`` and ``saturated (T, n_agents)`` over held timesteps

@@ -10,7 +10,10 @@ from hiddenscope.core.stepper import Stepper
 
 
 def run_app(
-    session: Config | Stepper, history_budget: int = DEFAULT_BUDGET, argv: list[str] | None = None, language: str | None = None
+    session: Config | Stepper,
+    history_budget: int = DEFAULT_BUDGET,
+    argv: list[str] | None = None,
+    language: str | None = None,
 ) -> int:
     """Open the main window on a stepper (or a config to build one) and run until it closes.
 
@@ -21,7 +24,6 @@ def run_app(
     from PySide6.QtWidgets import QApplication
 
     from .i18n import install_language
-
     from .main_window import MainWindow
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])

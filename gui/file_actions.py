@@ -41,15 +41,22 @@ class FileActions:
     def _ask_path(self, title: str, proposed: str, filter_text: str, key: str) -> Path | None:
         folder = self.settings.value(key, str(Path.home()))
         name, _ = QFileDialog.getSaveFileName(
-            self.parent, title, str(Path(str(folder)) / proposed), filter_text, options=QFileDialog.Option.DontConfirmOverwrite
+            self.parent,
+            title,
+            str(Path(str(folder)) / proposed),
+            filter_text,
+            options=QFileDialog.Option.DontConfirmOverwrite,
         )
         if not name:
             return None
         path = Path(name)
         if path.exists():
             answer = QMessageBox.question(
-                self.parent, "hiddenscope — replace file?", f"{path} already exists. Replace it?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+                self.parent,
+                "hiddenscope — replace file?",
+                f"{path} already exists. Replace it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return None
@@ -80,13 +87,20 @@ class FileActions:
         self.model.aboutToAct.emit()
         if path is None:
             who = f"_agent{agent}" if agent is not None else ""
-            path = self._ask_path("Save heatmap screenshot", f"hiddenscope_t{self.model.frame.t:05d}{who}.png", "PNG image (*.png)", "files/screenshot_dir")
+            path = self._ask_path(
+                "Save heatmap screenshot",
+                f"hiddenscope_t{self.model.frame.t:05d}{who}.png",
+                "PNG image (*.png)",
+                "files/screenshot_dir",
+            )
             if path is None:
                 return None
         from hiddenscope.core.files import check_output_path
 
         def write() -> Path:
-            return save_png(self.screenshot_image(agent), check_output_path(path, force=True, what="screenshot"), self._title())
+            return save_png(
+                self.screenshot_image(agent), check_output_path(path, force=True, what="screenshot"), self._title()
+            )
 
         ok, saved = self.model.attempt("Save screenshot", write)
         if ok:
@@ -98,14 +112,17 @@ class FileActions:
         self.model.aboutToAct.emit()
         t = self.model.frame.t
         if path is None:
-            path = self._ask_path("Save view", f"hiddenscope_{name}_t{t:05d}.png", "PNG image (*.png)", "files/screenshot_dir")
+            path = self._ask_path(
+                "Save view", f"hiddenscope_{name}_t{t:05d}.png", "PNG image (*.png)", "files/screenshot_dir"
+            )
             if path is None:
                 return None
         from hiddenscope.core.files import check_output_path
 
         title = f"hiddenscope · {name} at t = {t} · {self.stepper.config.label()}"
         ok, saved = self.model.attempt(
-            "Save view", lambda: save_png(view.grab().toImage(), check_output_path(path, force=True, what="image"), title)
+            "Save view",
+            lambda: save_png(view.grab().toImage(), check_output_path(path, force=True, what="image"), title),
         )
         if ok:
             self._say(f"Saved {saved}")
@@ -120,13 +137,20 @@ class FileActions:
         """Save the held history to ``.npz``; asks for a path when none is given."""
         self.model.aboutToAct.emit()
         if path is None:
-            path = self._ask_path("Export history", f"hiddenscope_history_t{self.model.frame.t:05d}.npz", "NumPy archive (*.npz)", "files/export_dir")
+            path = self._ask_path(
+                "Export history",
+                f"hiddenscope_history_t{self.model.frame.t:05d}.npz",
+                "NumPy archive (*.npz)",
+                "files/export_dir",
+            )
             if path is None:
                 return None
         from hiddenscope.core.export import export_npz
         from hiddenscope.core.files import check_output_path
 
-        ok, saved = self.model.attempt("Export history", lambda: export_npz(self.stepper, check_output_path(path, force=True, what="export")))
+        ok, saved = self.model.attempt(
+            "Export history", lambda: export_npz(self.stepper, check_output_path(path, force=True, what="export"))
+        )
         if ok:
             self._say(f"Exported {len(self.stepper.history)} timesteps to {saved}")
         return saved
@@ -135,7 +159,11 @@ class FileActions:
     def open_checkpoint(self, path: str | Path | None = None) -> bool:
         """Step a trained agent instead; on any problem say which and keep the model on screen."""
         if path is None:
-            path = self._ask_open(tr("Open checkpoint"), "Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)", "files/checkpoint_dir")
+            path = self._ask_open(
+                tr("Open checkpoint"),
+                "Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)",
+                "files/checkpoint_dir",
+            )
             if path is None:
                 return False
         from hiddenscope.core.checkpoint import checkpoint_factory
@@ -160,7 +188,9 @@ class FileActions:
 
         # The seed model's own sizes as they were before the checkpoint; the session's batch and agents.
         c = self.stepper.config
-        config = self._seed_config.replace(batch_size=c.batch_size, n_agents=c.n_agents, seed=c.seed, device=c.device, dtype=c.dtype)
+        config = self._seed_config.replace(
+            batch_size=c.batch_size, n_agents=c.n_agents, seed=c.seed, device=c.device, dtype=c.dtype
+        )
         if not self.model.attempt("Seed model", self.stepper.set_model_factory, seed_model, config)[0]:
             return False
         self.model_source = ""

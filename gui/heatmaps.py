@@ -158,9 +158,7 @@ class HeatmapGrid(QWidget):
             title.setPos(x, y)
             self.box.addItem(title)
             self._titles.append(title)
-        self.box.setRange(
-            xRange=(0, self._mosaic.shape[1]), yRange=(0, self._mosaic.shape[0]), padding=0.0
-        )
+        self.box.setRange(xRange=(0, self._mosaic.shape[1]), yRange=(0, self._mosaic.shape[0]), padding=0.0)
 
     def set_page(self, page: int) -> None:
         page = max(0, min(self.pages - 1, page))

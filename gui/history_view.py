@@ -66,7 +66,10 @@ class HistoryView(SideView):
 
     def _show_selection(self) -> None:
         c = self.model.config
-        for box, maximum, value in ((self.agent_box, c.n_agents - 1, self.model.agent), (self.row_box, c.batch_size - 1, self.model.row)):
+        for box, maximum, value in (
+            (self.agent_box, c.n_agents - 1, self.model.agent),
+            (self.row_box, c.batch_size - 1, self.model.row),
+        ):
             box.blockSignals(True)  # the model already knows: no echo back to it
             box.setMaximum(maximum)
             box.setValue(value)

@@ -58,11 +58,16 @@ class GatesView(SideView):
         agent, row = self.model.agent, self.model.row
         ts, gates = gate_history(self.model.stepper, agent, row, t=frame.t)
         if not gates:
-            self.caption.setText(tr("No recorded step to show gates for (step at least once), or the model has no GRU cell."))
+            self.caption.setText(
+                tr("No recorded step to show gates for (step at least once), or the model has no GRU cell.")
+            )
             for image in self.images.values():
                 image.clear()
         else:
-            self.caption.setText(f"agent {agent} · batch row {row} · t = {ts[0]}…{ts[-1]}  (pick them in History, or right-click a heatmap)")
+            self.caption.setText(
+                f"agent {agent} · batch row {row} · t = {ts[0]}…{ts[-1]}"
+                "  (pick them in History, or right-click a heatmap)"
+            )
             for name, _title, levels in GATE_ROWS:
                 values = gates[name]
                 image = self.images[name]
@@ -101,7 +106,7 @@ class SummaryView(SideView):
         self.norm_plot.addItem(self.nan_marks)
         self._lines_for: list[int] = []
         self.cursors = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f")) for _ in range(2)]
-        for plot, cursor in zip((self.norm_plot, self.sat_plot), self.cursors):
+        for plot, cursor in zip((self.norm_plot, self.sat_plot), self.cursors, strict=True):
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -134,7 +139,7 @@ class SummaryView(SideView):
         agents = [a for a in self.agents if a < norm.shape[1]] or list(range(min(norm.shape[1], self.MAX_LINES)))
         if agents != self._lines_for:
             self._make_lines(agents)
-        for line_n, line_s, agent in zip(self.norm_lines, self.sat_lines, agents):
+        for line_n, line_s, agent in zip(self.norm_lines, self.sat_lines, agents, strict=True):
             line_n.setData(ts, norm[:, agent])
             line_s.setData(ts, saturated[:, agent])
         bad = ~np.isfinite(norm[:, agents]).all(axis=1) if len(ts) else np.zeros(0, bool)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QDoubleSpinBox, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
 from hiddenscope.core.config import Config
 from hiddenscope.core.history import Frame
 from hiddenscope.core.stepper import Stepper
 
+from .actions import make_actions
 from .config_panel import ConfigPanel
 from .file_actions import FileActions
 from .heatmaps import HeatmapGrid
@@ -55,7 +55,9 @@ class MainWindow(QMainWindow):
         self.config_panel = ConfigPanel(self.model)
         self.files = FileActions(self, self.model, self.grid, self.settings)
         self.frames_drawn = 0
-        self._make_actions()
+        # The actions become the window's attributes by name (self.step_action is Step, …).
+        for name, action in make_actions(self, self.model, self.play_controller, self.files, self.grid).items():
+            setattr(self, f"{name}_action", action)
         self._make_toolbars()
         self._make_menus()
         self._make_docks()
@@ -79,49 +81,6 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
     # -- construction -----------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "") -> QAction:  # noqa: ANN001
-        action = QAction(text, self)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
-        action.setStatusTip(tip or text)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _make_actions(self) -> None:
-        m, f, a = self.model, self.files, self._action
-        self.init_action = a(tr("Init hidden"), m.init_hidden, "I", "init", tr("init_hidden(): start from the model's initial hidden state"))
-        self.step_action = a(tr("Step"), m.step, Qt.Key.Key_Right, "step", tr("Run one timestep (or replay one from history)"))
-        self.back_action = a(tr("Step back"), m.back, Qt.Key.Key_Left, "back", tr("Show the previous timestep from history"))
-        self.play_action = a(tr("Play"), self.play_controller.toggle, Qt.Key.Key_Space, "play", tr("Play / Pause"))
-        self.reset_action = a(tr("Reset"), m.reset, Qt.Key.Key_Home, "reset", tr("Back to t = 0 and clear the history"))
-        self.save_action = a(tr("Save screenshot…"), lambda: f.save_screenshot(), QKeySequence.StandardKey.Save, "camera", tr("Save the heatmap grid as a PNG"))
-        self.copy_action = a(tr("Copy heatmaps"), f.copy_screenshot, "Ctrl+Shift+C", None, "Copy the heatmap grid to the clipboard as an image")
-        self.open_action = a(tr("Open checkpoint…"), lambda: f.open_checkpoint(), QKeySequence.StandardKey.Open, "open", tr("Load a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors"))
-        self.seed_model_action = a(tr("Seed model"), f.use_seed_model, None, None, tr("Back to the seed note's own agent (random weights from the seed)"))
-        self.inputs_action = a(tr("Open inputs…"), lambda: f.open_inputs(), "Ctrl+Shift+O", "open", tr("Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)"))
-        self.env_action = a(tr("Inputs from MPE simple_spread"), f.use_environment, None, None, tr("Feed the agents observations from live PettingZoo MPE simple_spread environments (optional extra)"))
-        self.pattern_action = a(tr("Built-in pattern inputs"), f.use_pattern_inputs, None, None, tr("Back to the built-in per-agent signals"))
-        self.export_action = a(tr("Export history…"), lambda: f.export_history(), "Ctrl+E", "export", "Save the hidden-state history as .npz")
-        self.diff_action = a(tr("Difference hₜ − hₜ₋₁"), m.set_difference, "D", "diff", tr("Show the change since the previous timestep"))
-        self.diff_action.setCheckable(True)
-        self.op_action = a(tr("Step op"), m.next_op, "]", "op", tr("Walk through this timestep's tensor transitions one by one"))
-        self.op_back_action = a(tr("Previous op"), m.previous_op, "[", "op_back", "Previous tensor transition")
-        self.trace_action = a(tr("Record shape trace"), m.set_tracing, "T", None, tr("Record every tensor transition of each step (off: a little faster, no shape panel)"))
-        self.trace_action.setCheckable(True)
-        self.trace_action.setChecked(self.stepper.tracing)
-        self.fullscreen_action = a(tr("Full screen"), lambda: self.showNormal() if self.isFullScreen() else self.showFullScreen(), QKeySequence.StandardKey.FullScreen, None, tr("Full screen"))
-        self.quit_action = a(tr("Quit"), self.close, QKeySequence.StandardKey.Quit, None, "Quit hiddenscope")
-        for action, fallback in ((self.fullscreen_action, "F11"), (self.quit_action, "Ctrl+Q")):
-            if action.shortcut().isEmpty():
-                action.setShortcut(QKeySequence(fallback))
-        self.next_page_action = a(tr("Next page of agents"), lambda: self.grid.set_page(self.grid.page + 1), QKeySequence.StandardKey.MoveToNextPage)
-        self.prev_page_action = a(tr("Previous page of agents"), lambda: self.grid.set_page(self.grid.page - 1), QKeySequence.StandardKey.MoveToPreviousPage)
-
     def _make_toolbars(self) -> None:
         bar = QToolBar("Stepping", objectName="stepping")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -151,13 +110,41 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu(tr("&File"))
-        for action in (self.open_action, self.seed_model_action, None, self.inputs_action, self.env_action, self.pattern_action, None, self.save_action, self.copy_action, self.export_action, None, self.quit_action):
+        for action in (
+            self.open_action,
+            self.seed_model_action,
+            None,
+            self.inputs_action,
+            self.env_action,
+            self.pattern_action,
+            None,
+            self.save_action,
+            self.copy_action,
+            self.export_action,
+            None,
+            self.quit_action,
+        ):
             file_menu.addAction(action) if action is not None else file_menu.addSeparator()
         run_menu = menus.addMenu(tr("&Run"))
-        for action in (self.init_action, self.step_action, self.back_action, self.play_action, self.reset_action, None, self.op_action, self.op_back_action):
+        for action in (
+            self.init_action,
+            self.step_action,
+            self.back_action,
+            self.play_action,
+            self.reset_action,
+            None,
+            self.op_action,
+            self.op_back_action,
+        ):
             run_menu.addAction(action) if action is not None else run_menu.addSeparator()
         self.view_menu = menus.addMenu(tr("&View"))
-        for action in (self.diff_action, self.trace_action, self.next_page_action, self.prev_page_action, self.fullscreen_action):
+        for action in (
+            self.diff_action,
+            self.trace_action,
+            self.next_page_action,
+            self.prev_page_action,
+            self.fullscreen_action,
+        ):
             self.view_menu.addAction(action)
         language_menu = self.view_menu.addMenu(tr("Language"))
         chosen = str(self.settings.value("ui/language", "auto"))
@@ -175,7 +162,11 @@ class MainWindow(QMainWindow):
         return dock
 
     def _make_docks(self) -> None:
-        left, right, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        left, right, bottom = (
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
         self.config_dock = self._dock(tr("Configuration"), "config", self.config_panel, left)
         self.shape_dock = self._dock(tr("Shape trace"), "shapes", self.shape_panel, bottom)
         self.history_dock = self._dock(tr("History"), "history", self.history_view, right)
@@ -260,8 +251,12 @@ class MainWindow(QMainWindow):
 
     def _on_agent_menu(self, agent: int, pos: QPointF) -> None:
         menu = QMenu(self)
-        menu.addAction(icon("camera"), f"Save agent {agent}'s heatmap…", lambda: self.files.save_screenshot(agent=agent))
-        menu.addAction(f"Show agent {agent} in the history view", lambda: self.model.set_selection(agent, self.model.row))
+        menu.addAction(
+            icon("camera"), f"Save agent {agent}'s heatmap…", lambda: self.files.save_screenshot(agent=agent)
+        )
+        menu.addAction(
+            f"Show agent {agent} in the history view", lambda: self.model.set_selection(agent, self.model.row)
+        )
         menu.popup(pos.toPoint())
 
     def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802

@@ -88,14 +88,22 @@ def render_grid(values: np.ndarray, agents: list[int], title: str, levels: tuple
             if layout.scale > 1:
                 rgb = np.repeat(np.repeat(rgb, layout.scale, axis=0), layout.scale, axis=1)
             painter.drawImage(rect.topLeft(), _qimage_from_rgb(rgb))
-            painter.drawText(QRect(rect.left(), rect.top() - LABEL_H, rect.width(), LABEL_H), Qt.AlignmentFlag.AlignLeft, f"agent {agent}")
+            painter.drawText(
+                QRect(rect.left(), rect.top() - LABEL_H, rect.width(), LABEL_H),
+                Qt.AlignmentFlag.AlignLeft,
+                f"agent {agent}",
+            )
         bar = layout.colorbar
         ramp = np.linspace(levels[1], levels[0], bar.height())[:, None].repeat(bar.width(), axis=1)
         painter.drawImage(bar.topLeft(), _qimage_from_rgb(to_rgb(ramp, levels)))
         painter.drawRect(bar.adjusted(0, 0, -1, -1))
         for frac, value in ((0.0, levels[1]), (0.5, (levels[0] + levels[1]) / 2), (1.0, levels[0])):
             y = bar.top() + int(frac * (bar.height() - 1))
-            painter.drawText(QRect(bar.right() + 5, y - 8, BAR_LABEL_W, 16), Qt.AlignmentFlag.AlignLeft, f"{value:+g}" if value else "0")
+            painter.drawText(
+                QRect(bar.right() + 5, y - 8, BAR_LABEL_W, 16),
+                Qt.AlignmentFlag.AlignLeft,
+                f"{value:+g}" if value else "0",
+            )
     finally:
         painter.end()
     return image

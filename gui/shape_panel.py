@@ -28,7 +28,17 @@ from .i18n import tr
 from .look import icon
 from .model import StepperModel
 
-COLUMNS = ("op", "shape", "stride", "contiguous", "view / copy", "tensor", "device", "dtype", "line of code that ran it")
+COLUMNS = (
+    "op",
+    "shape",
+    "stride",
+    "contiguous",
+    "view / copy",
+    "tensor",
+    "device",
+    "dtype",
+    "line of code that ran it",
+)
 CODE_COLUMN = len(COLUMNS) - 1
 MONO_COLUMNS = (0, 1, 2, CODE_COLUMN)
 KIND_TEXT = {"view": "view (no copy)", "new": "new memory", "in-place": "in place"}  # translated when shown
@@ -94,7 +104,9 @@ class ShapePanel(QWidget):
         self._highlight()
 
     # -- what is shown ----------------------------------------------------
-    def set_trace(self, records: list[TraceRecord], t: int, batch_size: int, n_agents: int, batch_call: str = "") -> None:
+    def set_trace(
+        self, records: list[TraceRecord], t: int, batch_size: int, n_agents: int, batch_call: str = ""
+    ) -> None:
         """Show the trace that produced timestep ``t``; resets Step op to the whole step."""
         self.records = records
         self.batch_size, self.n_agents = batch_size, n_agents
@@ -104,7 +116,9 @@ class ShapePanel(QWidget):
         elif records[0].phase == "init":
             self.header.setText(f"<b>t = 0</b> · <code>init_hidden({batch_size})</code>: the initial hidden state")
         else:
-            self.header.setText(f"<b>t = {t}</b> · step {t}: <code>forward</code> turns h<sub>{t - 1}</sub> into h<sub>{t}</sub>")
+            self.header.setText(
+                f"<b>t = {t}</b> · step {t}: <code>forward</code> turns h<sub>{t - 1}</sub> into h<sub>{t}</sub>"
+            )
         signature = tuple(r[3:] for r in records)  # everything but step, phase and index
         if signature != self._signature:
             self._signature = signature
@@ -157,7 +171,9 @@ class ShapePanel(QWidget):
                 item = self.table.item(row, col)
                 if item is not None:
                     item.setBackground(brush)
-                    item.setForeground(QBrush(QColor("#000000")) if brush.style() != Qt.BrushStyle.NoBrush else QBrush())
+                    item.setForeground(
+                        QBrush(QColor("#000000")) if brush.style() != Qt.BrushStyle.NoBrush else QBrush()
+                    )
         if current >= 0:
             self.table.scrollToItem(self.table.item(current, 0))
         self.note.setText("<br>".join(f"⚠ {n}" for n in notes) if notes else "")

@@ -48,4 +48,6 @@ class StatusLine:
         self.t_label.setText(f"  t = {frame.t}  ")
         self.step_label.setText(f"  step {frame.step_ms:.2f} ms  " if frame.t else "  step — ms  ")
         self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ")
-        self.history_label.setText(f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  ")
+        self.history_label.setText(
+            f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
+        )

@@ -55,7 +55,6 @@ def make_window(qtbot, settings):
     gc.collect()
 
 
-
 @pytest.fixture
 def messages(monkeypatch):
     """The texts of the warning dialogs the app shows (answered at once instead of blocking)."""

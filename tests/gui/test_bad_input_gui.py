@@ -135,7 +135,9 @@ def fails_at_step(n: int):
 
 
 def test_after_a_failed_step_stepping_works_again(qtbot, make_window, messages):
-    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(3), input_factory=OneWayInputs)
+    w = make_window(
+        Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(3), input_factory=OneWayInputs
+    )
     w.step_action.trigger()
     w.step_action.trigger()
     w.step_action.trigger()  # the model fails on step 3, after the inputs moved on to it
@@ -148,7 +150,9 @@ def test_after_a_failed_step_stepping_works_again(qtbot, make_window, messages):
 
 
 def test_after_a_failed_step_in_play_stepping_works_again(qtbot, make_window, messages):
-    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(4), input_factory=OneWayInputs)
+    w = make_window(
+        Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(4), input_factory=OneWayInputs
+    )
     w.speed_box.setValue(200)
     w.play_action.trigger()
     qtbot.waitUntil(lambda: not w.playing, timeout=5000)

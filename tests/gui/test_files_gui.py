@@ -28,7 +28,9 @@ def test_file_open_loads_a_pymarl_agent_and_the_shape_panel_traces_it(qtbot, mak
     assert "(12, 64)" in shapes(w) and "(4, 3, 5)" in shapes(w)
     assert w.grid.shown_values(2).shape == (4, 64)
     panel = w.config_panel
-    assert not panel.hidden.isEnabled() and "64 GRU units, fixed by PyMARL RNNAgent agent.th" in panel.units_label.text()
+    assert (
+        not panel.hidden.isEnabled() and "64 GRU units, fixed by PyMARL RNNAgent agent.th" in panel.units_label.text()
+    )
     w.seed_model_action.trigger()
     assert w.stepper.units == 96 and panel.hidden.isEnabled() and w.windowTitle() == "hiddenscope"
     assert shapes(w)[0] == "(1, 96)"

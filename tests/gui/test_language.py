@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hiddenscope.gui.i18n import install_language, resolve_language, tr
+from hiddenscope.gui.i18n import install_language, tr
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,9 @@ def test_the_shipped_qm_is_compiled_from_the_ts(tmp_path):
     import subprocess
     import sys
 
-    lrelease = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent)) or shutil.which("pyside6-lrelease")
+    lrelease = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent)) or shutil.which(
+        "pyside6-lrelease"
+    )
     if lrelease is None:
         pytest.skip("pyside6-lrelease is not installed")
     ts = ROOT / "resources" / "i18n" / "hiddenscope_zh_CN.ts"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
-
 from helpers import click
+from PySide6.QtCore import QPointF, Qt
 
 from hiddenscope.core import Config
 from hiddenscope.gui.look import COLOURS, to_rgb

@@ -92,7 +92,9 @@ def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person
         "op": lambda: qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton),
         "agent": lambda: w.history_view.agent_box.setValue(rng.randrange(20)),
         "row": lambda: w.history_view.row_box.setValue(rng.randrange(3)),
-        "page": lambda: qtbot.mouseClick(w.grid.next_button if w.grid.page < 1 else w.grid.prev_button, Qt.MouseButton.LeftButton),
+        "page": lambda: qtbot.mouseClick(
+            w.grid.next_button if w.grid.page < 1 else w.grid.prev_button, Qt.MouseButton.LeftButton
+        ),
         "difference": lambda: w.diff_action.trigger(),
     }
     done = {name: 0 for name in actions}
@@ -106,8 +108,7 @@ def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person
     for _ in range(50):
         if not w.playing:
             click(qtbot, w, w.play_action)
-        drawn = w.frames_drawn
-        qtbot.waitUntil(lambda: w.frames_drawn >= drawn + 3, timeout=10_000)
+        qtbot.waitUntil(lambda drawn=w.frames_drawn: w.frames_drawn >= drawn + 3, timeout=10_000)
         for _ in range(rng.randint(1, 4)):
             name = rng.choice(list(actions))
             actions[name]()

@@ -47,8 +47,18 @@ def test_monkey(qtbot, make_window, monkeypatch, seed):
         Config(batch_size=4, n_agents=2, hidden_dim=40, seed=3),
     ]
     configs = [c.replace(device="cpu") for c in configs]
-    keys = [Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Home, Qt.Key.Key_Space, Qt.Key.Key_D,
-            Qt.Key.Key_BracketRight, Qt.Key.Key_BracketLeft, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp, Qt.Key.Key_I]
+    keys = [
+        Qt.Key.Key_Right,
+        Qt.Key.Key_Left,
+        Qt.Key.Key_Home,
+        Qt.Key.Key_Space,
+        Qt.Key.Key_D,
+        Qt.Key.Key_BracketRight,
+        Qt.Key.Key_BracketLeft,
+        Qt.Key.Key_PageDown,
+        Qt.Key.Key_PageUp,
+        Qt.Key.Key_I,
+    ]
 
     def apply_config():
         panel = w.config_panel
@@ -139,18 +149,24 @@ def test_the_app_process_exits_cleanly_when_closed_mid_play(tmp_path):
         from hiddenscope.core import Config, Stepper
         from hiddenscope.gui.main_window import MainWindow
         app = QApplication([])
-        w = MainWindow(Stepper(Config(batch_size=256, n_agents=16, device="cpu")), QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat))
+        settings = QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat)
+        w = MainWindow(Stepper(Config(batch_size=256, n_agents=16, device="cpu")), settings)
         w.show()
         w.speed_box.setValue(1000)
         w.play()
         QTimer.singleShot(700, w.close)
-        QTimer.singleShot(700, lambda: w.files.export_history({str(tmp_path / 'mid.npz')!r}))
+        QTimer.singleShot(700, lambda: w.files.export_history({str(tmp_path / "mid.npz")!r}))
         app.exec()
         print("closed at", w.stepper.t)
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0, result.stderr
     assert "closed at" in result.stdout
     for bad in ("Traceback", "QThread: Destroyed", "Fatal Python error"):

@@ -83,8 +83,12 @@ def test_one_agents_heatmap_from_its_context_menu_action(qtbot, make_window, tmp
     np.testing.assert_allclose(tiles[2], np.clip(values[:, 2, :], -1, 1), atol=TOLERANCE)
 
 
-@pytest.mark.parametrize("answer, replaced", [(QMessageBox.StandardButton.No, False), (QMessageBox.StandardButton.Yes, True)])
-def test_an_existing_file_is_replaced_only_when_the_user_says_yes(qtbot, make_window, tmp_path, monkeypatch, answer, replaced):
+@pytest.mark.parametrize(
+    "answer, replaced", [(QMessageBox.StandardButton.No, False), (QMessageBox.StandardButton.Yes, True)]
+)
+def test_an_existing_file_is_replaced_only_when_the_user_says_yes(
+    qtbot, make_window, tmp_path, monkeypatch, answer, replaced
+):
     w = make_window()
     w.step_action.trigger()
     out = tmp_path / "keep.png"
@@ -113,7 +117,10 @@ def test_headless_screenshot_command_matches_the_model(tmp_path):
     args = ["--batch-size", "5", "--n-agents", "2", "--hidden-dim", "20", "--seed", "3"]
     result = subprocess.run(
         [sys.executable, "-m", "hiddenscope", "screenshot", "--steps", "3", "--out", str(out), *args],
-        capture_output=True, text=True, timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.returncode == 0, result.stderr
     stepper = Stepper(Config(batch_size=5, n_agents=2, hidden_dim=20, seed=3))
@@ -123,7 +130,9 @@ def test_headless_screenshot_command_matches_the_model(tmp_path):
         np.testing.assert_allclose(decoded, np.clip(stepper.frame.hidden[:, agent, :], -1, 1), atol=TOLERANCE)
     again = subprocess.run(
         [sys.executable, "-m", "hiddenscope", "screenshot", "--steps", "1", "--out", str(out), *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
 

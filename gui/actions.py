@@ -1,0 +1,89 @@
+"""The window's actions: text, key, icon and tip of each, and which model or file method it calls.
+
+:func:`make_actions` builds them for a window; the window puts them into its
+toolbar and menus.  Every action calls a method of the model, the Play
+controller, the file actions or the heatmap grid: none does work of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+from .file_actions import FileActions
+from .heatmaps import HeatmapGrid
+from .i18n import tr
+from .look import icon
+from .model import StepperModel
+from .play import PlayController
+
+Key = QKeySequence.StandardKey
+CHECKABLE = ("diff", "trace")
+
+
+def toggle_full_screen(window: QMainWindow) -> None:
+    window.showNormal() if window.isFullScreen() else window.showFullScreen()
+
+
+def make_actions(
+    window: QMainWindow, model: StepperModel, play: PlayController, files: FileActions, grid: HeatmapGrid
+) -> dict[str, QAction]:
+    """The window's actions by name (``"step"`` is Step); each is added to ``window`` so its key works."""
+    m, f = model, files
+    specs: list[tuple[str, str, Callable, object, str | None, str]] = [
+        ("init", tr("Init hidden"), m.init_hidden, "I", "init",
+         tr("init_hidden(): start from the model's initial hidden state")),
+        ("step", tr("Step"), m.step, Qt.Key.Key_Right, "step", tr("Run one timestep (or replay one from history)")),
+        ("back", tr("Step back"), m.back, Qt.Key.Key_Left, "back", tr("Show the previous timestep from history")),
+        ("play", tr("Play"), play.toggle, Qt.Key.Key_Space, "play", tr("Play / Pause")),
+        ("reset", tr("Reset"), m.reset, Qt.Key.Key_Home, "reset", tr("Back to t = 0 and clear the history")),
+        ("save", tr("Save screenshot…"), lambda: f.save_screenshot(), Key.Save, "camera",
+         tr("Save the heatmap grid as a PNG")),
+        ("copy", tr("Copy heatmaps"), f.copy_screenshot, "Ctrl+Shift+C", None,
+         "Copy the heatmaps shown to the clipboard as an image"),
+        ("open", tr("Open checkpoint…"), lambda: f.open_checkpoint(), Key.Open, "open",
+         tr("Load a trained agent: PyMARL agent.th, the seed model's state_dict, or .safetensors")),
+        ("seed_model", tr("Seed model"), f.use_seed_model, None, None,
+         tr("Back to the seed note's own agent (random weights from the seed)")),
+        ("inputs", tr("Open inputs…"), lambda: f.open_inputs(), "Ctrl+Shift+O", "open",
+         tr("Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)")),
+        ("env", tr("Inputs from MPE simple_spread"), f.use_environment, None, None,
+         tr("Feed the agents observations from live PettingZoo MPE simple_spread environments (optional extra)")),
+        ("pattern", tr("Built-in pattern inputs"), f.use_pattern_inputs, None, None,
+         tr("Back to the built-in per-agent signals")),
+        ("export", tr("Export history…"), lambda: f.export_history(), "Ctrl+E", "export",
+         "Save the hidden-state history as .npz"),
+        ("diff", tr("Difference hₜ − hₜ₋₁"), m.set_difference, "D", "diff",
+         tr("Show the change since the previous timestep")),
+        ("op", tr("Step op"), m.next_op, "]", "op", tr("Walk through this timestep's tensor transitions one by one")),
+        ("op_back", tr("Previous op"), m.previous_op, "[", "op_back", "Previous tensor transition"),
+        ("trace", tr("Record shape trace"), m.set_tracing, "T", None,
+         tr("Record every tensor transition of each step (off: a little faster, no shape panel)")),
+        ("fullscreen", tr("Full screen"), lambda: toggle_full_screen(window), Key.FullScreen, None, tr("Full screen")),
+        ("quit", tr("Quit"), window.close, Key.Quit, None, "Quit hiddenscope"),
+        ("next_page", tr("Next page of agents"), lambda: grid.set_page(grid.page + 1), Key.MoveToNextPage, None, ""),
+        ("prev_page", tr("Previous page of agents"), lambda: grid.set_page(grid.page - 1), Key.MoveToPreviousPage, None,
+         ""),
+    ]  # fmt: skip
+    actions = {}
+    for name, text, slot, shortcut, icon_name, _tip in specs:
+        action = QAction(text, window, checkable=name in CHECKABLE)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        window.addAction(action)
+        actions[name] = action
+    for name, fallback in (("fullscreen", "F11"), ("quit", "Ctrl+Q")):  # where the platform has no standard key
+        if actions[name].shortcut().isEmpty():
+            actions[name].setShortcut(QKeySequence(fallback))
+    for (_name, text, _slot, _key, _icon, tip), action in zip(specs, actions.values(), strict=True):
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
+        action.setStatusTip(tip or text)
+    actions["trace"].setChecked(model.stepper.tracing)
+    return actions
