@@ -31,7 +31,9 @@ def file_kind(path: str | Path) -> Kind:
     if suffix in INPUT_SUFFIXES:
         return "inputs"
     if suffix != ".pt":
-        raise FileProblem(f"{path.name}: hiddenscope opens checkpoints (.th .pt .pth .safetensors) and inputs (.npy .npz .pt)")
+        raise FileProblem(
+            f"{path.name}: hiddenscope opens checkpoints (.th .pt .pth .safetensors) and inputs (.npy .npz .pt)"
+        )
     try:
         data = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception:  # noqa: BLE001 - the checkpoint loader gives the full reason for a file it cannot read
@@ -40,7 +42,11 @@ def file_kind(path: str | Path) -> Kind:
         return "checkpoint"
     if isinstance(data, (torch.Tensor, np.ndarray)) and data.ndim in (3, 4):
         return "inputs"
-    what = f"a {data.ndim}-dimensional array" if isinstance(data, (torch.Tensor, np.ndarray)) else f"a {type(data).__name__}"
+    what = (
+        f"a {data.ndim}-dimensional array"
+        if isinstance(data, (torch.Tensor, np.ndarray))
+        else f"a {type(data).__name__}"
+    )
     raise FileProblem(
         f"{path.name} holds {what}: neither a checkpoint (a dict of parameter names → tensors)"
         " nor inputs (an array of shape (T, batch, n_agents, input) or (T, n_agents, input))"
