@@ -100,6 +100,9 @@ def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     g.add_argument("--model", default=default(), metavar="MODULE:FACTORY",
                    help="build the model with FACTORY(config) from an importable module or a .py in the current"
                    " folder (this runs its code)")
+    g.add_argument("--edit", dest="edits", action="append", default=default(), metavar="T:AGENTS:OP",
+                   help="edit h_T, repeatable: AGENTS is 1, 0-2 or all; OP is zero, set=V, clamp=LO,HI, noise=SIGMA,"
+                   " copy=A or swap=A,B; optionally :rows=R and :units=U (e.g. 3:1:zero, 5:all:noise=0.1:units=0-9)")
     g.add_argument(
         "--history-mb", type=_megabytes, default=default(256), help="host memory the step history may use, MiB (default 256)"
     )
@@ -142,10 +145,14 @@ def session_parts(args: argparse.Namespace) -> dict:
     from hiddenscope.core.plan import Request, plan
 
     planned = plan(Request.from_namespace(args))
+    steps = getattr(args, "steps", None)
+    if steps is not None:  # a headless run's edits must fall inside it (the app's may come later)
+        for edit in planned.edits:
+            edit.check(planned.config.batch_size, planned.config.n_agents, steps=steps)
     for note in planned.notes:
         print(f"hiddenscope: {note}", file=sys.stderr)
     return {"config": planned.config, "model_factory": planned.model_factory, "input_factory": planned.input_factory,
-            "history_budget": args.history_mb * 1024 * 1024}
+            "history_budget": args.history_mb * 1024 * 1024, "edits": planned.edits}
 
 
 def make_stepper(args: argparse.Namespace):  # a Stepper; torch is loaded anyway (core.config, imported above)

@@ -62,6 +62,8 @@ def config_record(stepper: Stepper) -> dict:
     record["stored_dtype"] = "float32"
     if stepper.episodic:
         record["environment"] = stepper.source.env.describe()
+    if stepper.edits:  # interventions on h_T, in the order applied (see core.edits)
+        record["edits"] = [edit.to_json() for edit in stepper.edits]
     return record
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .config import Config, units_for
+from .edits import Edit, parse_edits
 from .errors import ConfigError, UserError
 
 SIZE_FLAGS = {"batch_size": "--batch-size", "n_agents": "--n-agents", "hidden_dim": "--hidden-dim", "input_dim": "--input-dim"}
@@ -40,12 +41,14 @@ class Request:
     obs_last_action: bool | None = None
     obs_agent_id: bool | None = None
     actions: str | None = None
+    edits: list[str] = field(default_factory=list)  # --edit T:AGENTS:OP, in the order given
 
     @classmethod
     def from_namespace(cls, namespace: Any) -> Request:
         values: dict[str, Any] = {f.name: getattr(namespace, f.name, None) for f in fields(cls)}
         values["agent"] = getattr(namespace, "run_agent", None)
         values["env_args"] = list(values["env_args"] or [])
+        values["edits"] = list(values["edits"] or [])
         return cls(**values)
 
 
@@ -55,6 +58,7 @@ class Plan:
     model_factory: Any
     input_factory: Any
     notes: list[str]
+    edits: list[Edit] = field(default_factory=list)  # checked against the sizes when the Stepper is built
 
 
 def plan(request: Request) -> Plan:
@@ -62,6 +66,7 @@ def plan(request: Request) -> Plan:
     from .stepper import pattern_inputs, seed_model
 
     r = request
+    edits = parse_edits(r.edits)  # a malformed edit is refused before anything is loaded
     defaults = Config()
     asked = {k: getattr(r, k) for k in ("batch_size", "n_agents", "hidden_dim", "input_dim", "seed", "device", "dtype")}
     base = {k: v for k, v in asked.items() if v is not None}
@@ -152,7 +157,7 @@ def plan(request: Request) -> Plan:
         config = planned
     elif r.env_args:
         raise ConfigError("--env-arg goes with --env")
-    return Plan(config.validate(), model_factory, input_factory, notes)
+    return Plan(config.validate(), model_factory, input_factory, notes, edits)
 
 
 def _check_explicit(asked: dict[str, Any], fixed: dict[str, Any], where: str, family: str) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
 from .config import DTYPES, Config, check_fits, resolve_device
+from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
 from .errors import ConfigError
 from .events import Event
 from .history import DEFAULT_BUDGET, Frame, History
@@ -51,6 +52,10 @@ class Stepper:
         Builds the input source (see :mod:`hiddenscope.core.inputs`).
     history_budget
         Bytes of host memory the history may use; it holds as many steps as fit.
+    edits
+        Interventions (:mod:`hiddenscope.core.edits`): each replaces h_T, right after
+        step T is computed and before it is written to history, so step T+1 starts
+        from the edited state.  They stay through :meth:`reset` and :meth:`rebuild`.
     """
 
     def __init__(
@@ -60,8 +65,10 @@ class Stepper:
         input_factory: InputFactory = pattern_inputs,
         history_budget: int = DEFAULT_BUDGET,
         tracing: bool = True,
+        edits: Sequence[Edit] = (),
     ) -> None:
         self.changed = Event()  # emitted with one word: "init", "step", "seek", "rebuild"
+        self.edits: list[Edit] = list(edits)
         self.model_factory = model_factory
         self.input_factory = input_factory
         self.history_budget = history_budget
@@ -97,6 +104,7 @@ class Stepper:
                 f"the model's init_hidden({config.batch_size}) gave shape {tuple(probe.shape)},"
                 f" which is not batch {config.batch_size} × {config.n_agents} agents × units"
             )
+        check_edits(self.edits, config.batch_size, config.n_agents, units)
         self.config, self.device, self.dtype = config, device, dtype
         self.model, self.source, self.units = model, source, units
         self.output_shape: tuple[int, ...] | None = None
@@ -142,6 +150,30 @@ class Stepper:
             self.model_factory = old_factory
             raise
 
+    def set_edits(self, edits: Sequence[Edit]) -> None:
+        """Use these interventions from now on (a ConfigError naming one that does not fit changes nothing).
+
+        Steps already computed keep their states; :meth:`reset` runs again from t = 0 with them.
+        """
+        check_edits(edits, self.config.batch_size, self.config.n_agents, self.units)
+        self.edits = list(edits)
+
+    def _edited(
+        self, t: int, hidden: torch.Tensor, records: list[TraceRecord] | None, phase: str
+    ) -> tuple[torch.Tensor, list[TraceRecord] | None]:
+        """``h_t`` with the edits for timestep ``t`` applied, and the trace with their ops (role "edit") added."""
+        if not any(edit.t == t for edit in self.edits):
+            return hidden, records
+        c = self.config
+        if records is None:
+            with torch.no_grad():
+                return apply_edits(self.edits, t, hidden, c.batch_size, c.n_agents, c.seed), None
+        recorder = Recorder(t, phase, {id(hidden): ROLE_HIDDEN})
+        with torch.no_grad(), recorder, recorder.forcing(ROLE_EDIT):
+            edited = apply_edits(self.edits, t, hidden, c.batch_size, c.n_agents, c.seed)
+        first = len(records)
+        return edited, records + [r._replace(index=first + r.index) for r in recorder.records]
+
     def set_input_factory(self, factory: InputFactory, config: Config | None = None) -> None:
         """Use another input source (and the config it fixes); on any error keep the current one."""
         old_factory = self.input_factory
@@ -161,6 +193,7 @@ class Stepper:
         else:
             with torch.no_grad():
                 hidden, records = self.model.init_hidden(c.batch_size), None  # type: ignore[operator]
+        hidden, records = self._edited(0, hidden, records, "init")
         self.history.clear()
         slot = self.history.slot(0)
         self._copy_to_host(hidden, None, slot)
@@ -231,6 +264,7 @@ class Stepper:
         if separate_output and self.output_shape is None:
             self.output_shape = tuple(output.shape)
             self.history = _grow_outputs(self.history, self._new_history(self.output_shape))
+        hidden, records = self._edited(t + 1, hidden, records, "forward")  # h_{t+1} as edited, if it is
         slot = self.history.slot(t + 1)
         self._copy_to_host(hidden, output if separate_output else None, slot)
         step_ms = (time.perf_counter() - started) * 1000.0
