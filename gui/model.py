@@ -56,7 +56,10 @@ class StepperModel(QObject):
         self._pending: set[str] = set()
         self._pending_lock = threading.Lock()
         self._poke.connect(self._flush)
-        stepper.changed.connect(self._relay)
+        relay = self._relay
+        stepper.changed.connect(relay)
+        # The stepper may outlive the window (a script keeps using it): stop relaying to a deleted model.
+        self.destroyed.connect(lambda: stepper.changed.disconnect(relay))
 
     # -- from the stepper (any thread) ------------------------------------
     def _relay(self, kind: str) -> None:

@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import psutil
@@ -130,10 +131,9 @@ def test_closing_while_playing_stops_cleanly(qtbot, make_window):
     w.speed_box.setValue(500)
     w.play()
     qtbot.waitUntil(lambda: w.stepper.t >= 3, timeout=5000)
-    worker = w.play_controller._thread
     w.close()
     assert not w.playing
-    assert not worker.is_alive()
+    assert not [t for t in threading.enumerate() if t.name == "hiddenscope-play" and t.is_alive()]
     stopped_at = w.stepper.t
     qtbot.wait(100)
     assert w.stepper.t == stopped_at
@@ -194,3 +194,20 @@ def test_a_real_play_of_20000_steps_stays_bounded(qtbot, make_window):
     growth = max(samples[5:]) - samples[5]
     assert growth < 8 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB during Play"
     assert len(w.stepper.history) == w.stepper.history.capacity
+
+
+def test_a_stepper_outlives_its_window(qtbot, settings):
+    from PySide6.QtCore import QEvent
+
+    from hiddenscope.core import Stepper
+    from hiddenscope.gui.main_window import MainWindow
+
+    stepper = Stepper(Config(batch_size=2, n_agents=2, hidden_dim=16, device="cpu"))
+    w = MainWindow(stepper, settings)
+    w.show()
+    w.step_action.trigger()
+    w.close()
+    w.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    stepper.step()  # a script goes on with it: nothing relays into the deleted window
+    assert stepper.t == 2
