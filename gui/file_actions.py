@@ -72,15 +72,19 @@ class FileActions:
         return Path(name)
 
     # -- pictures ----------------------------------------------------------
-    def _title(self) -> str:
+    def _title(self, agent: int | None = None) -> str:
         s = self.stepper
-        return screenshot_title(self.model.frame.t, s.config.label(), str(s.device), s.config.dtype, self.grid.caption)
+        title = screenshot_title(self.model.frame.t, s.config.label(), str(s.device), s.config.dtype, self.grid.caption)
+        agents = self.grid.visible_agents()
+        if agent is None and self.grid.pages > 1:  # say which page the picture is
+            title += f" · agents {agents[0]}–{agents[-1]} of {s.config.n_agents}"
+        return title
 
     def screenshot_image(self, agent: int | None = None) -> QImage:
         """The heatmaps shown (the grid's page, or one agent) painted at full resolution."""
         values = self.grid.values if self.grid.values is not None else self.model.frame.hidden
         agents = self.grid.visible_agents() if agent is None else [agent]
-        return render_grid(values, agents, self._title(), self.grid.levels)
+        return render_grid(values, agents, self._title(agent), self.grid.levels)
 
     def save_screenshot(self, path: str | Path | None = None, agent: int | None = None) -> Path | None:
         """Save the heatmaps shown (the page, or one agent) as a PNG; asks for a path when none is given."""
@@ -99,7 +103,7 @@ class FileActions:
 
         def write() -> Path:
             return save_png(
-                self.screenshot_image(agent), check_output_path(path, force=True, what="screenshot"), self._title()
+                self.screenshot_image(agent), check_output_path(path, force=True, what="screenshot"), self._title(agent)
             )
 
         ok, saved = self.model.attempt("Save screenshot", write)

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
 from .model import StepperModel
@@ -77,6 +77,8 @@ class HeatmapGrid(QWidget):
         self.page_box = QSpinBox(minimum=1, maximum=1, toolTip="Page of agents shown")
         self.page_label = QLabel()
         self.axes_label = QLabel()
+        # A long caption (an op's explanation) is cut at the grid's edge rather than widening the window.
+        self.axes_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.prev_button.clicked.connect(lambda: self.set_page(self.page - 1))
         self.next_button.clicked.connect(lambda: self.set_page(self.page + 1))
         self.page_box.valueChanged.connect(lambda v: self.set_page(v - 1))
@@ -105,7 +107,7 @@ class HeatmapGrid(QWidget):
         """Draw what the model says is shown now (a frame, its difference, or the state after an op)."""
         values, caption, levels, why = self.model.values_shown()
         if values is None:
-            self.axes_label.setText(f"{caption}: {why}")
+            self.axes_label.setText(f"after op {self.model.op_index + 1}: {why}")
         else:
             self.set_values(values, caption, levels)
 

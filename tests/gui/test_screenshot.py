@@ -147,7 +147,8 @@ def test_save_screenshot_paints_the_page_shown_not_every_agent(qtbot, make_windo
     monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialogAnswer(out))
     qtbot.mouseClick(w.stepping_bar.widgetForAction(w.save_action), Qt.MouseButton.LeftButton)
     values = w.stepper.frame.hidden
-    _, tiles = decoded_tiles(out, values, page)  # the image is laid out for these 16 agents only
+    image, tiles = decoded_tiles(out, values, page)  # the image is laid out for these 16 agents only
+    assert "agents 16" in image.text("Title") and image.text("Title").endswith("31 of 40")  # which page it is
     for agent, decoded in tiles.items():
         np.testing.assert_allclose(decoded, np.clip(values[:, agent, :], -1, 1), atol=TOLERANCE)
     w.copy_action.trigger()
