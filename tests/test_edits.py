@@ -261,3 +261,22 @@ def test_a_bad_edit_exits_2_with_one_line_naming_it(tmp_path, capsys, edit, word
     assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
     assert f"--edit {edit!r}" in err and words in err
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_in_a_live_environment_a_row_whose_episode_restarts_forgets_the_edit():
+    pytest.importorskip("mpe2")
+    from hiddenscope.core.plan import Request, plan
+
+    def stepper(edits: list[str]) -> Stepper:
+        p = plan(Request(env="simple_spread", env_args=["max_cycles=5"], batch_size=2, device="cpu", edits=edits))
+        return Stepper(p.config, p.model_factory, p.input_factory, edits=p.edits)
+
+    plain, edited = stepper([]), stepper(["2:all:set=0.5"])
+    plain.run(8)
+    edited.run(8)
+    before, after = history_arrays(plain), history_arrays(edited)
+    np.testing.assert_array_equal(after["hidden"][:2], before["hidden"][:2])
+    assert (after["hidden"][2] == 0.5).all() and not np.allclose(after["hidden"][3:6], before["hidden"][3:6])
+    # Both runs' episodes restart at step 6 (5 cycles each): the rows go back to init_hidden and agree again.
+    assert after["episode_start"][6].all() and before["episode_start"][6].all()
+    np.testing.assert_array_equal(after["hidden"][6:], before["hidden"][6:])
