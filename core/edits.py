@@ -15,7 +15,7 @@ followed by ``:rows=ROWS`` and ``:units=UNITS``:
   ``zero``        the selected values become 0
   ``set=V``       they become ``V``
   ``clamp=LO,HI`` they are clipped into ``[LO, HI]``
-  ``noise=S``     Gaussian noise of standard deviation ``S`` is added; seeded from
+  ``noise=S``     Gaussian noise of standard deviation ``S`` is added (NumPy); seeded from
                   the session's seed, ``T`` and the edit's place in the list, so the
                   same command gives the same numbers (``noise=S,SEED`` fixes the seed)
   ``copy=A``      the selected agents take agent ``A``'s values (same rows, units)
@@ -179,9 +179,8 @@ class Edit:
             return torch.where(mask, state.clamp(args[0], args[1]), state)
         if op == "noise":
             seed = int(args[1]) if len(args) > 1 else noise_seed
-            generator = torch.Generator().manual_seed(seed)
-            # Drawn for the whole state on the CPU, in float64: the same numbers on any device or dtype.
-            noise = torch.randn(tuple(state.shape), generator=generator, dtype=torch.float64) * args[0]
+            # Drawn for the whole state on the host, in float64: the same numbers on any device or dtype.
+            noise = torch.from_numpy(np.random.default_rng(seed).standard_normal(tuple(state.shape)) * args[0])
             return torch.where(mask, state + noise.to(device=state.device, dtype=state.dtype), state)
         if op == "copy":
             source = int(args[0])
