@@ -125,9 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
     _add_model_options(p, suppress=True)
 
-    p = sub.add_parser("export", help="run N steps and save the hidden-state history to .npz")
+    p = sub.add_parser("export", help="run N steps and save them: every step to a session (.h5), or .npz")
     p.add_argument("--steps", type=_count, default=10, help="timesteps to run (default 10)")
-    p.add_argument("--out", required=True, help="the .npz file to write")
+    p.add_argument("--out", required=True,
+                   help="a session (.h5/.hdf5: every step, streamed to disk) or .npz (what the history budget holds)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     _add_model_options(p, suppress=True)
 
@@ -136,6 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the .png file to write")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--agent", type=_whole, default=None, help="only this agent's heatmap (0-based)")
+    _add_model_options(p, suppress=True)
+
+    p = sub.add_parser("compare", help="compare two sessions step by step, agent by agent (|h_B − h_A|)")
+    p.add_argument("a", metavar="A.h5", help="the first session")
+    p.add_argument("b", metavar="B.h5", help="the second session, recorded with the same sizes")
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    p.add_argument("--tolerance", type=float, default=0.0,
+                   help="a step diverges where max |Δh| is above this (default 0: any difference)")
+
+    p = sub.add_parser("movie", help="the heatmap grid over time as MP4 or GIF, from a session or N live steps")
+    p.add_argument("--session", default=None, metavar="PATH", help="a recorded session (.h5); else the model runs")
+    p.add_argument("--steps", type=_count, default=None, help="without --session: timesteps to run (default 10)")
+    p.add_argument("--from", dest="start", type=_count, default=None, metavar="T", help="with --session: first t")
+    p.add_argument("--to", dest="stop", type=_count, default=None, metavar="T", help="with --session: last t")
+    p.add_argument("--out", required=True, help="the .mp4 or .gif file to write")
+    p.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
+    p.add_argument("--agent", type=_whole, default=None, help="only this agent's heatmap (0-based)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
     _add_model_options(p, suppress=True)
     return parser
 
@@ -194,18 +213,49 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(what: str, unit: str = "steps"):  # noqa: ANN202 - a callable (done, total) -> None
+    """Progress on stderr for work that takes a while: at most a line a second, nothing for quick work."""
+    import time
+
+    started = time.monotonic()
+    shown = [started]
+    tty = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        finished = done >= total
+        if now - started < 1.0 or (now - shown[0] < 1.0 and not finished) or (finished and shown[0] == started):
+            return
+        shown[0] = now
+        line = f"hiddenscope: {what} {done}/{total} {unit}"
+        if tty:
+            sys.stderr.write(f"\r{line}" + ("\n" if finished else ""))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    return report
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
-    from hiddenscope.core.export import export_npz
+    from hiddenscope.core.export import check_npz_budget, export_npz
     from hiddenscope.core.files import check_output_path
+    from hiddenscope.core.session import is_session_path, record_session
 
     out = check_output_path(args.out, args.force)
     stepper = make_stepper(args)
-    stepper.run(args.steps)
-    export_npz(stepper, out)
-    held = len(stepper.history)
-    print(f"wrote {out}: {held} timesteps ({stepper.history.first}..{stepper.history.last}) of {stepper.config.label()}")
-    if held < args.steps + 1:
-        print(f"note: the history budget (--history-mb {args.history_mb}) holds the last {held} steps only", file=sys.stderr)
+    if is_session_path(out):
+        # Every step goes to disk as it is computed: the history budget bounds memory, not the file.
+        record_session(stepper, args.steps, out, force=args.force, progress=_progress("recorded"))
+        held = f"{args.steps + 1} timesteps (0..{stepper.latest})"
+    else:
+        if args.steps:
+            stepper.step()  # the first step fixes the history's size (a model with separate outputs)
+            check_npz_budget(stepper, args.steps + 1, out)
+            stepper.run(args.steps - 1)
+        export_npz(stepper, out)
+        held = f"{len(stepper.history)} timesteps ({stepper.history.first}..{stepper.history.last})"
+    print(f"wrote {out}: {held} of {stepper.config.label()}")
     if stepper.config.dtype != "float32":
         print(f"note: the model ran in {stepper.config.dtype}; the file keeps float32 copies", file=sys.stderr)
     if stepper.episodic:
@@ -214,6 +264,102 @@ def _cmd_export(args: argparse.Namespace) -> int:
         shown = f", mean return {mean:.3f}" if mean is not None else ""
         print(f"episodes: {source.episodes} finished{shown}")
     return 0
+
+
+def _json_ready(value: object) -> object:
+    """Arrays as lists, non-finite numbers as null: a document any JSON reader takes."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return _json_ready(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from hiddenscope.core.session import SessionReader, compare_sessions
+
+    if not args.tolerance >= 0:
+        raise UserError(f"--tolerance must be 0 or more, got {args.tolerance}")
+    with SessionReader(args.a) as a, SessionReader(args.b) as b:
+        result = compare_sessions(a, b, tolerance=args.tolerance, progress=_progress("compared"))
+        labels = (a.model, b.model)
+    if args.json:
+        json.dump(_json_ready(result), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    ts, max_abs, mean_abs = result["t"], result["max_abs"], result["mean_abs"]
+    print(f"A: {result['a']} · {labels[0]} · t = {result['a_holds'][0]}..{result['a_holds'][1]}")
+    print(f"B: {result['b']} · {labels[1]} · t = {result['b_holds'][0]}..{result['b_holds'][1]}")
+    batch, n_agents, units = result["shape"]
+    print(f"compared t = {ts[0]}..{ts[-1]}: batch {batch} × {n_agents} agents × {units} units, |h_B − h_A|")
+    first = result["first_divergent_t"]
+    tol = f" (max |Δh| > {args.tolerance:g})"
+    print(f"first divergent step: {'none' if first is None else f't = {first}'}{tol}")
+    each = result["first_divergent_t_per_agent"]
+    print("first divergent step per agent: " + ", ".join(f"{i}: {'-' if t is None else t}" for i, t in enumerate(each)))
+    inputs = result["first_input_difference_t"]
+    if inputs is None:
+        inputs = "the same at every step"
+    print(f"inputs: {inputs if isinstance(inputs, str) else f'first differ at t = {inputs}'}")
+    print(f"{'t':>6}  {'max|Δh|':>10}  {'mean|Δh|':>10}  max|Δh| of agent 0, 1, …")
+    for k, t in enumerate(ts):
+        agents = " ".join(f"{v:.3g}" for v in max_abs[k])
+        print(f"{t:>6}  {max_abs[k].max():>10.4g}  {mean_abs[k].mean():>10.4g}  {agents}")
+    return 0
+
+
+def _cmd_movie(args: argparse.Namespace) -> int:
+    from hiddenscope.core.files import check_output_path
+
+    out = check_output_path(args.out, args.force)
+    suffix = out.suffix.lower()
+    if suffix not in (".mp4", ".gif"):
+        raise UserError(f"--out must end in .mp4 or .gif, got {out.name}")
+    if not args.fps > 0:
+        raise UserError(f"--fps must be more than 0, got {args.fps}")
+    from hiddenscope.gui import movie
+
+    movie.check_available(suffix)
+    if args.session is not None:
+        from hiddenscope.core.plan import Request
+
+        asked = [f"--{k.replace('_', '-')}" for k, v in vars(Request.from_namespace(args)).items() if v]
+        if asked or args.steps is not None:
+            shown = ", ".join(asked + (["--steps"] if args.steps is not None else []))
+            raise UserError(f"{shown} cannot go with --session: the movie shows what the session recorded")
+        from hiddenscope.core.session import SessionReader
+
+        with SessionReader(args.session) as reader:
+            start = reader.first if args.start is None else args.start
+            stop = reader.last if args.stop is None else args.stop
+            if not (reader.holds(start) and reader.holds(stop) and start <= stop):
+                raise UserError(f"--from {start} --to {stop}: the session holds t = {reader.first}..{reader.last}")
+            _check_agent(args.agent, reader.config.n_agents)
+            frames = movie.session_frames(reader, start, stop, args.agent)
+            count = movie.write_movie(frames, out, args.fps, stop - start + 1, progress=_progress("drew", "frames"))
+    else:
+        if args.start is not None or args.stop is not None:
+            raise UserError("--from and --to go with --session")
+        stepper = make_stepper(args)
+        _check_agent(args.agent, stepper.config.n_agents)
+        steps = 10 if args.steps is None else args.steps
+        frames = movie.live_frames(stepper, steps, args.agent)
+        count = movie.write_movie(frames, out, args.fps, steps + 1, progress=_progress("drew", "frames"))
+    print(f"wrote {out}: {count} frames at {args.fps:g} frames per second")
+    return 0
+
+
+def _check_agent(agent: int | None, n_agents: int) -> None:
+    if agent is not None and not 0 <= agent < n_agents:
+        raise UserError(f"--agent must be from 0 to {n_agents - 1}, got {agent}")
 
 
 def _cmd_screenshot(args: argparse.Namespace) -> int:
@@ -286,7 +432,8 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"shapes": _cmd_shapes, "export": _cmd_export, "screenshot": _cmd_screenshot, None: _cmd_gui}
+    commands = {"shapes": _cmd_shapes, "export": _cmd_export, "screenshot": _cmd_screenshot, "compare": _cmd_compare,
+                "movie": _cmd_movie, None: _cmd_gui}
     try:
         return commands[args.command](args)
     except UserError as exc:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, cast
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
+from .config import format_bytes
+from .errors import ConfigError
 from .files import atomic_write
 from .stepper import Stepper
 
@@ -65,6 +67,24 @@ def config_record(stepper: Stepper) -> dict:
     if stepper.edits:  # interventions on h_T, in the order applied (see core.edits)
         record["edits"] = [edit.to_json() for edit in stepper.edits]
     return record
+
+
+def check_npz_budget(stepper: Stepper, timesteps: int, out: str | Path) -> None:
+    """Refuse an ``.npz`` export of more timesteps than the history holds: it would lose the early ones.
+
+    Call it once the first step ran (a model with separate outputs fixes the history's
+    size then).  The message suggests a session (``.h5``), which keeps every step.
+    """
+    hist = stepper.history
+    if timesteps <= hist.capacity:
+        return
+    mib = -(-timesteps * hist.bytes_per_step // 2**20)
+    session = Path(out).with_suffix(".h5").name
+    raise ConfigError(
+        f"{timesteps} timesteps do not fit the history budget ({format_bytes(hist.budget_bytes)} holds"
+        f" {hist.capacity}), and an .npz keeps only what the history holds: write a session instead"
+        f" (--out {session}), which records every step to disk, or raise --history-mb to {mib}"
+    )
 
 
 def export_npz(stepper: Stepper, out: str | Path) -> Path:

@@ -90,15 +90,20 @@ def test_export_writes_the_history(tmp_path, capsys):
     assert os.listdir(tmp_path) == ["run.npz"]
 
 
-def test_export_says_when_the_history_budget_cut_the_run_short(tmp_path, capsys):
+def test_export_refuses_an_npz_longer_than_the_history_budget_and_suggests_a_session(tmp_path, capsys):
     out = tmp_path / "run.npz"
-    # 1 MiB holds 14 steps of the default 32 x 5 x 96 state with its 32 x 5 x 16 inputs.
-    assert main(["export", "--steps", "30", "--history-mb", "1", "--out", str(out)]) == 0
+    # 1 MiB holds 14 steps of the default 32 x 5 x 96 state with its 32 x 5 x 16 inputs: 31 would lose 17.
+    assert main(["export", "--steps", "30", "--history-mb", "1", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "history budget" in err
+    assert err.count("\n") == 1 and "history budget" in err and "--out run.h5" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_export_to_npz_within_the_history_budget_keeps_every_step(tmp_path):
+    out = tmp_path / "run.npz"
+    assert main(["export", "--steps", "13", "--history-mb", "1", "--out", str(out)]) == 0
     with np.load(out) as data:
-        np.testing.assert_array_equal(data["t"], np.arange(17, 31))
-        assert data["hidden"].shape == (14, 32, 5, 96)
+        np.testing.assert_array_equal(data["t"], np.arange(0, 14))
 
 
 # -- mistakes ------------------------------------------------------------------------------

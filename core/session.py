@@ -1,0 +1,683 @@
+"""Sessions: every step of a run, recorded to an HDF5 file, and read back without the model.
+
+A :class:`SessionRecorder` streams a :class:`~hiddenscope.core.stepper.Stepper`'s steps
+to disk as they happen (call :meth:`SessionRecorder.record_new` after each step, from
+any thread): the history in memory stays within its budget, the file holds every step.
+A :class:`SessionReader` opens such a file and reads frames, windows, traces and
+episode data lazily, so a session of many GB opens at once.
+
+Layout of a session file (index ``k`` is the k-th recorded step; ``t[k]`` is its
+timestep, and a recording made from the start has ``t[0] = 0``, the initial state):
+
+- ``t`` ``(T+1,)`` int64; ``hidden`` ``(T+1, batch, n_agents, units)`` float32;
+  ``inputs`` ``(T+1, batch, n_agents, input)`` float32 (zeros where ``has_input`` is false);
+  ``has_input`` ``(T+1,)`` bool; ``step_ms`` ``(T+1,)`` float64;
+- ``outputs`` ``(T+1, *output shape)`` float32, only for models whose output is not their
+  hidden state (zeros where ``has_input`` is false);
+- ``trace_table`` ``(n_distinct,)`` UTF-8 JSON strings, each one trace (a list of records as
+  ``TraceRecord.to_json`` gives them, without ``step``), and ``trace_index`` ``(T+1,)`` int32,
+  the row of ``trace_table`` each step ran (-1: not traced).  A step's trace is stored once
+  however many steps ran it;
+- with an environment: ``episode_start`` ``(T+1, batch)`` bool, ``actions`` ``(T+1, batch,
+  n_agents)`` int64 (-1 where nothing was done), ``rewards``, ``returns`` ``(T+1, batch)``
+  float32 and ``done`` ``(T+1, batch)`` bool, as :mod:`hiddenscope.core.episodes` describes;
+- attributes: ``format`` (``"hiddenscope-session"``), ``format_version``,
+  ``hiddenscope_version``, ``config`` (JSON, as ``export`` writes it), ``model`` (its
+  label), ``model_repr`` (the module's ``repr``), ``checkpoint`` and ``checkpoint_sha256``
+  (empty without one), ``edits`` (JSON list of the interventions on h_T, see
+  :mod:`hiddenscope.core.edits`; ``[]`` for none), ``created`` (UTC, ISO 8601),
+  ``complete`` and ``steps``.
+
+Datasets are chunked one step per chunk and not compressed.  ``benchmarks/session_write.py``
+(200 steps of real seed-model states and inputs, written step by step, best of 3, on a
+2-core machine) measured, per step written:
+
+============  ==========  ==========  ===========  ===========  ================
+size          none        lzf         gzip 1       gzip 4       np.savez (all)
+============  ==========  ==========  ===========  ===========  ================
+32×5×96       0.15 ms     0.51 ms     1.47 ms      1.62 ms      0.09 ms
+              100 %       97.3 %      89.9 %       89.6 %       100 %
+256×16×96     1.30 ms     8.9 ms      42.5 ms      52.6 ms      3.9 ms
+              100 %       100 %       92.7 %       92.5 %       100 %
+============  ==========  ==========  ===========  ===========  ================
+
+(second line: file size against the raw bytes).  GRU states use every bit of their
+mantissas, so compression saves 0–10 % of the disk for 3–40× the write time: at
+256×16×96 gzip would cost more than a model step.  Recording stays uncompressed.
+
+Writing is safe: the file is written beside the target under a temporary name and renamed
+into place on :meth:`SessionRecorder.close`; an existing file is never replaced unless asked.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from .config import Config
+from .episodes import EpisodeStep
+from .errors import FileProblem
+from .export import config_record
+from .files import _umask, check_output_path, check_readable_file
+from .history import Frame
+from .stepper import Stepper
+from .trace import TraceRecord
+
+FORMAT = "hiddenscope-session"
+FORMAT_VERSION = 1
+SUFFIXES = (".h5", ".hdf5")
+_GROW = 64  # datasets grow by this many steps at a time and are trimmed on close
+_EPISODE_KEYS = (("episode_start", "start", bool), ("actions", "actions", np.int64), ("rewards", "rewards", np.float32),
+                 ("returns", "returns", np.float32), ("done", "done", bool))
+_CHECKED = ("hidden", "inputs", "outputs")
+_REQUIRED = ("t", "hidden", "inputs", "has_input", "step_ms", "trace_table", "trace_index")
+
+
+def is_session_path(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a session file (``.h5`` or ``.hdf5``)."""
+    return Path(path).suffix.lower() in SUFFIXES
+
+
+def hiddenscope_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("hiddenscope")
+    except Exception:  # noqa: BLE001 - not installed (run from a checkout): the source's own number
+        from hiddenscope import __version__
+
+        return str(__version__)
+
+
+def checkpoint_of(stepper: Stepper) -> Path | None:
+    """The checkpoint file the stepper's model was loaded from, if it was (the factory is its ``build``)."""
+    from .checkpoint import LoadedAgent
+
+    owner = getattr(stepper.model_factory, "__self__", None)
+    return Path(owner.path) if isinstance(owner, LoadedAgent) else None
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _trace_text(trace: list[TraceRecord]) -> str:
+    """A trace as JSON without its step number, so that every step running the same ops gives the same text."""
+    return json.dumps([{k: v for k, v in r.to_json().items() if k != "step"} for r in trace], separators=(",", ":"))
+
+
+class _Shown:
+    """An op's argument text read back from a file: ``TraceRecord.op`` writes it as it was."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _trace_records(text: str, t: int) -> list[TraceRecord]:
+    records = []
+    for r in json.loads(text):
+        op = r["op"]
+        name, _, rest = op.partition("(")
+        args = rest[:-1] if rest.endswith(")") else rest
+        call = (name, (_Shown(args),) if args else ())
+        records.append(TraceRecord(
+            t, r["phase"], r["index"], call, r["code"], r["role"], tuple(r["shape"]), tuple(r["stride"]),
+            r["contiguous"], r["kind"], r["storage_numel"], r["device"], r["dtype"],
+        ))
+    return records
+
+
+class SessionRecorder:
+    """Streams a stepper's steps to an HDF5 session at ``path``.
+
+    Nothing is written under ``path`` until :meth:`close`: the steps go to a temporary
+    file beside it, renamed into place when the recording is closed (:meth:`abort`, or
+    leaving a ``with`` block by an exception, removes it).  ``path`` must not exist unless
+    ``force``.  The recording starts with the oldest step the history holds (the initial
+    state, for a fresh stepper), or ``from_t``.  Every method may be called from any
+    thread (Play's worker records as it steps); none touches Qt.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        stepper: Stepper,
+        force: bool = False,
+        from_t: int | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.target = check_output_path(path, force, "session file")
+        self.stepper = stepper
+        self._lock = threading.Lock()
+        self._next_t = stepper.history.first if from_t is None else from_t
+        self._first_t = self._next_t
+        self.steps = 0  # steps written so far
+        self._allocated = 0
+        self._stale = ""  # why the stepper can no longer be recorded (it started over), or ""
+        self._closed = False
+        final = Path(os.path.realpath(self.target))
+        try:
+            mode = os.stat(final).st_mode & 0o777
+        except OSError:
+            mode = 0o666 & ~_umask()
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+            os.close(fd)
+            os.chmod(tmp, mode)
+        except OSError as exc:
+            raise FileProblem(f"cannot write {self.target}: {exc.strerror or exc}") from None
+        self._tmp, self._final = Path(tmp), final
+        try:
+            # No chunk cache: each step's chunks go to the file as they are written (each is written once),
+            # so a full disk is reported by the write that hit it, not later by a flush nobody catches.
+            self._file = h5py.File(tmp, "w", rdcc_nbytes=0)
+            self._setup(stepper, checkpoint)
+        except BaseException as exc:
+            self._discard()
+            if isinstance(exc, (OSError, RuntimeError)):
+                raise FileProblem(f"could not write {self.target}: {exc}; nothing was written") from None
+            raise
+        stepper.changed.connect(self._on_change)
+
+    # -- setting up ---------------------------------------------------------
+    def _setup(self, stepper: Stepper, checkpoint: str | os.PathLike[str] | None) -> None:
+        f, c = self._file, stepper.config
+        ckpt = Path(checkpoint) if checkpoint is not None else checkpoint_of(stepper)
+        f.attrs.update({
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "hiddenscope_version": hiddenscope_version(),
+            "config": json.dumps(config_record(stepper)),
+            "model": c.model or f"seed CondAgent (hidden {c.hidden_dim} → {c.units} units)",
+            "model_repr": repr(stepper.model),
+            "checkpoint": str(ckpt) if ckpt is not None else "",
+            "checkpoint_sha256": sha256_of(ckpt) if ckpt is not None and ckpt.is_file() else "",
+            "edits": json.dumps([edit.to_json() for edit in getattr(stepper, "edits", [])]),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "complete": False,
+            "steps": 0,
+        })
+        hist = stepper.history
+        self._ds: dict[str, h5py.Dataset] = {}  # per step, all but trace_table; held open while recording
+        self._new("t", (), np.int64)
+        self._new("hidden", hist.hidden.shape[1:], np.float32)
+        self._new("inputs", hist.inputs.shape[1:], np.float32)
+        self._new("has_input", (), bool)
+        self._new("step_ms", (), np.float64)
+        self._new("trace_index", (), np.int32, fill=-1)
+        table = self._table = f.create_dataset("trace_table", (0,), h5py.string_dtype(), maxshape=(None,), chunks=(16,))
+        table.attrs["about"] = "each row one distinct trace: a JSON list of records (TraceRecord.to_json without step)"
+        self._traces: dict[str, int] = {}
+        self.episodic = hist.episode_shape is not None
+        if self.episodic:
+            for key, _attr, dtype in _EPISODE_KEYS:
+                shape = hist.actions.shape[1:] if key == "actions" else hist.rewards.shape[1:]
+                self._new(key, shape, dtype, fill=-1 if key == "actions" else 0)
+
+    def _new(self, name: str, shape: tuple[int, ...], dtype: Any, fill: float = 0) -> h5py.Dataset:
+        # The large per-step arrays carry a Fletcher-32 checksum per chunk: damage reads as damage, not numbers.
+        ds = self._ds[name] = self._file.create_dataset(
+            name, (self._allocated, *shape), dtype, maxshape=(None, *shape), chunks=(1, *shape) if shape else (1024,),
+            fillvalue=fill, fletcher32=name in _CHECKED,
+        )
+        return ds
+
+    def _on_change(self, what: str) -> None:
+        if what in ("init", "rebuild"):
+            self._stale = "the session started over (Init hidden, Reset or a new configuration)"
+
+    # -- recording ----------------------------------------------------------
+    def record_new(self, stepper: Stepper | None = None) -> int:
+        """Write every step the stepper has computed since the last one written; return how many.
+
+        Call it after each step.  Raises :class:`FileProblem` when a step to write has
+        already left the history (call it more often than the history holds steps), when
+        the stepper started over, or when the disk refuses the data.
+        """
+        stepper = stepper or self.stepper
+        written = 0
+        with self._lock:
+            self._check_open()
+            if self._stale:
+                raise FileProblem(f"recording {self.target} stopped: {self._stale}; it holds {self._held()}")
+            while self._next_t <= stepper.latest:
+                try:
+                    frame = stepper.snapshot(self._next_t)
+                except IndexError:
+                    raise FileProblem(
+                        f"step {self._next_t} left the history before it was recorded to {self.target}"
+                    ) from None
+                self._write(frame)
+                written += 1
+        return written
+
+    def append(self, frame: Frame) -> None:
+        """Write one frame; it must be the next timestep of the recording."""
+        with self._lock:
+            self._check_open()
+            if frame.t != self._next_t:
+                raise ValueError(f"the recording expects t = {self._next_t}, got t = {frame.t}")
+            self._write(frame)
+
+    def _write(self, frame: Frame) -> None:
+        k = self.steps
+        try:
+            if k == self._allocated:
+                self._allocated += _GROW
+                for ds in self._ds.values():
+                    ds.resize(self._allocated, axis=0)
+            d = self._ds
+            d["hidden"][k] = frame.hidden
+            if frame.inputs is not None:
+                d["inputs"][k] = frame.inputs
+            if frame.output is not None:
+                if "outputs" not in d:
+                    self._new("outputs", frame.output.shape, np.float32)
+                d["outputs"][k] = frame.output
+            if frame.trace is not None:
+                text = _trace_text(frame.trace)
+                row = self._traces.get(text)
+                if row is None:
+                    row = len(self._traces)
+                    self._table.resize(row + 1, axis=0)
+                    self._table[row] = text
+                    self._traces[text] = row
+                d["trace_index"][k] = row
+            if frame.episode is not None:
+                for key, attr, _dtype in _EPISODE_KEYS:
+                    d[key][k] = getattr(frame.episode, attr)
+            d["step_ms"][k] = frame.step_ms
+            d["has_input"][k] = frame.inputs is not None
+            d["t"][k] = frame.t
+        except (OSError, RuntimeError) as exc:
+            self._salvage(f"could not write step {frame.t} to {self.target}: {_first_line(exc)}")
+        self.steps = k + 1
+        self._next_t = frame.t + 1
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise FileProblem(f"the recording to {self.target} is closed")
+
+    def _held(self) -> str:
+        return f"steps t = {self._first_t}..{self._next_t - 1}" if self.steps else "no steps"
+
+    # -- ending -------------------------------------------------------------
+    def close(self) -> Path:
+        """Finish the file and rename it into place; returns the path it was given."""
+        with self._lock:
+            if self._closed:
+                return self.target
+            try:
+                self._finish()
+            except (OSError, RuntimeError) as exc:
+                self._discard()
+                raise FileProblem(f"could not write {self.target}: {_first_line(exc)}; nothing was changed") from None
+            return self.target
+
+    def _finish(self) -> None:
+        f = self._file
+        for ds in self._ds.values():
+            ds.resize(self.steps, axis=0)
+        f.attrs["steps"] = self.steps
+        f.attrs["complete"] = True
+        f.flush()
+        self._ds.clear()
+        f.close()
+        with open(self._tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self._tmp, self._final)
+        self._closed = True
+        self.stepper.changed.disconnect(self._on_change)
+
+    def _salvage(self, why: str) -> None:
+        """A write failed (a full disk): keep what was complete, if the file still takes that, and say so."""
+        try:
+            with _quiet_unraisable():
+                self._finish()
+        except Exception:  # noqa: BLE001 - nothing can be kept; the temporary file goes
+            self._discard()
+            raise FileProblem(f"{why}; nothing was changed") from None
+        raise FileProblem(f"{why}; {self.target} holds the {self._held()}") from None
+
+    def abort(self) -> None:
+        """Stop recording and remove the temporary file; nothing is written under the target."""
+        with self._lock:
+            if not self._closed:
+                self._discard()
+
+    def _discard(self) -> None:
+        self._closed = True
+        with _quiet_unraisable():
+            try:
+                getattr(self, "_ds", {}).clear()
+                self._file.close()
+            except Exception:  # noqa: BLE001 - the file may never have opened, or be broken
+                pass
+        try:
+            os.unlink(self._tmp)
+        except OSError:
+            pass
+        self.stepper.changed.disconnect(self._on_change)
+
+    def __enter__(self) -> SessionRecorder:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _first_line(exc: BaseException) -> str:
+    """What went wrong, in a line: the system's words for an errno (HDF5's own text is long), else the first line."""
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+@contextmanager
+def _quiet_unraisable() -> Iterator[None]:
+    """Drop the errors h5py can only report as "ignored" while a file that failed to write is let go.
+
+    Closing an HDF5 file whose disk is full fails again in h5py's destructors; the
+    failure is already reported (one line, through :class:`FileProblem`).
+    """
+    import sys
+
+    saved = sys.unraisablehook
+    sys.unraisablehook = lambda _info: None
+    try:
+        yield
+        import gc
+
+        gc.collect()
+    finally:
+        sys.unraisablehook = saved
+
+
+def record_session(
+    stepper: Stepper,
+    steps: int,
+    out: str | os.PathLike[str],
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Record the stepper's held steps, then ``steps`` more, to the session ``out``."""
+    with SessionRecorder(out, stepper, force=force) as recorder:
+        recorder.record_new()
+        for k in range(steps):
+            stepper.step()
+            recorder.record_new()
+            if progress is not None:
+                progress(k + 1, steps)
+    return Path(out)
+
+
+# -- reading ----------------------------------------------------------------------------------------------------
+
+
+class SessionReader:
+    """A session file opened for reading; every array is read from disk when asked for.
+
+    Raises :class:`FileProblem`, with one line saying which, for a file that is missing,
+    not HDF5, truncated, corrupt, not a hiddenscope session, written by a newer version
+    or whose datasets disagree.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = check_readable_file(Path(path), "session")
+        try:
+            self._file = h5py.File(self.path, "r")
+        except OSError as exc:
+            raise FileProblem(_open_problem(self.path, exc)) from None
+        except Exception as exc:  # noqa: BLE001 - h5py raises others for some broken files
+            raise FileProblem(f"{self.path} cannot be read as HDF5 ({type(exc).__name__}: {exc})") from None
+        try:
+            with self._reading():
+                self._check()
+        except BaseException:
+            self._file.close()
+            raise
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except FileProblem:
+            raise
+        except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+            first = (str(exc).splitlines() or [""])[0][:200]
+            raise FileProblem(f"{self.path} is damaged: {type(exc).__name__}: {first}") from None
+
+    def _check(self) -> None:
+        f, p = self._file, self.path
+        fmt = f.attrs.get("format")
+        if isinstance(fmt, bytes):
+            fmt = fmt.decode()
+        if fmt != FORMAT:
+            held = ", ".join(sorted(f.keys())[:8]) or "nothing"
+            raise FileProblem(f"{p} is an HDF5 file but not a hiddenscope session (it holds: {held})")
+        version = int(f.attrs.get("format_version", 0))
+        if version > FORMAT_VERSION:
+            raise FileProblem(
+                f"{p} was written by a newer hiddenscope ({_text(f.attrs.get('hiddenscope_version'))}, session format"
+                f" {version}); this one reads format {FORMAT_VERSION}: update hiddenscope"
+            )
+        missing = [k for k in _REQUIRED if k not in f]
+        if missing:
+            raise FileProblem(f"{p} is not a complete hiddenscope session: it has no {', '.join(missing)}")
+        if not bool(f.attrs.get("complete", False)):
+            raise FileProblem(f"{p} is an unfinished recording (it was not closed)")
+        self.config_record: dict[str, Any] = json.loads(_text(f.attrs["config"]))
+        known = {fl.name for fl in fields(Config)}
+        self.config = Config(**{k: v for k, v in self.config_record.items() if k in known})
+        hidden = f["hidden"]
+        if hidden.ndim != 4:
+            raise FileProblem(f"{p}: hidden has shape {hidden.shape}; a session's is (T+1, batch, n_agents, units)")
+        n = hidden.shape[0]
+        self.shape: tuple[int, int, int] = tuple(int(s) for s in hidden.shape[1:])  # type: ignore[assignment]
+        want = (self.config.batch_size, self.config.n_agents, int(self.config_record.get("units", self.shape[2])))
+        if self.shape != want:
+            raise FileProblem(f"{p}: hidden holds {self.shape} per step but its configuration says {want}")
+        self.episodic = "episode_start" in f
+        per_step = [k for k in (*_REQUIRED, "outputs", *(e[0] for e in _EPISODE_KEYS)) if k in f and k != "trace_table"]
+        for key in per_step:
+            if f[key].shape[0] != n:
+                raise FileProblem(f"{p}: {key} holds {f[key].shape[0]} steps, hidden {n}: the datasets disagree")
+        if f["inputs"].ndim != 4 or f["inputs"].shape[1:3] != hidden.shape[1:3]:
+            raise FileProblem(f"{p}: inputs has shape {f['inputs'].shape}, which does not fit hidden {hidden.shape}")
+        if n == 0 or int(f.attrs.get("steps", n)) != n:
+            raise FileProblem(f"{p} holds {n} steps but says it holds {int(f.attrs.get('steps', -1))}")
+        self.ts = np.asarray(f["t"][:], np.int64)
+        if np.any(np.diff(self.ts) != 1):
+            raise FileProblem(f"{p}: its timesteps are not consecutive")
+        self.first, self.last = int(self.ts[0]), int(self.ts[-1])
+        self.model = _text(f.attrs.get("model", ""))
+        self.model_repr = _text(f.attrs.get("model_repr", ""))
+        self.checkpoint = _text(f.attrs.get("checkpoint", ""))
+        self.checkpoint_sha256 = _text(f.attrs.get("checkpoint_sha256", ""))
+        self.version = _text(f.attrs.get("hiddenscope_version", ""))
+        self.edits = json.loads(_text(f.attrs.get("edits", "[]")))
+        self._trace_cache: dict[int, str] = {}
+
+    # -- what the file holds ----------------------------------------------
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def holds(self, t: int) -> bool:
+        return self.first <= t <= self.last
+
+    def _index(self, t: int) -> int:
+        if not self.holds(t):
+            raise IndexError(f"timestep {t} is not in the session (it holds {self.first}..{self.last})")
+        return t - self.first
+
+    @property
+    def has_outputs(self) -> bool:
+        return "outputs" in self._file
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted(self._file.keys())
+
+    @property
+    def distinct_traces(self) -> int:
+        return int(self._file["trace_table"].shape[0])
+
+    def read(self, name: str, start: int | None = None, stop: int | None = None) -> np.ndarray:
+        """Dataset ``name`` for timesteps ``start..stop`` (inclusive; default: all), from disk."""
+        i = self._index(self.first if start is None else start)
+        j = self._index(self.last if stop is None else stop)
+        with self._reading():
+            return np.asarray(self._file[name][i : j + 1])
+
+    def hidden(self, t: int) -> np.ndarray:
+        """``h_t`` as ``(batch, n_agents, units)``."""
+        with self._reading():
+            return np.asarray(self._file["hidden"][self._index(t)])
+
+    def trace(self, t: int) -> list[TraceRecord] | None:
+        """The trace of the step into ``t`` (of ``init_hidden`` at t = 0), or None when it was not traced."""
+        with self._reading():
+            row = int(self._file["trace_index"][self._index(t)])
+            if row < 0:
+                return None
+            text = self._trace_cache.get(row)
+            if text is None:
+                text = self._trace_cache[row] = _text(self._file["trace_table"][row])
+            return _trace_records(text, t)
+
+    def frame(self, t: int) -> Frame:
+        """Timestep ``t`` as the stepper's :class:`Frame` (arrays read from disk)."""
+        k = self._index(t)
+        f = self._file
+        with self._reading():
+            has_input = bool(f["has_input"][k])
+            episode = None
+            if self.episodic and has_input:
+                episode = EpisodeStep(*(np.asarray(f[key][k]) for key, _attr, _d in _EPISODE_KEYS))
+            return Frame(
+                t=t,
+                hidden=np.asarray(f["hidden"][k]),
+                inputs=np.asarray(f["inputs"][k]) if has_input else None,
+                output=np.asarray(f["outputs"][k]) if has_input and "outputs" in f else None,
+                trace=self.trace(t),
+                step_ms=float(f["step_ms"][k]),
+                episode=episode,
+            )
+
+    def episode_arrays(self) -> dict[str, np.ndarray]:
+        """``episode_start``, ``actions``, ``rewards``, ``returns``, ``done`` of every step; {} without environment."""
+        return {key: self.read(key) for key, _attr, _d in _EPISODE_KEYS} if self.episodic else {}
+
+    def attributes(self) -> dict[str, Any]:
+        return {k: _text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v
+                for k, v in self._file.attrs.items()}
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> SessionReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _open_problem(path: Path, exc: OSError) -> str:
+    message = str(exc)
+    if "file signature not found" in message:
+        return f"{path} is not an HDF5 file (a session is an .h5 file written by hiddenscope export --out NAME.h5)"
+    if "truncated file" in message:
+        return f"{path} is truncated: it is shorter than its HDF5 header says (a copy or download cut short?)"
+    first = message.splitlines()[0] if message else type(exc).__name__
+    return f"{path} is damaged and cannot be opened as HDF5 ({first})"
+
+
+# -- comparing ------------------------------------------------------------------------------------------------
+
+
+def compare_sessions(
+    a: SessionReader,
+    b: SessionReader,
+    tolerance: float = 0.0,
+    block: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Step-by-step, agent-by-agent differences ``|h_B − h_A|`` over the timesteps both sessions hold.
+
+    Returns ``t``, ``max_abs`` and ``mean_abs`` (each ``(T, n_agents)``), the first
+    timestep where ``max_abs`` exceeds ``tolerance`` (overall and per agent; None where
+    none does) and the first where the recorded inputs differ.  Raises
+    :class:`FileProblem` when the hidden states' shapes differ or no timestep is shared.
+    """
+    if a.shape != b.shape:
+        raise FileProblem(
+            f"cannot compare: {a.path} holds (batch, n_agents, units) = {a.shape} per step, {b.path} holds {b.shape}"
+        )
+    start, stop = max(a.first, b.first), min(a.last, b.last)
+    if start > stop:
+        raise FileProblem(f"cannot compare: {a.path} holds t = {a.first}..{a.last}, {b.path} t = {b.first}..{b.last}")
+    same_inputs = a._file["inputs"].shape[1:] == b._file["inputs"].shape[1:]
+    n_agents = a.shape[1]
+    total = stop - start + 1
+    max_abs = np.empty((total, n_agents))
+    mean_abs = np.empty((total, n_agents))
+    input_diff = None
+    for lo in range(start, stop + 1, block):
+        hi = min(stop, lo + block - 1)
+        diff = np.abs(b.read("hidden", lo, hi).astype(np.float64) - a.read("hidden", lo, hi))
+        max_abs[lo - start : hi - start + 1] = np.nan_to_num(diff, nan=np.inf).max(axis=(1, 3))
+        mean_abs[lo - start : hi - start + 1] = diff.mean(axis=(1, 3))
+        if same_inputs and input_diff is None:
+            xa, xb = a.read("inputs", lo, hi), b.read("inputs", lo, hi)
+            differs = ~((xa == xb) | (np.isnan(xa) & np.isnan(xb))).reshape(hi - lo + 1, -1).all(axis=1)
+            if differs.any():
+                input_diff = lo + int(np.argmax(differs))
+        if progress is not None:
+            progress(hi - start + 1, total)
+    ts = np.arange(start, stop + 1)
+    over = max_abs > tolerance
+    first_each = [int(ts[np.argmax(over[:, i])]) if over[:, i].any() else None for i in range(n_agents)]
+    anywhere = over.any(axis=1)
+    return {
+        "a": str(a.path),
+        "b": str(b.path),
+        "shape": list(a.shape),
+        "tolerance": tolerance,
+        "t": ts,
+        "max_abs": max_abs,
+        "mean_abs": mean_abs,
+        "first_divergent_t": int(ts[np.argmax(anywhere)]) if anywhere.any() else None,
+        "first_divergent_t_per_agent": first_each,
+        "first_input_difference_t": input_diff if same_inputs else "input sizes differ",
+        "a_holds": [a.first, a.last],
+        "b_holds": [b.first, b.last],
+    }
