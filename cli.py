@@ -108,6 +108,12 @@ def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
 
 
+def _add_session_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--session", default=None, metavar="PATH", help=f"a recorded session (.h5): {what}, no model")
+    parser.add_argument("--at", type=_count, default=None, metavar="T",
+                        help="with --session: the timestep (default: the last)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hiddenscope",
@@ -121,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("shapes", help="print the shape trace of init_hidden and of N steps")
-    p.add_argument("--steps", type=_count, default=2, help="timesteps to run (default 2)")
+    p.add_argument("--steps", type=_count, default=None, help="timesteps to run (default 2)")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    _add_session_options(p, "the trace recorded for step T")
     _add_model_options(p, suppress=True)
 
     p = sub.add_parser("export", help="run N steps and save them: every step to a session (.h5), or .npz")
@@ -133,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p, suppress=True)
 
     p = sub.add_parser("screenshot", help="run N steps and save the heatmap grid as a PNG (no display needed)")
-    p.add_argument("--steps", type=_count, default=10, help="timesteps to run (default 10)")
+    p.add_argument("--steps", type=_count, default=None, help="timesteps to run (default 10)")
+    _add_session_options(p, "the heatmap grid of h_T")
     p.add_argument("--out", required=True, help="the .png file to write")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--agent", type=_whole, default=None, help="only this agent's heatmap (0-based)")
@@ -185,9 +193,13 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     from hiddenscope.core.export import config_record
     from hiddenscope.core.notes import note_for
 
+    if args.session is not None:
+        return _shapes_from_session(args)
+    if args.at is not None:
+        raise UserError("--at goes with --session")
     stepper = make_stepper(args)
     records = list(stepper.init_trace or [])
-    for _ in range(args.steps):
+    for _ in range(2 if args.steps is None else args.steps):
         stepper.step()
         records += stepper.trace
     c = stepper.config
@@ -329,12 +341,7 @@ def _cmd_movie(args: argparse.Namespace) -> int:
 
     movie.check_available(suffix)
     if args.session is not None:
-        from hiddenscope.core.plan import Request
-
-        asked = [f"--{k.replace('_', '-')}" for k, v in vars(Request.from_namespace(args)).items() if v]
-        if asked or args.steps is not None:
-            shown = ", ".join(asked + (["--steps"] if args.steps is not None else []))
-            raise UserError(f"{shown} cannot go with --session: the movie shows what the session recorded")
+        _refuse_model_options(args, "--steps")
         from hiddenscope.core.session import SessionReader
 
         with SessionReader(args.session) as reader:
@@ -357,6 +364,71 @@ def _cmd_movie(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_model_options(args: argparse.Namespace, *given: str) -> None:
+    """With --session the file says what ran: a model option, or --steps, beside it is a mistake."""
+    from hiddenscope.core.plan import Request
+
+    asked = [f"--{k.replace('_', '-')}" for k, v in vars(Request.from_namespace(args)).items() if v]
+    asked += [flag for flag in given if getattr(args, flag.lstrip("-").replace("-", "_"), None) is not None]
+    if asked:
+        raise UserError(f"{', '.join(asked)} cannot go with --session: the session says what ran")
+
+
+def _open_session_at(args: argparse.Namespace):  # noqa: ANN202 - (SessionReader, t)
+    from hiddenscope.core.session import SessionReader
+
+    _refuse_model_options(args, "--steps")
+    reader = SessionReader(args.session)
+    t = reader.last if args.at is None else args.at
+    if not reader.holds(t):
+        reader.close()
+        raise UserError(f"--at {t}: {args.session} holds t = {reader.first}..{reader.last}")
+    return reader, t
+
+
+def _shapes_from_session(args: argparse.Namespace) -> int:
+    from hiddenscope.core.notes import note_for
+
+    reader, t = _open_session_at(args)
+    with reader:
+        records = reader.trace(t)
+        c = reader.config
+        device = reader.config_record.get("device_used", c.device)
+    if records is None:
+        raise UserError(f"{args.session} has no trace for t = {t}: it was recorded with tracing off")
+    if args.json:
+        doc = {
+            "config": reader.config_record,
+            "records": [{**r.to_json(), "note": note_for(r, c.batch_size, c.n_agents)} for r in records],
+        }
+        json.dump(doc, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    print(f"# {c.label()} · {device} · {c.dtype} · recorded in {args.session}")
+    print(f"{'step':>4}  {'op':<34} {'shape':<16} {'stride':<14} {'contig':<6} {'kind':<8} {'role':<10} code")
+    for r in records:
+        step = "init" if r.phase == "init" else str(r.step)
+        print(
+            f"{step:>4}  {r.op:<34} {str(r.shape):<16} {str(tuple(r.stride)):<14} {'yes' if r.contiguous else 'no':<6}"
+            f" {r.kind:<8} {r.role:<10} {r.code}"
+        )
+        note = note_for(r, c.batch_size, c.n_agents)
+        if note:
+            print(f"{'':>6}↳ {note}")
+    return 0
+
+
+def _screenshot_from_session(args: argparse.Namespace, out) -> int:  # noqa: ANN001 - a Path
+    reader, t = _open_session_at(args)
+    with reader:
+        _check_agent(args.agent, reader.config.n_agents)
+        from hiddenscope.gui.movie import save_session_screenshot
+
+        save_session_screenshot(reader, t, out, agent=args.agent)
+    print(f"wrote {out}")
+    return 0
+
+
 def _check_agent(agent: int | None, n_agents: int) -> None:
     if agent is not None and not 0 <= agent < n_agents:
         raise UserError(f"--agent must be from 0 to {n_agents - 1}, got {agent}")
@@ -366,10 +438,14 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
     from hiddenscope.core.files import check_output_path
 
     out = check_output_path(args.out, args.force)
+    if args.session is not None:
+        return _screenshot_from_session(args, out)
+    if args.at is not None:
+        raise UserError("--at goes with --session")
     stepper = make_stepper(args)
     if args.agent is not None and not 0 <= args.agent < stepper.config.n_agents:
         raise UserError(f"--agent must be from 0 to {stepper.config.n_agents - 1}, got {args.agent}")
-    stepper.run(args.steps)
+    stepper.run(10 if args.steps is None else args.steps)
     from hiddenscope.gui.headless import save_screenshot_headless
 
     save_screenshot_headless(stepper, out, agent=args.agent)

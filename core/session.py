@@ -468,7 +468,11 @@ class SessionReader:
             raise
         except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
             first = (str(exc).splitlines() or [""])[0][:200]
-            raise FileProblem(f"{self.path} is damaged: {type(exc).__name__}: {first}") from None
+            if "filter returned failure" in first:
+                first = "its data fails the checksum it was written with (changed or corrupted since)"
+            else:
+                first = f"{type(exc).__name__}: {first}"
+            raise FileProblem(f"{self.path} is damaged: {first}") from None
 
     def _check(self) -> None:
         f, p = self._file, self.path

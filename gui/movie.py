@@ -50,13 +50,29 @@ def grid_frame(values: np.ndarray, agents: list[int], title: str) -> np.ndarray:
 
 def session_frames(reader: SessionReader, start: int, stop: int, agent: int | None = None) -> Iterator[np.ndarray]:
     """Frames for timesteps ``start..stop`` of a recorded session, read from disk one at a time."""
+    agents = list(range(reader.config.n_agents)) if agent is None else [agent]
+    for t in range(start, stop + 1):
+        yield grid_frame(reader.hidden(t), agents, session_title(reader, t))
+
+
+def session_title(reader: SessionReader, t: int) -> str:
+    """The title line a live screenshot of the recorded run has at ``t``."""
     from .screenshot import screenshot_title
 
     c = reader.config
-    agents = list(range(c.n_agents)) if agent is None else [agent]
-    device = str(reader.config_record.get("device_used", c.device))
-    for t in range(start, stop + 1):
-        yield grid_frame(reader.hidden(t), agents, screenshot_title(t, c.label(), device, c.dtype))
+    return screenshot_title(t, c.label(), str(reader.config_record.get("device_used", c.device)), c.dtype)
+
+
+def save_session_screenshot(
+    reader: SessionReader, t: int, out: str | os.PathLike[str], agent: int | None = None
+) -> Path:
+    """The PNG ``hiddenscope screenshot`` writes at ``t``, drawn from a recorded session (no model)."""
+    app = ensure_gui_app()  # noqa: F841 - must live while painting
+    from .screenshot import render_grid, save_png
+
+    agents = list(range(reader.config.n_agents)) if agent is None else [agent]
+    title = session_title(reader, t)
+    return save_png(render_grid(reader.hidden(t), agents, title), out, title)
 
 
 def live_frames(stepper: Stepper, steps: int, agent: int | None = None) -> Iterator[np.ndarray]:

@@ -201,6 +201,31 @@ def test_a_trace_is_stored_once_however_many_steps_ran_it(tmp_path):
             assert [r.op for r in stored] == [r.op for r in ref.history.frame(t).trace]
 
 
+# -- replay without the model -------------------------------------------------------------------------------------
+
+
+def test_a_screenshot_and_the_trace_from_a_session_equal_the_live_ones_at_the_same_t(tmp_path, capsys):
+    session = tmp_path / "run.h5"
+    assert main(["export", "--steps", "8", "--out", str(session), *SMALL]) == 0
+    assert main(["screenshot", "--steps", "5", "--out", str(tmp_path / "live.png"), *SMALL]) == 0
+    assert main(["screenshot", "--session", str(session), "--at", "5", "--out", str(tmp_path / "replay.png")]) == 0
+    assert (tmp_path / "replay.png").read_bytes() == (tmp_path / "live.png").read_bytes()
+    capsys.readouterr()
+    assert main(["shapes", "--steps", "5", "--json", *SMALL]) == 0
+    live = [r for r in json.loads(capsys.readouterr().out)["records"] if r["step"] == 5]
+    assert main(["shapes", "--session", str(session), "--at", "5", "--json"]) == 0
+    replay = json.loads(capsys.readouterr().out)
+    assert live and replay["records"] == live and replay["config"]["units"] == 6
+    cases = [
+        (["screenshot", "--session", str(session), "--at", "9", "--out", str(tmp_path / "x.png")], "holds t = 0..8"),
+        (["shapes", "--session", str(session), "--n-agents", "3"], "--n-agents cannot go with --session"),
+        (["shapes", "--session", str(session), "--steps", "3"], "--steps cannot go with --session"),
+        (["shapes", "--at", "3"], "--at goes with --session"),
+    ]
+    for argv, words in cases:
+        assert_one_line_error(main(argv), capsys.readouterr().err, words)
+
+
 # -- compare --------------------------------------------------------------------------------------------------------
 
 
