@@ -29,21 +29,24 @@ timestep, and a recording made from the start has ``t[0] = 0``, the initial stat
   ``complete`` and ``steps``.
 
 Datasets are chunked one step per chunk and not compressed.  ``benchmarks/session_write.py``
-(200 steps of real seed-model states and inputs, written step by step, best of 3, on a
-2-core machine) measured, per step written:
+(200 steps of real seed-model states and inputs, written step by step into a file opened as the
+recorder opens it, best of 3, on a 2-core machine shared with other work) measured, per step:
 
-============  ==========  ==========  ===========  ===========  ================
-size          none        lzf         gzip 1       gzip 4       np.savez (all)
-============  ==========  ==========  ===========  ===========  ================
-32×5×96       0.15 ms     0.51 ms     1.47 ms      1.62 ms      0.09 ms
-              100 %       97.3 %      89.9 %       89.6 %       100 %
-256×16×96     1.30 ms     8.9 ms      42.5 ms      52.6 ms      3.9 ms
-              100 %       100 %       92.7 %       92.5 %       100 %
-============  ==========  ==========  ===========  ===========  ================
+============  =========  ==========  =========  =========  =========  =============
+size          none       fletcher32  lzf        gzip 1     gzip 4     np.savez (all)
+============  =========  ==========  =========  =========  =========  =============
+32×5×96       0.17 ms    0.15 ms     0.52 ms    1.54 ms    2.66 ms    0.16 ms
+  file size   100 %      100 %       97.3 %     89.9 %     89.6 %     100 %
+256×16×96     0.64 ms    1.64 ms     8.4 ms     58.9 ms    80.3 ms    2.5 ms
+  file size   100 %      100 %       100 %      92.7 %     92.5 %     100 %
+============  =========  ==========  =========  =========  =========  =============
 
-(second line: file size against the raw bytes).  GRU states use every bit of their
-mantissas, so compression saves 0–10 % of the disk for 3–40× the write time: at
-256×16×96 gzip would cost more than a model step.  Recording stays uncompressed.
+(an earlier run with HDF5's default chunk cache: 0.15 / 0.51 / 1.47 / 1.62 ms at 32×5×96 and
+1.3 / 8.9 / 42.5 / 52.6 ms at 256×16×96 for none / lzf / gzip 1 / gzip 4).  GRU states use every
+bit of their mantissas, so compression saves 0–10 % of the disk for 3–90× the write time: at
+256×16×96 gzip costs more than a model step.  Recording stays uncompressed.  ``hidden``,
+``inputs`` and ``outputs`` carry a Fletcher-32 checksum per chunk (about 1 ms a step at
+256×16×96), so a damaged file is reported as damaged instead of read as numbers.
 
 Writing is safe: the file is written beside the target under a temporary name and renamed
 into place on :meth:`SessionRecorder.close`; an existing file is never replaced unless asked.
