@@ -169,6 +169,7 @@ class SessionRecorder:
         checkpoint: str | os.PathLike[str] | None = None,
     ) -> None:
         self.target = check_output_path(path, force, "session file")
+        self.force = force
         self.stepper = stepper
         self._lock = threading.Lock()
         self._next_t = stepper.history.first if from_t is None else from_t
@@ -347,9 +348,28 @@ class SessionRecorder:
         f.close()
         with open(self._tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.replace(self._tmp, self._final)
         self._closed = True
+        if self.force:
+            os.replace(self._tmp, self._final)
+        else:
+            self._place_without_replacing()
         self.stepper.changed.disconnect(self._on_change)
+
+    def _place_without_replacing(self) -> None:
+        """Give the finished file its name, unless a file took that name while recording (then keep both)."""
+        try:
+            os.link(self._tmp, self._final)  # fails, atomically, if the name is taken
+        except FileExistsError:
+            self.stepper.changed.disconnect(self._on_change)
+            raise FileProblem(
+                f"{self.target} appeared while recording and was left alone; the session is in {self._tmp}"
+            ) from None
+        except OSError:  # a file system without hard links
+            if self._final.exists():
+                raise
+            os.replace(self._tmp, self._final)
+            return
+        os.unlink(self._tmp)
 
     def _salvage(self, why: str) -> None:
         """A write failed (a full disk): keep what was complete, if the file still takes that, and say so."""

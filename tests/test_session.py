@@ -280,6 +280,19 @@ def test_an_existing_out_is_kept_without_force_and_replaced_with_it(tmp_path, ca
     assert out.read_bytes() != b"yesterday's results" and os.listdir(tmp_path) == [name]
 
 
+def test_a_file_that_appears_under_the_name_while_recording_is_not_replaced(tmp_path):
+    stepper = Stepper(Config(batch_size=2, n_agents=2, hidden_dim=8, input_dim=3))
+    recorder = SessionRecorder(tmp_path / "run.h5", stepper)
+    recorder.record_new()
+    (tmp_path / "run.h5").write_bytes(b"someone else's file")
+    with pytest.raises(FileProblem, match="appeared while recording"):
+        recorder.close()
+    assert (tmp_path / "run.h5").read_bytes() == b"someone else's file"
+    (kept,) = [p for p in tmp_path.iterdir() if p.name != "run.h5"]
+    with SessionReader(kept) as reader:  # the recording is kept beside it
+        assert len(reader) == 1
+
+
 def _session(tmp_path, name: str = "good.h5"):
     path = tmp_path / name
     record_session(Stepper(Config(batch_size=2, n_agents=3, hidden_dim=8, input_dim=4)), 6, path)
