@@ -368,7 +368,8 @@ def _refuse_model_options(args: argparse.Namespace, *given: str) -> None:
     """With --session the file says what ran: a model option, or --steps, beside it is a mistake."""
     from hiddenscope.core.plan import Request
 
-    asked = [f"--{k.replace('_', '-')}" for k, v in vars(Request.from_namespace(args)).items() if v]
+    flags = {"agent": "--run-agent", "edits": "--edit", "env_args": "--env-arg"}
+    asked = [flags.get(k, f"--{k.replace('_', '-')}") for k, v in vars(Request.from_namespace(args)).items() if v]
     asked += [flag for flag in given if getattr(args, flag.lstrip("-").replace("-", "_"), None) is not None]
     if asked:
         raise UserError(f"{', '.join(asked)} cannot go with --session: the session says what ran")
