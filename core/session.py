@@ -680,7 +680,9 @@ def compare_sessions(
     input_diff = None
     for lo in range(start, stop + 1, block):
         hi = min(stop, lo + block - 1)
-        diff = np.abs(b.read("hidden", lo, hi).astype(np.float64) - a.read("hidden", lo, hi))
+        ha, hb = a.read("hidden", lo, hi).astype(np.float64), b.read("hidden", lo, hi)
+        diff = np.abs(hb - ha)
+        diff[np.isnan(ha) & np.isnan(hb)] = 0.0  # NaN in both at the same place is no difference; NaN in one is
         max_abs[lo - start : hi - start + 1] = np.nan_to_num(diff, nan=np.inf).max(axis=(1, 3))
         mean_abs[lo - start : hi - start + 1] = diff.mean(axis=(1, 3))
         if same_inputs and input_diff is None:

@@ -258,6 +258,25 @@ def test_compare_finds_the_first_step_where_two_runs_diverge(tmp_path, capsys):
     assert_one_line_error(code, capsys.readouterr().err, "cannot compare", "(2, 3, 6)", "(32, 2, 96)")
 
 
+def test_nan_in_both_runs_is_no_difference_and_nan_in_one_is(tmp_path, capsys):
+    a = np.random.default_rng(1).standard_normal((10, 2, 3, 4)).astype(np.float32)
+    a[2, 0, 1, 0] = np.nan  # fed at step 3: agent 1 of row 0 is NaN from then on
+    b = a.copy()
+    b[4, 1, 2, 0] = np.nan  # only in B, fed at step 5 to agent 2 of row 1
+    for name, data in (("a", a), ("b", b)):
+        np.save(tmp_path / f"{name}.npy", data)
+        argv = ["export", "--steps", "8", "--inputs", str(tmp_path / f"{name}.npy"), "--hidden-dim", "8"]
+        assert main([*argv, "--out", str(tmp_path / f"{name}.h5")]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "a.h5"), str(tmp_path / "a.h5"), "--json"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert same["first_divergent_t"] is None and np.isnan(np.load(tmp_path / "a.npy")).any()
+    assert main(["compare", str(tmp_path / "a.h5"), str(tmp_path / "b.h5"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["first_divergent_t"] == 5 and doc["first_divergent_t_per_agent"] == [None, None, 5]
+    assert doc["max_abs"][5][2] is None  # a NaN against a number: no finite difference, written as null
+
+
 # -- npz, existing files, bad files ----------------------------------------------------------------------------
 
 
