@@ -30,6 +30,8 @@ from hiddenscope.core.plan import Request, plan
 from hiddenscope.core.session import SessionReader, SessionRecorder, record_session
 
 SMALL = ["--batch-size", "2", "--n-agents", "3", "--hidden-dim", "8", "--input-dim", "4"]
+# Tests that draw take pytest-qt's ``qapp``: the drawing reuses that QApplication, so a GUI test run
+# later in the same process does not find a bare QGuiApplication, on which no widget can be made.
 BIG = 2**30
 
 
@@ -204,7 +206,7 @@ def test_a_trace_is_stored_once_however_many_steps_ran_it(tmp_path):
 # -- replay without the model -------------------------------------------------------------------------------------
 
 
-def test_a_screenshot_and_the_trace_from_a_session_equal_the_live_ones_at_the_same_t(tmp_path, capsys):
+def test_a_screenshot_and_the_trace_from_a_session_equal_the_live_ones_at_the_same_t(tmp_path, capsys, qapp):
     session = tmp_path / "run.h5"
     assert main(["export", "--steps", "8", "--out", str(session), *SMALL]) == 0
     assert main(["screenshot", "--steps", "5", "--out", str(tmp_path / "live.png"), *SMALL]) == 0
@@ -290,7 +292,7 @@ def test_an_npz_over_the_history_budget_is_refused_and_the_session_suggested(tmp
     ("old.h5", ["export", "--steps", "2", *SMALL]),
     ("old.gif", ["movie", "--steps", "2", *SMALL]),
 ])
-def test_an_existing_out_is_kept_without_force_and_replaced_with_it(tmp_path, capsys, name, command):
+def test_an_existing_out_is_kept_without_force_and_replaced_with_it(tmp_path, capsys, qapp, name, command):
     out = tmp_path / name
     out.write_bytes(b"yesterday's results")
     assert_one_line_error(main([*command, "--out", str(out)]), capsys.readouterr().err, "already exists", "--force")
@@ -407,7 +409,7 @@ def test_a_full_disk_while_recording_leaves_the_old_file_and_no_partial_one(tmp_
 # -- movies --------------------------------------------------------------------------------------------------------
 
 
-def test_movies_have_a_frame_per_step_at_the_screenshot_size(tmp_path, capsys):
+def test_movies_have_a_frame_per_step_at_the_screenshot_size(tmp_path, capsys, qapp):
     iio = pytest.importorskip("imageio.v3", reason="the movies extra is not installed: hiddenscope[movies]")
     pytest.importorskip("imageio_ffmpeg")
     session = tmp_path / "run.h5"
@@ -432,7 +434,7 @@ def test_movies_have_a_frame_per_step_at_the_screenshot_size(tmp_path, capsys):
     assert np.abs(last - shot4).mean() < 2 < np.abs(last - shot0).mean()
 
 
-def test_movie_mistakes_are_one_line(tmp_path, capsys):
+def test_movie_mistakes_are_one_line(tmp_path, capsys, qapp):
     session = _session(tmp_path)
     cases = [
         (["movie", "--session", str(session), "--out", str(tmp_path / "m.avi")], "must end in .mp4 or .gif"),
