@@ -58,60 +58,141 @@ def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         return argparse.SUPPRESS if suppress else value
 
     g = parser.add_argument_group("model")
-    g.add_argument("--batch-size", type=_whole, default=default(), help=f"batch size; with --env, environments run side by side (default {d.batch_size})")
-    g.add_argument("--n-agents", type=_whole, default=default(), help=f"number of agents (default {d.n_agents}, or what the checkpoint, inputs file or environment has)")
+    g.add_argument(
+        "--batch-size",
+        type=_whole,
+        default=default(),
+        help=f"batch size; with --env, environments run side by side (default {d.batch_size})",
+    )
+    g.add_argument(
+        "--n-agents",
+        type=_whole,
+        default=default(),
+        help=f"number of agents (default {d.n_agents}, or what the checkpoint, inputs file or environment has)",
+    )
     g.add_argument(
         "--hidden-dim",
         type=_whole,
         default=default(),
-        help=f"the seed agent's _hidden_dim; its GRU gets hidden_dim // 4 * 3 units (default {d.hidden_dim} → {d.units});"
+        help=f"the seed agent's _hidden_dim; its GRU gets hidden_dim // 4 * 3 units "
+        f"(default {d.hidden_dim} → {d.units});"
         " a checkpoint's own size otherwise",
     )
-    g.add_argument("--input-dim", type=_whole, default=default(), help=f"inputs per agent (default {d.input_dim}, or what was loaded fixes)")
-    g.add_argument("--seed", type=_whole, default=default(), help=f"seed for weights, inputs, environments and sampled actions (default {d.seed})")
-    g.add_argument("--device", default=default(), help="auto (CUDA if there is one), cpu, cuda or cuda:N (default auto)")
-    g.add_argument("--dtype", default=default(), help="float32 or float64 (default float32)")
-    g.add_argument("--checkpoint", default=default(), metavar="PATH",
-                   help="a trained agent, loaded safely: agent.th of PyMARL, EPyMARL (shared or one network per agent)"
-                   " or PyMARL2, a PyMARL step or run folder (results/models/<run>[/<step>]), the seed model's"
-                   " state_dict, or .safetensors")
-    g.add_argument("--load-step", type=_count, default=default(), metavar="N",
-                   help="with a run folder: the saved step nearest to N, as PyMARL's load_step (default: the latest)")
-    g.add_argument("--run-config", default=default(), metavar="PATH",
-                   help="the run's config.json (sacred; e.g. results/sacred/<id>/config.json): obs_last_action,"
-                   " obs_agent_id, agent, hidden size (default: a config.json beside the checkpoint, if any)")
-    g.add_argument("--run-agent", dest="run_agent", default=default(), choices=["rnn", "rnn_ns", "n_rnn"],
-                   help="the run's agent (as in its config): rnn (PyMARL/EPyMARL), rnn_ns (EPyMARL, one network per"
-                   " agent) or n_rnn (PyMARL2; same weights as rnn without LayerNorm, traced with NMAC)")
-    g.add_argument("--inputs", default=default(), metavar="PATH",
-                   help="agent inputs from .npy/.npz/.pt, shape (T, batch, n_agents, input) or (T, n_agents, input)")
-    g.add_argument("--env", default=default(), metavar="NAME",
-                   help="run episodes in a live environment: simple_spread (extra hiddenscope[mpe]), lbf"
-                   " (hiddenscope[lbf]), rware (hiddenscope[rware]), vmas or vmas:SCENARIO (hiddenscope[vmas])")
-    g.add_argument("--env-arg", dest="env_args", action="append", default=default(), metavar="KEY=VALUE",
-                   help="an option of the environment, repeatable (e.g. n_agents=3, max_cycles=25)")
-    g.add_argument("--obs-last-action", action=argparse.BooleanOptionalAction, default=default(),
-                   help="with --env: the agents' inputs carry their one-hot last action (default: the run's config,"
-                   " else worked out from the checkpoint's input size)")
-    g.add_argument("--obs-agent-id", action=argparse.BooleanOptionalAction, default=default(),
-                   help="with --env: the agents' inputs carry their one-hot id (default as --obs-last-action)")
-    g.add_argument("--actions", default=default(), choices=["greedy", "sample"],
-                   help="with --env: act greedily on the outputs (default), or sample from a policy (pi_logits agents)")
-    g.add_argument("--model", default=default(), metavar="MODULE:FACTORY",
-                   help="build the model with FACTORY(config) from an importable module or a .py in the current"
-                   " folder (this runs its code)")
-    g.add_argument("--edit", dest="edits", action="append", default=default(), metavar="T:AGENTS:OP",
-                   help="edit h_T, repeatable: AGENTS is 1, 0-2 or all; OP is zero, set=V, clamp=LO,HI, noise=SIGMA,"
-                   " copy=A or swap=A,B; optionally :rows=R and :units=U (e.g. 3:1:zero, 5:all:noise=0.1:units=0-9)")
     g.add_argument(
-        "--history-mb", type=_megabytes, default=default(256), help="host memory the step history may use, MiB (default 256)"
+        "--input-dim",
+        type=_whole,
+        default=default(),
+        help=f"inputs per agent (default {d.input_dim}, or what was loaded fixes)",
+    )
+    g.add_argument(
+        "--seed",
+        type=_whole,
+        default=default(),
+        help=f"seed for weights, inputs, environments and sampled actions (default {d.seed})",
+    )
+    g.add_argument(
+        "--device", default=default(), help="auto (CUDA if there is one), cpu, cuda or cuda:N (default auto)"
+    )
+    g.add_argument("--dtype", default=default(), help="float32 or float64 (default float32)")
+    g.add_argument(
+        "--checkpoint",
+        default=default(),
+        metavar="PATH",
+        help="a trained agent, loaded safely: agent.th of PyMARL, EPyMARL (shared or one network per agent)"
+        " or PyMARL2, a PyMARL step or run folder (results/models/<run>[/<step>]), the seed model's"
+        " state_dict, or .safetensors",
+    )
+    g.add_argument(
+        "--load-step",
+        type=_count,
+        default=default(),
+        metavar="N",
+        help="with a run folder: the saved step nearest to N, as PyMARL's load_step (default: the latest)",
+    )
+    g.add_argument(
+        "--run-config",
+        default=default(),
+        metavar="PATH",
+        help="the run's config.json (sacred; e.g. results/sacred/<id>/config.json): obs_last_action,"
+        " obs_agent_id, agent, hidden size (default: a config.json beside the checkpoint, if any)",
+    )
+    g.add_argument(
+        "--run-agent",
+        dest="run_agent",
+        default=default(),
+        choices=["rnn", "rnn_ns", "n_rnn"],
+        help="the run's agent (as in its config): rnn (PyMARL/EPyMARL), rnn_ns (EPyMARL, one network per"
+        " agent) or n_rnn (PyMARL2; same weights as rnn without LayerNorm, traced with NMAC)",
+    )
+    g.add_argument(
+        "--inputs",
+        default=default(),
+        metavar="PATH",
+        help="agent inputs from .npy/.npz/.pt, shape (T, batch, n_agents, input) or (T, n_agents, input)",
+    )
+    g.add_argument(
+        "--env",
+        default=default(),
+        metavar="NAME",
+        help="run episodes in a live environment: simple_spread (extra hiddenscope[mpe]), lbf"
+        " (hiddenscope[lbf]), rware (hiddenscope[rware]), vmas or vmas:SCENARIO (hiddenscope[vmas])",
+    )
+    g.add_argument(
+        "--env-arg",
+        dest="env_args",
+        action="append",
+        default=default(),
+        metavar="KEY=VALUE",
+        help="an option of the environment, repeatable (e.g. n_agents=3, max_cycles=25)",
+    )
+    g.add_argument(
+        "--obs-last-action",
+        action=argparse.BooleanOptionalAction,
+        default=default(),
+        help="with --env: the agents' inputs carry their one-hot last action (default: the run's config,"
+        " else worked out from the checkpoint's input size)",
+    )
+    g.add_argument(
+        "--obs-agent-id",
+        action=argparse.BooleanOptionalAction,
+        default=default(),
+        help="with --env: the agents' inputs carry their one-hot id (default as --obs-last-action)",
+    )
+    g.add_argument(
+        "--actions",
+        default=default(),
+        choices=["greedy", "sample"],
+        help="with --env: act greedily on the outputs (default), or sample from a policy (pi_logits agents)",
+    )
+    g.add_argument(
+        "--model",
+        default=default(),
+        metavar="MODULE:FACTORY",
+        help="build the model with FACTORY(config) from an importable module or a .py in the current"
+        " folder (this runs its code)",
+    )
+    g.add_argument(
+        "--edit",
+        dest="edits",
+        action="append",
+        default=default(),
+        metavar="T:AGENTS:OP",
+        help="edit h_T, repeatable: AGENTS is 1, 0-2 or all; OP is zero, set=V, clamp=LO,HI, noise=SIGMA,"
+        " copy=A or swap=A,B; optionally :rows=R and :units=U (e.g. 3:1:zero, 5:all:noise=0.1:units=0-9)",
+    )
+    g.add_argument(
+        "--history-mb",
+        type=_megabytes,
+        default=default(256),
+        help="host memory the step history may use, MiB (default 256)",
     )
 
 
 def _add_session_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--session", default=None, metavar="PATH", help=f"a recorded session (.h5): {what}, no model")
-    parser.add_argument("--at", type=_count, default=None, metavar="T",
-                        help="with --session: the timestep (default: the last)")
+    parser.add_argument(
+        "--at", type=_count, default=None, metavar="T", help="with --session: the timestep (default: the last)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(parser, suppress=False)
     parser.add_argument(
-        "--lang", choices=["auto", "en", "zh_CN"], default=None,
+        "--lang",
+        choices=["auto", "en", "zh_CN"],
+        default=None,
         help="interface language (default: the one chosen in View → Language, else the system's)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -134,8 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="run N steps and save them: every step to a session (.h5), or .npz")
     p.add_argument("--steps", type=_count, default=10, help="timesteps to run (default 10)")
-    p.add_argument("--out", required=True,
-                   help="a session (.h5/.hdf5: every step, streamed to disk) or .npz (what the history budget holds)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="a session (.h5/.hdf5: every step, streamed to disk) or .npz (what the history budget holds)",
+    )
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     _add_model_options(p, suppress=True)
 
@@ -151,8 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("a", metavar="A.h5", help="the first session")
     p.add_argument("b", metavar="B.h5", help="the second session, recorded with the same sizes")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
-    p.add_argument("--tolerance", type=float, default=0.0,
-                   help="a step diverges where max |Δh| is above this (default 0: any difference)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        help="a step diverges where max |Δh| is above this (default 0: any difference)",
+    )
 
     p = sub.add_parser("movie", help="the heatmap grid over time as MP4 or GIF, from a session or N live steps")
     p.add_argument("--session", default=None, metavar="PATH", help="a recorded session (.h5); else the model runs")
@@ -178,8 +268,13 @@ def session_parts(args: argparse.Namespace) -> dict:
             edit.check(planned.config.batch_size, planned.config.n_agents, steps=steps)
     for note in planned.notes:
         print(f"hiddenscope: {note}", file=sys.stderr)
-    return {"config": planned.config, "model_factory": planned.model_factory, "input_factory": planned.input_factory,
-            "history_budget": args.history_mb * 1024 * 1024, "edits": planned.edits}
+    return {
+        "config": planned.config,
+        "model_factory": planned.model_factory,
+        "input_factory": planned.input_factory,
+        "history_budget": args.history_mb * 1024 * 1024,
+        "edits": planned.edits,
+    }
 
 
 def make_stepper(args: argparse.Namespace):  # a Stepper; torch is loaded anyway (core.config, imported above)
@@ -225,7 +320,7 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(what: str, unit: str = "steps"):  # noqa: ANN202 - a callable (done, total) -> None
+def _progress(what: str, unit: str = "steps"):
     """Progress on stderr for work that takes a while: at most a line a second, nothing for quick work."""
     import time
 
@@ -375,7 +470,7 @@ def _refuse_model_options(args: argparse.Namespace, *given: str) -> None:
         raise UserError(f"{', '.join(asked)} cannot go with --session: the session says what ran")
 
 
-def _open_session_at(args: argparse.Namespace):  # noqa: ANN202 - (SessionReader, t)
+def _open_session_at(args: argparse.Namespace):
     from hiddenscope.core.session import SessionReader
 
     _refuse_model_options(args, "--steps")
@@ -419,7 +514,7 @@ def _shapes_from_session(args: argparse.Namespace) -> int:
     return 0
 
 
-def _screenshot_from_session(args: argparse.Namespace, out) -> int:  # noqa: ANN001 - a Path
+def _screenshot_from_session(args: argparse.Namespace, out) -> int:
     reader, t = _open_session_at(args)
     with reader:
         _check_agent(args.agent, reader.config.n_agents)
@@ -466,13 +561,16 @@ def _check_display() -> None:
             " or use the headless commands: hiddenscope shapes / export / screenshot"
         )
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    uses_xcb = platform.startswith("xcb") or (not platform and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+    uses_xcb = platform.startswith("xcb") or (
+        not platform and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    )
     if sys.platform.startswith("linux") and uses_xcb:
         missing = _missing_xcb_library()
         if missing:
             # Qt aborts the whole process when its X11 plugin cannot load; a clear line is kinder.
             raise UserError(
-                f"Qt cannot open a window on X11 here: the system library {missing} is missing. On Debian/Ubuntu: sudo apt-get install"
+                f"Qt cannot open a window on X11 here: the system library {missing} is missing. "
+                "On Debian/Ubuntu: sudo apt-get install"
                 " libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0"
             )
 
@@ -509,8 +607,14 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"shapes": _cmd_shapes, "export": _cmd_export, "screenshot": _cmd_screenshot, "compare": _cmd_compare,
-                "movie": _cmd_movie, None: _cmd_gui}
+    commands = {
+        "shapes": _cmd_shapes,
+        "export": _cmd_export,
+        "screenshot": _cmd_screenshot,
+        "compare": _cmd_compare,
+        "movie": _cmd_movie,
+        None: _cmd_gui,
+    }
     try:
         return commands[args.command](args)
     except UserError as exc:

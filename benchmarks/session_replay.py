@@ -79,12 +79,16 @@ def main() -> None:
         reader.close()
     size = f"{args.batch}x{args.agents}x{config.units}"
     print(f"{size}: {args.steps} steps recorded at {results['record_steps_per_s']} steps/s (model and file)")
-    print(f"  peak resident memory {results['peak_rss_mib_before']} MiB before recording,"
-          f" {results['peak_rss_mib_halfway']} MiB halfway, {results['peak_rss_mib_after']} MiB at the end;"
-          f" history {args.history_mb} MiB"
-          f" ({results['history_steps']} steps), session {results['session_mib']} MiB on disk")
-    print(f"  open: {results['open_ms']} ms; replay h_t: {results['replay_in_order_steps_per_s']} steps/s in order,"
-          f" {results['replay_random_steps_per_s']} steps/s in random order")
+    print(
+        f"  peak resident memory {results['peak_rss_mib_before']} MiB before recording,"
+        f" {results['peak_rss_mib_halfway']} MiB halfway, {results['peak_rss_mib_after']} MiB at the end;"
+        f" history {args.history_mb} MiB"
+        f" ({results['history_steps']} steps), session {results['session_mib']} MiB on disk"
+    )
+    print(
+        f"  open: {results['open_ms']} ms; replay h_t: {results['replay_in_order_steps_per_s']} steps/s in order,"
+        f" {results['replay_random_steps_per_s']} steps/s in random order"
+    )
     print(json.dumps({size: results}))
 
 

@@ -27,14 +27,19 @@ import numpy as np
 from hiddenscope.core import Config, Stepper
 
 SIZES = [(32, 5, 96), (256, 16, 96)]
-WAYS = {"none": {}, "fletcher32": {"fletcher32": True}, "lzf": {"compression": "lzf"},
-        "gzip1": {"compression": "gzip", "compression_opts": 1},
-        "gzip4": {"compression": "gzip", "compression_opts": 4}}
+WAYS = {
+    "none": {},
+    "fletcher32": {"fletcher32": True},
+    "lzf": {"compression": "lzf"},
+    "gzip1": {"compression": "gzip", "compression_opts": 1},
+    "gzip4": {"compression": "gzip", "compression_opts": 4},
+}
 
 
 def frames_for(batch: int, agents: int, units: int, distinct: int) -> tuple[np.ndarray, np.ndarray]:
-    stepper = Stepper(Config(batch_size=batch, n_agents=agents, hidden_dim=units * 4 // 3), history_budget=2**31,
-                      tracing=False)
+    stepper = Stepper(
+        Config(batch_size=batch, n_agents=agents, hidden_dim=units * 4 // 3), history_budget=2**31, tracing=False
+    )
     stepper.run(distinct)
     hist = stepper.history
     return hist.hidden[1 : distinct + 1].copy(), hist.inputs[1 : distinct + 1].copy()
@@ -43,10 +48,22 @@ def frames_for(batch: int, agents: int, units: int, distinct: int) -> tuple[np.n
 def write_h5(path: str, hidden: np.ndarray, inputs: np.ndarray, steps: int, options: dict) -> float:
     started = time.perf_counter()
     with h5py.File(path, "w", rdcc_nbytes=0) as f:  # as the recorder opens it: each chunk written once
-        dh = f.create_dataset("hidden", (0, *hidden.shape[1:]), np.float32, maxshape=(None, *hidden.shape[1:]),
-                              chunks=(1, *hidden.shape[1:]), **options)
-        di = f.create_dataset("inputs", (0, *inputs.shape[1:]), np.float32, maxshape=(None, *inputs.shape[1:]),
-                              chunks=(1, *inputs.shape[1:]), **options)
+        dh = f.create_dataset(
+            "hidden",
+            (0, *hidden.shape[1:]),
+            np.float32,
+            maxshape=(None, *hidden.shape[1:]),
+            chunks=(1, *hidden.shape[1:]),
+            **options,
+        )
+        di = f.create_dataset(
+            "inputs",
+            (0, *inputs.shape[1:]),
+            np.float32,
+            maxshape=(None, *inputs.shape[1:]),
+            chunks=(1, *inputs.shape[1:]),
+            **options,
+        )
         for k in range(steps):
             if k % 64 == 0:  # grow in blocks, as the recorder does
                 dh.resize(k + 64, axis=0)
@@ -93,8 +110,10 @@ def main() -> None:
                 rows.append((name, best, os.path.getsize(path)))
             for name, seconds, size_bytes in rows:
                 per_step = seconds / args.steps * 1000
-                print(f"  {name:<18} {per_step:8.3f} ms/step  {raw / seconds / 2**20:8.1f} MiB/s"
-                      f"  file {size_bytes / raw:6.1%} of raw")
+                print(
+                    f"  {name:<18} {per_step:8.3f} ms/step  {raw / seconds / 2**20:8.1f} MiB/s"
+                    f"  file {size_bytes / raw:6.1%} of raw"
+                )
                 results[key][name] = {"ms_per_step": round(per_step, 4), "size_ratio": round(size_bytes / raw, 4)}
     print(json.dumps(results))
 

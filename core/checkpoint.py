@@ -45,7 +45,7 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
             from safetensors.torch import load_file
 
             data: Any = load_file(str(path), device="cpu")
-        except Exception as exc:  # noqa: BLE001 - any failure means the file is not usable
+        except Exception as exc:
             raise CheckpointError(f"checkpoint {path} is not a valid .safetensors file ({_first_line(exc)})") from None
     else:
         try:
@@ -61,7 +61,7 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
                 f"checkpoint {path} holds Python objects or code, not only tensors, so it was refused and"
                 f" nothing in it was run (it names {refused}); save the model's state_dict() instead"
             ) from None
-        except Exception as exc:  # noqa: BLE001 - damaged bytes surface as many exception types; none ran code
+        except Exception as exc:
             raise CheckpointError(
                 f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({torch_load_reason(exc)})"
             ) from None
@@ -211,7 +211,9 @@ def _rnn_agent_layout(sd: dict[str, torch.Tensor], path: Path, prefix: str = "")
     keys = {k[len(prefix) :] for k in sd if k.startswith(prefix)}
     recurrent = any(k in keys for k in _GRU_KEYS) or not any(k in keys for k in _LINEAR_RNN_KEYS)
     layer_norm = any(k in keys for k in _NORM_KEYS)
-    expected = set(_HEAD_KEYS) | set(_GRU_KEYS if recurrent else _LINEAR_RNN_KEYS) | (set(_NORM_KEYS) if layer_norm else set())
+    expected = (
+        set(_HEAD_KEYS) | set(_GRU_KEYS if recurrent else _LINEAR_RNN_KEYS) | (set(_NORM_KEYS) if layer_norm else set())
+    )
     missing = sorted(expected - keys)
     if missing:
         raise CheckpointError(
@@ -256,7 +258,9 @@ def _rnn_agent_layout(sd: dict[str, torch.Tensor], path: Path, prefix: str = "")
     return Layout(family, inputs, hidden, actions, recurrent=recurrent, layer_norm=layer_norm)
 
 
-def detect_layout(state_dict: dict[str, torch.Tensor], path: str | Path = "checkpoint", agent: str | None = None) -> Layout:
+def detect_layout(
+    state_dict: dict[str, torch.Tensor], path: str | Path = "checkpoint", agent: str | None = None
+) -> Layout:
     """Which agent ``state_dict`` belongs to, with its sizes, after checking every key and shape.
 
     ``agent`` is the run's ``agent`` setting (``rnn``, ``rnn_ns``, ``n_rnn``) where it is
@@ -273,7 +277,9 @@ def detect_layout(state_dict: dict[str, torch.Tensor], path: str | Path = "check
         extra = sorted(k for k in state_dict if k not in SEED_KEYS)
         if extra:
             shown = ", ".join(extra[:6]) + (", …" if len(extra) > 6 else "")
-            raise CheckpointError(f"checkpoint {path} looks like the seed agent but also has {shown}, which that model does not have")
+            raise CheckpointError(
+                f"checkpoint {path} looks like the seed agent but also has {shown}, which that model does not have"
+            )
         for key in SEED_KEYS:
             if not state_dict[key].is_floating_point():
                 raise CheckpointError(
@@ -316,9 +322,13 @@ def _non_shared_layout(sd: dict[str, torch.Tensor], path: Path) -> Layout:
     first = layouts[0]
     for i, other in enumerate(layouts[1:], 1):
         if other != first:
-            raise CheckpointError(f"checkpoint {path}: agents.{i} has different sizes from agents.0 ({other} vs {first})")
+            raise CheckpointError(
+                f"checkpoint {path}: agents.{i} has different sizes from agents.0 ({other} vs {first})"
+            )
     if first.layer_norm:
-        raise CheckpointError(f"checkpoint {path}: one network per agent with layer_norm is not a layout hiddenscope mirrors")
+        raise CheckpointError(
+            f"checkpoint {path}: one network per agent with layer_norm is not a layout hiddenscope mirrors"
+        )
     return dataclasses.replace(first, family="epymarl-ns", n_agents=n)
 
 
@@ -361,7 +371,8 @@ def resolve_checkpoint(path: str | Path, load_step: int | None = None) -> tuple[
             raise ConfigError(f"--load-step picks a step in a run folder; {path} is a file")
         if path.name in NOT_AGENT_FILES:
             raise CheckpointError(
-                f"{path} holds {NOT_AGENT_FILES[path.name]}, not the agent; the agent's weights are {path.parent / 'agent.th'}"
+                f"{path} holds {NOT_AGENT_FILES[path.name]}, not the agent; "
+                f"the agent's weights are {path.parent / 'agent.th'}"
             )
         return path, ""
     steps = {int(p.name): p for p in path.iterdir() if p.is_dir() and p.name.isdigit()}
@@ -442,7 +453,8 @@ def read_run_config(path: str | Path) -> RunSettings:
     agent = doc.get("agent")
     if agent is not None and agent not in AGENT_NAMES:
         raise ConfigError(
-            f"run config {path}: agent {agent!r} is not one hiddenscope mirrors ({', '.join(a for a in AGENT_NAMES if a != 'seed')});"
+            f"run config {path}: agent {agent!r} is not one hiddenscope mirrors "
+            f"({', '.join(a for a in AGENT_NAMES if a != 'seed')});"
             " load it with --model MODULE:FACTORY"
         )
     output = doc.get("agent_output_type")
@@ -496,12 +508,14 @@ class LoadedAgent:
         layout, path = self.layout, self.path
         _check_inputs(config, layout.inputs, path)
         if config.units != layout.units:
-            raise ConfigError(f"{path.name} has {layout.units} GRU units; hidden dim {config.hidden_dim} does not fit it")
+            raise ConfigError(
+                f"{path.name} has {layout.units} GRU units; hidden dim {config.hidden_dim} does not fit it"
+            )
         if layout.family == "seed":
             model: nn.Module = CondAgent(layout.inputs, config.n_agents, layout.hidden_dim)
             model.load_state_dict(self.state_dict, strict=True)
             return model
-        from .agents import epymarl, pymarl, pymarl2
+        from .agents import epymarl, epymarl_ns, pymarl, pymarl2
 
         output = config.agent_output
         sizes = (layout.inputs, layout.units, layout.n_actions)
@@ -509,9 +523,10 @@ class LoadedAgent:
         if layout.family == "epymarl-ns":
             if config.n_agents != layout.n_agents:
                 raise ConfigError(
-                    f"{path.name} holds one network for each of {layout.n_agents} agents; --n-agents {config.n_agents} does not fit it"
+                    f"{path.name} holds one network for each of {layout.n_agents} agents; "
+                    f"--n-agents {config.n_agents} does not fit it"
                 )
-            agent: nn.Module = epymarl.RNNNSAgent(*sizes, layout.n_agents, use_rnn=layout.recurrent)
+            agent: nn.Module = epymarl_ns.RNNNSAgent(*sizes, layout.n_agents, use_rnn=layout.recurrent)
             controller = epymarl.NonSharedMAC(agent, config.n_agents, layout.n_actions, layout.units, output)
         elif layout.family == "pymarl2":
             agent = pymarl2.NRNNAgent(*sizes, use_layer_norm=layout.layer_norm)
@@ -540,7 +555,9 @@ def load_agent(
     settings_path = Path(run_config) if run_config is not None else find_run_config(file)
     settings = read_run_config(settings_path) if settings_path is not None else RunSettings()
     if agent is not None and settings.agent is not None and agent != settings.agent:
-        raise ConfigError(f"--run-agent {agent} conflicts with the run config {settings.path}, which says agent {settings.agent!r}")
+        raise ConfigError(
+            f"--run-agent {agent} conflicts with the run config {settings.path}, which says agent {settings.agent!r}"
+        )
     sd = load_state_dict_file(file)
     layout = detect_layout(sd, file, agent or settings.agent)
     _check_settings(layout, settings, file)
@@ -579,6 +596,7 @@ def _check_inputs(config: Config, inputs: int, path: Path) -> None:
     if config.input_dim != inputs:
         raise ConfigError(f"{path.name} takes {inputs} inputs per agent; input size {config.input_dim} does not fit it")
 
+
 def plugin_factory(spec: str) -> ModelFactory:
     """``package.module:factory``: import it and call ``factory(config)`` to build the model.
 
@@ -595,7 +613,7 @@ def plugin_factory(spec: str) -> ModelFactory:
         sys.path.insert(0, here)
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - an import can fail in many ways; all are the user's to fix
+    except Exception as exc:
         raise ConfigError(
             f"--model: cannot import {module_name!r} ({type(exc).__name__}: {_first_line(exc)})"
         ) from None
@@ -606,7 +624,7 @@ def plugin_factory(spec: str) -> ModelFactory:
     def build(config: Config) -> nn.Module:
         try:
             model = factory(config)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ConfigError(f"--model: {spec}(config) failed: {type(exc).__name__}: {_first_line(exc)}") from None
         if not isinstance(model, nn.Module) or not hasattr(model, "init_hidden"):
             raise ConfigError(f"--model: {spec}(config) must return an nn.Module with init_hidden and forward")
@@ -616,10 +634,10 @@ def plugin_factory(spec: str) -> ModelFactory:
 
 
 # Names older code and tests use for PyMARL's layout.
-from .agents.pymarl import RNNAgent as PyMARLAgent  # noqa: E402
+from .agents.pymarl import RNNAgent as PyMARLAgent  # noqa: E402, F401
 
 
-def PyMARLController(agent: Any, n_agents: int) -> nn.Module:  # noqa: N802 - kept for its old callers
+def PyMARLController(agent: Any, n_agents: int) -> nn.Module:
     """PyMARL's ``BasicMAC`` mirror around ``agent``."""
     from .agents.pymarl import BasicMAC
 

@@ -70,7 +70,9 @@ class Config:
     def label(self) -> str:
         sizes = f"hidden {self.hidden_dim} → {self.units} units · " if not self.model else f"{self.model} · "
         env = f" · env {self.env}" if self.env else ""
-        return f"batch {self.batch_size} · {self.n_agents} agents · {sizes}input {self.input_dim}{env} · seed {self.seed}"
+        return (
+            f"batch {self.batch_size} · {self.n_agents} agents · {sizes}input {self.input_dim}{env} · seed {self.seed}"
+        )
 
     def validate(self) -> Config:
         """Raise :class:`ConfigError` naming the first value that cannot work."""
@@ -131,7 +133,9 @@ def resolve_device(spec: str) -> torch.device:
     index = int(spec.split(":")[1]) if ":" in spec else 0
     count = torch.cuda.device_count()
     if index >= count:
-        raise DeviceError(f"device {spec!r} does not exist: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}")
+        raise DeviceError(
+            f"device {spec!r} does not exist: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
+        )
     return torch.device("cuda", index)
 
 

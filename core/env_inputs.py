@@ -49,7 +49,9 @@ def env_inputs_factory(
     if wanted is not None:
         given = typed.get(agent_key)
         if given is not None and str(given).strip() != str(wanted):
-            raise ConfigError(f"{agent_count_source(config, n_agents)} {wanted} conflicts with --env-arg {agent_key}={given}")
+            raise ConfigError(
+                f"{agent_count_source(config, n_agents)} {wanted} conflicts with --env-arg {agent_key}={given}"
+            )
         typed[agent_key] = str(wanted)
     spec = env_spec(base, typed)
     if wanted is not None and spec.n_agents != wanted:

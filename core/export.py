@@ -51,8 +51,13 @@ def history_arrays(stepper: Stepper) -> dict[str, np.ndarray]:
             "returns": np.zeros(batch, np.float32),
             "done": np.zeros(batch, bool),
         }
-        for key, attr in (("episode_start", "start"), ("actions", "actions"), ("rewards", "rewards"),
-                          ("returns", "returns"), ("done", "done")):
+        for key, attr in (
+            ("episode_start", "start"),
+            ("actions", "actions"),
+            ("rewards", "rewards"),
+            ("returns", "returns"),
+            ("done", "done"),
+        ):
             arrays[key] = np.stack([getattr(f.episode, attr) if f.episode is not None else empty[key] for f in frames])
     return arrays
 

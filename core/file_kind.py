@@ -36,7 +36,7 @@ def file_kind(path: str | Path) -> Kind:
         )
     try:
         data = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception:  # noqa: BLE001 - the checkpoint loader gives the full reason for a file it cannot read
+    except Exception:
         return "checkpoint"
     if isinstance(data, Mapping):
         return "checkpoint"

@@ -187,9 +187,7 @@ class History:
         stop = min(self.last, max(end, lowest + span - 1)) + 1
         return np.arange(max(lowest, stop - span), stop)
 
-    def read_window(
-        self, end: int, span: int, read: Callable[[np.ndarray], R], skip: int = 0
-    ) -> tuple[np.ndarray, R]:
+    def read_window(self, end: int, span: int, read: Callable[[np.ndarray], R], skip: int = 0) -> tuple[np.ndarray, R]:
         """``(ts, read(ts))`` for :meth:`window` ``(end, span, skip)``, safe while another thread steps.
 
         ``read`` gets the timesteps and copies what it needs out of the ring's arrays

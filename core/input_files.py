@@ -66,7 +66,7 @@ def load_frames(path: str | Path) -> np.ndarray:
         raise FileProblem(
             f"input file {path} is corrupted, truncated or not a {suffix} array ({torch_load_reason(exc)})"
         ) from None
-    except Exception as exc:  # noqa: BLE001 - damaged bytes fail in many ways; none of them ran code
+    except Exception as exc:
         raise FileProblem(
             f"input file {path} is corrupted, truncated or not a {suffix} array ({torch_load_reason(exc)})"
         ) from None

@@ -26,4 +26,3 @@ def note_for(record: TraceRecord, batch_size: int, n_agents: int) -> str:
             f" {tuple(record.shape)}: batch and agents stay flattened between steps"
         )
     return ""
-

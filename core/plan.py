@@ -16,7 +16,12 @@ from .config import Config, units_for
 from .edits import Edit, parse_edits
 from .errors import ConfigError, UserError
 
-SIZE_FLAGS = {"batch_size": "--batch-size", "n_agents": "--n-agents", "hidden_dim": "--hidden-dim", "input_dim": "--input-dim"}
+SIZE_FLAGS = {
+    "batch_size": "--batch-size",
+    "n_agents": "--n-agents",
+    "hidden_dim": "--hidden-dim",
+    "input_dim": "--input-dim",
+}
 
 
 @dataclass
@@ -85,7 +90,11 @@ def plan(request: Request) -> Plan:
         raise UserError("use --checkpoint or --model, not both")
     if r.inputs and r.env:
         raise UserError("use --inputs or --env, not both")
-    for flag, value in (("--obs-last-action", r.obs_last_action), ("--obs-agent-id", r.obs_agent_id), ("--actions", r.actions)):
+    for flag, value in (
+        ("--obs-last-action", r.obs_last_action),
+        ("--obs-agent-id", r.obs_agent_id),
+        ("--actions", r.actions),
+    ):
         if value is not None and not r.env:
             raise ConfigError(f"{flag} is about inputs built from a live environment; it goes with --env")
     if r.model:
@@ -115,14 +124,18 @@ def plan(request: Request) -> Plan:
         for key in ("batch_size", "n_agents", "input_dim"):
             have, want = getattr(from_file, key), asked[key]
             if want is not None and have != want:
-                raise ConfigError(f"{SIZE_FLAGS[key]} {want} conflicts with the inputs file {r.inputs}, which has {key} {have}")
+                raise ConfigError(
+                    f"{SIZE_FLAGS[key]} {want} conflicts with the inputs file {r.inputs}, which has {key} {have}"
+                )
         if fixed_input and from_file.input_dim != config.input_dim:
             raise ConfigError(
-                f"the inputs file {r.inputs} has {from_file.input_dim} inputs per agent, but the checkpoint takes {config.input_dim}"
+                f"the inputs file {r.inputs} has {from_file.input_dim} inputs per agent, "
+                f"but the checkpoint takes {config.input_dim}"
             )
         if config.family == "epymarl-ns" and from_file.n_agents != config.n_agents:
             raise ConfigError(
-                f"the inputs file {r.inputs} has {from_file.n_agents} agents, but the checkpoint holds one network for each of"
+                f"the inputs file {r.inputs} has {from_file.n_agents} agents, "
+                "but the checkpoint holds one network for each of"
                 f" {config.n_agents}"
             )
         config = from_file
@@ -140,7 +153,9 @@ def plan(request: Request) -> Plan:
                 ("--obs-agent-id", agent_id, settings.obs_agent_id),
             ):
                 if mine is not None and theirs is not None and mine != theirs:
-                    raise ConfigError(f"{flag} {mine} conflicts with the run config {settings.path}, which says {theirs}")
+                    raise ConfigError(
+                        f"{flag} {mine} conflicts with the run config {settings.path}, which says {theirs}"
+                    )
             last_action = settings.obs_last_action if last_action is None else last_action
             agent_id = settings.obs_agent_id if agent_id is None else agent_id
         input_factory, planned = env_inputs_factory(
@@ -153,7 +168,9 @@ def plan(request: Request) -> Plan:
             fixed_input=fixed_input,
         )
         if asked["input_dim"] is not None and planned.input_dim != asked["input_dim"]:
-            raise ConfigError(f"--input-dim {asked['input_dim']} conflicts with {r.env}, whose agents get {planned.input_dim} inputs")
+            raise ConfigError(
+                f"--input-dim {asked['input_dim']} conflicts with {r.env}, whose agents get {planned.input_dim} inputs"
+            )
         config = planned
     elif r.env_args:
         raise ConfigError("--env-arg goes with --env")
@@ -171,6 +188,8 @@ def _check_explicit(asked: dict[str, Any], fixed: dict[str, Any], where: str, fa
             want_units = units_for(want) if family == "seed" else want
             have_units = units_for(have) if family == "seed" else have
             if want_units != have_units:
-                raise ConfigError(f"{flag} {want} ({want_units} units) conflicts with {where}, which has {have_units} units")
+                raise ConfigError(
+                    f"{flag} {want} ({want_units} units) conflicts with {where}, which has {have_units} units"
+                )
         elif want != have:
             raise ConfigError(f"{flag} {want} conflicts with {where}, which has {key} {have}")

@@ -82,8 +82,13 @@ FORMAT = "hiddenscope-session"
 FORMAT_VERSION = 1
 SUFFIXES = (".h5", ".hdf5")
 _GROW = 64  # datasets grow by this many steps at a time and are trimmed on close
-_EPISODE_KEYS = (("episode_start", "start", bool), ("actions", "actions", np.int64), ("rewards", "rewards", np.float32),
-                 ("returns", "returns", np.float32), ("done", "done", bool))
+_EPISODE_KEYS = (
+    ("episode_start", "start", bool),
+    ("actions", "actions", np.int64),
+    ("rewards", "rewards", np.float32),
+    ("returns", "returns", np.float32),
+    ("done", "done", bool),
+)
 _CHECKED = ("hidden", "inputs", "outputs")
 _REQUIRED = ("t", "hidden", "inputs", "has_input", "step_ms", "trace_table", "trace_index")
 
@@ -98,7 +103,7 @@ def hiddenscope_version() -> str:
         from importlib.metadata import version
 
         return version("hiddenscope")
-    except Exception:  # noqa: BLE001 - not installed (run from a checkout): the source's own number
+    except Exception:
         from hiddenscope import __version__
 
         return str(__version__)
@@ -142,10 +147,23 @@ def _trace_records(text: str, t: int) -> list[TraceRecord]:
         name, _, rest = op.partition("(")
         args = rest[:-1] if rest.endswith(")") else rest
         call = (name, (_Shown(args),) if args else ())
-        records.append(TraceRecord(
-            t, r["phase"], r["index"], call, r["code"], r["role"], tuple(r["shape"]), tuple(r["stride"]),
-            r["contiguous"], r["kind"], r["storage_numel"], r["device"], r["dtype"],
-        ))
+        records.append(
+            TraceRecord(
+                t,
+                r["phase"],
+                r["index"],
+                call,
+                r["code"],
+                r["role"],
+                tuple(r["shape"]),
+                tuple(r["stride"]),
+                r["contiguous"],
+                r["kind"],
+                r["storage_numel"],
+                r["device"],
+                r["dtype"],
+            )
+        )
     return records
 
 
@@ -206,20 +224,22 @@ class SessionRecorder:
     def _setup(self, stepper: Stepper, checkpoint: str | os.PathLike[str] | None) -> None:
         f, c = self._file, stepper.config
         ckpt = Path(checkpoint) if checkpoint is not None else checkpoint_of(stepper)
-        f.attrs.update({
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "hiddenscope_version": hiddenscope_version(),
-            "config": json.dumps(config_record(stepper)),
-            "model": c.model or f"seed CondAgent (hidden {c.hidden_dim} → {c.units} units)",
-            "model_repr": repr(stepper.model),
-            "checkpoint": str(ckpt) if ckpt is not None else "",
-            "checkpoint_sha256": sha256_of(ckpt) if ckpt is not None and ckpt.is_file() else "",
-            "edits": json.dumps([edit.to_json() for edit in getattr(stepper, "edits", [])]),
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "complete": False,
-            "steps": 0,
-        })
+        f.attrs.update(
+            {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "hiddenscope_version": hiddenscope_version(),
+                "config": json.dumps(config_record(stepper)),
+                "model": c.model or f"seed CondAgent (hidden {c.hidden_dim} → {c.units} units)",
+                "model_repr": repr(stepper.model),
+                "checkpoint": str(ckpt) if ckpt is not None else "",
+                "checkpoint_sha256": sha256_of(ckpt) if ckpt is not None and ckpt.is_file() else "",
+                "edits": json.dumps([edit.to_json() for edit in getattr(stepper, "edits", [])]),
+                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "complete": False,
+                "steps": 0,
+            }
+        )
         hist = stepper.history
         self._ds: dict[str, h5py.Dataset] = {}  # per step, all but trace_table; held open while recording
         self._new("t", (), np.int64)
@@ -240,8 +260,13 @@ class SessionRecorder:
     def _new(self, name: str, shape: tuple[int, ...], dtype: Any, fill: float = 0) -> h5py.Dataset:
         # The large per-step arrays carry a Fletcher-32 checksum per chunk: damage reads as damage, not numbers.
         ds = self._ds[name] = self._file.create_dataset(
-            name, (self._allocated, *shape), dtype, maxshape=(None, *shape), chunks=(1, *shape) if shape else (1024,),
-            fillvalue=fill, fletcher32=name in _CHECKED,
+            name,
+            (self._allocated, *shape),
+            dtype,
+            maxshape=(None, *shape),
+            chunks=(1, *shape) if shape else (1024,),
+            fillvalue=fill,
+            fletcher32=name in _CHECKED,
         )
         return ds
 
@@ -376,7 +401,7 @@ class SessionRecorder:
         try:
             with _quiet_unraisable():
                 self._finish()
-        except Exception:  # noqa: BLE001 - nothing can be kept; the temporary file goes
+        except Exception:
             self._discard()
             raise FileProblem(f"{why}; nothing was changed") from None
         raise FileProblem(f"{why}; {self.target} holds the {self._held()}") from None
@@ -393,7 +418,7 @@ class SessionRecorder:
             try:
                 getattr(self, "_ds", {}).clear()
                 self._file.close()
-            except Exception:  # noqa: BLE001 - the file may never have opened, or be broken
+            except Exception:
                 pass
         try:
             os.unlink(self._tmp)
@@ -474,7 +499,7 @@ class SessionReader:
             self._file = h5py.File(self.path, "r")
         except OSError as exc:
             raise FileProblem(_open_problem(self.path, exc)) from None
-        except Exception as exc:  # noqa: BLE001 - h5py raises others for some broken files
+        except Exception as exc:
             raise FileProblem(f"{self.path} cannot be read as HDF5 ({type(exc).__name__}: {exc})") from None
         try:
             with self._reading():
@@ -619,8 +644,10 @@ class SessionReader:
         return {key: self.read(key) for key, _attr, _d in _EPISODE_KEYS} if self.episodic else {}
 
     def attributes(self) -> dict[str, Any]:
-        return {k: _text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v
-                for k, v in self._file.attrs.items()}
+        return {
+            k: _text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v
+            for k, v in self._file.attrs.items()
+        }
 
     def close(self) -> None:
         self._file.close()

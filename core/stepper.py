@@ -259,7 +259,9 @@ class Stepper:
             # A model that does not fit its inputs fails inside PyTorch; say so, keep the session.
             raise ConfigError(f"the model failed at step {t + 1}: {_first_line(exc)}") from None
         if hidden.numel() != c.batch_size * c.n_agents * self.units:
-            raise ConfigError(f"the model returned a hidden state of shape {tuple(hidden.shape)}; expected {c.rows} × {self.units}")
+            raise ConfigError(
+                f"the model returned a hidden state of shape {tuple(hidden.shape)}; expected {c.rows} × {self.units}"
+            )
         separate_output = not _same_data(output, hidden)
         if separate_output and self.output_shape is None:
             self.output_shape = tuple(output.shape)
@@ -271,7 +273,9 @@ class Stepper:
         if agent_inputs is inputs:
             self.history.inputs[slot] = host_inputs
         else:  # the inputs the agents really got, as (batch, n_agents, input)
-            self.history.inputs[slot] = agent_inputs.reshape(self.history.inputs[slot].shape).to("cpu", torch.float32).numpy()
+            self.history.inputs[slot] = (
+                agent_inputs.reshape(self.history.inputs[slot].shape).to("cpu", torch.float32).numpy()
+            )
         if episodic:
             outputs = self.history.outputs[slot] if separate_output and self.history.outputs is not None else None
             self.history.write_episode(slot, source.act(outputs, host_avail))
@@ -380,14 +384,18 @@ class Stepper:
         """
         return self.history.window(self.t if t is None else t, span, 1 if with_inputs else 0)
 
-    def unit_history(self, agent: int, row: int, span: int = 256, t: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def unit_history(
+        self, agent: int, row: int, span: int = 256, t: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``, a copy."""
         hist = self.history
         return hist.read_window(
             self.t if t is None else t, span, lambda ts: hist.hidden[ts % hist.capacity, row, agent, :]
         )
 
-    def episode_tracks(self, row: int, span: int = 256, t: int | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def episode_tracks(
+        self, row: int, span: int = 256, t: int | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """What batch row ``row`` did in its environment over held steps, a copy: ``(ts, tracks)``.
 
         ``tracks`` holds ``start`` (T,) bool (an episode starts at that step), ``returns``

@@ -211,7 +211,10 @@ def _caller_line() -> str:
             line = _line_cache.get(key)
             if line is None:
                 filename = code.co_filename
-                line = linecache.getline(filename, frame.f_lineno).strip() or f"{os.path.basename(filename)}:{frame.f_lineno}"
+                line = (
+                    linecache.getline(filename, frame.f_lineno).strip()
+                    or f"{os.path.basename(filename)}:{frame.f_lineno}"
+                )
                 if isinstance(mirror, str):
                     # hiddenscope's copy of a family's controller: say whose code this line stands for.
                     line = f"[{mirror} · hiddenscope's mirror] {line}"
@@ -247,7 +250,7 @@ class Recorder(TorchFunctionMode):
         # ``id()`` stays a faithful key and the last ops can be relabelled.
         self.results: list[torch.Tensor] = []
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+    def __torch_function__(self, func, types, args=(), kwargs=None):
         result = func(*args, **(kwargs or {}))
         if type(result) is not torch.Tensor:
             return result

@@ -32,7 +32,7 @@ class FileActions:
         self._seed_config = model.config  # what File → Seed model goes back to
 
     @property
-    def stepper(self):  # noqa: ANN201
+    def stepper(self):
         return self.model.stepper
 
     def _say(self, text: str, ms: int = 6000) -> None:
@@ -217,7 +217,7 @@ class FileActions:
         self._say(f"Inputs from {path}{note}", 8000)
         return True
 
-    def _switch_inputs(self, what: str, make) -> bool:  # noqa: ANN001
+    def _switch_inputs(self, what: str, make) -> bool:
         """Install an input source from ``make(config) -> (factory, config)``; keep the old one on any error."""
 
         def switch() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from hiddenscope.core.stepper import Stepper
 
 
-def ensure_gui_app():  # noqa: ANN201
+def ensure_gui_app():
     """A QGuiApplication to paint with; offscreen when there is no display."""
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -266,7 +266,7 @@ class HeatmapGrid(QWidget):
         self.view.setToolTip(text)
         self.hovered.emit(text)
 
-    def _on_mouse_clicked(self, event) -> None:  # noqa: ANN001
+    def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.RightButton:
             return
         cell = self.cell_at(event.scenePos())

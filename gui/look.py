@@ -79,7 +79,7 @@ def to_index(values: np.ndarray, levels: tuple[float, float] = LEVELS, out: np.n
     return index
 
 
-def colormap():  # noqa: ANN201 - pyqtgraph is imported lazily
+def colormap():
     import pyqtgraph as pg
 
     pos, rgb = colormap_anchors()
@@ -110,7 +110,7 @@ class ColourMap:
     def rgb(self, values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
         return to_rgb(values, levels)
 
-    def paint(self, item, values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:  # noqa: ANN001
+    def paint(self, item, values: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
         """Show ``values`` (2-D) on ``item`` through the map; returns the indices drawn."""
         if item.lut is None or len(item.lut) != len(self.table):
             item.setLookupTable(self.table)
@@ -118,7 +118,7 @@ class ColourMap:
         item.setImage(index, autoLevels=False, levels=(0, 255))
         return index
 
-    def pg_colormap(self):  # noqa: ANN201 - for pyqtgraph's colour bars
+    def pg_colormap(self):
         return colormap()
 
 

@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             pass
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def closeEvent(self, event) -> None:
         self.pause()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
@@ -259,11 +259,11 @@ class MainWindow(QMainWindow):
         )
         menu.popup(pos.toPoint())
 
-    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802
+    def dragEnterEvent(self, event) -> None:
         if FileActions.droppable(event.mimeData().urls() if event.mimeData().hasUrls() else []) is not None:
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: ANN001, N802
+    def dropEvent(self, event) -> None:
         path = FileActions.droppable(event.mimeData().urls() if event.mimeData().hasUrls() else [])
         if path is not None:
             event.acceptProposedAction()

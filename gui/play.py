@@ -145,7 +145,7 @@ class PlayController(QObject):
             error = str(exc)
         except MemoryError:
             error = "out of memory: choose a smaller configuration"
-        except Exception as exc:  # noqa: BLE001 - reported to the user, never lost in a thread
+        except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         if error:
             self._ended.emit(run, error)

@@ -79,6 +79,6 @@ class SideView(QWidget):
         """Redraw once Qt has laid the view out (it just came into sight: a tab raised, a dock shown)."""
         self._later.start(0)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.draw_soon()

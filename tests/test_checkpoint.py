@@ -92,7 +92,10 @@ def test_a_pickle_carrying_code_is_refused_and_the_code_does_not_run(tmp_path, c
         (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "corrupted, truncated"),
         (lambda p: p.write_bytes(b"definitely not a checkpoint"), "corrupted, truncated"),
         (lambda p: p.unlink(), "does not exist"),
-        (lambda p: torch.save({"fc1.weight": torch.zeros(2, 2)}, p), "looks like a PyMARL-family agent (fc1 → rnn → fc2) but lacks fc1.bias"),
+        (
+            lambda p: torch.save({"fc1.weight": torch.zeros(2, 2)}, p),
+            "looks like a PyMARL-family agent (fc1 → rnn → fc2) but lacks fc1.bias",
+        ),
         (lambda p: torch.save([1, 2, 3], p), "does not hold a state_dict"),
         (
             lambda p: torch.save({**torch.load(p, weights_only=True), "rnn.weight_hh": torch.zeros(192, 63)}, p),
@@ -234,7 +237,10 @@ def test_every_truncation_is_refused_and_a_flipped_byte_is_never_an_unexplained_
             lambda sd: {**sd, "attention.weight": torch.ones(64)},
             "looks like a PyMARL-family agent (fc1 → rnn → fc2) but also has attention.weight",
         ),
-        (lambda sd: {k: v for k, v in sd.items() if k != "rnn.bias_hh"}, "looks like a PyMARL-family agent (fc1 → rnn → fc2) but lacks rnn.bias_hh"),
+        (
+            lambda sd: {k: v for k, v in sd.items() if k != "rnn.bias_hh"},
+            "looks like a PyMARL-family agent (fc1 → rnn → fc2) but lacks rnn.bias_hh",
+        ),
         (
             lambda sd: {**sd, "fc2.bias": torch.zeros(5, dtype=torch.int64)},
             "fc2.bias holds int64 values; weights must be floating point",

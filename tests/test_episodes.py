@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from hiddenscope.cli import main
-from hiddenscope.core import Config, ConfigError, Stepper
+from hiddenscope.core import ConfigError, Stepper
 from hiddenscope.core.episodes import EpisodeInputs
 
 mpe2 = pytest.importorskip("mpe2", reason='the MPE extra is not installed: pip install "hiddenscope[mpe]"')
@@ -26,7 +26,9 @@ OBS, ACTIONS, AGENTS, UNITS = 18, 5, 3, 32  # simple_spread with 3 agents: 18 + 
 def pymarl_weights(inputs: int, units: int, actions: int, seed: int = 0) -> dict[str, torch.Tensor]:
     """A PyMARL RNNAgent's state_dict: fc1, rnn (a GRU cell), fc2, as PyMARL names them."""
     torch.manual_seed(seed)
-    layers = nn.ModuleDict({"fc1": nn.Linear(inputs, units), "rnn": nn.GRUCell(units, units), "fc2": nn.Linear(units, actions)})
+    layers = nn.ModuleDict(
+        {"fc1": nn.Linear(inputs, units), "rnn": nn.GRUCell(units, units), "fc2": nn.Linear(units, actions)}
+    )
     return {k: v.detach().clone() for k, v in layers.state_dict().items()}
 
 
@@ -80,7 +82,9 @@ def test_a_26_input_agent_plays_simple_spread_and_the_export_alone_shows_how(tra
         np.testing.assert_allclose(inputs[1, row, :, :OBS], np.stack([first[a] for a in env.possible_agents]))
         env.close()
     # The agent-id part is the identity; the last-action part is the previous step's action, zeros at a start.
-    np.testing.assert_array_equal(inputs[1:, :, :, OBS + ACTIONS :], np.broadcast_to(np.eye(AGENTS), (steps, batch, AGENTS, AGENTS)))
+    np.testing.assert_array_equal(
+        inputs[1:, :, :, OBS + ACTIONS :], np.broadcast_to(np.eye(AGENTS), (steps, batch, AGENTS, AGENTS))
+    )
     for k in range(1, steps + 1):
         last = inputs[k, :, :, OBS : OBS + ACTIONS]
         for row in range(batch):
@@ -168,8 +172,12 @@ class PlantedEnv:
     def reset(self, seed: int) -> np.ndarray:
         return np.zeros((self.batch_size, 2, 1), np.float32)
 
-    def step(self, actions):  # noqa: ANN001, ANN201
-        return np.zeros((self.batch_size, 2, 1), np.float32), actions.sum(1).astype(float), np.zeros(self.batch_size, bool)
+    def step(self, actions):
+        return (
+            np.zeros((self.batch_size, 2, 1), np.float32),
+            actions.sum(1).astype(float),
+            np.zeros(self.batch_size, bool),
+        )
 
     def available_actions(self) -> np.ndarray:
         allowed = np.ones((self.batch_size, 2, 3), bool)

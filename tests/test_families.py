@@ -25,7 +25,9 @@ from hiddenscope.core.checkpoint import checkpoint_factory, load_agent, resolve_
 SIZES = [(30, 64, 5, 3, 4), (7, 16, 9, 2, 1), (12, 8, 3, 4, 2)]  # inputs, units, actions, agents, batch
 
 
-def agent_layers(inputs: int, units: int, actions: int, recurrent: bool = True, layer_norm: bool = False) -> nn.ModuleDict:
+def agent_layers(
+    inputs: int, units: int, actions: int, recurrent: bool = True, layer_norm: bool = False
+) -> nn.ModuleDict:
     layers = {
         "fc1": nn.Linear(inputs, units),
         "rnn": nn.GRUCell(units, units) if recurrent else nn.Linear(units, units),
@@ -53,7 +55,9 @@ def one_agent(sd: dict, prefix: str, x: torch.Tensor, h: torch.Tensor, recurrent
         h_new = torch.gru_cell(a, h, w["rnn.weight_ih"], w["rnn.weight_hh"], w["rnn.bias_ih"], w["rnn.bias_hh"])
     else:
         h_new = F.relu(F.linear(a, w["rnn.weight"], w["rnn.bias"]))
-    head = F.layer_norm(h_new, (h_new.shape[-1],), w["layer_norm.weight"], w["layer_norm.bias"]) if layer_norm else h_new
+    head = (
+        F.layer_norm(h_new, (h_new.shape[-1],), w["layer_norm.weight"], w["layer_norm.bias"]) if layer_norm else h_new
+    )
     return F.linear(head, w["fc2.weight"], w["fc2.bias"]), h_new
 
 
@@ -106,7 +110,9 @@ def test_pymarl2_nrnn_agents_with_and_without_layer_norm(tmp_path, inputs, units
 
 
 @pytest.mark.parametrize("inputs, units, actions, agents, batch", SIZES)
-def test_epymarl_non_shared_agents_each_use_their_own_network_and_slice(tmp_path, inputs, units, actions, agents, batch):
+def test_epymarl_non_shared_agents_each_use_their_own_network_and_slice(
+    tmp_path, inputs, units, actions, agents, batch
+):
     torch.manual_seed(units)
     sd = {}
     for i in range(agents):
@@ -128,7 +134,9 @@ def test_epymarl_non_shared_agents_each_use_their_own_network_and_slice(tmp_path
     init = stepper.init_trace
     assert init[-1].shape == (batch, agents, units)  # (n_agents, H) expanded over the batch
     assert init[-1].storage_numel == agents * units
-    with pytest.raises(ConfigError, match=f"one network for each of {agents} agents; --n-agents {agents + 1} does not fit"):
+    with pytest.raises(
+        ConfigError, match=f"one network for each of {agents} agents; --n-agents {agents + 1} does not fit"
+    ):
         Stepper(config.replace(n_agents=agents + 1), model_factory=factory)
 
 
@@ -184,7 +192,18 @@ def test_a_run_config_sets_the_inputs_and_must_agree_with_the_weights(tmp_path, 
     run_dir = tmp_path / "run"
     (run_dir / "100").mkdir(parents=True)
     agent = run_dir / "100" / "agent.th"
-    argv = ["shapes", "--json", "--steps", "1", "--checkpoint", str(run_dir), "--env", "simple_spread", "--env-arg", "n_agents=5"]
+    argv = [
+        "shapes",
+        "--json",
+        "--steps",
+        "1",
+        "--checkpoint",
+        str(run_dir),
+        "--env",
+        "simple_spread",
+        "--env-arg",
+        "n_agents=5",
+    ]
     torch.manual_seed(0)
     # simple_spread with 5 agents observes 30 numbers; 29 inputs fit no layout.
     torch.save(agent_layers(29, 16, 5).state_dict(), agent)
@@ -234,7 +253,10 @@ def test_an_ambiguous_input_layout_says_exactly_what_to_pass(tmp_path, capsys):
         (["--hidden-dim", "100"], "--hidden-dim 100 (100 units) conflicts with the checkpoint"),
         (["--input-dim", "9"], "--input-dim 9 conflicts with the checkpoint"),
         (["--inputs", "{inputs}", "--n-agents", "5"], "--n-agents 5 conflicts with the inputs file"),
-        (["--env", "simple_spread", "--n-agents", "4"], "no mix of observation (24), last action (+5) and agent id (+4)"),
+        (
+            ["--env", "simple_spread", "--n-agents", "4"],
+            "no mix of observation (24), last action (+5) and agent id (+4)",
+        ),
         (["--obs-agent-id"], "--obs-agent-id is about inputs built from a live environment; it goes with --env"),
         (["--load-step", "5"], "--load-step picks a step in a run folder"),
     ],
@@ -269,7 +291,11 @@ def test_model_plugins_are_found_in_the_current_folder_by_the_installed_command(
     if not command.exists():
         pytest.skip("the hiddenscope console script is not installed beside this Python")
     done = subprocess.run(
-        [str(command), "shapes", "--model", "mymodule:build", "--steps", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [str(command), "shapes", "--model", "mymodule:build", "--steps", "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "(32, 5, 15)" in done.stdout  # 20 // 4 * 3 = 15 units, from the user's own factory

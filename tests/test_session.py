@@ -91,7 +91,7 @@ def test_recording_from_a_worker_thread_with_a_two_step_history(tmp_path):
             for _ in range(50):
                 stepper.step()
                 recorder.record_new()
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             failures.append(exc)
 
     worker = threading.Thread(target=play)
@@ -143,8 +143,13 @@ def gru_step(sd: dict[str, np.ndarray], x: np.ndarray, h: np.ndarray) -> tuple[n
 def test_episodes_outputs_and_the_checkpoint_hash_round_trip_through_a_session(tmp_path):
     pytest.importorskip("mpe2", reason='the MPE extra is not installed: pip install "hiddenscope[mpe]"')
     torch.manual_seed(3)
-    layers = nn.ModuleDict({"fc1": nn.Linear(OBS + ACTIONS + AGENTS, UNITS), "rnn": nn.GRUCell(UNITS, UNITS),
-                            "fc2": nn.Linear(UNITS, ACTIONS)})
+    layers = nn.ModuleDict(
+        {
+            "fc1": nn.Linear(OBS + ACTIONS + AGENTS, UNITS),
+            "rnn": nn.GRUCell(UNITS, UNITS),
+            "fc2": nn.Linear(UNITS, ACTIONS),
+        }
+    )
     ckpt = tmp_path / "agent.th"
     torch.save({k: v.detach().clone() for k, v in layers.state_dict().items()}, ckpt)
     sd = {k: v.double().numpy() for k, v in layers.state_dict().items()}
@@ -158,8 +163,10 @@ def test_episodes_outputs_and_the_checkpoint_hash_round_trip_through_a_session(t
             stepper.step()
             recorder.record_new()
     with h5py.File(tmp_path / "run.h5", "r") as f:
-        d = {k: f[k][:] for k in ("hidden", "inputs", "outputs", "episode_start", "actions", "rewards", "returns",
-                                  "done")}
+        d = {
+            k: f[k][:]
+            for k in ("hidden", "inputs", "outputs", "episode_start", "actions", "rewards", "returns", "done")
+        }
         assert f.attrs["checkpoint_sha256"] == hashlib.sha256(ckpt.read_bytes()).hexdigest()
         assert f.attrs["checkpoint"] == str(ckpt)
         assert json.loads(f.attrs["config"])["env"] == "simple_spread"
@@ -288,10 +295,13 @@ def test_an_npz_over_the_history_budget_is_refused_and_the_session_suggested(tmp
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("name, command", [
-    ("old.h5", ["export", "--steps", "2", *SMALL]),
-    ("old.gif", ["movie", "--steps", "2", *SMALL]),
-])
+@pytest.mark.parametrize(
+    "name, command",
+    [
+        ("old.h5", ["export", "--steps", "2", *SMALL]),
+        ("old.gif", ["movie", "--steps", "2", *SMALL]),
+    ],
+)
 def test_an_existing_out_is_kept_without_force_and_replaced_with_it(tmp_path, capsys, qapp, name, command):
     out = tmp_path / name
     out.write_bytes(b"yesterday's results")
@@ -369,16 +379,20 @@ def _disagreeing(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: p / "missing.h5", ["does not exist"]),
-    (_not_hdf5, ["not an HDF5 file"]),
-    (_truncated, ["truncated"]),
-    (_damaged_header, ["damaged"]),
-    (_damaged_data, ["damaged"]),
-    (_foreign, ["not a hiddenscope session", "images"]),
-    (_newer, ["newer hiddenscope", "format 99"]),
-    (_disagreeing, ["disagree"]),
-], ids=["missing", "not-hdf5", "truncated", "damaged-header", "damaged-data", "foreign", "newer", "disagreeing"])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p / "missing.h5", ["does not exist"]),
+        (_not_hdf5, ["not an HDF5 file"]),
+        (_truncated, ["truncated"]),
+        (_damaged_header, ["damaged"]),
+        (_damaged_data, ["damaged"]),
+        (_foreign, ["not a hiddenscope session", "images"]),
+        (_newer, ["newer hiddenscope", "format 99"]),
+        (_disagreeing, ["disagree"]),
+    ],
+    ids=["missing", "not-hdf5", "truncated", "damaged-header", "damaged-data", "foreign", "newer", "disagreeing"],
+)
 def test_a_bad_session_file_is_one_clear_line(tmp_path, capsys, make, words):
     bad = make(tmp_path)
     good = _session(tmp_path, "other-good.h5")
@@ -400,8 +414,14 @@ def test_a_full_disk_while_recording_leaves_the_old_file_and_no_partial_one(tmp_
     out = tmp_path / "big.h5"
     out.write_bytes(b"yesterday's results")
     argv = ["export", "--steps", "4", "--out", str(out), "--force", "--batch-size", "64", "--n-agents", "8"]
-    result = subprocess.run([sys.executable, "-m", "hiddenscope", *argv], capture_output=True, text=True, timeout=120,
-                            preexec_fn=_limit_file_size, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    result = subprocess.run(
+        [sys.executable, "-m", "hiddenscope", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_file_size,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert_one_line_error(result.returncode, result.stderr, "could not write", "nothing was changed")
     assert out.read_bytes() == b"yesterday's results" and os.listdir(tmp_path) == ["big.h5"]
 

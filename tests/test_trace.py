@@ -115,7 +115,7 @@ def test_json_form(default_session):
 def test_notes_flag_the_stride_zero_state_and_the_flattened_new_hidden(default_session):
     _, init, step1, step2 = default_session
     notes = [note_for(r, 32, 5) for r in init + step1 + step2]
-    flagged = [(r.phase, r.step, r.call[0]) for r, n in zip(init + step1 + step2, notes) if n]
+    flagged = [(r.phase, r.step, r.call[0]) for r, n in zip(init + step1 + step2, notes, strict=True) if n]
     assert flagged == [
         ("init", 0, "expand"),
         ("forward", 1, "reshape"),  # the (160, 96) view of the same 96 numbers
@@ -206,7 +206,7 @@ def test_trace_matches_what_pytorch_did(case):
         hidden, init_records = trace_init(model, batch)
         expected = expected_init(model, batch)
     assert len(init_records) == len(expected)
-    for record, (tensor, kind) in zip(init_records, expected):
+    for record, (tensor, kind) in zip(init_records, expected, strict=True):
         assert record.role == "hidden"
         assert_record_is(record, tensor, kind)
     assert hidden.shape == (batch, n_agents, units)
@@ -219,7 +219,7 @@ def test_trace_matches_what_pytorch_did(case):
         assert [r.role for r in records] == ["input", "hidden", "hidden", "output", "new hidden"]
         assert all(r.step == step for r in records)
         assert len(records) == len(expected)
-        for record, (tensor, kind) in zip(records, expected):
+        for record, (tensor, kind) in zip(records, expected, strict=True):
             assert_record_is(record, tensor, kind)
         assert records[-1].shape == (batch * n_agents, units)
         hidden = new_hidden

@@ -13,7 +13,8 @@ MIRROR_OF = "@self"  # each controller class names the family controller it mirr
 class MirrorController(nn.Module):
     """A multi-agent controller (a PyMARL "MAC") around one agent network.
 
-    Subclasses set :attr:`mirror_of` (the controller's name in its family) and :attr:`flat_inputs`: ``True`` where the family's
+    Subclasses set :attr:`mirror_of` (the controller's name in its family) and
+    :attr:`flat_inputs`: ``True`` where the family's
     ``_build_inputs`` hands the agent ``(batch * n_agents, input)`` rows (PyMARL,
     EPyMARL), ``False`` where it hands ``(batch, n_agents, input)`` (PyMARL2).
     """
@@ -49,7 +50,9 @@ class MirrorController(nn.Module):
             return torch.cat([part.reshape(bs * self.n_agents, -1) for part in parts], dim=1)
         return torch.cat([part.reshape(bs, self.n_agents, -1) for part in parts], dim=-1)
 
-    def agent_forward(self, agent_inputs: torch.Tensor, hidden_state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def agent_forward(
+        self, agent_inputs: torch.Tensor, hidden_state: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         return self.agent(agent_inputs, hidden_state)
 
     def forward(

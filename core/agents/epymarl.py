@@ -47,9 +47,6 @@ class BasicMAC(MirrorController):
     flat_inputs = True
 
 
-from .epymarl_ns import RNNNSAgent  # noqa: E402
-
-
 class NonSharedMAC(MirrorController):
     """EPyMARL's controller for ``RNNNSAgent``: the agent's ``(n_agents, H)`` start, expanded over the batch."""
 

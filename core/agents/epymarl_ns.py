@@ -37,7 +37,7 @@ class RNNNSAgent(nn.Module):
         return torch.cat(qs, dim=-1).view(-1, q.size(-1)), torch.cat(hiddens, dim=1)
 
 
-def _RNNAgent(input_shape: int, hidden_dim: int, n_actions: int, use_rnn: bool) -> nn.Module:  # noqa: N802
+def _RNNAgent(input_shape: int, hidden_dim: int, n_actions: int, use_rnn: bool) -> nn.Module:
     from .epymarl import RNNAgent
 
     return RNNAgent(input_shape, hidden_dim, n_actions, use_rnn)

@@ -6,15 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc  # noqa: E402
+import gc
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from PySide6.QtCore import QEvent, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
-from torch import nn  # noqa: E402
+import pytest
+import torch
+from PySide6.QtCore import QEvent, QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+from torch import nn
 
-from hiddenscope.core import Config, Stepper  # noqa: E402
+from hiddenscope.core import Config, Stepper
 
 
 @pytest.fixture
