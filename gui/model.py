@@ -9,7 +9,8 @@ many steps the worker made since the last draw, the views get one
 
 The model also holds what the views share about *how* to look at the session:
 the op walked with Step op, the difference mode, and the agent and batch row the
-history and gates views follow.  User actions go through its methods, which call
+history and gates views follow, the units selected over a time range, and the order
+every view lays the units out in.  User actions go through its methods, which call
 the stepper's; ``aboutToAct`` fires first so Play can stop before anything changes.
 """
 
@@ -22,12 +23,16 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from hiddenscope.core import analysis
+from hiddenscope.core.compare import Comparison
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 from hiddenscope.core.stepper import Stepper
 
 from .look import DIFF_LEVELS, LEVELS
+
+COMPARE_MODES = ("A", "B", "B-A")
 
 
 class StepperModel(QObject):
@@ -42,6 +47,9 @@ class StepperModel(QObject):
     message = Signal(str, int)  # a status-bar line and how long to show it (ms)
     failed = Signal(str, str)  # (what was tried, why it failed): worth a dialog
     aboutToAct = Signal()  # a user action is about to change the session
+    unitSelectionChanged = Signal(object)  # the analysis.Selection every view marks, or None
+    unitOrderChanged = Signal(object)  # the units' display order (order[i] is shown i-th), or None: by index
+    comparisonChanged = Signal()  # B (a Comparison) or the compare mode (A, B, B-A) changed
     _poke = Signal()
 
     def __init__(self, stepper: Stepper, parent: QObject | None = None) -> None:
@@ -53,6 +61,12 @@ class StepperModel(QObject):
         self.agent = 0
         self.row = 0
         self.playing = False
+        self.comparison: Comparison | None = None  # B, shown beside A per compare_mode
+        self.compare_mode = "A"  # one of COMPARE_MODES
+        self.unit_selection: analysis.Selection | None = None
+        self.unit_order: np.ndarray | None = None
+        self.unit_order_by = "index"
+        self.unit_order_span = ""  # the held steps the order was computed from, as text
         self._pending: set[str] = set()
         self._pending_lock = threading.Lock()
         self._poke.connect(self._flush)
@@ -74,24 +88,50 @@ class StepperModel(QObject):
         with self._pending_lock:
             kinds, self._pending = self._pending, set()
         if kinds:
-            self._show_current("rebuild" in kinds)
+            self._show_current("rebuild" in kinds, kinds)
 
     def refresh(self) -> None:
         """Show the stepper's timestep now (after Play stopped: a relay still queued then finds nothing to do)."""
         with self._pending_lock:
             kinds, self._pending = self._pending, set()
-        self._show_current("rebuild" in kinds)
+        self._show_current("rebuild" in kinds, kinds)
 
-    def _show_current(self, rebuilt: bool) -> None:
+    def _show_current(self, rebuilt: bool, kinds: set[str] | frozenset[str] = frozenset()) -> None:
+        if self.comparison is not None:
+            self._follow_with_comparison(kinds)
         if rebuilt:
             c = self.stepper.config
             self.agent, self.row = min(self.agent, c.n_agents - 1), min(self.row, c.batch_size - 1)
+            self._forget_other_units()
             self.rebuilt.emit()
         self.frame = self.stepper.frame
         self.op_index = -1
         self.frameChanged.emit(self.frame)
 
+    def _follow_with_comparison(self, kinds: set[str] | frozenset[str]) -> None:
+        """Keep B beside A: a live B starts over with A and steps to A's t; a B that no longer fits is dropped."""
+        comp = self.comparison
+        assert comp is not None
+        try:
+            if "rebuild" in kinds:
+                comp.check_fits(self.shape)
+            if "init" in kinds or "rebuild" in kinds:
+                comp.restart()
+            if comp.live:
+                comp.advance_to(self.stepper.t)
+        except UserError as exc:
+            self.comparison, self.compare_mode = None, "A"
+            comp.close()
+            self.comparisonChanged.emit()
+            self.failed.emit("Compare", f"{comp.label} was closed: {exc}")
+
     # -- what views read ---------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """A's hidden state per step: ``(batch, n_agents, units)``."""
+        c = self.stepper.config
+        return (c.batch_size, c.n_agents, int(self.stepper.units))
+
     @property
     def config(self) -> Config:
         return self.stepper.config
@@ -111,12 +151,44 @@ class StepperModel(QObject):
             record = (frame.trace or [])[self.op_index]
             values, why = self.stepper.stage_state(self.op_index, frame.t)
             return values, f"after op {self.op_index + 1}: {record.op} {tuple(record.shape)}", LEVELS, why
+        if self.comparison is not None and self.compare_mode != "A":
+            return self._compared(frame.t)
         if self.difference:
             diff = self.stepper.difference(frame.t)
             if diff is not None:
                 return diff, f"h_{frame.t} − h_{frame.t - 1}", DIFF_LEVELS, ""
             return frame.hidden, f"h_{frame.t} (no earlier step held to subtract)", LEVELS, ""
         return frame.hidden, f"h_{frame.t}", LEVELS, ""
+
+    def _compared(self, t: int) -> tuple[np.ndarray | None, str, tuple[float, float], str]:
+        """B's ``h_t`` (its difference ``h_t − h_{t−1}`` with Difference on), or ``B − A``."""
+        comp = self.comparison
+        assert comp is not None
+        b = comp.hidden_at(t)
+        if b is None:
+            return self.frame.hidden, f"h_{t} of A: {comp.describe_missing(t)}", LEVELS, ""
+        if self.compare_mode == "B-A":
+            return b - self.frame.hidden, f"B − A at t = {t} ({comp.label} − A)", DIFF_LEVELS, ""
+        if self.difference:
+            before = comp.hidden_at(t - 1)
+            if before is not None:
+                return b - before, f"h_{t} − h_{t - 1} of {comp.label}", DIFF_LEVELS, ""
+            return b, f"h_{t} of {comp.label} (no earlier step held to subtract)", LEVELS, ""
+        return b, f"h_{t} of {comp.label}", LEVELS, ""
+
+    def history_shown(self, agent: int, row: int, t: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
+        """What the history view shows per the compare mode: ``(ts, values (T, units), levels, label)``.
+
+        ``ts`` are the timesteps A holds around ``t``; B's values are NaN (drawn black) where B has none.
+        """
+        ts, values = self.stepper.unit_history(agent, row, t=t)
+        comp = self.comparison
+        if comp is None or self.compare_mode == "A" or len(ts) == 0:
+            return ts, values, LEVELS, "A" if comp is not None else ""
+        b = comp.unit_window(agent, row, ts)
+        if self.compare_mode == "B-A":
+            return ts, b - values, DIFF_LEVELS, f"B − A ({comp.label} − A)"
+        return ts, b, LEVELS, comp.label
 
     # -- user actions (GUI thread) -----------------------------------------
     def attempt(self, what: str, func: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
@@ -214,6 +286,37 @@ class StepperModel(QObject):
             self.difference = on
             self.differenceChanged.emit(on)
 
+    def set_comparison(self, comparison: Comparison | None) -> bool:
+        """Show ``comparison`` as B beside A (None: stop comparing); a B of another shape is refused (``failed``)."""
+        self.aboutToAct.emit()
+        if comparison is not None:
+            try:
+                comparison.check_fits(self.shape)
+                comparison.advance_to(self.stepper.t)
+            except UserError as exc:
+                self.failed.emit("Compare", str(exc))
+                return False
+        old, self.comparison = self.comparison, comparison
+        if old is not None and old is not comparison:
+            old.close()
+        if comparison is None:
+            self.compare_mode = "A"
+        elif self.compare_mode == "A":
+            self.compare_mode = "B-A"  # what one usually opens a comparison for
+        self.comparisonChanged.emit()
+        return True
+
+    def set_compare_mode(self, mode: str) -> None:
+        """Show A, B or B − A (``"A"``, ``"B"``, ``"B-A"``); without a B only A can be shown (``message`` says so)."""
+        if mode not in COMPARE_MODES:
+            raise ValueError(f"compare mode must be one of {COMPARE_MODES}, got {mode!r}")
+        if mode != "A" and self.comparison is None:
+            self.message.emit("Nothing to compare with: File → Compare with session… or Compare with checkpoint…", 6000)
+            mode = "A"
+        if mode != self.compare_mode:
+            self.compare_mode = mode
+        self.comparisonChanged.emit()  # also when unchanged: the menu's checked mode goes back to the one in use
+
     def set_selection(self, agent: int, row: int) -> None:
         c = self.stepper.config
         agent, row = max(0, min(agent, c.n_agents - 1)), max(0, min(row, c.batch_size - 1))
@@ -226,3 +329,61 @@ class StepperModel(QObject):
         if playing != self.playing:
             self.playing = playing
             self.playingChanged.emit(playing)
+
+    # -- which units, in which order (issue 11) ------------------------------
+    ANALYSIS_BYTES = 256 * 2**20  # the newest held steps that fit are read for an ordering or a search
+
+    def held_for_analysis(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit :attr:`ANALYSIS_BYTES`."""
+        hist = self.stepper.history
+        per_step = max(1, hist.hidden[0].nbytes * 2)  # a copy, and float64 work space in the analysis
+        start = max(hist.first, hist.last - max(2, self.ANALYSIS_BYTES // per_step) + 1)
+        return analysis.held_hidden(self.stepper, start)
+
+    def set_unit_selection(self, selection: analysis.Selection | None) -> None:
+        """Mark ``selection``'s units in every view (``None``: no selection)."""
+        self.unit_selection = selection
+        self.unitSelectionChanged.emit(selection)
+
+    def select_units(
+        self,
+        start: int,
+        stop: int,
+        agents: list[int] | None,
+        rows: list[int] | None,
+        threshold: float,
+        sign: analysis.Sign,
+    ) -> analysis.Selection | None:
+        """Keep the units past ``threshold`` at every held step ``start..stop`` in ``agents`` × ``rows``."""
+        ts, hidden = analysis.held_hidden(self.stepper, start, stop)
+        try:
+            chosen = analysis.select_units(hidden, start, stop, agents, rows, threshold, sign, ts=ts)
+        except UserError as exc:
+            self.message.emit(f"Select units: {exc}", 8000)
+            self.set_unit_selection(None)
+            return None
+        self.set_unit_selection(chosen)
+        return chosen
+
+    def set_unit_order(self, by: str) -> bool:
+        """Lay the units out by ``by`` (an :data:`analysis.ORDERINGS` name), computed once from the held history."""
+        if by not in analysis.ORDERINGS:
+            self.message.emit(f"Unknown unit ordering {by!r}; use one of {', '.join(analysis.ORDERINGS)}", 8000)
+            return False
+        order = None
+        span = ""
+        if by != "index":
+            ts, hidden = self.held_for_analysis()
+            order = analysis.order_units(hidden, by)  # type: ignore[arg-type]
+            span = f"t = {ts[0]}…{ts[-1]}" if len(ts) else "nothing held"
+        self.unit_order, self.unit_order_by, self.unit_order_span = order, by, span
+        self.unitOrderChanged.emit(order)
+        return True
+
+    def _forget_other_units(self) -> None:
+        """After a rebuild with another number of units, the selection and the order no longer fit."""
+        units = self.stepper.units
+        if self.unit_selection is not None and (self.unit_selection.units >= units).any():
+            self.set_unit_selection(None)
+        if self.unit_order is not None and len(self.unit_order) != units:
+            self.set_unit_order(self.unit_order_by)

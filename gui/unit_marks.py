@@ -1,0 +1,128 @@
+"""How the views lay out the units: in the model's unit order, with the selected units marked.
+
+The order and the selection live on :class:`~hiddenscope.gui.model.StepperModel`
+(``unit_order``, ``unit_selection``); the heatmaps, the history view and the gates
+view read them through the helpers here so all three show the same thing:
+
+* :func:`arranged` puts a ``(…, units)`` array in display order;
+* :func:`unit_ticks` labels a unit axis with the real unit indices in that order;
+* :class:`UnitRowMarks` marks the selected units at the left edge of a plot whose
+  y axis is the units (history, gates): a triangle per unit, pointing at its row,
+  drawn beside the values rather than over them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from .model import StepperModel
+
+SELECTED_COLOUR = "#00e676"  # green: not a colour of the blue–white–red map
+MIN_LABEL_PX = 16  # at least this far apart, unit tick labels stay readable
+MARK_PX = 9
+
+
+def arranged(values: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+    """``values`` (…, units) with its last axis in display order (itself when ``order`` is ``None``)."""
+    if order is None or len(order) != values.shape[-1]:
+        return values
+    return values[..., order]
+
+
+def display_units(model: StepperModel, n_units: int) -> np.ndarray:
+    """The real unit index shown at each display position."""
+    order = model.unit_order
+    return order if order is not None and len(order) == n_units else np.arange(n_units)
+
+
+def positions_of(units: np.ndarray, model: StepperModel, n_units: int) -> np.ndarray:
+    """Where (display position) each of ``units`` is drawn."""
+    where = np.empty(n_units, np.int64)
+    where[display_units(model, n_units)] = np.arange(n_units)
+    units = np.asarray(units, np.int64)
+    return where[units[units < n_units]]
+
+
+def tick_step(n_units: int, pixels: float) -> int:
+    """Every how many units a label fits on an axis ``pixels`` long."""
+    per_unit = pixels / max(1, n_units)
+    for step in (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 512, 1024):
+        if step * per_unit >= MIN_LABEL_PX:
+            return step
+    return max(1, n_units)
+
+
+def unit_ticks(shown: np.ndarray, pixels: float, offsets: tuple[float, ...] = (0.0,)) -> list[list[tuple[float, str]]]:
+    """Ticks for ``AxisItem.setTicks``: every ``step``-th display position labelled with its real unit.
+
+    ``offsets`` repeats the labels for each tile of a mosaic (the heatmaps lay several agents side by side).
+    """
+    n = len(shown)
+    step = tick_step(n, pixels / max(1, len(offsets)))
+    major = [(x0 + i + 0.5, str(int(shown[i]))) for x0 in offsets for i in range(0, n, step)]
+    minor = [(x0 + i + 0.5, "") for x0 in offsets for i in range(n)] if step > 1 and pixels / n >= 3 else []
+    return [major, minor]
+
+
+def order_caption(model: StepperModel) -> str:
+    """A few words on the order the units are shown in ('' when by index)."""
+    if model.unit_order is None:
+        return ""
+    first = ", ".join(str(int(u)) for u in model.unit_order[:6])
+    return f"units by {ORDER_NAMES.get(model.unit_order_by, model.unit_order_by)} ({model.unit_order_span}): {first}, …"
+
+
+ORDER_NAMES = {
+    "index": "index",
+    "mean": "mean activation",
+    "variance": "variance over time",
+    "change": "mean |Δh|",
+    "cluster": "clustering of time courses",
+}
+
+
+class UnitRowMarks:
+    """Triangles at the left edge of a plot with units on its y axis, one per selected unit, and the axis ticks.
+
+    Call :meth:`place` after each draw with the number of units and the x span of the image.
+    """
+
+    def __init__(self, model: StepperModel, plot: pg.PlotItem) -> None:
+        self.model = model
+        self.plot = plot
+        self.marks = pg.ScatterPlotItem(
+            symbol="t2", size=MARK_PX, pen=pg.mkPen("#101010"), brush=pg.mkBrush(SELECTED_COLOUR), pxMode=True
+        )
+        self.marks.setZValue(10)
+        self.marks.setToolTip("units kept by Select units")
+        plot.addItem(self.marks)
+        self.n_units = 0
+        self.left, self.right = 0.0, 1.0
+        plot.getViewBox().sigResized.connect(lambda *_: self.place(self.n_units, self.left, self.right))
+
+    def place(self, n_units: int, left: float, right: float) -> None:
+        """Lay out ``n_units`` rows drawn from x = ``left`` to ``right``: the x range (with room for the marks
+        left of the image), the unit ticks and the marks."""
+        self.n_units, self.left, self.right = n_units, left, right
+        box = self.plot.getViewBox()
+        width, height = max(40.0, box.width()), max(1.0, box.height())
+        span = max(1e-9, right - left)
+        room = MARK_PX + 3  # pixels left of the image for the marks
+        px = span * 1.02 / (width - room)  # data units per pixel once the range is set
+        self.plot.setXRange(left - room * px, right + 0.02 * span, padding=0)
+        self.plot.getAxis("left").setTicks(unit_ticks(display_units(self.model, n_units), height))
+        chosen = self.model.unit_selection
+        if n_units == 0 or chosen is None or not len(chosen):
+            self.marks.setData([], [])
+            return
+        ys = positions_of(chosen.units, self.model, n_units) + 0.5
+        # The triangle's tip touches the image's edge: beside the values, not over them.
+        self.marks.setData(np.full(len(ys), left - px * (MARK_PX / 2 + 1)), ys)
+
+    def unit_at(self, y: float) -> int | None:
+        """The real unit drawn at height ``y`` (data coordinates), or ``None``."""
+        position = int(np.floor(y))
+        if not 0 <= position < self.n_units:
+            return None
+        return int(display_units(self.model, self.n_units)[position])

@@ -1,0 +1,258 @@
+"""Select units the LSTMVis way: drag a time range on the history view, keep the units past τ across it.
+
+:class:`TimeRangeBox` is the history plot's view box: a left-button drag on it
+draws a time range.  :class:`UnitSelector` is the row of controls under the plot
+(agents, batch rows, τ, sign) and the range itself, a ``LinearRegionItem`` the
+user can move or stretch afterwards.  Whenever the range or a control changes,
+it asks the model to select the units again (:meth:`StepperModel.select_units`),
+and every view marks the ones kept.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hiddenscope.core.analysis import DEFAULT_THRESHOLD, Selection
+
+from .model import StepperModel
+from .unit_marks import SELECTED_COLOUR
+
+SIGNS = (("positive", "above τ"), ("negative", "below −τ"), ("both", "either side"))
+AGENT_CHOICES = (("followed", "this agent"), ("all", "all agents"), ("list", "these agents:"))
+ROW_CHOICES = (("followed", "this batch row"), ("all", "all batch rows"))
+_ITEM = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
+
+
+class TimeRangeBox(pg.ViewBox):
+    """A view box that turns a left-button drag into a time range instead of panning."""
+
+    rangeDragged = Signal(float, float, bool)  # (from x, to x, whether the drag finished)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        a = self.mapSceneToView(ev.buttonDownScenePos()).x()
+        b = self.mapSceneToView(ev.scenePos()).x()
+        self.rangeDragged.emit(min(a, b), max(a, b), bool(ev.isFinish()))
+
+
+def parse_agents(text: str, n_agents: int) -> list[int]:
+    """``"0-2, 4"`` → ``[0, 1, 2, 4]``; a ``ValueError`` that says what is wrong."""
+    found: set[int] = set()
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        match = _ITEM.match(item)
+        if match is None:
+            raise ValueError(f"agents: {item.strip()!r} is not N or A-B (e.g. 0-2, 4)")
+        lo = int(match.group(1))
+        hi = int(match.group(2)) if match.group(2) is not None else lo
+        if hi < lo:
+            raise ValueError(f"agents: {item.strip()!r} runs backwards")
+        if hi >= n_agents:
+            raise ValueError(f"agents: {hi} is out of range (0–{n_agents - 1})")
+        found.update(range(lo, hi + 1))
+    if not found:
+        raise ValueError("agents: name at least one agent, e.g. 0-2, 4")
+    return sorted(found)
+
+
+def selection_text(chosen: Selection | None) -> str:
+    """One line on what a selection kept."""
+    if chosen is None:
+        return "Drag a time range on the plot to select the units that stay past τ across it."
+    where = f"t = {chosen.start}…{chosen.stop} · {_few('agent', chosen.agents)} · {_few('row', chosen.rows)}"
+    side = {"positive": f"> {chosen.threshold:g}", "negative": f"< −{chosen.threshold:g}"}.get(
+        chosen.sign, f"beyond ±{chosen.threshold:g}"
+    )
+    if not len(chosen):
+        return f"No unit stays {side} over {where}."
+    units = ", ".join(f"{u}{'' if s > 0 else '⁻'}" for u, s in zip(chosen.units[:12], chosen.signs[:12], strict=True))
+    more = f" and {len(chosen) - 12} more" if len(chosen) > 12 else ""
+    count = f"{len(chosen)} unit{'' if len(chosen) == 1 else 's'}"
+    return f"▶ {count} stay {side} over {where}: {units}{more}"
+
+
+def _few(what: str, items: tuple[int, ...]) -> str:
+    if len(items) == 1:
+        return f"{what} {items[0]}"
+    if list(items) == list(range(items[0], items[-1] + 1)):
+        return f"{what}s {items[0]}–{items[-1]}"
+    return f"{what}s " + ",".join(map(str, items[:6])) + ("…" if len(items) > 6 else "")
+
+
+class UnitSelector(QWidget):
+    """The range on the history plot and the controls of what to keep in it."""
+
+    def __init__(self, model: StepperModel, plot: pg.PlotItem, box: TimeRangeBox) -> None:
+        super().__init__()
+        self.model = model
+        self.settings: QSettings | None = None
+        self.region = pg.LinearRegionItem(
+            orientation="vertical",
+            brush=pg.mkBrush(0, 230, 118, 40),
+            pen=pg.mkPen(SELECTED_COLOUR, width=2),
+            hoverBrush=pg.mkBrush(0, 230, 118, 70),
+        )
+        self.region.setZValue(8)
+        self.region.setToolTip("The time range units are selected over: drag it, or drag its edges")
+        self.region.hide()
+        plot.addItem(self.region)
+        self.span: tuple[int, int] | None = None
+
+        self.agents_box = QComboBox(toolTip="Which agents a unit must stay past τ in")
+        for key, text in AGENT_CHOICES:
+            self.agents_box.addItem(text, key)
+        self.agents_edit = QLineEdit(placeholderText="0-2, 4", toolTip="Agents, e.g. 0-2, 4")
+        self.agents_edit.setMaximumWidth(80)
+        self.agents_edit.setEnabled(False)
+        self.rows_box = QComboBox(toolTip="Which batch rows a unit must stay past τ in")
+        for key, text in ROW_CHOICES:
+            self.rows_box.addItem(text, key)
+        self.threshold_box = QDoubleSpinBox(
+            minimum=0.0, maximum=10.0, singleStep=0.05, decimals=2, value=DEFAULT_THRESHOLD, prefix="τ = "
+        )
+        self.threshold_box.setToolTip("Keep the units whose value stays past this threshold at every step of the range")
+        self.sign_box = QComboBox(toolTip="Keep units that stay above τ, below −τ, or either (one side throughout)")
+        for key, text in SIGNS:
+            self.sign_box.addItem(text, key)
+        self.clear_button = QToolButton(text="Clear", toolTip="Forget the range and the selected units (Esc)")
+        self.clear_button.setShortcut("Esc")
+        self.result = QLabel(selection_text(None), wordWrap=True)
+        self.result.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(QLabel("Select units in"))
+        controls.addWidget(self.agents_box)
+        controls.addWidget(self.agents_edit)
+        controls.addWidget(self.rows_box)
+        controls.addWidget(self.threshold_box)
+        controls.addWidget(self.sign_box)
+        controls.addStretch(1)
+        controls.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(controls)
+        layout.addWidget(self.result)
+
+        box.rangeDragged.connect(self._on_drag)
+        self.region.sigRegionChangeFinished.connect(self._on_region_moved)
+        self.agents_box.currentIndexChanged.connect(self._on_agents_choice)
+        self.agents_edit.editingFinished.connect(self.select)
+        self.rows_box.currentIndexChanged.connect(self.select)
+        self.threshold_box.valueChanged.connect(self._on_threshold)
+        self.sign_box.currentIndexChanged.connect(self.select)
+        self.clear_button.clicked.connect(self.clear)
+        model.selectionChanged.connect(self._on_followed_changed)
+        model.unitSelectionChanged.connect(lambda chosen: self.result.setText(selection_text(chosen)))
+
+    def use_settings(self, settings: QSettings) -> None:
+        """Remember τ and the sign in ``settings`` (and take what it remembers now)."""
+        self.settings = settings
+        try:
+            threshold = float(settings.value("analysis/threshold", DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            threshold = DEFAULT_THRESHOLD
+        sign = self.sign_box.findData(str(settings.value("analysis/sign", "positive")))
+        for widget in (self.threshold_box, self.sign_box):
+            widget.blockSignals(True)
+        self.threshold_box.setValue(threshold)
+        self.sign_box.setCurrentIndex(max(0, sign))
+        for widget in (self.threshold_box, self.sign_box):
+            widget.blockSignals(False)
+
+    # -- the range ----------------------------------------------------------
+    def set_span(self, start: int, stop: int) -> None:
+        """Select over timesteps ``start..stop`` (what a drag from ``start`` to ``stop`` does)."""
+        start, stop = min(start, stop), max(start, stop)
+        self.span = (start, stop)
+        self.region.blockSignals(True)
+        self.region.setRegion((start - 0.5, stop + 0.5))
+        self.region.blockSignals(False)
+        self.region.show()
+        self.select()
+
+    def _on_drag(self, a: float, b: float, finished: bool) -> None:
+        start, stop = round(a), round(b)
+        self.region.blockSignals(True)
+        self.region.setRegion((start - 0.5, stop + 0.5))
+        self.region.blockSignals(False)
+        self.region.show()
+        if finished:
+            self.set_span(start, stop)
+
+    def _on_region_moved(self) -> None:
+        lo, hi = self.region.getRegion()
+        start, stop = math.ceil(lo), math.floor(hi)  # the steps whose cells the range covers past their middle
+        if stop < start:
+            stop = start = round((lo + hi) / 2)
+        if (start, stop) != self.span:
+            self.set_span(start, stop)
+
+    # -- the controls ---------------------------------------------------------
+    def _on_agents_choice(self) -> None:
+        listing = self.agents_box.currentData() == "list"
+        self.agents_edit.setEnabled(listing)
+        if listing and not self.agents_edit.text():
+            self.agents_edit.setText(str(self.model.agent))
+        self.select()
+
+    def _on_threshold(self, value: float) -> None:
+        if self.settings is not None:
+            self.settings.setValue("analysis/threshold", value)
+        self.select()
+
+    def _on_followed_changed(self) -> None:
+        # "this agent / this row" follow the history view: a selection made on them is made again.
+        if self.agents_box.currentData() == "followed" or self.rows_box.currentData() == "followed":
+            self.select()
+
+    def chosen_agents(self) -> list[int] | None:
+        key = self.agents_box.currentData()
+        if key == "all":
+            return None
+        if key == "list":
+            return parse_agents(self.agents_edit.text(), self.model.config.n_agents)
+        return [self.model.agent]
+
+    def select(self) -> Selection | None:
+        """Select the units again for the range and the controls as they are now."""
+        if self.settings is not None:
+            self.settings.setValue("analysis/sign", self.sign_box.currentData())
+        if self.span is None:
+            return None
+        try:
+            agents = self.chosen_agents()
+        except ValueError as exc:
+            self.model.message.emit(f"Select units: {exc}", 8000)
+            self.result.setText(f"⚠ {exc}")
+            return None
+        rows = None if self.rows_box.currentData() == "all" else [self.model.row]
+        start, stop = self.span
+        return self.model.select_units(
+            start, stop, agents, rows, self.threshold_box.value(), self.sign_box.currentData()
+        )
+
+    def clear(self) -> None:
+        self.span = None
+        self.region.hide()
+        self.model.set_unit_selection(None)
