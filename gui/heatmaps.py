@@ -101,6 +101,7 @@ class HeatmapGrid(QWidget):
         model.frameChanged.connect(self.update_from_model)
         model.opChanged.connect(self.update_from_model)
         model.differenceChanged.connect(self.update_from_model)
+        model.comparisonChanged.connect(self.update_from_model)
         self.update_from_model()
 
     def update_from_model(self) -> None:

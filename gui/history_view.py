@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidge
 from hiddenscope.core.history import Frame
 
 from .i18n import tr
-from .look import COLOURS, LEVELS
+from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
 
@@ -38,6 +38,7 @@ class HistoryView(SideView):
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
         self.plot.addItem(self.cursor)
         self.ts = np.zeros(0, int)
+        self.shown_values = np.zeros((0, 0), np.float32)  # (T, units) as drawn: A, B or B − A
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel(tr("Agent")))
@@ -54,6 +55,7 @@ class HistoryView(SideView):
         self.row_box.valueChanged.connect(lambda row: model.set_selection(model.agent, row))
         model.rebuilt.connect(self._show_selection)
         model.selectionChanged.connect(self._show_selection)
+        model.comparisonChanged.connect(self.schedule)
         self._show_selection()
 
     @property
@@ -76,12 +78,14 @@ class HistoryView(SideView):
             box.blockSignals(False)
 
     def draw(self, frame: Frame) -> None:
-        ts, values = self.model.stepper.unit_history(self.model.agent, self.model.row, t=frame.t)
+        ts, values, levels, which = self.model.history_shown(self.model.agent, self.model.row, frame.t)
         self.ts = ts
+        self.shown_values = values
         if len(ts):
             # Transposed so time runs left to right; each column is one timestep.
-            COLOURS.paint(self.image, values.T, LEVELS)
+            COLOURS.paint(self.image, values.T, levels)
             self.image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
             self.plot.setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
-            self.span_label.setText(f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)")
+            held = f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)"
+            self.span_label.setText(f"{which}: {held}" if which else held)
         self.cursor.setValue(frame.t)

@@ -17,6 +17,7 @@ from hiddenscope.core.history import Frame
 from hiddenscope.core.stepper import Stepper
 
 from .actions import make_actions
+from .compare_ui import CompareControls
 from .config_panel import ConfigPanel
 from .file_actions import FileActions
 from .heatmaps import HeatmapGrid
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.summary_view = SummaryView(self.model)
         self.config_panel = ConfigPanel(self.model)
         self.files = FileActions(self, self.model, self.grid, self.settings)
+        self.compare = CompareControls(self, self.model, self.settings)
         self.frames_drawn = 0
         # The actions become the window's attributes by name (self.step_action is Step, …).
         for name, action in make_actions(self, self.model, self.play_controller, self.files, self.grid).items():
@@ -97,6 +99,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.diff_action)
         bar.addAction(self.save_action)
         self.addToolBar(bar)
+        self.addToolBar(self.compare.toolbar)
         for action in bar.actions():
             widget = bar.widgetForAction(action)
             if widget is not None and not isinstance(widget, (QDoubleSpinBox, QLabel)):
@@ -137,6 +140,7 @@ class MainWindow(QMainWindow):
             self.op_back_action,
         ):
             run_menu.addAction(action) if action is not None else run_menu.addSeparator()
+        self.compare.fill_menu(menus.addMenu(tr("&Compare")))
         self.view_menu = menus.addMenu(tr("&View"))
         for action in (
             self.diff_action,

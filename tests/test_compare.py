@@ -1,0 +1,133 @@
+"""B beside A (core/compare.py), on planted data whose answer is known without the comparison code.
+
+B is made from A by a known change: the same session with a constant added to ``hidden``
+by h5py, the same model with an edit that sets one agent's state, or the same weights saved
+as a checkpoint (B − A must then be exactly zero).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from hiddenscope.core import Config, Stepper, UserError
+from hiddenscope.core.compare import SessionComparison, StepperComparison, checkpoint_comparison
+from hiddenscope.core.edits import parse_edits
+from hiddenscope.core.model import CondAgent
+from hiddenscope.core.session import SessionReader, record_session
+
+SMALL = Config(batch_size=2, n_agents=3, hidden_dim=8, input_dim=4, device="cpu")
+OFFSET = 0.25
+
+
+def planted_pair(tmp_path, steps: int = 6, b_steps: int | None = None):
+    """Session A of ``steps`` steps, and B: A's first ``b_steps`` steps with OFFSET added to every h_t."""
+    a_path, b_path = tmp_path / "a.h5", tmp_path / "b.h5"
+    record_session(Stepper(SMALL), steps, a_path)
+    if b_steps is None:
+        shutil.copy(a_path, b_path)
+        with h5py.File(b_path, "r+") as f:
+            f["hidden"][...] = f["hidden"][...] + OFFSET
+    else:
+        record_session(Stepper(SMALL), b_steps, b_path)
+        with h5py.File(b_path, "r+") as f:
+            f["hidden"][...] = f["hidden"][...] + OFFSET
+    with h5py.File(a_path, "r") as f:
+        a_hidden = f["hidden"][...]
+    return a_path, b_path, a_hidden
+
+
+def test_session_comparison_gives_b_at_each_t_and_b_minus_a_is_the_planted_offset(tmp_path):
+    _a, b_path, a_hidden = planted_pair(tmp_path)
+    comp = SessionComparison(SessionReader(b_path))
+    assert comp.label == "B: b.h5"
+    assert comp.shape == (2, 3, 6)
+    for t in range(7):
+        assert comp.holds(t)
+        b = comp.hidden_at(t)
+        np.testing.assert_allclose(b - a_hidden[t], OFFSET, atol=1e-6)
+    comp.close()
+
+
+def test_session_comparison_has_nothing_past_its_end_and_says_so(tmp_path):
+    _a, b_path, a_hidden = planted_pair(tmp_path, steps=6, b_steps=3)
+    comp = SessionComparison(SessionReader(b_path))
+    assert comp.hidden_at(4) is None and not comp.holds(4)
+    assert comp.describe_missing(4) == "B: b.h5 has no t = 4 (it holds t = 0..3)"
+    # The history view's window: B's values where it has the step, NaN where it has none.
+    window = comp.unit_window(agent=2, row=1, ts=np.arange(1, 7))
+    np.testing.assert_allclose(window[:3], a_hidden[1:4, 1, 2] + OFFSET, atol=1e-6)
+    assert np.isnan(window[3:]).all()
+    comp.close()
+
+
+def test_a_b_of_other_sizes_is_refused_naming_both_shapes(tmp_path):
+    path = tmp_path / "other.h5"
+    record_session(Stepper(SMALL.replace(n_agents=4)), 2, path)
+    comp = SessionComparison(SessionReader(path))
+    with pytest.raises(UserError) as info:
+        comp.check_fits((2, 3, 6))
+    assert "(2, 3, 6)" in str(info.value) and "(2, 4, 6)" in str(info.value)
+    comp.close()
+
+
+def test_a_live_b_steps_in_lockstep_and_shows_exactly_its_edit():
+    a = Stepper(SMALL)
+    b = Stepper(SMALL, edits=parse_edits(["3:1:set=0.5"]))
+    comp = StepperComparison(b, "branch: 3:1:set=0.5")
+    for _ in range(5):
+        a.step()
+        comp.advance_to(a.t)
+        assert comp.holds(a.t) and b.latest == a.t
+        diff = comp.hidden_at(a.t) - a.frame.hidden
+        if a.t < 3:
+            assert not diff.any()  # the same model on the same inputs: identical before the edit
+    # At t = 3 agent 1 was set to 0.5 in B, and nothing else was touched.
+    b3, a3 = comp.hidden_at(3), a.snapshot(3).hidden
+    assert (b3[:, 1] == 0.5).all()
+    np.testing.assert_array_equal(np.delete(b3, 1, axis=1), np.delete(a3, 1, axis=1))
+    # A goes back to the start: B starts over too and catches up on demand.
+    a.reset()
+    comp.restart()
+    assert b.latest == 0
+    a.run(2)
+    comp.advance_to(a.t)
+    assert b.latest == 2
+    np.testing.assert_array_equal(comp.hidden_at(2), a.snapshot(2).hidden)  # before the edit: B is A
+
+
+def test_a_live_b_whose_history_dropped_t_starts_over_to_reach_it():
+    b = Stepper(SMALL, history_budget=1)  # a ring of 2 steps
+    comp = StepperComparison(b, "B")
+    comp.advance_to(6)
+    assert b.history.first == 5 and comp.hidden_at(2) is None
+    reference = Stepper(SMALL)
+    reference.run(2)
+    comp.advance_to(2)
+    np.testing.assert_array_equal(comp.hidden_at(2), reference.snapshot(2).hidden)
+
+
+def test_a_checkpoint_of_the_same_weights_gives_b_minus_a_exactly_zero(tmp_path):
+    a = Stepper(SMALL)
+    path = tmp_path / "same.pt"
+    torch.save(a.model.state_dict(), path)
+    comp = checkpoint_comparison(a, path)
+    assert comp.label == "B: same.pt"
+    for _ in range(4):
+        a.step()
+        comp.advance_to(a.t)
+        np.testing.assert_array_equal(comp.hidden_at(a.t), a.frame.hidden)
+
+
+def test_a_checkpoint_with_other_sizes_is_refused_naming_both_shapes(tmp_path):
+    a = Stepper(SMALL)
+    path = tmp_path / "wider.pt"
+    torch.manual_seed(0)
+    torch.save(CondAgent(4, 3, 16).state_dict(), path)  # hidden 16 -> 12 units, A has 6
+    with pytest.raises(UserError) as info:
+        checkpoint_comparison(a, path)
+    assert "(2, 3, 6)" in str(info.value) and "(2, 3, 12)" in str(info.value)
