@@ -26,6 +26,7 @@ from .trace import TraceRecord
 
 DEFAULT_BUDGET = 256 * 1024 * 1024
 R = TypeVar("R")
+Layout = tuple[tuple[int, ...], tuple[int, ...], int, int]  # shape, stride, storage offset, storage size
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Frame:
     step_ms: float
     # What the step did in live environments (None without them, and at t = 0): see core.episodes.
     episode: EpisodeStep | None = None
+    # The trace was recorded later, by re-running the step from history (core.retrace), not as it first ran.
+    retraced: bool = False
 
 
 class History:
@@ -53,6 +56,7 @@ class History:
         budget_bytes: int = DEFAULT_BUDGET,
         max_steps: int | None = None,
         episode_shape: tuple[int, int] | None = None,
+        pin_memory: bool = False,
     ) -> None:
         per_step = 4 * (int(np.prod(hidden_shape)) + int(np.prod(input_shape)))
         if output_shape is not None:
@@ -66,10 +70,14 @@ class History:
         self.capacity = int(capacity)
         self.bytes_per_step = per_step
         self.budget_bytes = budget_bytes
-        # np.empty only reserves address space: pages are touched as steps arrive.
-        self.hidden = np.empty((self.capacity, *hidden_shape), np.float32)
-        self.inputs = np.empty((self.capacity, *input_shape), np.float32)
-        self.outputs = np.empty((self.capacity, *output_shape), np.float32) if output_shape is not None else None
+        # np.empty only reserves address space: pages are touched as steps arrive.  With a CUDA model
+        # (pin_memory) the arrays the device writes into are page-locked instead, so its copies to
+        # them can run asynchronously; that commits their memory up front.
+        empty = _pinned_empty if pin_memory else _empty
+        self.pinned = pin_memory
+        self.hidden = empty((self.capacity, *hidden_shape))
+        self.inputs = empty((self.capacity, *input_shape))
+        self.outputs = empty((self.capacity, *output_shape)) if output_shape is not None else None
         self.episode_shape = episode_shape
         if episode_shape is not None:
             self.episode_start = np.zeros((self.capacity, episode_shape[0]), bool)
@@ -79,6 +87,10 @@ class History:
             self.done = np.zeros((self.capacity, episode_shape[0]), bool)
         self._has_inputs = np.zeros(self.capacity, bool)
         self._traces: list[list[TraceRecord] | None] = [None] * self.capacity
+        self._retraced = np.zeros(self.capacity, bool)
+        # How each step's hidden state lay in memory (shape, stride, offset, storage size), so a step can be
+        # re-run from history on a tensor laid out as the live one was (core.retrace).
+        self._layouts: list[Layout | None] = [None] * self.capacity
         self._step_ms = np.zeros(self.capacity)
         self.first = 0  # oldest timestep held
         self.last = -1  # newest timestep held (-1: empty)
@@ -99,6 +111,7 @@ class History:
         with self.lock:
             self.first, self.last = 0, -1
             self._traces = [None] * self.capacity
+            self._layouts = [None] * self.capacity
             self._epoch += 1
 
     def slot(self, t: int) -> int:
@@ -115,10 +128,19 @@ class History:
                 self.first = t - self.capacity + 1
             return t % self.capacity
 
-    def finish(self, t: int, trace: list[TraceRecord] | None, step_ms: float, has_inputs: bool) -> None:
-        """Timestep ``t``'s slot is written: record its trace and time, and hold it from now on."""
+    def finish(
+        self,
+        t: int,
+        trace: list[TraceRecord] | None,
+        step_ms: float,
+        has_inputs: bool,
+        layout: Layout | None = None,
+    ) -> None:
+        """Timestep ``t``'s slot is written: record its trace (``None``: not traced), time and layout; hold it."""
         i = t % self.capacity
         self._traces[i] = trace
+        self._retraced[i] = False
+        self._layouts[i] = layout
         self._step_ms[i] = step_ms
         self._has_inputs[i] = has_inputs
         if self.last < 0:
@@ -149,7 +171,35 @@ class History:
                 if self.episode_shape is not None and self._has_inputs[i]
                 else None
             ),
+            retraced=bool(self._retraced[i]),
         )
+
+    # -- which steps were traced --------------------------------------------
+    def traced(self, t: int) -> bool:
+        """Whether step ``t`` has a trace (recorded as it ran, or re-run later); False if not held."""
+        with self.lock:
+            return self.holds(t) and self._traces[t % self.capacity] is not None
+
+    def rerun_inputs(self, t: int) -> tuple[np.ndarray, Layout | None, np.ndarray, np.ndarray] | None:
+        """Copies of what re-running step ``t`` needs: ``(h_{t-1}, its layout, inputs_t, h_t)``.
+
+        ``None`` unless both steps are held and step ``t`` had inputs (not t = 0).
+        """
+        with self.lock:
+            if not (self.holds(t) and self.holds(t - 1) and self._has_inputs[t % self.capacity]):
+                return None
+            i, before = t % self.capacity, (t - 1) % self.capacity
+            return self.hidden[before].copy(), self._layouts[before], self.inputs[i].copy(), self.hidden[i].copy()
+
+    def set_trace(self, t: int, trace: list[TraceRecord]) -> bool:
+        """Give the held, untraced step ``t`` the trace found by re-running it; False if it is gone or traced."""
+        with self.lock:
+            i = t % self.capacity
+            if not self.holds(t) or self._traces[i] is not None:
+                return False
+            self._traces[i] = trace
+            self._retraced[i] = True
+            return True
 
     # -- reading from other threads ---------------------------------------
     def snapshot(self, t: int | None) -> Frame:
@@ -207,6 +257,16 @@ class History:
         with self.lock:
             ts = self._window(end, span, skip)
             return ts, read(ts)
+
+
+def _empty(shape: tuple[int, ...]) -> np.ndarray:
+    return np.empty(shape, np.float32)
+
+
+def _pinned_empty(shape: tuple[int, ...]) -> np.ndarray:
+    import torch  # only a CUDA session pins, and torch is there then
+
+    return torch.empty(shape, dtype=torch.float32, pin_memory=True).numpy()
 
 
 def _frozen_copy(value: Any) -> Any:

@@ -8,7 +8,6 @@ number it shows comes from here.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import torch
 
 from .config import DTYPES, Config, check_fits, resolve_device
+from .device import StepClock, layout_of
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
 from .errors import ConfigError
 from .events import Event
@@ -122,6 +122,7 @@ class Stepper:
             output_shape,
             budget_bytes=self.history_budget,
             episode_shape=(c.batch_size, c.n_agents) if self.episodic else None,
+            pin_memory=self.device.type == "cuda",  # so a step's copies to it run asynchronously
         )
 
     @property
@@ -196,8 +197,10 @@ class Stepper:
         hidden, records = self._edited(0, hidden, records, "init")
         self.history.clear()
         slot = self.history.slot(0)
+        clock = StepClock(self.device)
         self._copy_to_host(hidden, None, slot)
-        self.history.finish(0, records, 0.0, has_inputs=False)
+        clock.finish()
+        self.history.finish(0, records, 0.0, has_inputs=False, layout=layout_of(hidden))
         self.hidden_state, self.init_trace = hidden, records
         self.t = self.latest = 0
         if emit:
@@ -206,21 +209,25 @@ class Stepper:
 
     reset = init_hidden
 
-    def step(self) -> Frame:
-        """Go one timestep forward: replay from history if it is there, else compute it."""
+    def step(self, trace: bool | None = None) -> Frame:
+        """Go one timestep forward: replay from history if it is there, else compute it.
+
+        ``trace`` overrides :attr:`tracing` for a computed step (fast-forward computes the
+        steps it will not draw untraced; :mod:`.retrace` can trace one later from history).
+        """
         if self.t < self.latest:
             self.t += 1
             self.changed.emit("seek")
             return self.history.frame(self.t)
-        return self._compute()
+        return self._compute(self.tracing if trace is None else trace)
 
-    def _compute(self) -> Frame:
+    def _compute(self, tracing: bool) -> Frame:
         c = self.config
         t = self.latest
         source = self.source
         episodic = self.episodic
         host_inputs = source.inputs(t)
-        started = time.perf_counter()
+        clock = StepClock(self.device)
         device, dtype = self.device, self.dtype
         inputs = torch.from_numpy(host_inputs).to(device=device, dtype=dtype, non_blocking=True)
         roles = {id(inputs): ROLE_INPUT, id(self.hidden_state): ROLE_HIDDEN}
@@ -236,7 +243,7 @@ class Stepper:
             if t > 0 and source.start.any():
                 starts = torch.from_numpy(source.start.copy()).to(device=device)
         build = getattr(self.model, "build_inputs", None)
-        recorder = Recorder(t + 1, "forward", roles) if self.tracing else None
+        recorder = Recorder(t + 1, "forward", roles) if tracing else None
         try:
             with torch.no_grad(), recorder if recorder is not None else contextlib.nullcontext():
                 agent_inputs = inputs
@@ -268,18 +275,16 @@ class Stepper:
             self.history = _grow_outputs(self.history, self._new_history(self.output_shape))
         hidden, records = self._edited(t + 1, hidden, records, "forward")  # h_{t+1} as edited, if it is
         slot = self.history.slot(t + 1)
-        self._copy_to_host(hidden, output if separate_output else None, slot)
-        step_ms = (time.perf_counter() - started) * 1000.0
-        if agent_inputs is inputs:
+        # The inputs the agents really got, as (batch, n_agents, input): copied with the state when built.
+        built = agent_inputs if agent_inputs is not inputs else None
+        self._copy_to_host(hidden, output if separate_output else None, slot, built)
+        if built is None:
             self.history.inputs[slot] = host_inputs
-        else:  # the inputs the agents really got, as (batch, n_agents, input)
-            self.history.inputs[slot] = (
-                agent_inputs.reshape(self.history.inputs[slot].shape).to("cpu", torch.float32).numpy()
-            )
+        step_ms = clock.finish()  # waits for the copies: the step's one synchronisation
         if episodic:
             outputs = self.history.outputs[slot] if separate_output and self.history.outputs is not None else None
             self.history.write_episode(slot, source.act(outputs, host_avail))
-        self.history.finish(t + 1, records, step_ms, has_inputs=True)
+        self.history.finish(t + 1, records, step_ms, has_inputs=True, layout=layout_of(hidden))
         feedback = getattr(source, "feedback", None)
         if feedback is not None:  # an older input source that acts on what the model said
             frame = self.history.frame(t + 1)
@@ -289,17 +294,27 @@ class Stepper:
         self.changed.emit("step")
         return self.history.frame(self.t)
 
-    def _copy_to_host(self, hidden: torch.Tensor, output: torch.Tensor | None, slot: int) -> None:
-        """The one device-to-host transfer of a step, written straight into the history."""
-        target = torch.from_numpy(self.history.hidden[slot])
+    def _copy_to_host(
+        self, hidden: torch.Tensor, output: torch.Tensor | None, slot: int, inputs: torch.Tensor | None = None
+    ) -> None:
+        """A step's device-to-host transfers, written straight into the history's slot.
+
+        With CUDA the slots are page-locked and the copies are queued ``non_blocking``: they
+        are complete only after the step's :meth:`StepClock.finish`, its one synchronisation.
+        """
+        hist, queued = self.history, self.history.pinned
+        target = torch.from_numpy(hist.hidden[slot])
         if output is not None:
-            both = torch.cat([hidden.reshape(-1), output.reshape(-1)]).to("cpu", torch.float32)
+            both = torch.cat([hidden.reshape(-1), output.reshape(-1)]).to(torch.float32)
             n = target.numel()
-            target.view(-1).copy_(both[:n])
-            torch.from_numpy(self.history.outputs[slot]).view(-1).copy_(both[n:])  # type: ignore[index]
+            target.view(-1).copy_(both[:n], non_blocking=queued)
+            torch.from_numpy(hist.outputs[slot]).view(-1).copy_(both[n:], non_blocking=queued)  # type: ignore[index]
         else:
             # expand() at t = 0 is a view of 96 numbers; copy_ broadcasts it out.
-            target.copy_(hidden.detach().reshape(target.shape))
+            target.copy_(hidden.detach().reshape(target.shape), non_blocking=queued)
+        if inputs is not None:
+            held = torch.from_numpy(hist.inputs[slot])
+            held.copy_(inputs.reshape(held.shape), non_blocking=queued)
 
     def back(self) -> Frame | None:
         """Go one timestep back through history, without recomputing. ``None`` if not held."""
@@ -464,5 +479,5 @@ def _grow_outputs(old: History, new: History) -> History:
             new.inputs[slot] = frame.inputs
         if frame.episode is not None and new.episode_shape is not None:
             new.write_episode(slot, frame.episode)
-        new.finish(t, frame.trace, frame.step_ms, frame.inputs is not None)
+        new.finish(t, frame.trace, frame.step_ms, frame.inputs is not None, layout=old._layouts[t % old.capacity])
     return new

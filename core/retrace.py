@@ -1,0 +1,92 @@
+"""Tracing a step after the fact: re-run it from history and record what its tensors really did.
+
+Fast-forward computes the steps it will not draw without tracing.  When a person
+wants to see one of them, :func:`retrace` re-runs it: from ``h_{t-1}`` as held
+(laid out in memory exactly as the live state was, :func:`~hiddenscope.core.device.lay_out`)
+and the inputs held for step ``t``, through a private copy of the model (the one the
+gates view uses, so the live model, which Play may be stepping meanwhile, is never
+touched), under the same :class:`~hiddenscope.core.trace.Recorder` a live step uses,
+with the same edits.  Nothing is written down in advance: the trace is what that
+run's tensors did, and the re-run's ``h_t`` is compared with the one recorded, so a
+model that does not repeat itself is caught rather than trusted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import torch
+
+from .device import lay_out
+from .errors import UserError
+from .insight import _probe
+from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder, TraceRecord
+
+if TYPE_CHECKING:
+    from .stepper import Stepper
+
+# A re-run's h_t may differ from the recorded one by rounding only: the held state is float32.
+MATCH_TOLERANCE = 1e-4
+
+
+class RetraceError(UserError):
+    """The step cannot be re-run from what the history holds."""
+
+
+class Retrace(NamedTuple):
+    t: int
+    records: list[TraceRecord]
+    max_abs_diff: float  # largest |h_t(re-run) − h_t(recorded)|
+
+    @property
+    def matches(self) -> bool:
+        return self.max_abs_diff <= MATCH_TOLERANCE
+
+
+def can_retrace(stepper: Stepper) -> bool:
+    """Whether held steps can be re-run at all.
+
+    Steps in live environments cannot: their action masks and the raw observations
+    behind the built inputs are not held, so fast-forward traces every one of them.
+    """
+    return not stepper.episodic
+
+
+def retrace(stepper: Stepper, t: int) -> Retrace:
+    """Re-run step ``t`` (``h_{t-1}`` → ``h_t``) from history with tracing on; safe while Play steps.
+
+    Raises :class:`RetraceError` when the step cannot be re-run (not held, ``h_{t-1}``
+    gone from the ring, t = 0, live environments).
+    """
+    if not can_retrace(stepper):
+        raise RetraceError(
+            "steps in live environments cannot be re-run from history (their action masks are not held);"
+            " fast-forward traces each of them as it runs"
+        )
+    if t < 1:
+        raise RetraceError("t = 0 is init_hidden, not a step: Init hidden traces it")
+    held = stepper.history.rerun_inputs(t)
+    if held is None:
+        raise RetraceError(f"step {t} cannot be re-run: h_{t - 1} or step {t} is no longer held in history")
+    before, layout, inputs, after = held
+    device, dtype = stepper.device, stepper.dtype
+    state = torch.from_numpy(before).to(device=device, dtype=dtype)
+    hidden_in = lay_out(state, layout) if layout is not None else state
+    x = torch.from_numpy(inputs).to(device=device, dtype=dtype)
+    model = _probe(stepper.model)
+    build = getattr(model, "build_inputs", None)
+    recorder = Recorder(t, "forward", {id(x): ROLE_INPUT, id(hidden_in): ROLE_HIDDEN})
+    with torch.no_grad(), recorder:
+        agent_inputs = x
+        if build is not None:  # as the live step: the controller builds its agents' inputs first
+            with recorder.forcing(ROLE_INPUT):
+                agent_inputs = build(x, None, False)
+        output, hidden = model(agent_inputs, hidden_in)
+    records = recorder.finish(output, hidden)
+    hidden, edited = stepper._edited(t, hidden, records, "forward")
+    got = hidden.detach().to("cpu", torch.float32).reshape(after.shape).numpy()
+    diff = float(np.nanmax(np.abs(got - after))) if got.size else 0.0
+    if np.isnan(got).any() != np.isnan(after).any():
+        diff = float("inf")
+    return Retrace(t, edited or records, diff)
