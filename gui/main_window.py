@@ -17,6 +17,7 @@ from hiddenscope.core.history import Frame
 from hiddenscope.core.stepper import Stepper
 
 from .actions import make_actions
+from .analysis_docks import add_analysis_docks
 from .compare_ui import CompareControls
 from .config_panel import ConfigPanel
 from .file_actions import FileActions
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self._make_toolbars()
         self._make_menus()
         self._make_docks()
+        add_analysis_docks(self)  # Trajectories, Agents, Edit memory
         self.status = StatusLine(self.statusBar(), self.model, self.play_controller)
 
         self.grid.hovered.connect(self._on_hover)

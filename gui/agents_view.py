@@ -1,0 +1,269 @@
+"""Agents side by side: how alike the agents' states are at this step, and which units tell them apart.
+
+Top: the agent × agent similarity of what the heatmaps show now (``h_t``, or the
+difference, the branch, …: :meth:`StepperModel.values_shown`), each agent's state
+taken as one vector over batch rows and units; correlation or cosine, a choice.
+It is redrawn per frame.  Below: the units ranked by how much they separate the
+agents against how much they move in time (:func:`~hiddenscope.core.analysis.identity_units`),
+over the newest held steps, ranked when the user asks (and the first time the
+view is seen), not per frame.  Clicking a unit selects it in the other views when
+the model offers a unit selection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hiddenscope.core.analysis import IdentityUnits, agent_similarity, held_hidden, identity_units
+from hiddenscope.core.errors import UserError
+from hiddenscope.core.history import Frame
+
+from .look import COLOURS, LEVELS
+from .model import StepperModel
+from .side_view import SideView
+
+TOP_UNITS = 20
+MAX_LABELLED = 12  # with more agents the cells are too small for their numbers
+DEFAULT_SPAN = 256
+
+
+class AgentsView(SideView):
+    """The agent × agent similarity at the frame shown, and the units ranked by agent identity."""
+
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
+        self.similarity: np.ndarray | None = None  # the matrix drawn, (n_agents, n_agents)
+        self.ranking: IdentityUnits | None = None
+        self.ranked_ts = np.zeros(0, int)
+
+        self.metric_box = QComboBox(toolTip="How two agents' states are compared (over batch rows and units)")
+        self.metric_box.addItem("correlation", "correlation")
+        self.metric_box.setItemData(0, "Pearson correlation of the two agents' states", Qt.ItemDataRole.ToolTipRole)
+        self.metric_box.addItem("cosine", "cosine")
+        self.metric_box.setItemData(1, "Cosine of the angle between them (not centred)", Qt.ItemDataRole.ToolTipRole)
+        self.metric_box.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.caption = QLabel()
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("#1e1e1e")
+        self.plot = self.view.ci.addPlot(row=0, col=0)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=COLOURS.pg_colormap(), interactive=False, width=12)
+        self.view.ci.addItem(self.colorbar, row=0, col=1)  # not linked: the image keeps the app's table
+        self.cell_texts: list[pg.TextItem] = []
+        self._labelled_for = -1
+        self.view.scene().sigMouseMoved.connect(self._on_hover)
+
+        self.span_box = QSpinBox(
+            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" steps",
+            toolTip="Rank the units over the newest this many held steps",
+        )  # fmt: skip
+        self.rank_button = QPushButton("Rank units", toolTip="Rank the units over the held steps now (not per frame)")
+        self.rank_button.clicked.connect(self.rerank)
+        self.rank_caption = QLabel()
+        self.rank_caption.setWordWrap(True)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["unit", "ratio", "between agents", "within (time)"])
+        for col, tip in enumerate(
+            (
+                "The GRU unit",
+                "between ÷ within: large when the unit sits at a different level in each agent but moves little",
+                "Variance over agents of each agent's mean over time",
+                "Each agent's variance over time, averaged over agents",
+            )
+        ):
+            self.table.horizontalHeaderItem(col).setToolTip(tip)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.cellClicked.connect(self._on_unit_clicked)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Similarity"))
+        row.addWidget(self.metric_box)
+        row.addLayout(self.save_row())
+        top_layout.addLayout(row)
+        top_layout.addWidget(self.caption)
+        top_layout.addWidget(self.view, 1)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Units that tell agents apart"), 1)
+        row.addWidget(self.span_box)
+        row.addWidget(self.rank_button)
+        bottom_layout.addLayout(row)
+        bottom_layout.addWidget(self.rank_caption)
+        bottom_layout.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(bottom)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter, 1)
+        model.rebuilt.connect(self._forget)
+        model.differenceChanged.connect(self.schedule)
+        model.comparisonChanged.connect(self.schedule)
+
+    @property
+    def metric(self) -> str:
+        return str(self.metric_box.currentData())
+
+    def _forget(self) -> None:
+        self.ranking = None
+        self.table.setRowCount(0)
+
+    # -- the similarity matrix (per frame) ------------------------------------------------
+    def draw(self, frame: Frame) -> None:
+        values, caption, _levels, _why = self.model.values_shown()
+        if values is None:  # Step op on an op that is not a hidden state: compare the step's h_t
+            values, caption = frame.hidden, f"h_{frame.t}"
+        n_agents = values.shape[1]
+        if n_agents < 2:
+            self.caption.setText("Comparing agents needs at least two agents.")
+            self.image.clear()
+            return
+        self.similarity = agent_similarity(values, self.metric)
+        COLOURS.paint(self.image, self.similarity, LEVELS)
+        self.image.setRect(-0.5, -0.5, n_agents, n_agents)
+        self._label_axes(n_agents)
+        self._write_cells()
+        undefined = "\nblack: undefined (a state with no spread)" if np.isnan(self.similarity).any() else ""
+        self.caption.setText(f"{self.metric} of the agents' {caption}{undefined}")
+        self.caption.setToolTip(
+            f"Each agent's {caption} is one vector of batch rows × units; each cell compares two agents' vectors"
+        )
+        if self.ranking is None:
+            self.rerank()
+        self._say_if_stale()
+
+    def _label_axes(self, n_agents: int) -> None:
+        if n_agents == self._labelled_for:
+            return
+        self._labelled_for = n_agents
+        step = max(1, n_agents // 16)
+        ticks = [[(i, str(i)) for i in range(0, n_agents, step)]]
+        for axis in ("bottom", "left"):
+            self.plot.getAxis(axis).setTicks(ticks)
+        self.plot.setLabel("bottom", "agent")
+        self.plot.setLabel("left", "agent")
+        self.plot.setRange(xRange=(-0.5, n_agents - 0.5), yRange=(-0.5, n_agents - 0.5), padding=0.02)
+        for text in self.cell_texts:
+            self.plot.removeItem(text)
+        self.cell_texts = []
+        if n_agents <= MAX_LABELLED:
+            for i in range(n_agents):
+                for j in range(n_agents):
+                    text = pg.TextItem("", color="#101010", anchor=(0.5, 0.5))
+                    text.setPos(j, i)
+                    self.plot.addItem(text)
+                    self.cell_texts.append(text)
+
+    def _write_cells(self) -> None:
+        if not self.cell_texts or self.similarity is None:
+            return
+        for text, value in zip(self.cell_texts, self.similarity.ravel(), strict=True):
+            text.setText("" if np.isnan(value) else f"{value:.2f}")
+            # Dark text on the pale middle of the map, light text on its saturated ends.
+            text.setColor("#101010" if np.isnan(value) or abs(value) < 0.6 else "#f0f0f0")
+
+    def _on_hover(self, pos) -> None:
+        if self.similarity is None or not self.plot.sceneBoundingRect().contains(pos):
+            return
+        point = self.plot.vb.mapSceneToView(pos)
+        i, j = round(point.y()), round(point.x())
+        n = len(self.similarity)
+        if 0 <= i < n and 0 <= j < n:
+            self.model.message.emit(f"{self.metric} of agents {i} and {j}: {self.similarity[i, j]:.4f}", 4000)
+
+    # -- the identity ranking (on demand) ------------------------------------------------
+    def rerank(self) -> bool:
+        """Rank the units over the newest held steps; ``False`` (and a caption saying why) when it cannot."""
+        stepper = self.model.stepper
+        if stepper.config.n_agents < 2:
+            self.rank_caption.setText("Ranking units by agent needs at least two agents.")
+            return False
+        last = stepper.history.last
+        ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
+        if len(ts) < 2:
+            self.rank_caption.setText("Step at least once: ranking needs two held steps.")
+            return False
+        try:
+            self.ranking = identity_units(hidden)
+        except UserError as exc:
+            self.rank_caption.setText(str(exc))
+            return False
+        self.ranked_ts = ts
+        self._fill_table()
+        self._say_if_stale()
+        return True
+
+    def ranked_units(self) -> list[int]:
+        """The units listed, most telling first (what the table shows)."""
+        return [int(self.table.item(r, 0).text()) for r in range(self.table.rowCount())]
+
+    def _fill_table(self) -> None:
+        ranking = self.ranking
+        assert ranking is not None
+        top = ranking.order[:TOP_UNITS]
+        self.table.setRowCount(len(top))
+        for r, unit in enumerate(top):
+            cells = (str(int(unit)), _number(ranking.ratio[unit]), _number(ranking.between[unit]),
+                     _number(ranking.within[unit]))  # fmt: skip
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+
+    def _say_if_stale(self) -> None:
+        if self.ranking is None or not len(self.ranked_ts):
+            return
+        hist = self.model.stepper.history
+        a, b = int(self.ranked_ts[0]), int(self.ranked_ts[-1])
+        newer = "  · newer steps held: Rank units again to include them" if b != hist.last else ""
+        self.rank_caption.setText(
+            f"top {min(TOP_UNITS, len(self.ranking.order))} of {len(self.ranking.order)} units over t = {a}…{b}"
+            f" (all batch rows){newer}"
+        )
+
+    def _on_unit_clicked(self, row: int, _col: int) -> None:
+        unit = int(self.table.item(row, 0).text())
+        select = getattr(self.model, "set_unit_selection", None)
+        if select is not None:
+            select([unit])
+        self.model.message.emit(f"unit {unit}: ratio {self.table.item(row, 1).text()}", 5000)
+
+
+def _number(value: float) -> str:
+    if not np.isfinite(value):
+        return "—"
+    return f"{value:.3g}" if abs(value) < 1e4 else f"{value:.2e}"

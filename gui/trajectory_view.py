@@ -1,0 +1,350 @@
+"""Trajectories: each agent's hidden state over the held history, projected to a plane.
+
+The projection (PCA per agent, one PCA shared by all agents, or UMAP where the
+``umap`` package is installed) is fitted once, when the user presses Fit (or the
+first time the view is seen), on the last N held steps and every batch row; each
+line is one batch row's path, coloured by time through the app's colour map (early
+blue, late red), with one marker shape per agent.  Only the marker of the current
+timestep moves per frame: the frame shown is projected into the fitted basis, so
+steps newer than the fit are placed too.  Clicking a point of a line seeks to its t.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hiddenscope.core.analysis import PCA, agent_trajectories, held_hidden
+from hiddenscope.core.errors import UserError
+from hiddenscope.core.history import Frame
+
+from .look import to_rgb
+from .model import StepperModel
+from .side_view import SideView
+
+SYMBOLS = ("o", "s", "t", "d", "+", "x", "star", "p", "h", "t1", "t2", "t3")
+CURSOR_COLOUR = "#ffd54f"  # the timestep shown, as in the history and gates views
+MAX_AGENTS = 16
+DEFAULT_SPAN = 256
+
+
+def umap_available() -> bool:
+    return importlib.util.find_spec("umap") is not None
+
+
+def agent_pen_colour(i: int, count: int) -> QColor:
+    return pg.intColor(i, hues=max(count, 2), values=1, maxValue=255, minValue=150, sat=200)
+
+
+class TimeColouredLine(pg.GraphicsObject):
+    """A polyline whose segment from point i to i+1 has colour ``rgb[i + 1]``; NaN points leave gaps."""
+
+    def __init__(self, width: float = 2.0) -> None:
+        super().__init__()
+        self.width = width
+        self.xy = np.zeros((0, 2))
+        self.rgb = np.zeros((0, 3), np.uint8)
+        self._bounds = QRectF()
+
+    def setData(self, xy: np.ndarray, rgb: np.ndarray) -> None:
+        self.prepareGeometryChange()
+        self.xy, self.rgb = np.asarray(xy, float), np.asarray(rgb, np.uint8)
+        finite = self.xy[np.isfinite(self.xy).all(axis=1)]
+        if len(finite):
+            lo, hi = finite.min(axis=0), finite.max(axis=0)
+            self._bounds = QRectF(lo[0], lo[1], max(hi[0] - lo[0], 1e-9), max(hi[1] - lo[1], 1e-9))
+        else:
+            self._bounds = QRectF()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, *_args: object) -> None:
+        pen = QPen()
+        pen.setCosmetic(True)
+        pen.setWidthF(self.width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        xy = self.xy
+        for i in range(1, len(xy)):
+            (x0, y0), (x1, y1) = xy[i - 1], xy[i]
+            if not (np.isfinite(x0) and np.isfinite(y0) and np.isfinite(x1) and np.isfinite(y1)):
+                continue
+            r, g, b = self.rgb[i]
+            pen.setColor(QColor(int(r), int(g), int(b)))
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x0, y0), QPointF(x1, y1))
+
+
+@dataclass
+class Fit:
+    """What one Fit computed: the method, the fitted window, and per agent its basis and points."""
+
+    method: str
+    ts: np.ndarray
+    agents: list[int]
+    points: dict[int, np.ndarray]  # agent -> (T, batch, 2)
+    bases: dict[int, PCA]  # PCA only: projects later frames
+    shared: bool
+
+    @property
+    def span_text(self) -> str:
+        return f"t = {int(self.ts[0])}…{int(self.ts[-1])}" if len(self.ts) else "nothing"
+
+
+def fit_trajectories(
+    hidden: np.ndarray, ts: np.ndarray, agents: list[int], method: str = "PCA", shared: bool = False
+) -> Fit:
+    """Project ``hidden`` ``(T, batch, n_agents, units)`` for ``agents`` to 2-D with ``method``."""
+    if method == "UMAP":
+        import umap  # only offered when importable
+
+        points, bases = {}, {}
+        units = hidden.shape[-1]
+        for agent in agents:
+            states = hidden[:, :, agent].reshape(-1, units).astype(np.float64)
+            reducer = umap.UMAP(n_components=2, random_state=0)
+            points[agent] = reducer.fit_transform(states).reshape(hidden.shape[0], hidden.shape[1], 2)
+        return Fit("UMAP", ts, agents, points, bases, False)
+    trajectories = agent_trajectories(hidden, 2, agents=agents, shared=shared, ts=ts)
+    return Fit(
+        "PCA",
+        ts,
+        agents,
+        {tr.agent: tr.points for tr in trajectories},
+        {tr.agent: tr.pca for tr in trajectories},
+        shared,
+    )
+
+
+class TrajectoryView(SideView):
+    """Each agent's path through its hidden-state space for the model's batch row, fitted on demand."""
+
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
+        self.fit: Fit | None = None
+        self._lines_for: tuple[int, int] | None = None
+        self.agents: list[int] = list(range(min(model.config.n_agents, MAX_AGENTS)))
+
+        self.method_box = QComboBox(toolTip="How the states are brought down to two dimensions")
+        self.method_box.addItems(["PCA", "UMAP"])
+        if not umap_available():
+            item = self.method_box.model().item(1)
+            item.setEnabled(False)
+            item.setToolTip("UMAP needs the umap-learn package: pip install umap-learn")
+            self.method_box.setItemData(1, item.toolTip(), Qt.ItemDataRole.ToolTipRole)
+        self.shared_box = QCheckBox(
+            "one plane",
+            toolTip="Fit one PCA to all agents together, so their paths share axes (off: one PCA per agent)",
+        )
+        self.span_box = QSpinBox(
+            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" steps",
+            toolTip="Fit on the newest this many held steps (every batch row)",
+        )  # fmt: skip
+        self.fit_button = QPushButton(
+            "Fit", toolTip="Fit the projection on the held steps now (it is not refitted per frame) (F)"
+        )
+        self.fit_button.setShortcut("F")
+        self.fit_button.clicked.connect(self.refit)
+        self.caption = QLabel()
+        # Two short lines, cut at the dock's edge rather than widening it.
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.plot = pg.PlotWidget(background="#1e1e1e")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setAspectLocked(False)
+        for axis in ("bottom", "left"):
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.legend = self.plot.addLegend(offset=(4, 4), labelTextSize="8pt", brush=pg.mkBrush(30, 30, 30, 200))
+        self.lines: dict[int, TimeColouredLine] = {}
+        self.dots: dict[int, pg.ScatterPlotItem] = {}
+        self.markers: dict[int, pg.ScatterPlotItem] = {}
+        self.b_lines: dict[int, pg.PlotDataItem] = {}  # B's path in A's plane, with a comparison shown
+        self._b_for: tuple | None = None
+        self._b_text = ""
+
+        controls = QHBoxLayout()
+        for widget in (self.method_box, self.shared_box, self.span_box, self.fit_button):
+            controls.addWidget(widget)
+        controls.addLayout(self.save_row())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.plot, 1)
+        model.rebuilt.connect(self._forget)
+        model.comparisonChanged.connect(self.schedule)
+
+    # -- what to follow -------------------------------------------------------------
+    def set_agents(self, agents: list[int]) -> None:
+        """Follow these agents (the heatmaps' page, at most :data:`MAX_AGENTS`); refits if the fit lacks one."""
+        agents = list(agents[:MAX_AGENTS])
+        if agents == self.agents:
+            return
+        self.agents = agents
+        if self.fit is not None and not set(agents) <= set(self.fit.agents):
+            self.fit = None  # fitted on the next draw, on the same span
+        self.schedule()
+
+    def _forget(self) -> None:
+        self.fit = None
+        self._clear_items()
+
+    # -- fitting ---------------------------------------------------------------------
+    def refit(self) -> bool:
+        """Fit the projection on the newest held steps and draw it; ``False`` (and a message) when it cannot."""
+        if not self._fit():
+            return False
+        self.redraw()
+        return True
+
+    def _fit(self) -> bool:
+        stepper = self.model.stepper
+        last = stepper.history.last
+        ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
+        agents = [a for a in self.agents if a < stepper.config.n_agents] or [0]
+        if len(ts) < 2:
+            self.caption.setText("Step at least twice: a path needs two held steps to fit.")
+            return False
+        method = self.method_box.currentText()
+        try:
+            self.fit = fit_trajectories(hidden, ts, agents, method, self.shared_box.isChecked())
+        except UserError as exc:
+            self.model.message.emit(f"Trajectories: {exc}", 8000)
+            return False
+        self._make_items()
+        return True
+
+    def stale(self) -> bool:
+        """Whether the history now holds steps the fit has not seen (or lost some it was fitted on)."""
+        if self.fit is None:
+            return True
+        hist = self.model.stepper.history
+        return int(self.fit.ts[-1]) != hist.last or int(self.fit.ts[0]) < hist.first
+
+    # -- drawing ---------------------------------------------------------------------
+    def _clear_items(self) -> None:
+        for item in (*self.lines.values(), *self.dots.values(), *self.markers.values(), *self.b_lines.values()):
+            self.plot.removeItem(item)
+        self.lines, self.dots, self.markers, self.b_lines = {}, {}, {}, {}
+        self._lines_for = self._b_for = None
+        self.legend.clear()
+
+    def _make_items(self) -> None:
+        self._clear_items()
+        assert self.fit is not None
+        count = len(self.fit.agents)
+        for i, agent in enumerate(self.fit.agents):
+            colour = agent_pen_colour(i, count)
+            symbol = SYMBOLS[i % len(SYMBOLS)]
+            line = TimeColouredLine()
+            dots = pg.ScatterPlotItem(symbol=symbol, size=7, pen=pg.mkPen(colour, width=1), hoverable=True)
+            dots.sigClicked.connect(self._on_click)
+            marker = pg.ScatterPlotItem(symbol=symbol, size=18, pen=pg.mkPen(CURSOR_COLOUR, width=2.5), brush=None)
+            marker.setZValue(10)
+            b_line = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine), connect="finite")
+            for item in (b_line, line, dots, marker):
+                self.plot.addItem(item)
+            variance = ""
+            if agent in self.fit.bases:
+                ratio = self.fit.bases[agent].explained_ratio
+                variance = f" ({ratio[0]:.0%} + {ratio[1]:.0%})"
+            self.legend.addItem(dots, f"agent {agent}{variance}")
+            self.lines[agent], self.dots[agent], self.markers[agent] = line, dots, marker
+            self.b_lines[agent] = b_line
+
+    def draw(self, frame: Frame) -> None:
+        if self.fit is None and not self._fit():
+            return
+        fit = self.fit
+        assert fit is not None
+        row = min(self.model.row, frame.hidden.shape[0] - 1)
+        ts = fit.ts
+        if self._lines_for != (id(fit), row):  # the lines change with a fit or a row, not per frame
+            self._lines_for = (id(fit), row)
+            span = max(1, int(ts[-1]) - int(ts[0]))
+            # Time through the app's colour map: the window's first step at -1 (blue), its last at +1 (red).
+            rgb = to_rgb((2.0 * (ts - ts[0]) / span - 1.0).astype(np.float32))
+            brushes = [pg.mkBrush(int(r), int(g), int(b)) for r, g, b in rgb]
+            for agent in fit.agents:
+                xy = fit.points[agent][:, row]
+                self.lines[agent].setData(xy, rgb)
+                self.dots[agent].setData(pos=xy, data=ts, brush=brushes)
+        for agent in fit.agents:
+            where = self.position(agent, frame)
+            self.markers[agent].setData(pos=[] if where is None else [where])
+        b_text = self._draw_b(fit, row)
+        basis = "one plane for all agents" if fit.shared else "one plane per agent"
+        method = f"{fit.method}, {basis}" if fit.method == "PCA" else fit.method
+        note = " · newer steps held: Fit again to include them" if self.stale() else ""
+        self.caption.setText(
+            f"{method} · fitted on {fit.span_text} ({len(ts)} steps × {frame.hidden.shape[0]} rows) · "
+            f"line: batch row {row}{note}\n"
+            f"colour = time (blue t {int(ts[0])} → red t {int(ts[-1])}) · ◯ = t {frame.t} · "
+            f"click a point to go to its t{b_text}"
+        )
+        self.plot.setLabel("bottom", "PC 1" if fit.method == "PCA" else "UMAP 1")
+        self.plot.setLabel("left", "PC 2" if fit.method == "PCA" else "UMAP 2")
+
+    def _draw_b(self, fit: Fit, row: int) -> str:
+        """B's path (the branch, a second checkpoint, a session) in A's fitted plane, dashed; '' without B."""
+        comp = getattr(self.model, "comparison", None)
+        shown = comp is not None and getattr(self.model, "compare_mode", "A") != "A" and bool(fit.bases)
+        key = (id(fit), row, id(comp), comp.holds(int(fit.ts[-1])) if shown else None) if shown else None
+        if key == self._b_for:
+            return self._b_text
+        self._b_for, self._b_text = key, ""
+        for agent, b_line in self.b_lines.items():
+            if not shown:
+                b_line.setData([], [])
+                continue
+            states = comp.unit_window(agent, row, fit.ts)
+            xy = fit.bases[agent].project(states)
+            b_line.setData(xy[:, 0], xy[:, 1])
+        if shown:
+            self._b_text = f" · dashed: {comp.label} in A's plane"
+        return self._b_text
+
+    def position(self, agent: int, frame: Frame) -> tuple[float, float] | None:
+        """Where ``frame`` puts ``agent`` (the model's row) in the fitted plane; ``None`` if it cannot say."""
+        fit = self.fit
+        if fit is None or agent not in fit.points:
+            return None
+        row = min(self.model.row, frame.hidden.shape[0] - 1)
+        if agent in fit.bases:
+            x, y = fit.bases[agent].project(frame.hidden[row, agent])
+            return float(x), float(y)
+        hit = np.flatnonzero(fit.ts == frame.t)  # UMAP: only the fitted steps have a place
+        if not len(hit):
+            return None
+        x, y = fit.points[agent][hit[0], row]
+        return float(x), float(y)
+
+    def drawn_points(self, agent: int) -> np.ndarray:
+        """The points drawn for ``agent``'s line, ``(T, 2)`` (what tests and scripts read)."""
+        x, y = self.dots[agent].getData()
+        return np.column_stack([x, y])
+
+    def _on_click(self, _item: pg.ScatterPlotItem, points: list, _event: object) -> None:
+        if not len(points):
+            return
+        t = int(points[0].data())
+        if not self.model.seek(t):
+            self.model.message.emit(f"t = {t} is no longer held in history; Fit again to draw what is", 6000)
