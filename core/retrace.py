@@ -49,8 +49,9 @@ def can_retrace(stepper: Stepper) -> bool:
 
     Steps in live environments cannot: their action masks and the raw observations
     behind the built inputs are not held, so fast-forward traces every one of them.
+    Nor can a recorded session's: there is no model to run.
     """
-    return not stepper.episodic
+    return not stepper.episodic and getattr(stepper, "model", None) is not None  # a recording has no model
 
 
 def retrace(stepper: Stepper, t: int) -> Retrace:

@@ -21,7 +21,7 @@ from .model import StepperModel
 from .play import PlayController
 
 Key = QKeySequence.StandardKey
-CHECKABLE = ("diff", "trace")
+CHECKABLE = ("diff", "trace", "fast")
 
 
 def toggle_full_screen(window: QMainWindow) -> None:
@@ -39,6 +39,9 @@ def make_actions(
         ("step", tr("Step"), m.step, Qt.Key.Key_Right, "step", tr("Run one timestep (or replay one from history)")),
         ("back", tr("Step back"), m.back, Qt.Key.Key_Left, "back", tr("Show the previous timestep from history")),
         ("play", tr("Play"), play.toggle, Qt.Key.Key_Space, "play", tr("Play / Pause")),
+        ("fast", tr("Fast-forward"), play.set_fast, "Shift+Space", "fast",
+         tr("Step as fast as the model goes and draw at the display's rate; steps not drawn are not traced"
+            " (the shape panel can trace one afterwards)")),
         ("reset", tr("Reset"), m.reset, Qt.Key.Key_Home, "reset", tr("Back to t = 0 and clear the history")),
         ("save", tr("Save screenshot…"), lambda: f.save_screenshot(), Key.Save, "camera",
          tr("Save the heatmap grid as a PNG")),
@@ -86,4 +89,5 @@ def make_actions(
         action.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
         action.setStatusTip(tip or text)
     actions["trace"].setChecked(model.stepper.tracing)
+    play.fastChanged.connect(actions["fast"].setChecked)
     return actions

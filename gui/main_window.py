@@ -89,7 +89,14 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Stepping", objectName="stepping")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         bar.setMovable(False)
-        for action in (self.init_action, self.back_action, self.step_action, self.play_action, self.reset_action):
+        for action in (
+            self.init_action,
+            self.back_action,
+            self.step_action,
+            self.play_action,
+            self.fast_action,
+            self.reset_action,
+        ):
             bar.addAction(action)
         bar.addSeparator()
         self.speed_box = QDoubleSpinBox(minimum=0.5, maximum=1000.0, decimals=1, value=10.0, suffix=" " + tr("steps/s"))
@@ -136,6 +143,7 @@ class MainWindow(QMainWindow):
             self.step_action,
             self.back_action,
             self.play_action,
+            self.fast_action,
             self.reset_action,
             None,
             self.op_action,

@@ -16,8 +16,9 @@ the stepper's; ``aboutToAct`` fires first so Play can stop before anything chang
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from hiddenscope.core.compare import Comparison
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
+from hiddenscope.core.retrace import retrace
 from hiddenscope.core.stepper import Stepper
 
 from .look import DIFF_LEVELS, LEVELS
@@ -69,6 +71,7 @@ class StepperModel(QObject):
         self.unit_order_span = ""  # the held steps the order was computed from, as text
         self._pending: set[str] = set()
         self._pending_lock = threading.Lock()
+        self._quiet = threading.local()  # set on fast-forward's worker while it makes steps nobody draws
         self._poke.connect(self._flush)
         relay = self._relay
         stepper.changed.connect(relay)
@@ -77,6 +80,8 @@ class StepperModel(QObject):
 
     # -- from the stepper (any thread) ------------------------------------
     def _relay(self, kind: str) -> None:
+        if kind == "step" and getattr(self._quiet, "on", False):
+            return
         with self._pending_lock:
             first = not self._pending
             self._pending.add(kind)
@@ -244,6 +249,34 @@ class StepperModel(QObject):
     def set_tracing(self, on: bool) -> None:
         self.aboutToAct.emit()
         self.stepper.tracing = on
+
+    @contextlib.contextmanager
+    def unannounced(self) -> Iterator[None]:
+        """Steps made inside, on the calling thread, are not relayed to the views (fast-forward's undrawn steps)."""
+        self._quiet.on = True
+        try:
+            yield
+        finally:
+            self._quiet.on = False
+
+    def trace_step(self) -> bool:
+        """Re-run the step shown from history with tracing on, keep its trace in history and show it."""
+        t = self.frame.t
+        ok, found = self.attempt("Trace this step", retrace, self.stepper, t)
+        if not ok:
+            return False
+        self.stepper.history.set_trace(t, found.records)
+        if found.matches:
+            check = f"its h_{t} equals the recorded one"
+        else:
+            check = (
+                f"but its h_{t} differs from the recorded one by up to {found.max_abs_diff:.3g}: the model does not"
+                " repeat itself, so the step that ran may have done something else"
+            )
+        n = len(found.records)
+        self.message.emit(f"Step {t} re-run from h_{t - 1} and its inputs: {n} ops traced; {check}", 10000)
+        self.refresh()
+        return True
 
     def apply_config(self, config: Config) -> bool:
         """Rebuild on ``config``; on a mistake the session stays as it was and ``failed`` says why."""

@@ -7,6 +7,15 @@ t+2.  Steps the speed asked for but that could not be drawn in time are skipped,
 not queued (counted in ``frames_dropped``), so Play runs at the speed asked or as
 fast as frames can be drawn, and Pause answers after at most the step in progress.
 
+Fast-forward (:meth:`PlayController.set_fast`) steps as fast as the model goes and
+draws at the display's rate: a frame timer on the GUI thread asks the worker for a
+frame; the worker makes that one step traced (as the trace setting says), hands it
+to the views and waits only until they have taken its snapshot, then goes on with
+steps nobody will see, untraced and not announced to the views
+(:meth:`StepperModel.unannounced`).  The shape panel re-runs any of those from
+history on request (:mod:`hiddenscope.core.retrace`).  Steps in live environments
+cannot be re-run, so there every step is traced as usual.
+
 Stopping sets a flag the worker checks between steps and then joins the thread:
 there is no timeout after which a thread that may still be stepping is left
 behind.  A step can take long (a big model on the CPU); the wait cursor shows
@@ -18,15 +27,25 @@ from __future__ import annotations
 import threading
 import time
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
+from hiddenscope.core.retrace import can_retrace
 
 from .model import StepperModel
 
 WAIT_SLICE_S = 0.05  # how often a waiting worker looks at the stop flag
+DEFAULT_REFRESH_HZ = 60.0  # the display's rate when the screen does not say
+
+
+def display_interval_ms() -> int:
+    """Milliseconds between two refreshes of the primary screen (fast-forward draws once per refresh)."""
+    screen = QGuiApplication.primaryScreen()
+    hz = screen.refreshRate() if screen is not None else 0.0
+    hz = hz if 20.0 <= hz <= 500.0 else DEFAULT_REFRESH_HZ
+    return max(1, round(1000.0 / hz))
 
 
 class PlayController(QObject):
@@ -36,9 +55,15 @@ class PlayController(QObject):
     -------
     stopped(str)
         Play ended: ``''`` when paused, else why the worker could not go on.
+    fastChanged(bool)
+        Fast-forward started or ended.
+
+    ``fps`` is frames drawn per second and ``steps_per_s`` model steps per second while
+    playing: the same in normal Play (one step per frame), far apart in fast-forward.
     """
 
     stopped = Signal(str)
+    fastChanged = Signal(bool)
     _ended = Signal(int, str)  # (run, error) from the worker thread
 
     def __init__(self, model: StepperModel, speed: float = 10.0, parent: QObject | None = None) -> None:
@@ -46,7 +71,13 @@ class PlayController(QObject):
         self.model = model
         self.speed = speed
         self.fps = 0.0
+        self.steps_per_s = 0.0
+        self.fast = False
         self.frames_dropped = 0
+        self._frame_t = 0
+        self._want_frame = threading.Event()  # fast-forward: the GUI asks the worker for a step to draw
+        self._frame_timer = QTimer(self)
+        self._frame_timer.timeout.connect(self._want_frame.set)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Condition()
@@ -67,16 +98,32 @@ class PlayController(QObject):
     def toggle(self) -> None:
         self.stop() if self.playing else self.start()
 
-    def start(self) -> None:
+    def set_fast(self, on: bool) -> None:
+        """Fast-forward on (from a pause or from normal Play) or off (pause)."""
+        if on and not (self.playing and self.fast):
+            self.start(fast=True)
+        elif not on:
+            self.stop()
+
+    def start(self, fast: bool = False) -> None:
         if self.playing:
-            return
+            if fast == self.fast:
+                return
+            self.stop()  # from normal Play to fast-forward, or back
         self._stop.clear()
         self._run += 1
         self._drawn_t = self.model.frame.t
-        self.fps, self._last_frame = 0.0, 0.0
-        self._thread = threading.Thread(target=self._work, args=(self._run,), name="hiddenscope-play", daemon=True)
+        self.fps, self.steps_per_s, self._last_frame, self._frame_t = 0.0, 0.0, 0.0, self._drawn_t
+        work = self._work_fast if fast else self._work
+        self._thread = threading.Thread(target=work, args=(self._run,), name="hiddenscope-play", daemon=True)
+        self.fast = fast
+        if fast:
+            self._want_frame.set()
+            self._frame_timer.start(display_interval_ms())
         self.model.set_playing(True)
         self._thread.start()
+        if fast:
+            self.fastChanged.emit(True)
 
     def stop(self) -> None:
         """End Play: the step in progress finishes, the thread ends, the views show where it stopped."""
@@ -84,6 +131,7 @@ class PlayController(QObject):
         if thread is None:
             return
         self._stop.set()
+        self._frame_timer.stop()
         with self._wake:
             self._wake.notify_all()
         thread.join(0.1)
@@ -94,8 +142,11 @@ class PlayController(QObject):
             finally:
                 QGuiApplication.restoreOverrideCursor()
         self._thread = None
+        was_fast, self.fast = self.fast, False
         self.model.set_playing(False)
         self.model.refresh()  # a relay still queued from the worker then finds nothing left to do
+        if was_fast:
+            self.fastChanged.emit(False)
         self.stopped.emit("")
 
     # -- GUI thread ------------------------------------------------------------
@@ -104,9 +155,11 @@ class PlayController(QObject):
             return
         now = time.perf_counter()
         if self._last_frame:
-            instant = 1.0 / max(now - self._last_frame, 1e-6)
-            self.fps = instant if not self.fps else 0.8 * self.fps + 0.2 * instant
-        self._last_frame = now
+            elapsed = max(now - self._last_frame, 1e-6)
+            frames, steps = 1.0 / elapsed, (frame.t - self._frame_t) / elapsed
+            self.fps = frames if not self.fps else 0.8 * self.fps + 0.2 * frames
+            self.steps_per_s = steps if not self.steps_per_s else 0.8 * self.steps_per_s + 0.2 * steps
+        self._last_frame, self._frame_t = now, frame.t
         with self._wake:
             self._drawn_t = frame.t
             self._wake.notify_all()
@@ -141,11 +194,39 @@ class PlayController(QObject):
                     self.frames_dropped += int(late / interval)
                     due = now
                 due += interval
-        except UserError as exc:
-            error = str(exc)
-        except MemoryError:
-            error = "out of memory: choose a smaller configuration"
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = _why(exc)
         if error:
             self._ended.emit(run, error)
+
+    def _work_fast(self, run: int) -> None:
+        """Fast-forward: steps back to back; the one step per display refresh that the views draw is traced."""
+        model, stepper = self.model, self.model.stepper
+        # Steps nobody sees are computed untraced where they can be traced later from history.
+        unseen_trace = False if can_retrace(stepper) else None
+        error = ""
+        try:
+            while not self._stop.is_set():
+                if self._want_frame.is_set():
+                    self._want_frame.clear()
+                    stepper.step()  # the step the views will draw, announced as every step is in Play
+                    handed = stepper.t
+                    with self._wake:  # until the views have its snapshot: the next steps change stepper.t
+                        while not self._stop.is_set() and self._drawn_t < handed:
+                            self._wake.wait(WAIT_SLICE_S)
+                else:
+                    with model.unannounced():
+                        stepper.step(trace=unseen_trace)
+        except Exception as exc:
+            error = _why(exc)
+        if error:
+            self._ended.emit(run, error)
+
+
+def _why(exc: BaseException) -> str:
+    """What the status bar says when a step in Play fails."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory: choose a smaller configuration"
+    return f"{type(exc).__name__}: {exc}"

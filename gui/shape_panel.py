@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from hiddenscope.core.history import Frame
 from hiddenscope.core.notes import note_for
+from hiddenscope.core.retrace import can_retrace
 from hiddenscope.core.trace import TraceRecord
 
 from .i18n import tr
@@ -66,6 +68,12 @@ class ShapePanel(QWidget):
         self.op_button.setText(tr("Step op"))
         self.op_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.op_label = QLabel()
+        self.trace_button = QPushButton(tr("Trace this step"))
+        self.trace_button.setToolTip(
+            "Re-run this step from h(t−1) and its inputs, both held in history, with tracing on,"
+            " and show what its tensors really did"
+        )
+        self.trace_button.setVisible(False)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -81,6 +89,7 @@ class ShapePanel(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
+        top.addWidget(self.trace_button)
         top.addWidget(self.op_label)
         top.addWidget(self.op_back_button)
         top.addWidget(self.op_button)
@@ -91,6 +100,7 @@ class ShapePanel(QWidget):
         layout.addWidget(self.note)
         self.op_button.clicked.connect(model.next_op)
         self.op_back_button.clicked.connect(model.previous_op)
+        self.trace_button.clicked.connect(model.trace_step)
         model.frameChanged.connect(self._on_frame)
         model.opChanged.connect(self._on_op)
         self._on_frame(model.frame)
@@ -98,6 +108,13 @@ class ShapePanel(QWidget):
     def _on_frame(self, frame: Frame) -> None:
         c = self.model.config
         self.set_trace(frame.trace or [], frame.t, c.batch_size, c.n_agents)
+        stepper = self.model.stepper
+        untraced = frame.trace is None and frame.t > 0
+        if untraced and stepper.tracing:  # tracing is on, yet this step was not: fast-forward did not draw it
+            self.header.setText(f"<b>t = {frame.t}</b> · not traced: fast-forward computed it without drawing it")
+        elif frame.retraced and frame.trace:
+            self.header.setText(self.header.text() + " · traced afterwards, re-run from history")
+        self.trace_button.setVisible(untraced and can_retrace(stepper) and stepper.history.holds(frame.t - 1))
 
     def _on_op(self, index: int) -> None:
         self.op_index = index

@@ -21,12 +21,14 @@ class StatusLine:
         self.device_label = QLabel()
         self.t_label = QLabel()
         self.step_label = QLabel()
+        self.rate_label = QLabel()  # model steps per second, beside frames drawn per second
         self.fps_label = QLabel()
         self.history_label = QLabel()
         for label, tip in (
             (self.device_label, "Device and dtype the model runs on"),
             (self.t_label, "The timestep shown"),
             (self.step_label, "Time the last computed step took (model, trace and host copy)"),
+            (self.rate_label, "Model steps per second while playing (many per frame in fast-forward)"),
             (self.fps_label, "Frames drawn per second while playing"),
             (self.history_label, "Timesteps held in history, and its memory budget"),
         ):
@@ -48,6 +50,8 @@ class StatusLine:
         self.t_label.setText(f"  t = {frame.t}  ")
         self.step_label.setText(f"  step {frame.step_ms:.2f} ms  " if frame.t else "  step — ms  ")
         self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ")
+        self.rate_label.setText(f"  {self.play.steps_per_s:,.0f} steps/s  " if self.model.playing else "")
+        self.rate_label.setVisible(self.model.playing)
         self.history_label.setText(
             f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
         )

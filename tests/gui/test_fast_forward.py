@@ -1,0 +1,97 @@
+"""Fast-forward: many steps per drawn frame, only drawn steps traced, and any other step traced on request."""
+
+from __future__ import annotations
+
+import threading
+
+from helpers import button, click
+from PySide6.QtCore import Qt
+
+from hiddenscope.core import Config, Stepper
+
+CONFIG = Config(batch_size=6, n_agents=3, hidden_dim=16, input_dim=4)
+
+
+def play_threads_alive() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "hiddenscope-play" and t.is_alive()]
+
+
+def test_fast_forward_draws_far_fewer_frames_than_it_steps_and_traces_exactly_the_drawn_ones(qtbot, make_window):
+    w = make_window(CONFIG)
+    drawn: list[int] = []
+    w.frameDrawn.connect(drawn.append)
+    start_t, start_frames = w.stepper.t, w.frames_drawn
+    click(qtbot, w, w.fast_action)
+    assert w.playing and w.fast_action.isChecked() and w.play_controller.fast
+    qtbot.waitUntil(lambda: w.stepper.t >= 600, timeout=30_000)
+    qtbot.waitUntil(lambda: len(drawn) >= 3, timeout=10_000)
+    assert "steps/s" in w.status.rate_label.text() and "fps" in w.status.fps_label.text()
+    steps_per_s = float(w.status.rate_label.text().split()[0].replace(",", ""))
+    fps = float(w.status.fps_label.text().split()[0])
+    assert steps_per_s > fps > 0  # both rates, and the model outruns the screen
+    click(qtbot, w, w.fast_action)  # the same button pauses
+    assert not w.playing and not w.fast_action.isChecked() and not play_threads_alive()
+    steps = w.stepper.t - start_t
+    frames = w.frames_drawn - start_frames
+    assert steps >= 600 and frames < steps / 5
+    # The frame shown after the pause (the newest step) aside, every drawn step was traced, and only those.
+    hist = w.stepper.history
+    during = {t for t in drawn[:-1] if hist.holds(t)}
+    traced = {t for t in range(max(start_t + 1, hist.first), hist.last + 1) if hist.traced(t)}
+    assert during and during == traced
+
+
+def test_normal_play_still_draws_every_step(qtbot, make_window):
+    w = make_window(CONFIG)
+    drawn: list[int] = []
+    w.frameDrawn.connect(drawn.append)
+    w.speed_box.setValue(w.speed_box.maximum())
+    click(qtbot, w, w.play_action)
+    qtbot.waitUntil(lambda: len(drawn) >= 30, timeout=10_000)
+    click(qtbot, w, w.play_action)
+    assert all(b - a == 1 for a, b in zip(drawn, drawn[1:], strict=False) if b > a)
+    assert all(w.stepper.history.traced(t) for t in range(1, w.stepper.t + 1))
+
+
+def test_an_undrawn_step_says_not_traced_and_one_click_shows_its_true_trace(qtbot, make_window):
+    w = make_window(CONFIG)
+    qtbot.keyClick(w, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)  # the shortcut
+    assert w.play_controller.fast
+    qtbot.waitUntil(lambda: w.stepper.t >= 200, timeout=30_000)
+    qtbot.keyClick(w, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert not w.playing
+    hist = w.stepper.history
+    t = next(t for t in range(150, 2, -1) if not hist.traced(t) and hist.holds(t - 1))
+    w.timeline.setValue(t)  # scrub to it
+    panel = w.shape_panel
+    assert f"t = {t}</b>" in panel.header.text() and "not traced" in panel.header.text()
+    assert panel.table.rowCount() == 0 and panel.trace_button.isVisible()
+
+    qtbot.mouseClick(panel.trace_button, Qt.MouseButton.LeftButton)
+
+    reference = Stepper(CONFIG.replace(device="cpu"))  # the same run, every step traced
+    reference.run(t)
+    expected = reference.snapshot(t).trace
+    shown = [
+        (panel.table.item(row, 0).text(), panel.table.item(row, 1).text(), panel.table.item(row, 2).text())
+        for row in range(panel.table.rowCount())
+    ]
+    assert shown == [(r.op, str(tuple(r.shape)), str(tuple(r.stride))) for r in expected]
+    assert w.model.frame.trace == expected and hist.traced(t)
+    assert not panel.trace_button.isVisible() and "re-run from history" in panel.header.text()
+    assert f"h_{t} equals the recorded one" in w.statusBar().currentMessage()
+    # Step op walks the new trace like any other.
+    qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)
+    assert panel.current_row == 0
+
+
+def test_the_button_is_offered_only_where_a_step_can_be_re_run(qtbot, make_window):
+    w = make_window(CONFIG)
+    assert not w.shape_panel.trace_button.isVisible()  # t = 0, traced
+    qtbot.keyClick(w, Qt.Key.Key_T)  # tracing off: steps are untraced, and each can still be traced
+    click(qtbot, w, w.step_action)
+    assert "tracing is off" in w.shape_panel.header.text() and w.shape_panel.trace_button.isVisible()
+    click(qtbot, w, w.step_action)
+    qtbot.mouseClick(w.shape_panel.trace_button, Qt.MouseButton.LeftButton)
+    assert w.shape_panel.table.rowCount() == 5 and w.model.frame.t == 2
+    assert button(w, w.fast_action).toolTip().endswith("(Shift+Space)")
