@@ -252,7 +252,7 @@ class EditPanel(QWidget):
         comp = self.model.comparison
         if comp is not None and comp.label.startswith("branch:"):
             self.model.set_comparison(None)
-            self.model.message.emit("The branch was dropped: the session was rebuilt. Make it again to compare.", 8000)
+            self.branch_label.setText("The branch was dropped: the session was rebuilt. Make it again to compare.")
 
     def _refuse(self, why: str) -> None:
         self.problem.setText(why)
