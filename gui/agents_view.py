@@ -6,8 +6,8 @@ taken as one vector over batch rows and units; correlation or cosine, a choice.
 It is redrawn per frame.  Below: the units ranked by how much they separate the
 agents against how much they move in time (:func:`~hiddenscope.core.analysis.identity_units`),
 over the newest held steps, ranked when the user asks (and the first time the
-view is seen), not per frame.  Clicking a unit selects it in the other views when
-the model offers a unit selection.
+view is seen), not per frame.  Clicking units in the list marks them in every
+view (the model's unit selection).
 """
 
 from __future__ import annotations
@@ -30,7 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hiddenscope.core.analysis import IdentityUnits, agent_similarity, held_hidden, identity_units
+from hiddenscope.core.analysis import (
+    DEFAULT_THRESHOLD,
+    IdentityUnits,
+    Selection,
+    agent_similarity,
+    held_hidden,
+    identity_units,
+)
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 
@@ -99,9 +106,10 @@ class AgentsView(SideView):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.cellClicked.connect(self._on_unit_clicked)
+        self.table.setToolTip("Click a unit (Ctrl/Shift: several) to mark it in every view")
+        self.table.itemSelectionChanged.connect(self._on_units_chosen)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -139,7 +147,9 @@ class AgentsView(SideView):
 
     def _forget(self) -> None:
         self.ranking = None
+        self.table.blockSignals(True)
         self.table.setRowCount(0)
+        self.table.blockSignals(False)
 
     # -- the similarity matrix (per frame) ------------------------------------------------
     def draw(self, frame: Frame) -> None:
@@ -234,6 +244,8 @@ class AgentsView(SideView):
         ranking = self.ranking
         assert ranking is not None
         top = ranking.order[:TOP_UNITS]
+        self.table.blockSignals(True)  # refilling is not the user choosing units
+        self.table.clearSelection()
         self.table.setRowCount(len(top))
         for r, unit in enumerate(top):
             cells = (str(int(unit)), _number(ranking.ratio[unit]), _number(ranking.between[unit]),
@@ -242,6 +254,7 @@ class AgentsView(SideView):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
+        self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
 
     def _say_if_stale(self) -> None:
@@ -255,12 +268,24 @@ class AgentsView(SideView):
             f" (all batch rows){newer}"
         )
 
-    def _on_unit_clicked(self, row: int, _col: int) -> None:
-        unit = int(self.table.item(row, 0).text())
-        select = getattr(self.model, "set_unit_selection", None)
-        if select is not None:
-            select([unit])
-        self.model.message.emit(f"unit {unit}: ratio {self.table.item(row, 1).text()}", 5000)
+    def selected_units(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        return [int(self.table.item(r, 0).text()) for r in rows]
+
+    def _on_units_chosen(self) -> None:
+        """Mark the chosen units in every view, as a selection (the same the unit selector makes)."""
+        units = self.selected_units()
+        if not units or self.ranking is None:
+            return
+        c = self.model.config
+        a, b = (int(self.ranked_ts[0]), int(self.ranked_ts[-1])) if len(self.ranked_ts) else (0, 0)
+        chosen = Selection(
+            np.array(units, np.int64), np.ones(len(units), np.int8), a, b,
+            tuple(range(c.n_agents)), tuple(range(c.batch_size)), DEFAULT_THRESHOLD, "positive",
+        )  # fmt: skip
+        self.model.set_unit_selection(chosen)
+        ratios = ", ".join(f"{u} ({_number(self.ranking.ratio[u])})" for u in units)
+        self.model.message.emit(f"Marked in every view: unit {ratios} (between/within ratio)", 6000)
 
 
 def _number(value: float) -> str:

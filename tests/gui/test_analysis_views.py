@@ -183,6 +183,10 @@ def test_agents_view_ranks_the_identity_unit_first_and_shows_twins_as_one(qtbot,
     assert view.table.item(0, 0).text() == str(IDENTITY)
     assert float(view.table.item(0, 1).text()) > 1e3  # it never moves in time: the ratio is huge
     assert "t = 0…29" in view.rank_caption.text()
+    # Clicking it marks it in every view (the model's unit selection).
+    rect = view.table.visualItemRect(view.table.item(0, 0))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.model.unit_selection is not None and list(w.model.unit_selection.units) == [IDENTITY]
 
     h = w.stepper.frame.hidden  # t = 29
     sim = view.similarity
