@@ -59,6 +59,8 @@ def unit_ticks(shown: np.ndarray, pixels: float, offsets: tuple[float, ...] = (0
     ``offsets`` repeats the labels for each tile of a mosaic (the heatmaps lay several agents side by side).
     """
     n = len(shown)
+    if n == 0:
+        return [[], []]
     step = tick_step(n, pixels / max(1, len(offsets)))
     major = [(x0 + i + 0.5, str(int(shown[i]))) for x0 in offsets for i in range(0, n, step)]
     minor = [(x0 + i + 0.5, "") for x0 in offsets for i in range(n)] if step > 1 and pixels / n >= 3 else []
@@ -105,6 +107,8 @@ class UnitRowMarks:
         """Lay out ``n_units`` rows drawn from x = ``left`` to ``right``: the x range (with room for the marks
         left of the image), the unit ticks and the marks."""
         self.n_units, self.left, self.right = n_units, left, right
+        if n_units == 0:
+            return
         box = self.plot.getViewBox()
         width, height = max(40.0, box.width()), max(1.0, box.height())
         span = max(1e-9, right - left)
@@ -113,7 +117,7 @@ class UnitRowMarks:
         self.plot.setXRange(left - room * px, right + 0.02 * span, padding=0)
         self.plot.getAxis("left").setTicks(unit_ticks(display_units(self.model, n_units), height))
         chosen = self.model.unit_selection
-        if n_units == 0 or chosen is None or not len(chosen):
+        if chosen is None or not len(chosen):
             self.marks.setData([], [])
             return
         ys = positions_of(chosen.units, self.model, n_units) + 0.5
@@ -126,3 +130,60 @@ class UnitRowMarks:
         if not 0 <= position < self.n_units:
             return None
         return int(display_units(self.model, self.n_units)[position])
+
+
+class GridUnitMarks:
+    """On the heatmap mosaic: a unit axis under the tiles (real unit indices in display order) and a
+    triangle above each tile's column for every selected unit, in the gap that holds the agent's title."""
+
+    def __init__(self, model: StepperModel, box: pg.ViewBox, layout: pg.GraphicsLayout) -> None:
+        self.model = model
+        self.box = box
+        self.axis = pg.AxisItem("bottom")
+        self.axis.linkToView(box)
+        self.axis.setLabel("unit")
+        self.axis.setToolTip("Real unit indices, in the order chosen under View ▸ Order units")
+        layout.addItem(self.axis, row=1, col=0)
+        self.marks = pg.ScatterPlotItem(
+            symbol="t", size=MARK_PX, pen=pg.mkPen("#101010"), brush=pg.mkBrush(SELECTED_COLOUR), pxMode=True
+        )
+        self.marks.setZValue(10)
+        box.addItem(self.marks)
+        self.origins: list[tuple[int, int]] = []
+        self.n_units = 0
+        box.sigResized.connect(lambda *_: self.place(self.origins, self.n_units))
+
+    def place(self, origins: list[tuple[int, int]], n_units: int) -> None:
+        """Ticks and marks for tiles whose top-left cells are ``origins``, each ``n_units`` wide."""
+        self.origins, self.n_units = origins, n_units
+        if not origins or n_units == 0:
+            self.marks.setData([], [])
+            return
+        columns = sorted({x for x, _ in origins})
+        shown = display_units(self.model, n_units)
+        width = max(1.0, self.box.width()) * n_units * len(columns) / max(1.0, self._mosaic_width(columns, n_units))
+        self.axis.setTicks(unit_ticks(shown, width, tuple(float(x) for x in columns)))
+        chosen = self.model.unit_selection
+        if chosen is None or not len(chosen):
+            self.marks.setData([], [])
+            return
+        where = positions_of(chosen.units, self.model, n_units) + 0.5
+        dy = abs(self.box.viewPixelSize()[1])
+        xs = [x + p for x, _ in origins for p in where]
+        ys = [y - dy * (MARK_PX / 2 + 1) for _, y in origins for _p in where]
+        self.marks.setData(np.asarray(xs, float), np.asarray(ys, float))
+
+    def _mosaic_width(self, columns: list[int], n_units: int) -> float:
+        return float(columns[-1] + n_units)
+
+    def caption(self) -> str:
+        """What the caption adds: the order and the selection, in a few words."""
+        parts = []
+        if self.model.unit_order is not None:
+            by = self.model.unit_order_by
+            parts.append(f"ordered by {ORDER_NAMES.get(by, by)} (axis below)")
+        chosen = self.model.unit_selection
+        if chosen is not None and len(chosen):
+            few = ", ".join(str(int(u)) for u in chosen.units[:8]) + ("…" if len(chosen) > 8 else "")
+            parts.append(f"▼ selected units {few}")
+        return "".join(f" · {p}" for p in parts)

@@ -117,7 +117,10 @@ class UnitSelector(QWidget):
         plot.addItem(self.region)
         self.span: tuple[int, int] | None = None
 
-        self.agents_box = QComboBox(toolTip="Which agents a unit must stay past τ in")
+        self.agents_box = QComboBox(
+            toolTip="Which agents a unit must stay past τ in (this agent: the one History follows as you drag;"
+            " the selection stays when History moves on)"
+        )
         for key, text in AGENT_CHOICES:
             self.agents_box.addItem(text, key)
         self.agents_edit = QLineEdit(placeholderText="0-2, 4", toolTip="Agents, e.g. 0-2, 4")
@@ -138,20 +141,25 @@ class UnitSelector(QWidget):
         self.result = QLabel(selection_text(None), wordWrap=True)
         self.result.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        controls = QHBoxLayout()
-        controls.setContentsMargins(0, 0, 0, 0)
-        controls.addWidget(QLabel("Select units in"))
-        controls.addWidget(self.agents_box)
-        controls.addWidget(self.agents_edit)
-        controls.addWidget(self.rows_box)
-        controls.addWidget(self.threshold_box)
-        controls.addWidget(self.sign_box)
-        controls.addStretch(1)
-        controls.addWidget(self.clear_button)
+        where = QHBoxLayout()  # two short rows, so the dock need not be wide
+        where.setContentsMargins(0, 0, 0, 0)
+        where.addWidget(QLabel("Select units in"))
+        where.addWidget(self.agents_box)
+        where.addWidget(self.agents_edit)
+        where.addWidget(self.rows_box)
+        where.addStretch(1)
+        keep = QHBoxLayout()
+        keep.setContentsMargins(0, 0, 0, 0)
+        keep.addWidget(QLabel("that stay"))
+        keep.addWidget(self.sign_box)
+        keep.addWidget(self.threshold_box)
+        keep.addStretch(1)
+        keep.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(controls)
+        layout.addLayout(where)
+        layout.addLayout(keep)
         layout.addWidget(self.result)
 
         box.rangeDragged.connect(self._on_drag)
@@ -162,7 +170,6 @@ class UnitSelector(QWidget):
         self.threshold_box.valueChanged.connect(self._on_threshold)
         self.sign_box.currentIndexChanged.connect(self.select)
         self.clear_button.clicked.connect(self.clear)
-        model.selectionChanged.connect(self._on_followed_changed)
         model.unitSelectionChanged.connect(lambda chosen: self.result.setText(selection_text(chosen)))
 
     def use_settings(self, settings: QSettings) -> None:
@@ -220,11 +227,6 @@ class UnitSelector(QWidget):
         if self.settings is not None:
             self.settings.setValue("analysis/threshold", value)
         self.select()
-
-    def _on_followed_changed(self) -> None:
-        # "this agent / this row" follow the history view: a selection made on them is made again.
-        if self.agents_box.currentData() == "followed" or self.rows_box.currentData() == "followed":
-            self.select()
 
     def chosen_agents(self) -> list[int] | None:
         key = self.agents_box.currentData()

@@ -1,0 +1,122 @@
+"""Find similar moments: the (t, batch row, agent) whose active units overlap the selected units most.
+
+The list is made when the selection changes (or on Refresh, as the history grows),
+from the held history only (the newest steps that fit the model's analysis budget):
+a moment the history no longer holds cannot be found or shown.  Clicking a moment
+shows it: the window seeks to its t and the history and gates views follow its
+agent and batch row.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hiddenscope.core.analysis import Moment, Selection, similar_moments
+from hiddenscope.core.history import Frame
+
+from .model import StepperModel
+from .side_view import SideView
+
+TOP = 20
+COLUMNS = ("t", "batch row", "agent", "Jaccard")
+SHOWN_BRUSH = QBrush(QColor("#ffd54f"))  # the moment on screen now, in the cursor's yellow
+
+
+class MomentsView(SideView):
+    """The top :data:`TOP` moments by Jaccard overlap with the model's unit selection; click one to go there."""
+
+    def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
+        self.moments: list[Moment] = []
+        self.caption = QLabel(wordWrap=True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setToolTip("Click a moment to show it: its t, agent and batch row")
+        self.refresh_button = QToolButton(text="↻ Refresh", toolTip="Search the history held now again")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        row = self.save_row(self.refresh_button)
+        layout.addLayout(row)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.table, 1)
+        self.table.cellClicked.connect(lambda r, _c: self.go_to(r))
+        self.table.cellActivated.connect(lambda r, _c: self.go_to(r))
+        self.refresh_button.clicked.connect(self.search)
+        model.unitSelectionChanged.connect(self.search)
+        model.rebuilt.connect(self.search)
+        self.search()
+
+    def search(self, *_args: object) -> None:
+        """Rank the held moments against the model's selection now."""
+        chosen = self.model.unit_selection
+        self.moments = []
+        if chosen is None or not len(chosen):
+            self.caption.setText(
+                "Select units in the History view (drag a time range); the moments whose active units"
+                " overlap them most are listed here."
+                if chosen is None
+                else "The selection keeps no unit: nothing to compare with."
+            )
+        else:
+            ts, hidden = self.model.held_for_analysis()
+            self.moments = similar_moments(hidden, chosen, top=TOP, ts=ts)
+            self.caption.setText(self._caption(chosen, ts))
+        self._fill()
+
+    def _caption(self, chosen: Selection, ts) -> str:
+        held = f"t = {ts[0]}…{ts[-1]}" if len(ts) else "nothing"
+        units = ", ".join(map(str, chosen.units[:10])) + ("…" if len(chosen) > 10 else "")
+        found = f"top {len(self.moments)}" if self.moments else "no moment shares a unit"
+        return (
+            f"Over the held history only ({held}): {found} by Jaccard overlap of the units past"
+            f" τ = {chosen.threshold:g} with units {units}, leaving out the selection's own range."
+        )
+
+    def _fill(self) -> None:
+        self.table.setRowCount(len(self.moments))
+        for r, m in enumerate(self.moments):
+            for c, text in enumerate((str(m.t), str(m.row), str(m.agent), f"{m.score:.3f}")):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(r, c, item)
+        self._mark_shown()
+
+    def go_to(self, index: int) -> bool:
+        """Show moment ``index``: seek to its t and follow its agent and batch row."""
+        if not 0 <= index < len(self.moments):
+            return False
+        m = self.moments[index]
+        self.model.set_selection(m.agent, m.row)
+        if not self.model.seek(m.t):
+            self.model.message.emit(f"t = {m.t} is no longer held in history: Refresh the list", 6000)
+            return False
+        return True
+
+    def _mark_shown(self) -> None:
+        frame_t, agent, row = self.model.frame.t, self.model.agent, self.model.row
+        for r, m in enumerate(self.moments):
+            shown = (m.t, m.agent, m.row) == (frame_t, agent, row)
+            for c in range(len(COLUMNS)):
+                item = self.table.item(r, c)
+                if item is not None:
+                    item.setBackground(SHOWN_BRUSH if shown else QBrush())
+                    item.setForeground(QBrush(QColor("#000000")) if shown else QBrush())
+
+    def draw(self, frame: Frame) -> None:
+        self._mark_shown()

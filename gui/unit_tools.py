@@ -1,0 +1,110 @@
+"""The unit tools of the main window (issue 11, part 1): order units, select units, similar moments.
+
+* :class:`UnitOrderBar` is a toolbar with the one unit-ordering choice (index, mean
+  activation, variance over time, mean ``|Δh|``, clustering) and Re-order; the same
+  choices are a View ▸ Order units menu.  The order is computed once per choice, from
+  the held history (:meth:`StepperModel.set_unit_order`), not every frame: Re-order
+  (Ctrl+R) computes it again from what is held now.  The choice is remembered.
+* :func:`add_unit_tools` gives a window the bar, the menu, the Similar moments dock
+  and the remembered τ of the history view's unit selector.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QToolBar
+
+from hiddenscope.core.analysis import ORDERINGS
+
+from .model import StepperModel
+from .moments_view import MomentsView
+from .unit_marks import ORDER_NAMES
+
+ORDER_TIPS = {
+    "index": "Units in index order 0, 1, 2, …",
+    "mean": "Highest mean activation over the held history first",
+    "variance": "Most variance over time first (per agent and batch row, averaged)",
+    "change": "Largest mean |h_t − h_t−1| first: the units that move most from step to step",
+    "cluster": "Average-linkage clustering of the units' time courses: units that move together side by side",
+}
+
+
+class UnitOrderBar(QToolBar):
+    """Order units: a combo box, Re-order, and a menu of the same choices for the View menu."""
+
+    def __init__(self, model: StepperModel, settings: QSettings) -> None:
+        super().__init__("Unit order", objectName="unit_order")
+        self.model = model
+        self.settings = settings
+        self.combo = QComboBox(toolTip="How the heatmaps, History and Gates lay out the units")
+        for i, by in enumerate(ORDERINGS):
+            self.combo.addItem(ORDER_NAMES[by], by)
+            self.combo.setItemData(i, ORDER_TIPS[by], Qt.ItemDataRole.ToolTipRole)
+        self.reorder_action = QAction("Re-order", self)
+        self.reorder_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.reorder_action.setToolTip("Compute the unit order again from the history held now (Ctrl+R)")
+        self.menu = QMenu("Order units", self)
+        self.menu.setToolTipsVisible(True)
+        self.group = QActionGroup(self)
+        self.menu_actions: dict[str, QAction] = {}
+        for by in ORDERINGS:
+            action = self.menu.addAction(ORDER_NAMES[by])
+            action.setCheckable(True)
+            action.setToolTip(ORDER_TIPS[by])
+            action.triggered.connect(lambda _checked=False, by=by: self.choose(by))
+            self.group.addAction(action)
+            self.menu_actions[by] = action
+        self.menu.addSeparator()
+        self.menu.addAction(self.reorder_action)
+        self.addWidget(QLabel(" Order units "))
+        self.addWidget(self.combo)
+        self.addAction(self.reorder_action)
+        self.combo.currentIndexChanged.connect(lambda _i: self.choose(self.combo.currentData()))
+        self.reorder_action.triggered.connect(lambda: self.choose(self.model.unit_order_by))
+        model.unitOrderChanged.connect(self._show_choice)
+        remembered = str(settings.value("analysis/order", "index"))
+        self.choose(remembered if remembered in ORDERINGS else "index")
+
+    def choose(self, by: str) -> bool:
+        """Order the units by ``by`` from the held history now, and remember the choice."""
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # clustering many units takes a moment
+        try:
+            ok = self.model.set_unit_order(by)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if ok:
+            self.settings.setValue("analysis/order", by)
+            if by != "index":
+                span = self.model.unit_order_span
+                self.model.message.emit(f"Units ordered by {ORDER_NAMES[by]} over {span}; Ctrl+R re-orders", 5000)
+        return ok
+
+    def _show_choice(self, *_args: object) -> None:
+        by = self.model.unit_order_by
+        self.combo.blockSignals(True)  # the model already knows: no echo back to it
+        self.combo.setCurrentIndex(max(0, self.combo.findData(by)))
+        self.combo.blockSignals(False)
+        self.menu_actions[by].setChecked(True)
+
+
+def add_unit_tools(window: QMainWindow) -> None:
+    """Give ``window`` (a :class:`~hiddenscope.gui.main_window.MainWindow`) the unit tools."""
+    w = window
+    w.unit_order_bar = UnitOrderBar(w.model, w.settings)
+    w.addToolBar(w.unit_order_bar)
+    w.view_menu.addMenu(w.unit_order_bar.menu)
+    w.history_view.selector.use_settings(w.settings)
+    w.moments_view = MomentsView(w.model)
+    # Beside the shape trace, so History stays in sight while the moments are listed.
+    w.moments_dock = w._dock("Similar moments", "moments", w.moments_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+    w.tabifyDockWidget(w.shape_dock, w.moments_dock)
+    w.shape_dock.raise_()
+    w.moments_dock.visibilityChanged.connect(w.moments_view.draw_soon)
+
+    def show_moments(chosen: object) -> None:
+        if chosen is not None and not w.moments_dock.isHidden():
+            w.moments_dock.raise_()  # a new selection: its similar moments come into sight
+
+    w.model.unitSelectionChanged.connect(show_moments)
+    w.moments_view.saveRequested.connect(lambda: w.files.save_view(w.moments_view, "moments"))
