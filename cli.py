@@ -207,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="interface language (default: the one chosen in View → Language, else the system's)",
     )
+    parser.add_argument(
+        "--session",
+        dest="app_session",
+        default=None,
+        metavar="PATH",
+        help="open the app on a recorded session (.h5) to replay it, with no model"
+        " (before shapes or screenshot: the same as their own --session)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("shapes", help="print the shape trace of init_hidden and of N steps")
@@ -599,7 +607,14 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     _check_display()
     # The app only, once a window can open: tests and scripts that import or call main() keep glibc's defaults.
     keep_freed_memory()
-    stepper = Stepper(**session_parts(args))  # every mistake surfaces here, before a window opens
+    if args.app_session is not None:  # replay a recording: the file says what ran
+        from hiddenscope.core.replay import ReplayStepper
+        from hiddenscope.core.session import SessionReader
+
+        _refuse_model_options(args)
+        stepper: Stepper = ReplayStepper(SessionReader(args.app_session))  # a bad file: one line, exit 2
+    else:
+        stepper = Stepper(**session_parts(args))  # every mistake surfaces here, before a window opens
     from hiddenscope.gui.app import run_app
 
     return run_app(stepper, language=args.lang)
@@ -607,6 +622,12 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command is not None and args.app_session is not None:  # hiddenscope --session run.h5 screenshot …
+        if not hasattr(args, "session"):
+            print(f"hiddenscope: error: --session does not go with {args.command}", file=sys.stderr)
+            return EXIT_USAGE
+        if args.session is None:
+            args.session = args.app_session
     commands = {
         "shapes": _cmd_shapes,
         "export": _cmd_export,

@@ -56,6 +56,15 @@ class GatesView(SideView):
 
     def draw(self, frame: Frame) -> None:
         agent, row = self.model.agent, self.model.row
+        if self.model.stepper.model is None:  # a recorded session: the gates are worked out by re-running the model
+            self.caption.setText(
+                "A recorded session holds the hidden states, not the model: the gates need the model to re-run"
+                " the steps. Open the checkpoint it was recorded with (File → Close session, then Open checkpoint)."
+            )
+            self.caption.setWordWrap(True)
+            for image in self.images.values():
+                image.clear()
+            return
         ts, gates = gate_history(self.model.stepper, agent, row, t=frame.t)
         if not gates:
             self.caption.setText(

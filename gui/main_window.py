@@ -28,6 +28,7 @@ from .inside_views import GatesView, SummaryView
 from .look import icon
 from .model import StepperModel
 from .play import PlayController
+from .session_ui import SessionControls
 from .shape_panel import ShapePanel
 from .status import StatusLine
 from .timeline import Timeline
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         # The actions become the window's attributes by name (self.step_action is Step, …).
         for name, action in make_actions(self, self.model, self.play_controller, self.files, self.grid).items():
             setattr(self, f"{name}_action", action)
+        self.sessions = SessionControls(self, self.model, self.grid, self.files, self.settings)
         self._make_toolbars()
         self._make_menus()
         self._make_docks()
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(self.diff_action)
         bar.addAction(self.save_action)
+        bar.addAction(self.sessions.record_action)
         self.addToolBar(bar)
         self.addToolBar(self.compare.toolbar)
         for action in bar.actions():
@@ -133,6 +136,15 @@ class MainWindow(QMainWindow):
             self.save_action,
             self.copy_action,
             self.export_action,
+            None,
+            self.sessions.open_action,
+            self.sessions.close_action,
+            self.sessions.record_action,
+            self.compare.session_action,
+            self.compare.checkpoint_action,
+            None,
+            self.sessions.movie_action,
+            self.sessions.figure_action,
             None,
             self.quit_action,
         ):
@@ -274,10 +286,16 @@ class MainWindow(QMainWindow):
         menu.popup(pos.toPoint())
 
     def dragEnterEvent(self, event) -> None:
-        if FileActions.droppable(event.mimeData().urls() if event.mimeData().hasUrls() else []) is not None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if FileActions.droppable(urls) is not None or SessionControls.droppable(urls) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        session = SessionControls.droppable(event.mimeData().urls() if event.mimeData().hasUrls() else [])
+        if session is not None:  # a recorded session opens for replay
+            event.acceptProposedAction()
+            self.sessions.open_session(session)
+            return
         path = FileActions.droppable(event.mimeData().urls() if event.mimeData().hasUrls() else [])
         if path is not None:
             event.acceptProposedAction()

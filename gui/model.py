@@ -214,6 +214,11 @@ class StepperModel(QObject):
         return self.attempt("Reset", self.stepper.reset)[0]
 
     def step(self) -> bool:
+        end_message = getattr(self.stepper, "end_message", None)  # a recorded session: its last t is the end
+        if end_message is not None and self.stepper.t >= self.stepper.latest:
+            self.aboutToAct.emit()
+            self.message.emit(end_message(), 8000)
+            return False
         ok = self.attempt("Step", self.stepper.step)[0]
         if not ok:
             self.recover_after_failed_step()
@@ -288,6 +293,22 @@ class StepperModel(QObject):
         else:
             self.rebuilt.emit()  # the panel goes back to the configuration still in use
         return ok
+
+    def set_stepper(self, stepper: Stepper) -> None:
+        """Show another stepper (a recorded session opened, or the live run again); the views follow at once.
+
+        Play stops first; a comparison that does not fit the new one is closed (``failed`` says so).
+        """
+        self.aboutToAct.emit()
+        old = self.stepper
+        relay = self._relay
+        old.changed.disconnect(relay)
+        with self._pending_lock:
+            self._pending = set()
+        self.stepper = stepper
+        stepper.changed.connect(relay)
+        self.destroyed.connect(lambda: stepper.changed.disconnect(relay))
+        self._show_current(True, {"rebuild"})
 
     # -- how to look -------------------------------------------------------
     def set_op(self, index: int) -> None:

@@ -72,41 +72,55 @@ def render_grid(values: np.ndarray, agents: list[int], title: str, levels: tuple
     image.fill(QColor("#ffffff"))
     painter = QPainter(image)
     try:
-        font = QFont("sans-serif")
-        font.setPixelSize(14)
-        painter.setFont(font)
-        painter.setPen(QColor("#202020"))
-        painter.drawText(
-            QRect(MARGIN, MARGIN, layout.width - 2 * MARGIN, TITLE_H - 6),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            title,
-        )
-        font.setPixelSize(12)
-        painter.setFont(font)
-        for agent, rect in layout.tiles.items():
-            rgb = to_rgb(values[:, agent, :], levels)
-            if layout.scale > 1:
-                rgb = np.repeat(np.repeat(rgb, layout.scale, axis=0), layout.scale, axis=1)
-            painter.drawImage(rect.topLeft(), _qimage_from_rgb(rgb))
-            painter.drawText(
-                QRect(rect.left(), rect.top() - LABEL_H, rect.width(), LABEL_H),
-                Qt.AlignmentFlag.AlignLeft,
-                f"agent {agent}",
-            )
-        bar = layout.colorbar
-        ramp = np.linspace(levels[1], levels[0], bar.height())[:, None].repeat(bar.width(), axis=1)
-        painter.drawImage(bar.topLeft(), _qimage_from_rgb(to_rgb(ramp, levels)))
-        painter.drawRect(bar.adjusted(0, 0, -1, -1))
-        for frac, value in ((0.0, levels[1]), (0.5, (levels[0] + levels[1]) / 2), (1.0, levels[0])):
-            y = bar.top() + int(frac * (bar.height() - 1))
-            painter.drawText(
-                QRect(bar.right() + 5, y - 8, BAR_LABEL_W, 16),
-                Qt.AlignmentFlag.AlignLeft,
-                f"{value:+g}" if value else "0",
-            )
+        paint_grid(painter, values, agents, title, levels)
     finally:
         painter.end()
     return image
+
+
+def paint_grid(
+    painter: QPainter, values: np.ndarray, agents: list[int], title: str, levels: tuple[float, float] = LEVELS
+) -> GridLayout:
+    """Paint the grid :func:`render_grid` draws with ``painter`` (an image, or an SVG or PDF generator).
+
+    The heatmaps are images of whole-pixel blocks; the title, labels and colour-bar text are text.
+    The painter's device should be :func:`grid_layout`'s ``width`` × ``height``.
+    """
+    batch, _, units = values.shape
+    layout = grid_layout(batch, units, agents)
+    font = QFont("sans-serif")
+    font.setPixelSize(14)
+    painter.setFont(font)
+    painter.setPen(QColor("#202020"))
+    painter.drawText(
+        QRect(MARGIN, MARGIN, layout.width - 2 * MARGIN, TITLE_H - 6),
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        title,
+    )
+    font.setPixelSize(12)
+    painter.setFont(font)
+    for agent, rect in layout.tiles.items():
+        rgb = to_rgb(values[:, agent, :], levels)
+        if layout.scale > 1:
+            rgb = np.repeat(np.repeat(rgb, layout.scale, axis=0), layout.scale, axis=1)
+        painter.drawImage(rect.topLeft(), _qimage_from_rgb(rgb))
+        painter.drawText(
+            QRect(rect.left(), rect.top() - LABEL_H, rect.width(), LABEL_H),
+            Qt.AlignmentFlag.AlignLeft,
+            f"agent {agent}",
+        )
+    bar = layout.colorbar
+    ramp = np.linspace(levels[1], levels[0], bar.height())[:, None].repeat(bar.width(), axis=1)
+    painter.drawImage(bar.topLeft(), _qimage_from_rgb(to_rgb(ramp, levels)))
+    painter.drawRect(bar.adjusted(0, 0, -1, -1))
+    for frac, value in ((0.0, levels[1]), (0.5, (levels[0] + levels[1]) / 2), (1.0, levels[0])):
+        y = bar.top() + int(frac * (bar.height() - 1))
+        painter.drawText(
+            QRect(bar.right() + 5, y - 8, BAR_LABEL_W, 16),
+            Qt.AlignmentFlag.AlignLeft,
+            f"{value:+g}" if value else "0",
+        )
+    return layout
 
 
 def decode(image: QImage, rect: QRect, scale: int, levels: tuple[float, float] = LEVELS) -> np.ndarray:

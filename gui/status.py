@@ -52,6 +52,10 @@ class StatusLine:
         self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ")
         self.rate_label.setText(f"  {self.play.steps_per_s:,.0f} steps/s  " if self.model.playing else "")
         self.rate_label.setVisible(self.model.playing)
-        self.history_label.setText(
-            f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
-        )
+        reader = getattr(s, "reader", None)
+        if reader is not None:  # a recorded session: it holds every step, on disk
+            self.history_label.setText(f"  session {reader.path.name}: t = {reader.first}..{reader.last}, from disk  ")
+        else:
+            self.history_label.setText(
+                f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
+            )

@@ -1,0 +1,240 @@
+"""Replay a recorded session as if it were a live stepper, with no model.
+
+:class:`ReplayStepper` is a :class:`~hiddenscope.core.stepper.Stepper` whose history is
+the session file: every view the app has reads it through the same methods
+(``snapshot``, ``unit_history``, ``difference``, ``stage_state``, …), so nothing in the
+GUI is forked for replay.  Its :class:`SessionHistory` answers the history's read
+methods from the file, step by step as they are asked for (one chunk per step), so a
+session of many GB opens at once and the memory used does not grow with its length.
+
+Step, Back, seek and Play move through the recorded timesteps; stepping past the last
+raises :class:`EndOfRecording`.  What needs the model (rebuilding, a new checkpoint or
+inputs, edits) raises :class:`~hiddenscope.core.errors.UserError` saying it is a recording.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import DTYPES, Config
+from .errors import UserError
+from .events import Event
+from .history import Frame, History
+from .session import SessionReader
+from .stepper import Stepper
+from .trace import TraceRecord
+
+
+class EndOfRecording(UserError):
+    """Step or Play asked for a timestep after the last one a session holds."""
+
+
+class _Steps:
+    """A per-step dataset of a session, indexed by timestep (``t`` reads row ``t - first``) and read on demand.
+
+    It answers the indexing the history's readers use: an int, a slice, an array of
+    timesteps (read as one contiguous block), or a tuple starting with one of those.
+    """
+
+    def __init__(self, reader: SessionReader, name: str) -> None:
+        self.reader, self.name = reader, name
+        ds = reader._file[name]
+        self.shape = (reader.last + 1, *ds.shape[1:])
+        self.dtype = ds.dtype
+
+    def __getitem__(self, key: Any) -> Any:
+        rest: tuple = ()
+        if isinstance(key, tuple):
+            key, rest = key[0], key[1:]
+        first = self.reader.first
+        ds = self.reader._file[self.name]
+        with self.reader._reading():
+            if isinstance(key, slice):
+                start = (key.start if key.start is not None else first) - first
+                stop = (key.stop if key.stop is not None else self.reader.last + 1) - first
+                return np.asarray(ds[(slice(start, stop, key.step),) + rest])
+            if isinstance(key, (int, np.integer)):
+                return np.asarray(ds[(int(key) - first,) + rest])
+            ts = np.asarray(key, np.int64) - first
+            if ts.size == 0:
+                return np.asarray(ds[(slice(0, 0),) + rest])
+            lo, hi = int(ts.min()), int(ts.max())
+            block = np.asarray(ds[(slice(lo, hi + 1),) + rest])  # one read, then the steps asked for
+            return block[ts - lo]
+
+
+class _Traces:
+    """The recorded trace of each timestep, read (and parsed) when asked for."""
+
+    def __init__(self, reader: SessionReader) -> None:
+        self.reader = reader
+
+    def __getitem__(self, t: int) -> list[TraceRecord] | None:
+        return self.reader.trace(int(t))
+
+
+class _Nothing:
+    """Answers None for any timestep (what a recording does not hold)."""
+
+    def __getitem__(self, _t: Any) -> None:
+        return None
+
+
+class SessionHistory(History):
+    """A :class:`History` whose steps are a session file's, read lazily; it holds every recorded step.
+
+    Timestep ``t`` sits at "slot" ``t`` (the capacity is one past the last timestep), so the
+    history's readers, which index ``t % capacity``, read the file's row ``t - first``.
+    Nothing is ever written to it.
+    """
+
+    def __init__(self, reader: SessionReader) -> None:  # no super().__init__: nothing to allocate
+        self.reader = reader
+        self.capacity = max(2, reader.last + 1)
+        self.first, self.last = reader.first, reader.last
+        self.lock = threading.Lock()
+        self._epoch = 0
+        batch, n_agents, units = reader.shape
+        inputs = reader._file["inputs"].shape[1:]
+        outputs = reader._file["outputs"].shape[1:] if reader.has_outputs else None
+        self.bytes_per_step = 4 * (batch * n_agents * units + int(np.prod(inputs)) + int(np.prod(outputs or (0,))))
+        self.budget_bytes = 0
+        self.pinned = False
+        self.hidden = _Steps(reader, "hidden")  # type: ignore[assignment]
+        self.inputs = _Steps(reader, "inputs")  # type: ignore[assignment]
+        self.outputs = _Steps(reader, "outputs") if outputs is not None else None  # type: ignore[assignment]
+        self.episode_shape = (batch, n_agents) if reader.episodic else None
+        if reader.episodic:
+            self.episode_start = _Steps(reader, "episode_start")  # type: ignore[assignment]
+            self.actions = _Steps(reader, "actions")  # type: ignore[assignment]
+            self.rewards = _Steps(reader, "rewards")  # type: ignore[assignment]
+            self.returns = _Steps(reader, "returns")  # type: ignore[assignment]
+            self.done = _Steps(reader, "done")  # type: ignore[assignment]
+        # Per-step flags and times are a few bytes a step: read once, at timestep positions.
+        self._has_inputs = np.zeros(self.capacity, bool)
+        self._has_inputs[reader.first :] = reader.read("has_input")
+        self._step_ms = np.zeros(self.capacity)
+        self._step_ms[reader.first :] = reader.read("step_ms")
+        self._retraced = np.zeros(self.capacity, bool)
+        self._traces = _Traces(reader)  # type: ignore[assignment]
+        self._layouts = _Nothing()  # type: ignore[assignment]
+
+    @property
+    def nbytes(self) -> int:
+        return 0  # read from disk as asked: no memory is set aside for it
+
+    def traced(self, t: int) -> bool:
+        return self.holds(t) and int(self.reader._file["trace_index"][t - self.first]) >= 0
+
+    def rerun_inputs(self, t: int) -> None:
+        return None  # a recording has no model to re-run a step with
+
+    def set_trace(self, t: int, trace: list[TraceRecord]) -> bool:
+        return False
+
+    def clear(self) -> None:
+        raise UserError("a recorded session cannot be cleared")
+
+    def slot(self, t: int) -> int:
+        raise UserError("a recorded session cannot be appended to")
+
+
+class ReplayStepper(Stepper):
+    """A recorded session, driven like a stepper: Step, Back, seek and Play move through its timesteps.
+
+    ``model`` is None: views that need the model (the gates) say so.  The configuration,
+    device and dtype are the ones the session was recorded with.
+    """
+
+    replay = True
+
+    def __init__(self, reader: SessionReader) -> None:  # no super().__init__: no model to build
+        self.changed = Event()
+        self.reader = reader
+        self.path = reader.path
+        self.edits = []
+        self.recorded_edits: list[dict] = list(reader.edits)
+        self.model_factory = None  # type: ignore[assignment]
+        self.input_factory = None  # type: ignore[assignment]
+        self.history_budget = 0
+        self.tracing = True
+        config: Config = reader.config
+        self.config = config
+        device = str(reader.config_record.get("device_used", config.device))
+        try:
+            self.device = torch.device(device)
+        except RuntimeError:
+            self.device = torch.device("cpu")
+        self.dtype = DTYPES.get(config.dtype, torch.float32)
+        self.model = None  # type: ignore[assignment]
+        self.source = None
+        self.units = reader.shape[2]
+        self.output_shape = tuple(reader._file["outputs"].shape[1:]) if reader.has_outputs else None
+        self.history = SessionHistory(reader)
+        self.hidden_state = None
+        self.init_trace = reader.trace(reader.first)
+        self.initial_state = reader.hidden(reader.first) if reader.first == 0 else None
+        self.t = reader.first
+        self.latest = reader.last
+
+    @property
+    def episodic(self) -> bool:
+        return self.reader.episodic
+
+    def describe(self) -> str:
+        """One line: the file, its timesteps and what was recorded."""
+        return f"{self.path.name}: t = {self.reader.first}..{self.reader.last}, {self.reader.model or 'model'}"
+
+    def end_message(self) -> str:
+        return (
+            f"{self.path.name} is a recording: it ends at t = {self.reader.last}"
+            f" (it holds t = {self.reader.first}..{self.reader.last}); nothing after that was recorded"
+        )
+
+    # -- moving through the recording -------------------------------------
+    def init_hidden(self, emit: bool = True) -> Frame:
+        """Back to the first recorded timestep (nothing is recomputed or cleared)."""
+        self.t = self.reader.first
+        if emit:
+            self.changed.emit("seek")
+        return self.history.frame(self.t)
+
+    reset = init_hidden
+
+    def step(self, trace: bool | None = None) -> Frame:
+        """The next recorded timestep; :class:`EndOfRecording` after the last."""
+        if self.t >= self.latest:
+            raise EndOfRecording(self.end_message())
+        self.t += 1
+        self.changed.emit("seek")
+        return self.history.frame(self.t)
+
+    # -- what needs the model ----------------------------------------------
+    def _refuse(self, what: str) -> UserError:
+        return UserError(
+            f"{self.path.name} is a recorded session with no model: {what} needs a live run"
+            " (File → Close session goes back to it)"
+        )
+
+    def rebuild(self, config: Config) -> None:
+        raise self._refuse("a new configuration")
+
+    def set_model_factory(self, factory: Any, config: Config | None = None) -> None:
+        raise self._refuse("another model")
+
+    def set_input_factory(self, factory: Any, config: Config | None = None) -> None:
+        raise self._refuse("other inputs")
+
+    def set_factories(self, model_factory: Any, input_factory: Any, config: Config) -> None:
+        raise self._refuse("another model")
+
+    def set_edits(self, edits: Sequence[Any]) -> None:
+        raise self._refuse("editing the memory")
+
+    def close(self) -> None:
+        self.reader.close()

@@ -1,0 +1,542 @@
+"""Sessions in the app: open a recording to replay, record what Step and Play compute, movies and figures.
+
+:class:`SessionControls` holds the File menu's session actions and the Record toggle.
+
+- **Replay**: a session file opens as a :class:`~hiddenscope.core.replay.ReplayStepper`,
+  which the window's one :class:`StepperModel` shows in place of the live stepper
+  (``set_stepper``): every view reads it as it reads a live run.  The live run is kept,
+  and File → Close session goes back to it.
+- **Record**: a :class:`Recording` streams every step the stepper computes to a new
+  ``.h5`` through :class:`~hiddenscope.core.session.SessionRecorder`, in the thread that
+  computed it (Play's worker), right after the step: the history never drops a step that
+  was not written, so memory stays within the history's budget however long it runs.
+- **Movies and figures**: the heatmap grid over a range of t as GIF or MP4
+  (:mod:`.movie`), and the grid shown as SVG or PDF through Qt's own generators.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMarginsF,
+    QObject,
+    QRect,
+    QSettings,
+    QSize,
+    QSizeF,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressDialog,
+    QSpinBox,
+    QWidget,
+)
+
+from hiddenscope.core.config import Config
+from hiddenscope.core.errors import FileProblem
+from hiddenscope.core.files import atomic_write, check_output_path
+from hiddenscope.core.replay import ReplayStepper
+from hiddenscope.core.session import SUFFIXES, SessionReader, SessionRecorder
+from hiddenscope.core.stepper import Stepper
+
+from .file_actions import FileActions
+from .heatmaps import HeatmapGrid
+from .look import DIFF_LEVELS, LEVELS, icon
+from .model import StepperModel
+from .screenshot import grid_layout, image_rgb, paint_grid, render_grid, screenshot_title
+
+# Actions that change the model or its inputs: a recording has neither (their tooltips say why).
+LIVE_ONLY = ("open", "open_run", "seed_model", "inputs", "env", "pattern", "trace", "init")
+NOT_LIVE = "Not for a recorded session (it holds states, not a model): File → Close session goes back to the live run"
+
+
+class Cancelled(Exception):
+    """The person cancelled a long export."""
+
+
+class Recording(QObject):
+    """One recording in progress: every step the stepper computes goes to ``path`` as it is computed.
+
+    Signals
+    -------
+    ended(str)
+        The recording stopped on its own (a write failed, the session started over): why,
+        and what the file holds.  May be emitted from Play's worker (queued to the GUI thread).
+    """
+
+    ended = Signal(str)
+
+    def __init__(self, stepper: Stepper, path: Path, force: bool) -> None:
+        super().__init__()
+        self.stepper, self.path = stepper, path
+        # From the newest step computed: what Step and Play compute from now on follows it.
+        self.recorder = SessionRecorder(path, stepper, force=force, from_t=stepper.latest)
+        self.active = True
+        try:
+            self.recorder.record_new()
+        except FileProblem:
+            self.active = False
+            raise
+        stepper.changed.connect(self._on_change)
+
+    @property
+    def steps(self) -> int:
+        return self.recorder.steps
+
+    def _on_change(self, kind: str) -> None:
+        """Called by the stepper after each change, in the thread that made it."""
+        if not self.active:
+            return
+        try:
+            if kind in ("init", "rebuild"):
+                self._end()
+                self.ended.emit(f"Recording stopped: the run started over; {self.held()}")
+            elif kind == "step":
+                self.recorder.record_new()
+        except FileProblem as exc:  # the recorder kept what was complete, if the disk took it, and says so
+            self._end(closed=True)
+            self.ended.emit(f"Recording stopped: {exc}")
+
+    def held(self) -> str:
+        return f"{self.path.name} holds {self.steps} step{'' if self.steps == 1 else 's'}"
+
+    def _end(self, closed: bool = False) -> None:
+        self.active = False
+        self.stepper.changed.disconnect(self._on_change)
+        if not closed:
+            self.recorder.close()
+
+    def stop(self) -> str:
+        """Finish the file; returns what it holds.  FileProblem if it could not be finished."""
+        if self.active:
+            self._end()
+        return self.held()
+
+
+class SessionControls:
+    """The session actions of a window: open/close a session, Record, movies and figures."""
+
+    def __init__(
+        self, window: QMainWindow, model: StepperModel, grid: HeatmapGrid, files: FileActions, settings: QSettings
+    ) -> None:
+        self.window, self.model, self.grid, self.files, self.settings = window, model, grid, files, settings
+        self.live: Stepper | None = None  # the live run kept while a recording is shown
+        self.recording: Recording | None = None
+
+        def action(text: str, slot, tip: str, key: str | None = None, icon_name: str | None = None) -> QAction:
+            a = QAction(text, window)
+            if icon_name:
+                a.setIcon(icon(icon_name))
+            if key:
+                a.setShortcut(QKeySequence(key))
+            a.setToolTip(f"{tip} ({key})" if key else tip)
+            a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            window.addAction(a)
+            return a
+
+        self.open_action = action(
+            "Open session…",
+            lambda: self.open_session(),
+            "Replay a recorded session (.h5) with no model: Step, Back, the timeline and Play move through it",
+            "Ctrl+Alt+O",
+            "open",
+        )
+        self.close_action = action("Close session", self.close_session, "Back to the live run", None)
+        self.record_action = action(
+            "Record",
+            lambda checked: self.start_recording() if checked else self.stop_recording(),
+            "Record every step Step and Play compute to a new session file (.h5); click again to finish it",
+            "Ctrl+R",
+            "record",
+        )
+        self.record_action.setCheckable(True)
+        self.movie_action = action(
+            "Export movie…",
+            lambda: self.export_movie(),
+            "The heatmaps over a range of t as an animated GIF or an MP4, with the title line and t on each frame",
+            "Ctrl+M",
+        )
+        self.figure_action = action(
+            "Save heatmaps as SVG/PDF…",
+            lambda: self.save_figure(),
+            "The heatmap grid shown, as a vector figure (text and colour bar as text) for papers and slides",
+            "Ctrl+Shift+S",
+        )
+        self.record_label = QLabel()
+        self.record_label.setStyleSheet("color: #e53935; font-weight: bold")
+        self.record_label.setToolTip("Recording: the session file and how many steps it holds so far")
+        self.record_label.hide()
+        window.statusBar().addPermanentWidget(self.record_label)
+        model.frameChanged.connect(self._show_recording)
+        self._show_mode()
+
+    def fill_file_menu(self, menu: QMenu, before: QAction | None = None) -> None:
+        """Add the session actions to ``menu`` (before ``before``, e.g. Quit)."""
+        for a in (
+            None,
+            self.open_action,
+            self.close_action,
+            self.record_action,
+            None,
+            self.movie_action,
+            self.figure_action,
+        ):
+            if a is None:
+                menu.insertSeparator(before) if before is not None else menu.addSeparator()
+            elif before is not None:
+                menu.insertAction(before, a)
+            else:
+                menu.addAction(a)
+
+    @property
+    def replaying(self) -> bool:
+        return isinstance(self.model.stepper, ReplayStepper)
+
+    # -- replay ------------------------------------------------------------
+    @staticmethod
+    def droppable(urls: list) -> Path | None:
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = Path(urls[0].toLocalFile())
+        return path if path.suffix.lower() in SUFFIXES else None
+
+    def open_session(self, path: str | Path | None = None) -> bool:
+        """Replay the session at ``path`` (asked for when None); a bad file is a dialog and nothing changes."""
+        if path is None:
+            path = self.files._ask_open("Open session", "Sessions (*.h5 *.hdf5);;All files (*)", "files/session_dir")
+            if path is None:
+                return False
+        ok, reader = self.model.attempt("Open session", SessionReader, path)
+        if not ok:
+            return False
+        self.stop_recording()
+        replay = ReplayStepper(reader)
+        old = self.model.stepper
+        if not isinstance(old, ReplayStepper):
+            self.live = old
+        self._show_stepper(replay)
+        if isinstance(old, ReplayStepper):
+            old.close()
+        self.model.message.emit(
+            f"Replaying {reader.path.name}: t = {reader.first}..{reader.last} of {reader.model or 'a model'},"
+            " a recording — Step, Back, the timeline and Play move through it",
+            10000,
+        )
+        return True
+
+    def close_session(self) -> bool:
+        """Back to the live run (a fresh seed-model run when the app opened on a session)."""
+        old = self.model.stepper
+        if not isinstance(old, ReplayStepper):
+            return False
+        live = self.live
+        if live is None:
+            c = old.config
+            seed = Config(
+                batch_size=c.batch_size, n_agents=c.n_agents, input_dim=c.input_dim, seed=c.seed, dtype=c.dtype
+            )
+            ok, live = self.model.attempt("Close session", Stepper, seed)
+            if not ok:
+                return False
+        self._show_stepper(live)
+        old.close()
+        self.live = None
+        self.model.message.emit(f"Closed {old.path.name}; back to the live run", 6000)
+        return True
+
+    def _show_stepper(self, stepper: Stepper) -> None:
+        self.model.set_stepper(stepper)
+        self.window.stepper = stepper  # type: ignore[attr-defined]
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        """Enable what fits a live run or a recording, and say in the title which is shown."""
+        replaying = self.replaying
+        for name in LIVE_ONLY:
+            a = getattr(self.window, f"{name}_action", None)
+            if isinstance(a, QAction):
+                a.setEnabled(not replaying)
+                if not a.property("live_tip"):
+                    a.setProperty("live_tip", a.toolTip())
+                a.setToolTip(NOT_LIVE if replaying else str(a.property("live_tip")))
+        panel = getattr(self.window, "config_panel", None)
+        if isinstance(panel, QWidget):
+            panel.setEnabled(not replaying)
+            panel.setToolTip(NOT_LIVE if replaying else "")
+        compare = getattr(self.window, "compare", None)
+        if compare is not None:
+            compare.checkpoint_action.setEnabled(not replaying)
+        self.record_action.setEnabled(not replaying)
+        self.close_action.setEnabled(replaying)
+        if replaying:
+            s = self.model.stepper
+            assert isinstance(s, ReplayStepper)
+            self.window.setWindowTitle(
+                f"hiddenscope — {s.path.name} (recorded session, t = {s.reader.first}..{s.latest})"
+            )
+        else:
+            source = getattr(self.files, "model_source", "")
+            self.window.setWindowTitle(f"hiddenscope — {source}" if source else "hiddenscope")
+
+    # -- record ------------------------------------------------------------
+    def start_recording(self, path: str | Path | None = None) -> bool:
+        """Record from the newest step on to a new session file (asked for when None; never replaced without a yes)."""
+        if self.recording is not None:
+            return True
+        if self.replaying:
+            self._uncheck()
+            self.model.message.emit("A recorded session cannot be recorded again: it is a session already", 6000)
+            return False
+        force = False  # a path given by a script must not exist
+        if path is None:
+            path = self.files._ask_path(
+                "Record to session",
+                f"hiddenscope_run_t{self.model.stepper.latest:05d}.h5",
+                "Session (*.h5)",
+                "files/session_dir",
+            )
+            if path is None:
+                self._uncheck()
+                return False
+            force = Path(path).exists()  # the person said yes to replacing it
+        ok, recording = self.model.attempt("Record", Recording, self.model.stepper, Path(path), force)
+        if not ok:
+            self._uncheck()
+            return False
+        recording.ended.connect(self._on_ended)
+        self.recording = recording
+        self.record_action.setChecked(True)
+        self._show_recording()
+        self.model.message.emit(f"Recording to {path} from t = {self.model.stepper.latest}", 6000)
+        return True
+
+    def stop_recording(self) -> str:
+        """Finish the recording (if any); returns what the file holds."""
+        recording, self.recording = self.recording, None
+        self._uncheck()
+        self._show_recording()
+        if recording is None:
+            return ""
+        self.model.aboutToAct.emit()  # Play stops: the last step it computed is written before the file closes
+        ok, held = self.model.attempt("Record", recording.stop)
+        if ok:
+            self.model.message.emit(f"Recorded {recording.path}: {held}", 8000)
+        return held or ""
+
+    def _on_ended(self, why: str) -> None:
+        if self.recording is None:
+            return
+        self.recording = None
+        self._uncheck()
+        self._show_recording()
+        self.model.failed.emit("Record", why)
+
+    def _uncheck(self) -> None:
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(False)
+        self.record_action.blockSignals(False)
+
+    def _show_recording(self, *_args: object) -> None:
+        r = self.recording
+        self.record_label.setVisible(r is not None)
+        if r is not None:
+            self.record_label.setText(f"  ● REC {r.path.name} · {r.steps} step{'' if r.steps == 1 else 's'}  ")
+
+    # -- movies and figures ------------------------------------------------
+    def values_at(self, t: int) -> tuple[np.ndarray, str, tuple[float, float]]:
+        """What the heatmaps would show at ``t`` in the compare mode now: ``(values, caption, levels)``."""
+        a = self.model.stepper.snapshot(t).hidden
+        comp, mode = self.model.comparison, self.model.compare_mode
+        if comp is None or mode == "A":
+            return a, "h", LEVELS
+        comp.advance_to(t)
+        b = comp.hidden_at(t)
+        if b is None:
+            return a, "h of A (B has no step here)", LEVELS
+        if mode == "B":
+            return b, f"h of {comp.label}", LEVELS
+        return b - a, f"B − A ({comp.label} − A)", DIFF_LEVELS
+
+    def _title(self, t: int, caption: str) -> str:
+        s = self.model.stepper
+        return screenshot_title(t, s.config.label(), str(s.device), s.config.dtype, caption)
+
+    def movie_frames(self, start: int, stop: int, agents: list[int]):
+        for t in range(start, stop + 1):
+            values, caption, levels = self.values_at(t)
+            rgb = image_rgb(render_grid(values, agents, self._title(t, caption), levels))
+            h, w, _ = rgb.shape
+            yield np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), constant_values=255)
+
+    def export_movie(
+        self,
+        path: str | Path | None = None,
+        start: int | None = None,
+        stop: int | None = None,
+        fps: float | None = None,
+    ) -> Path | None:
+        """The heatmaps shown (the page of agents, the compare mode) for t = start..stop as GIF or MP4."""
+        from . import movie
+
+        self.model.aboutToAct.emit()
+        hist = self.model.stepper.history
+        if path is None:
+            asked = self._ask_movie(hist.first, hist.last)
+            if asked is None:
+                return None
+            path, start, stop, fps = asked
+        start = hist.first if start is None else start
+        stop = hist.last if stop is None else stop
+        fps = fps or 10.0
+        path = Path(path)
+        if not (hist.holds(start) and hist.holds(stop) and start <= stop):
+            self.model.failed.emit(
+                "Export movie", f"t = {start}..{stop} is not held: it holds t = {hist.first}..{hist.last}"
+            )
+            return None
+        ok, _ = self.model.attempt("Export movie", movie.check_available, path.suffix.lower())
+        if not ok:
+            return None
+        total = stop - start + 1
+        progress = QProgressDialog(f"Writing {path.name}…", "Cancel", 0, total, self.window)
+        progress.setWindowTitle("hiddenscope — Export movie")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        agents = self.grid.visible_agents()
+
+        def frames():
+            for frame in self.movie_frames(start, stop, agents):
+                if progress.wasCanceled():
+                    raise Cancelled
+                yield frame
+
+        def tick(done: int, _total: int) -> None:
+            progress.setValue(done)
+
+        def write() -> Path:
+            check_output_path(path, force=True, what="movie")
+            movie.write_movie(frames(), path, fps, total, tick)
+            return path
+
+        try:
+            ok, saved = self.model.attempt("Export movie", write)
+        except Cancelled:
+            self.model.message.emit(f"Movie cancelled; {path.name} was not written", 6000)
+            return None
+        finally:
+            progress.close()
+        if ok:
+            self.model.message.emit(f"Saved {saved}: {total} frames, t = {start}..{stop}", 8000)
+        return saved if ok else None
+
+    def _ask_movie(self, first: int, last: int) -> tuple[Path, int, int, float] | None:
+        dialog = QDialog(self.window)
+        dialog.setWindowTitle("hiddenscope — Export movie")
+        form = QFormLayout(dialog)
+        start_box = QSpinBox(minimum=first, maximum=last, value=first, toolTip="First timestep of the movie")
+        stop_box = QSpinBox(minimum=first, maximum=last, value=last, toolTip="Last timestep of the movie")
+        fps_box = QDoubleSpinBox(minimum=0.5, maximum=60.0, value=10.0, decimals=1, suffix=" fps")
+        kind_box = QComboBox()
+        kind_box.addItems(["GIF (.gif)", "MP4, H.264 (.mp4)"])
+        remembered = str(self.settings.value("movie/kind", 0))
+        kind_box.setCurrentIndex(1 if remembered == "1" else 0)
+        form.addRow("From t", start_box)
+        form.addRow("To t", stop_box)
+        form.addRow("Speed", fps_box)
+        form.addRow("Format", kind_box)
+        form.addRow(QLabel("The page of agents shown, in the compare mode shown; the title line and t on each frame."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        form.addRow(buttons)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        suffix = ".gif" if kind_box.currentIndex() == 0 else ".mp4"
+        self.settings.setValue("movie/kind", kind_box.currentIndex())
+        start, stop = sorted((start_box.value(), stop_box.value()))
+        path = self.files._ask_path(
+            "Export movie", f"hiddenscope_t{start:05d}-{stop:05d}{suffix}", f"Movie (*{suffix})", "files/movie_dir"
+        )
+        return None if path is None else (path, start, stop, fps_box.value())
+
+    def figure_bytes(self, kind: str) -> bytes:
+        """The heatmap grid shown (page, compare mode, levels), painted by an SVG or PDF generator."""
+        values = self.grid.values if self.grid.values is not None else self.model.frame.hidden
+        agents = self.grid.visible_agents()
+        title = self.files._title()
+        batch, _, units = values.shape
+        layout = grid_layout(batch, units, agents)
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if kind == ".svg":
+            from PySide6.QtSvg import QSvgGenerator
+
+            device = QSvgGenerator()
+            device.setOutputDevice(buffer)
+            device.setSize(QSize(layout.width, layout.height))
+            device.setViewBox(QRect(0, 0, layout.width, layout.height))
+            device.setTitle(title)
+            device.setDescription("hiddenscope heatmap grid")
+        else:
+            device = QPdfWriter(buffer)
+            device.setTitle(title)
+            device.setCreator("hiddenscope")
+            device.setResolution(72)  # one layout pixel is one point
+            device.setPageLayout(
+                QPageLayout(
+                    QPageSize(QSizeF(layout.width, layout.height), QPageSize.Unit.Point, "hiddenscope"),
+                    QPageLayout.Orientation.Portrait,
+                    QMarginsF(0, 0, 0, 0),
+                )
+            )
+        painter = QPainter(device)
+        try:
+            paint_grid(painter, values, agents, title, self.grid.levels)
+        finally:
+            painter.end()
+        buffer.close()
+        return bytes(data.data())
+
+    def save_figure(self, path: str | Path | None = None) -> Path | None:
+        """Save the heatmap grid shown as ``.svg`` or ``.pdf`` (asked for when None; never replaced without a yes)."""
+        self.model.aboutToAct.emit()
+        if path is None:
+            path = self.files._ask_path(
+                "Save heatmaps as SVG/PDF",
+                f"hiddenscope_t{self.model.frame.t:05d}.svg",
+                "SVG figure (*.svg);;PDF document (*.pdf)",
+                "files/figure_dir",
+            )
+            if path is None:
+                return None
+        path = Path(path)
+        kind = path.suffix.lower()
+        if kind not in (".svg", ".pdf"):
+            self.model.failed.emit("Save figure", f"{path.name}: a figure is saved as .svg or .pdf")
+            return None
+
+        def write() -> Path:
+            payload = self.figure_bytes(kind)
+            return atomic_write(check_output_path(path, force=True, what="figure"), lambda h: h.write(payload))
+
+        ok, saved = self.model.attempt("Save figure", write)
+        if ok:
+            self.model.message.emit(f"Saved {saved}", 6000)
+        return saved if ok else None
