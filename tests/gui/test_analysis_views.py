@@ -346,3 +346,38 @@ def test_the_new_views_save_as_png_and_svg(qtbot, make_window, tmp_path, suffix)
             assert data.startswith(b"\x89PNG")
         else:
             assert b"<svg" in data and (b"<path" in data or b"<polyline" in data)
+
+
+def test_with_an_environment_the_branch_acts_in_environments_of_its_own(qtbot, make_window, tmp_path):
+    pytest.importorskip("mpe2")
+    from conftest import PyMARLLayout
+
+    from hiddenscope.core.plan import Request, plan
+
+    # A PyMARL agent whose greedy actions follow its hidden state: simple_spread's 18 observations,
+    # the one-hot last action (5) and agent id (3) in, 5 actions out.
+    torch.manual_seed(3)
+    torch.save(PyMARLLayout(26, 32, 5).state_dict(), tmp_path / "agent.th")
+    request = Request(
+        env="simple_spread", env_args=["max_cycles=25"], batch_size=4, checkpoint=str(tmp_path / "agent.th")
+    )
+    p = plan(request)
+    w = make_window(p.config, model_factory=p.model_factory, input_factory=p.input_factory)
+    step(qtbot, w, 10)
+    panel = w.edit_panel
+    fill_edit(panel, 2, "all", "set", "0.9")
+    qtbot.mouseClick(panel.branch_button, Qt.MouseButton.LeftButton)
+    comp = w.model.comparison
+    a = [w.stepper.snapshot(t).episode for t in range(11)]
+    b = [comp.episode_at(t) for t in range(11)]
+    for t in range(1, 3):  # up to T both runs see and do the same
+        np.testing.assert_array_equal(b[t].actions, a[t].actions)
+        np.testing.assert_array_equal(b[t].returns, a[t].returns)
+    # After the edit the branch's agents act on their own state, in their own environments.
+    assert any(not np.array_equal(b[t].actions, a[t].actions) for t in range(3, 11))
+    assert not np.array_equal(b[10].returns, a[10].returns)
+    # A's environments were not touched by the branch: A steps on as before.
+    before = w.stepper.snapshot(10).hidden.copy()
+    step(qtbot, w, 1)
+    click(qtbot, w, w.back_action)
+    np.testing.assert_array_equal(w.stepper.snapshot(10).hidden, before)
