@@ -112,21 +112,22 @@ class FileActions:
         return saved
 
     def save_view(self, view: QWidget, name: str, path: str | Path | None = None) -> Path | None:
-        """Save a side view (history, gates, summary) as it is drawn, as a PNG."""
+        """Save a side view (history, gates, summary, …) as it is drawn: PNG, or SVG for a path ending ``.svg``."""
+        from hiddenscope.core.files import check_output_path
+
+        from .view_export import FORMATS, save_view_image
+
         self.model.aboutToAct.emit()
         t = self.model.frame.t
         if path is None:
-            path = self._ask_path(
-                "Save view", f"hiddenscope_{name}_t{t:05d}.png", "PNG image (*.png)", "files/screenshot_dir"
-            )
+            path = self._ask_path("Save view", f"hiddenscope_{name}_t{t:05d}.png", FORMATS, "files/screenshot_dir")
             if path is None:
                 return None
-        from hiddenscope.core.files import check_output_path
 
         title = f"hiddenscope · {name} at t = {t} · {self.stepper.config.label()}"
         ok, saved = self.model.attempt(
             "Save view",
-            lambda: save_png(view.grab().toImage(), check_output_path(path, force=True, what="image"), title),
+            lambda: save_view_image(view, check_output_path(path, force=True, what="image"), title),
         )
         if ok:
             self._say(f"Saved {saved}")

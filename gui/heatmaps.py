@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolB
 
 from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
 from .model import StepperModel
+from .unit_marks import GridUnitMarks, arranged, display_units
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 
@@ -68,6 +69,8 @@ class HeatmapGrid(QWidget):
         self.image = pg.ImageItem()
         self.image.setLookupTable(COLOURS.table)
         self.box.addItem(self.image)
+        # The units in the model's order along an axis under the tiles, the selected ones marked above them.
+        self.unit_marks = GridUnitMarks(model, self.box, self.view.ci)
         self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=COLOURS.pg_colormap(), interactive=False, width=14)
         self.colorbar.getAxis("right").setLabel("value")
         self.view.ci.addItem(self.colorbar, row=0, col=1)
@@ -102,6 +105,8 @@ class HeatmapGrid(QWidget):
         model.opChanged.connect(self.update_from_model)
         model.differenceChanged.connect(self.update_from_model)
         model.comparisonChanged.connect(self.update_from_model)
+        model.unitOrderChanged.connect(self._draw)
+        model.unitSelectionChanged.connect(self._draw)
         self.update_from_model()
 
     def update_from_model(self) -> None:
@@ -211,6 +216,7 @@ class HeatmapGrid(QWidget):
         self._ensure_layout(batch, units)
         cols, _, gap_x, gap_y = self.tile_geometry(batch, units)
         index = COLOURS.index(self.values[:, agents[0] : agents[-1] + 1, :], self.levels)  # (batch, k, units)
+        index = arranged(index, self.model.unit_order)  # columns in the model's unit order
         for i in range(len(agents)):
             x = (i % cols) * (units + gap_x)
             y = (i // cols) * (batch + gap_y) + gap_y
@@ -220,7 +226,8 @@ class HeatmapGrid(QWidget):
         self.draw_count += len(agents)
         self.has_nonfinite = bool((index == NAN_INDEX).any())
         warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
-        self.axes_label.setText(self._axes_text + warning)
+        self.unit_marks.place([self.tile_origin(a) for a in agents], units)
+        self.axes_label.setText(self._axes_text + self.unit_marks.caption() + warning)
 
     def shown_values(self, agent: int) -> np.ndarray | None:
         """The numbers behind agent ``agent``'s heatmap, ``(batch, units)``; ``None`` if not on this page."""
@@ -229,7 +236,10 @@ class HeatmapGrid(QWidget):
         return self.values[:, agent, :]
 
     def shown_rgb(self, agent: int) -> np.ndarray | None:
-        """The colours drawn for ``agent``'s heatmap, ``(batch, units, 3)``, read from the image item."""
+        """The colours drawn for ``agent``'s heatmap, ``(batch, units, 3)``, read from the image item.
+
+        Its columns are in display order: ``model.unit_order`` when the units are ordered.
+        """
         if self.values is None or agent not in self.visible_agents():
             return None
         batch, _, units = self.values.shape
@@ -254,7 +264,7 @@ class HeatmapGrid(QWidget):
         agents = self.visible_agents()
         if col >= cols or unit >= units or row < 0 or index >= len(agents):
             return None
-        return agents[index], row, unit
+        return agents[index], row, int(display_units(self.model, units)[unit])  # the real unit, in any order
 
     def describe(self, agent: int, row: int, unit: int) -> str:
         assert self.values is not None

@@ -12,6 +12,8 @@ from .i18n import tr
 from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
+from .unit_marks import UnitRowMarks, arranged
+from .unit_selector import TimeRangeBox, UnitSelector
 
 
 class HistoryView(SideView):
@@ -25,7 +27,8 @@ class HistoryView(SideView):
         self.agent_box = QSpinBox(minimum=0, maximum=0, toolTip="Agent whose history is shown")
         self.row_box = QSpinBox(minimum=0, maximum=0, toolTip="Batch row whose history is shown")
         self.span_label = QLabel()
-        self.plot = pg.PlotWidget(background="#1e1e1e")
+        range_box = TimeRangeBox()  # a drag on the plot picks a time range to select units over
+        self.plot = pg.PlotWidget(background="#1e1e1e", viewBox=range_box)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
@@ -37,6 +40,10 @@ class HistoryView(SideView):
         self.plot.addItem(self.image)
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
         self.plot.addItem(self.cursor)
+        self.unit_rows = UnitRowMarks(model, self.plot.getPlotItem())
+        self.selector = UnitSelector(model, self.plot.getPlotItem(), range_box)
+        self.hover_text = ""
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.ts = np.zeros(0, int)
         self.shown_values = np.zeros((0, 0), np.float32)  # (T, units) as drawn: A, B or B − A
 
@@ -51,11 +58,14 @@ class HistoryView(SideView):
         layout.addLayout(controls)
         layout.addWidget(self.span_label)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.selector)
         self.agent_box.valueChanged.connect(lambda agent: model.set_selection(agent, model.row))
         self.row_box.valueChanged.connect(lambda row: model.set_selection(model.agent, row))
         model.rebuilt.connect(self._show_selection)
         model.selectionChanged.connect(self._show_selection)
         model.comparisonChanged.connect(self.schedule)
+        model.unitOrderChanged.connect(self.schedule)
+        model.unitSelectionChanged.connect(self.schedule)
         self._show_selection()
 
     @property
@@ -83,9 +93,23 @@ class HistoryView(SideView):
         self.shown_values = values
         if len(ts):
             # Transposed so time runs left to right; each column is one timestep.
-            COLOURS.paint(self.image, values.T, levels)
+            # Units top to bottom in the model's unit order; the ticks name the real units.
+            COLOURS.paint(self.image, arranged(values, self.model.unit_order).T, levels)
             self.image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
-            self.plot.setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
+            self.unit_rows.place(values.shape[1], float(ts[0]) - 0.5, float(ts[-1]) + 0.5)
             held = f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)"
             self.span_label.setText(f"{which}: {held}" if which else held)
         self.cursor.setValue(frame.t)
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        """The readout under the mouse: the timestep, the real unit (whatever the order) and its value."""
+        text = ""
+        box = self.plot.getPlotItem().getViewBox()
+        if len(self.ts) and box.sceneBoundingRect().contains(scene_pos):
+            point = box.mapSceneToView(scene_pos)
+            i = round(point.x()) - int(self.ts[0])
+            unit = self.unit_rows.unit_at(point.y())
+            if unit is not None and 0 <= i < len(self.ts) and unit < self.shown_values.shape[1]:
+                text = f"t = {self.ts[i]} · unit {unit} · {float(self.shown_values[i, unit]):+.4f}"
+        self.hover_text = text
+        self.plot.setToolTip(text)

@@ -13,6 +13,7 @@ from .i18n import tr
 from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
+from .unit_marks import UnitRowMarks, arranged
 
 # Gates live in (0, 1): on the diverging map a half-open gate is white, shut blue, open red.
 GATE_ROWS = (
@@ -33,6 +34,7 @@ class GatesView(SideView):
         self.images: dict[str, pg.ImageItem] = {}
         self.cursors: list[pg.InfiniteLine] = []
         self.plots: dict[str, pg.PlotItem] = {}
+        self.unit_rows: dict[str, UnitRowMarks] = {}
         for row, (name, title, _levels) in enumerate(GATE_ROWS):
             plot = self.view.ci.addPlot(row=row, col=0)
             plot.setTitle(tr(title), size="9pt", color="#d0d0d0")
@@ -47,12 +49,15 @@ class GatesView(SideView):
             cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
             plot.addItem(cursor)
             self.images[name], self.plots[name] = image, plot
+            self.unit_rows[name] = UnitRowMarks(model, plot)  # the model's unit order and selected units
             self.cursors.append(cursor)
         self.plots["n"].setLabel("bottom", "timestep t")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self.save_row(self.caption))
         layout.addWidget(self.view, 1)
+        model.unitOrderChanged.connect(self.schedule)
+        model.unitSelectionChanged.connect(self.schedule)
 
     def draw(self, frame: Frame) -> None:
         agent, row = self.model.agent, self.model.row
@@ -80,9 +85,9 @@ class GatesView(SideView):
             for name, _title, levels in GATE_ROWS:
                 values = gates[name]
                 image = self.images[name]
-                COLOURS.paint(image, values.T, levels)
+                COLOURS.paint(image, arranged(values, self.model.unit_order).T, levels)
                 image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
-                self.plots[name].setXRange(float(ts[0]) - 0.5, float(ts[-1]) + 0.5, padding=0.02)
+                self.unit_rows[name].place(values.shape[1], float(ts[0]) - 0.5, float(ts[-1]) + 0.5)
         for cursor in self.cursors:
             cursor.setValue(frame.t)
 

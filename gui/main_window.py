@@ -32,6 +32,7 @@ from .session_ui import SessionControls
 from .shape_panel import ShapePanel
 from .status import StatusLine
 from .timeline import Timeline
+from .unit_tools import add_unit_tools
 
 
 class MainWindow(QMainWindow):
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self._make_toolbars()
         self._make_menus()
         self._make_docks()
+        add_unit_tools(self)  # Order units, Select units' remembered τ, Similar moments
         add_analysis_docks(self)  # Trajectories, Agents, Edit memory
         self.status = StatusLine(self.statusBar(), self.model, self.play_controller)
 

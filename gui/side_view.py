@@ -45,7 +45,7 @@ class SideView(QWidget):
             row.addWidget(first, 1)
         else:
             row.addStretch(1)
-        self.save_button = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG")
+        self.save_button = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG or an SVG")
         self.save_button.clicked.connect(self.saveRequested)
         row.addWidget(self.save_button)
         return row

@@ -116,6 +116,8 @@ class UnitSelector(QWidget):
         self.region.hide()
         plot.addItem(self.region)
         self.span: tuple[int, int] | None = None
+        self.made: Selection | None = None  # the last selection made here
+        self._selecting = False
 
         self.agents_box = QComboBox(
             toolTip="Which agents a unit must stay past τ in (this agent: the one History follows as you drag;"
@@ -170,7 +172,7 @@ class UnitSelector(QWidget):
         self.threshold_box.valueChanged.connect(self._on_threshold)
         self.sign_box.currentIndexChanged.connect(self.select)
         self.clear_button.clicked.connect(self.clear)
-        model.unitSelectionChanged.connect(lambda chosen: self.result.setText(selection_text(chosen)))
+        model.unitSelectionChanged.connect(self._on_selection)
 
     def use_settings(self, settings: QSettings) -> None:
         """Remember τ and the sign in ``settings`` (and take what it remembers now)."""
@@ -250,9 +252,25 @@ class UnitSelector(QWidget):
             return None
         rows = None if self.rows_box.currentData() == "all" else [self.model.row]
         start, stop = self.span
-        return self.model.select_units(
-            start, stop, agents, rows, self.threshold_box.value(), self.sign_box.currentData()
-        )
+        self._selecting = True
+        try:
+            self.made = self.model.select_units(
+                start, stop, agents, rows, self.threshold_box.value(), self.sign_box.currentData()
+            )
+        finally:
+            self._selecting = False
+        self._on_selection(self.made)
+        return self.made
+
+    def _on_selection(self, chosen: Selection | None) -> None:
+        if chosen is not None and not self._selecting and chosen is not self.made:
+            # Units marked in another view (the Agents view's ranking): this range no longer made them.
+            self.span = None
+            self.region.hide()
+            units = ", ".join(map(str, chosen.units[:12])) + ("…" if len(chosen) > 12 else "")
+            self.result.setText(f"Units marked from another view: {units}. Drag a range to select here.")
+        else:
+            self.result.setText(selection_text(chosen))
 
     def clear(self) -> None:
         self.span = None

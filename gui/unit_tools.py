@@ -4,7 +4,7 @@
   activation, variance over time, mean ``|Δh|``, clustering) and Re-order; the same
   choices are a View ▸ Order units menu.  The order is computed once per choice, from
   the held history (:meth:`StepperModel.set_unit_order`), not every frame: Re-order
-  (Ctrl+R) computes it again from what is held now.  The choice is remembered.
+  (Ctrl+U) computes it again from what is held now.  The choice is remembered.
 * :func:`add_unit_tools` gives a window the bar, the menu, the Similar moments dock
   and the remembered τ of the history view's unit selector.
 """
@@ -42,8 +42,8 @@ class UnitOrderBar(QToolBar):
             self.combo.addItem(ORDER_NAMES[by], by)
             self.combo.setItemData(i, ORDER_TIPS[by], Qt.ItemDataRole.ToolTipRole)
         self.reorder_action = QAction("Re-order", self)
-        self.reorder_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.reorder_action.setToolTip("Compute the unit order again from the history held now (Ctrl+R)")
+        self.reorder_action.setShortcut(QKeySequence("Ctrl+U"))
+        self.reorder_action.setToolTip("Compute the unit order again from the history held now (Ctrl+U)")
         self.menu = QMenu("Order units", self)
         self.menu.setToolTipsVisible(True)
         self.group = QActionGroup(self)
@@ -77,7 +77,7 @@ class UnitOrderBar(QToolBar):
             self.settings.setValue("analysis/order", by)
             if by != "index":
                 span = self.model.unit_order_span
-                self.model.message.emit(f"Units ordered by {ORDER_NAMES[by]} over {span}; Ctrl+R re-orders", 5000)
+                self.model.message.emit(f"Units ordered by {ORDER_NAMES[by]} over {span}; Ctrl+U re-orders", 5000)
         return ok
 
     def _show_choice(self, *_args: object) -> None:
