@@ -27,18 +27,20 @@ from __future__ import annotations
 import threading
 import time
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
-from hiddenscope.core.replay import EndOfRecording
 from hiddenscope.core.retrace import can_retrace
 
 from .model import StepperModel
 
 WAIT_SLICE_S = 0.05  # how often a waiting worker looks at the stop flag
 DEFAULT_REFRESH_HZ = 60.0  # the display's rate when the screen does not say
+# Fast-forward spends at most 1/DRAW_SHARE of the time drawing: the window and the model's worker are two
+# Python threads sharing one interpreter lock, so every millisecond spent drawing is one the model does not step.
+DRAW_SHARE = 4.0
 
 
 def display_interval_ms() -> int:
@@ -77,8 +79,13 @@ class PlayController(QObject):
         self.frames_dropped = 0
         self._frame_t = 0
         self._want_frame = threading.Event()  # fast-forward: the GUI asks the worker for a step to draw
-        self._frame_timer = QTimer(self)
+        self._frame_timer = QTimer(self, singleShot=True)  # fast-forward: when to ask for the next frame
         self._frame_timer.timeout.connect(self._want_frame.set)
+        self._frame_started = 0.0
+        self._interval_ms = DEFAULT_REFRESH_HZ
+        dispatcher = QAbstractEventDispatcher.instance()
+        if dispatcher is not None:  # the GUI thread's event loop, about to wait: everything queued is done
+            dispatcher.aboutToBlock.connect(self._frame_done)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Condition()
@@ -120,7 +127,7 @@ class PlayController(QObject):
         self.fast = fast
         if fast:
             self._want_frame.set()
-            self._frame_timer.start(display_interval_ms())
+            self._interval_ms = display_interval_ms()
         self.model.set_playing(True)
         self._thread.start()
         if fast:
@@ -164,6 +171,16 @@ class PlayController(QObject):
         with self._wake:
             self._drawn_t = frame.t
             self._wake.notify_all()
+        if self.fast:  # when the views have drawn and painted this frame, the window goes idle: _frame_done
+            self._frame_started = now
+
+    def _frame_done(self) -> None:
+        """Fast-forward: the frame is drawn; the next is due a display refresh later, or later if drawing is slow."""
+        if not (self._frame_started and self.playing and self.fast):
+            return
+        cost_ms = (time.perf_counter() - self._frame_started) * 1000.0
+        self._frame_started = 0.0
+        self._frame_timer.start(round(max(self._interval_ms - cost_ms, (DRAW_SHARE - 1.0) * cost_ms, 0.0)))
 
     def _on_ended(self, run: int, error: str) -> None:
         if run != self._run or self._thread is None:
@@ -195,9 +212,6 @@ class PlayController(QObject):
                     self.frames_dropped += int(late / interval)
                     due = now
                 due += interval
-        except EndOfRecording as exc:  # a recorded session played to its end: Play stops, no harm done
-            self.model.message.emit(str(exc), 8000)
-            self._ended.emit(run, "")
         except Exception as exc:
             error = _why(exc)
         if error:
