@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -210,9 +211,13 @@ class TrajectoryView(SideView):
     # -- fitting ---------------------------------------------------------------------
     def refit(self) -> bool:
         """Fit the projection on the newest held steps and draw it; ``False`` (and a message) when it cannot."""
-        if not self._fit():
-            return False
-        self.redraw()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            if not self._fit():
+                return False
+            self.redraw()
+        finally:
+            QApplication.restoreOverrideCursor()
         return True
 
     def _fit(self) -> bool:

@@ -210,3 +210,15 @@ def test_held_hidden_reads_the_stepper_history_and_bad_choices_are_errors():
         select_units(h, 2, 5, agents=[3], ts=ts)
     with pytest.raises(ConfigError, match="no held timestep in 20..30"):
         select_units(h, 20, 30, ts=ts)
+
+
+def test_fit_pca_on_many_samples_gives_the_svds_axes_and_variances():
+    # 2,000 samples of 24 units: the covariance path; checked against NumPy's SVD of the centred data.
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2000, 24)) @ rng.standard_normal((24, 24)) * 0.1 + rng.standard_normal(24)
+    pca = fit_pca(x, 3)
+    centred = x - x.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    np.testing.assert_allclose(pca.explained_variance, singular[:3] ** 2 / (len(x) - 1), rtol=1e-10)
+    for got, axis in zip(pca.components, vt[:3], strict=True):
+        np.testing.assert_allclose(np.abs(got @ axis), 1.0, atol=1e-10)  # the same axis, up to sign
