@@ -31,6 +31,7 @@ from PySide6.QtCore import (
     QSizeF,
     Qt,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import QAction, QKeySequence, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
@@ -80,6 +81,7 @@ class Recording(QObject):
     """
 
     ended = Signal(str)
+    written = Signal(int)  # steps in the file now (from the thread that wrote them)
 
     def __init__(self, stepper: Stepper, path: Path, force: bool) -> None:
         super().__init__()
@@ -106,8 +108,8 @@ class Recording(QObject):
             if kind in ("init", "rebuild"):
                 self._end()
                 self.ended.emit(f"Recording stopped: the run started over; {self.held()}")
-            elif kind == "step":
-                self.recorder.record_new()
+            elif kind == "step" and self.recorder.record_new():
+                self.written.emit(self.recorder.steps)
         except FileProblem as exc:  # the recorder kept what was complete, if the disk took it, and says so
             self._end(closed=True)
             self.ended.emit(f"Recording stopped: {exc}")
@@ -128,12 +130,17 @@ class Recording(QObject):
         return self.held()
 
 
-class SessionControls:
-    """The session actions of a window: open/close a session, Record, movies and figures."""
+class SessionControls(QObject):
+    """The session actions of a window: open/close a session, Record, movies and figures.
+
+    A QObject living on the GUI thread, so what a recording reports from Play's worker
+    (``written``, ``ended``) reaches its methods queued, on the GUI thread.
+    """
 
     def __init__(
         self, window: QMainWindow, model: StepperModel, grid: HeatmapGrid, files: FileActions, settings: QSettings
     ) -> None:
+        super().__init__(window)
         self.window, self.model, self.grid, self.files, self.settings = window, model, grid, files, settings
         self.live: Stepper | None = None  # the live run kept while a recording is shown
         self.recording: Recording | None = None
@@ -183,7 +190,6 @@ class SessionControls:
         self.record_label.setToolTip("Recording: the session file and how many steps it holds so far")
         self.record_label.hide()
         window.statusBar().addPermanentWidget(self.record_label)
-        model.frameChanged.connect(self._show_recording)
         self._show_mode()
 
     def fill_file_menu(self, menu: QMenu, before: QAction | None = None) -> None:
@@ -320,6 +326,7 @@ class SessionControls:
             self._uncheck()
             return False
         recording.ended.connect(self._on_ended)
+        recording.written.connect(self._show_recording)
         self.recording = recording
         self.record_action.setChecked(True)
         self._show_recording()
@@ -339,6 +346,7 @@ class SessionControls:
             self.model.message.emit(f"Recorded {recording.path}: {held}", 8000)
         return held or ""
 
+    @Slot(str)
     def _on_ended(self, why: str) -> None:
         if self.recording is None:
             return
@@ -352,6 +360,8 @@ class SessionControls:
         self.record_action.setChecked(False)
         self.record_action.blockSignals(False)
 
+    @Slot()
+    @Slot(int)
     def _show_recording(self, *_args: object) -> None:
         r = self.recording
         self.record_label.setVisible(r is not None)

@@ -234,3 +234,229 @@ def test_the_command_line_opens_the_app_on_a_session_and_refuses_a_bad_one(tmp_p
     assert "cannot go with --session" in capsys.readouterr().err
     # Before a command that takes a session, --session is that command's.
     assert main(["--session", str(good), "screenshot", "--at", "1", "--out", str(tmp_path / "x.png")]) == 0
+
+
+# -- record ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def save_dialog(monkeypatch):
+    """Answer the next Save dialogs with the paths put in this list ('' = Cancel)."""
+    answers: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(answers.pop(0)), ""))
+    return answers
+
+
+def test_record_streams_every_step_of_step_and_play_to_the_file(make_window, qtbot, save_dialog, tmp_path):
+    from hiddenscope.core.session import SessionReader
+
+    out = tmp_path / "rec.h5"
+    # A history of 4 steps: the file must hold every step all the same.
+    window = make_window(SMALL, history_budget=4 * 4 * (2 * 3 * 6 + 2 * 3 * 4))
+    assert window.stepper.history.capacity == 4
+    click(qtbot, window, window.step_action)
+    save_dialog.append(out)
+    click(qtbot, window, window.sessions.record_action)
+    assert window.sessions.record_action.isChecked() and window.sessions.recording is not None
+    assert window.sessions.record_label.isVisible() and "REC rec.h5 · 1 step" in window.sessions.record_label.text()
+    for _ in range(5):
+        click(qtbot, window, window.step_action)
+    assert "6 steps" in window.sessions.record_label.text()
+    window.speed_box.setValue(200)
+    click(qtbot, window, window.play_action)
+    qtbot.waitUntil(lambda: window.stepper.latest >= 20, timeout=20000)
+    click(qtbot, window, window.sessions.record_action)  # stops Play, finishes the file
+    assert not window.sessions.record_action.isChecked() and not window.sessions.record_label.isVisible()
+    last = window.stepper.latest
+    assert window.stepper.history.first > 1  # the history dropped the early steps ...
+    reference = Stepper(SMALL, history_budget=2**30)
+    reference.run(last)
+    with SessionReader(out) as reader:  # ... the session has them all, from t = 1 (where Record was clicked)
+        assert (reader.first, reader.last) == (1, last)
+        for t in range(1, last + 1):
+            np.testing.assert_array_equal(reader.hidden(t), reference.snapshot(t).hidden)
+            np.testing.assert_array_equal(reader.frame(t).inputs, reference.snapshot(t).inputs)
+    assert f"Recorded {out}" in window.statusBar().currentMessage()
+
+
+def test_record_never_replaces_a_file_without_a_yes(make_window, qtbot, save_dialog, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    out = tmp_path / "old.h5"
+    out.write_bytes(b"yesterday's session")
+    window = make_window(SMALL)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    save_dialog.append(out)
+    click(qtbot, window, window.sessions.record_action)
+    assert window.sessions.recording is None and not window.sessions.record_action.isChecked()
+    assert out.read_bytes() == b"yesterday's session"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    save_dialog.append(out)
+    click(qtbot, window, window.sessions.record_action)
+    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.sessions.record_action)
+    from hiddenscope.core.session import SessionReader
+
+    with SessionReader(out) as reader:
+        assert (reader.first, reader.last) == (0, 1)
+
+
+def test_record_to_a_folder_that_is_gone_is_a_dialog(make_window, qtbot, save_dialog, messages, tmp_path):
+    window = make_window(SMALL)
+    save_dialog.append(tmp_path / "gone" / "rec.h5")
+    click(qtbot, window, window.sessions.record_action)
+    assert window.sessions.recording is None and not window.sessions.record_action.isChecked()
+    assert len(messages) == 1 and "gone" in messages[0]
+    click(qtbot, window, window.step_action)  # the app goes on
+    assert window.model.frame.t == 1
+
+
+def test_reset_while_recording_finishes_the_file_and_says_so(make_window, qtbot, save_dialog, messages, tmp_path):
+    from hiddenscope.core.session import SessionReader
+
+    out = tmp_path / "rec.h5"
+    window = make_window(SMALL)
+    save_dialog.append(out)
+    click(qtbot, window, window.sessions.record_action)
+    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.reset_action)
+    assert window.sessions.recording is None and not window.sessions.record_action.isChecked()
+    assert messages and "the run started over" in messages[-1] and "rec.h5 holds 3 steps" in messages[-1]
+    with SessionReader(out) as reader:
+        assert (reader.first, reader.last) == (0, 2)
+
+
+FULL_DISK = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+app = QApplication([])
+shown = []
+QMessageBox.warning = lambda parent, title, text: shown.append(text)
+from hiddenscope.core import Config, Stepper
+from hiddenscope.gui.main_window import MainWindow
+config = Config(batch_size=16, n_agents=8, hidden_dim=64, input_dim=4, device="cpu")
+window = MainWindow(Stepper(config), QSettings(sys.argv[2], QSettings.Format.IniFormat))
+assert window.sessions.start_recording(sys.argv[1])
+for _ in range(40):
+    window.model.step()
+    app.processEvents()
+print("RECORDING", window.sessions.recording is None, window.sessions.record_action.isChecked())
+print("MESSAGE", shown[-1] if shown else "")
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX file-size limit")
+def test_a_full_disk_while_recording_is_a_message_and_the_file_holds_the_complete_steps(tmp_path):
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from hiddenscope.core.session import SessionReader
+
+    def limit() -> None:  # every write past 512 KiB fails as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (512 * 1024, 512 * 1024))
+
+    out = tmp_path / "rec.h5"
+    script = tmp_path / "full_disk.py"
+    script.write_text(FULL_DISK)
+    result = subprocess.run(
+        [sys.executable, str(script), str(out), str(tmp_path / "settings.ini")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        preexec_fn=limit,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    assert lines["RECORDING"] == "True False"  # the recording ended and the Record button is off
+    assert lines["MESSAGE"].startswith("Recording stopped: could not write step")
+    if out.exists():  # the disk took the finishing touches: the file is a session of the complete steps
+        assert "holds the steps t = 0.." in lines["MESSAGE"]
+        reference = Stepper(Config(batch_size=16, n_agents=8, hidden_dim=64, input_dim=4, device="cpu"))
+        with SessionReader(out) as reader:
+            assert reader.first == 0 and 0 < reader.last < 40
+            reference.run(reader.last)
+            np.testing.assert_array_equal(reader.hidden(reader.last), reference.snapshot(reader.last).hidden)
+    else:
+        assert "nothing was changed" in lines["MESSAGE"]
+
+
+# -- movies and figures ---------------------------------------------------------------------------------------
+
+
+def test_export_movie_writes_a_frame_per_t_of_the_range_asked(make_window, qtbot, save_dialog, monkeypatch, tmp_path):
+    iio = pytest.importorskip("imageio.v3", reason="the movies extra is not installed: hiddenscope[movies]")
+    from PySide6.QtWidgets import QDialog, QSpinBox
+
+    from hiddenscope.gui.screenshot import render_grid, screenshot_title
+
+    window = make_window(SMALL)
+    for _ in range(6):
+        click(qtbot, window, window.step_action)
+
+    def answer(dialog) -> QDialog.DialogCode:  # From t 2, To t 5, GIF: as a person fills the dialog in
+        start, stop = dialog.findChildren(QSpinBox)[:2]
+        start.setValue(2)
+        stop.setValue(5)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QDialog, "exec", answer)
+    out = tmp_path / "run.gif"
+    save_dialog.append(out)
+    window.sessions.movie_action.trigger()
+    frames = iio.imread(out, index=None)[..., :3].astype(int)
+    assert len(frames) == 4
+    s = window.stepper
+    for k, t in enumerate(range(2, 6)):  # each frame is the screenshot at its t, title line included
+        title = screenshot_title(t, s.config.label(), str(s.device), s.config.dtype)
+        from hiddenscope.gui.screenshot import image_rgb
+
+        expected = image_rgb(render_grid(s.snapshot(t).hidden, [0, 1, 2], title)).astype(int)
+        h, w, _ = expected.shape
+        assert np.abs(frames[k, :h, :w] - expected).mean() < 2  # up to the GIF's palette
+    assert "4 frames, t = 2..5" in window.statusBar().currentMessage()
+
+
+def test_a_cancelled_movie_leaves_no_file(make_window, qtbot, monkeypatch, tmp_path):
+    pytest.importorskip("PIL")
+    from PySide6.QtWidgets import QProgressDialog
+
+    window = make_window(SMALL)
+    for _ in range(4):
+        click(qtbot, window, window.step_action)
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
+    out = tmp_path / "movies"
+    out.mkdir()
+    assert window.sessions.export_movie(out / "m.gif", 0, 4) is None
+    assert list(out.iterdir()) == []  # neither the movie nor its temporary file
+    assert "cancelled" in window.statusBar().currentMessage()
+
+
+def test_heatmaps_as_svg_and_pdf_hold_the_title_and_every_agent(make_window, qtbot, save_dialog, tmp_path):
+    import re
+
+    window = make_window(SMALL)
+    click(qtbot, window, window.step_action)
+    svg, pdf = tmp_path / "grid.svg", tmp_path / "grid.pdf"
+    save_dialog.append(svg)
+    window.sessions.figure_action.trigger()
+    text = svg.read_text()
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    assert "h_1 at t = 1" in text  # the title is text, not pixels
+    assert all(f"agent {a}" in text for a in range(3))
+    assert len(re.findall(r"<image\b", text)) == 3 + 1  # a heatmap per agent, and the colour bar
+    assert window.sessions.save_figure(pdf) == pdf
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and b"/MediaBox" in data
+    from hiddenscope.gui.screenshot import grid_layout
+
+    layout = grid_layout(2, 6, [0, 1, 2])
+    box = re.search(rb"/MediaBox \[\s*([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", data)
+    assert box is not None and (round(float(box[3])), round(float(box[4]))) == (layout.width, layout.height)
