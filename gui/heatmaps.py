@@ -73,6 +73,7 @@ class HeatmapGrid(QWidget):
         self.unit_marks = GridUnitMarks(model, self.box, self.view.ci)
         self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=COLOURS.pg_colormap(), interactive=False, width=14)
         self.colorbar.getAxis("right").setLabel("value")
+        self.colorbar.getAxis("right").enableAutoSIPrefix(False)  # ±0.5 reads as ±0.5, not ±500 × 0.001
         self.view.ci.addItem(self.colorbar, row=0, col=1)
 
         self.prev_button = QToolButton(text="◀", toolTip="Previous page of agents (Page Up)")

@@ -173,7 +173,7 @@ class StepperModel(QObject):
         if b is None:
             return self.frame.hidden, f"h_{t} of A: {comp.describe_missing(t)}", LEVELS, ""
         if self.compare_mode == "B-A":
-            return b - self.frame.hidden, f"B − A at t = {t} ({comp.label} − A)", DIFF_LEVELS, ""
+            return b - self.frame.hidden, f"B − A = h_{t}(B) − h_{t}(A), {comp.label}", DIFF_LEVELS, ""
         if self.difference:
             before = comp.hidden_at(t - 1)
             if before is not None:

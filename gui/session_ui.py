@@ -381,7 +381,7 @@ class SessionControls(QObject):
             return a, "h of A (B has no step here)", LEVELS
         if mode == "B":
             return b, f"h of {comp.label}", LEVELS
-        return b - a, f"B − A ({comp.label} − A)", DIFF_LEVELS
+        return b - a, f"B − A, {comp.label}", DIFF_LEVELS
 
     def _title(self, t: int, caption: str) -> str:
         s = self.model.stepper

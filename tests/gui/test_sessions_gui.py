@@ -54,7 +54,7 @@ def test_compare_with_a_session_shows_b_minus_a_as_the_planted_offset(make_windo
         assert window.model.frame.t == t
         np.testing.assert_allclose(window.grid.values, OFFSET, atol=1e-6)
         assert window.grid.levels == (-0.5, 0.5)
-        assert f"B − A at t = {t}" in window.grid.axes_label.text()
+        assert f"B − A = h_{t}(B) − h_{t}(A), B: b.h5" in window.grid.axes_label.text()
     # B: B's own h_t, which is A's plus the offset.
     window.compare.mode_actions["B"].trigger()
     np.testing.assert_allclose(window.grid.values, truth[3] + OFFSET, atol=1e-6)
