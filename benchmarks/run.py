@@ -8,6 +8,8 @@ For each size (batch × agents × units) it measures, offscreen:
 - ``app_fps``: frames per second of the real main window's Play loop (a frame is
   one step with tracing and the device-to-host copy, plus drawing every visible
   heatmap and the shape panel);
+- ``fast_forward_steps_per_s`` and ``fast_forward_fps``: model steps and drawn frames per
+  second while the same window fast-forwards (only the drawn steps traced);
 - ``matplotlib_fps``: the same frames the notebook way (untraced step, then
   ``set_data`` on one ``imshow`` per visible agent and ``canvas.draw()``), and
   ``ratio_vs_matplotlib``;
@@ -20,7 +22,8 @@ For each size (batch × agents × units) it measures, offscreen:
 - ``rss_mb`` after a long run of steps, against ``history_budget_mb``;
 - ``first_frame_s`` (process start to first drawn frame, default model) and ``screenshot_s``;
 - under ``png_writer``: ``png_writer.py``'s hand encoder against Qt's writer on the 1024 × 64
-  screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64.
+  screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64;
+- under ``vmas_1024``: ``vmas_1024.py``'s VMAS environment step against a model step at 1024 environments.
 
 The last line printed is one JSON object keyed by size (and those two names).
 """
@@ -142,6 +145,25 @@ def app_fps(config: Config, seconds: float) -> tuple[float, float, object]:
     return fps, steps_per_s, window
 
 
+def fast_forward_rates(window, seconds: float) -> tuple[float, float]:
+    """Model steps per second and frames drawn per second while the real window fast-forwards."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    def run(duration: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(duration * 1000), loop.quit)
+        window.fast_action.trigger()
+        loop.exec()
+        window.fast_action.trigger()
+
+    run(min(0.5, seconds / 3))  # warm up
+    frames_before, t_before = window.frames_drawn, window.stepper.t
+    started = time.perf_counter()
+    run(seconds)
+    elapsed = time.perf_counter() - started
+    return (window.stepper.t - t_before) / elapsed, (window.frames_drawn - frames_before) / elapsed
+
+
 def screenshot_seconds(window, repeats: int = 3) -> float:
     folder = Path(tempfile.mkdtemp())
     times = []
@@ -261,6 +283,7 @@ def main() -> int:
         big = size[0] * size[1] >= 65536
         play_s = (1.5 if quick else 4.0) if not big else (2.0 if quick else 6.0)
         fps, steps_per_s, window = app_fps(config, play_s)
+        ff_steps, ff_fps = fast_forward_rates(window, play_s)
         replay = app_replay_fps(window, frames=(20 if big else 300) if quick else (40 if big else 1000))
         shot = screenshot_seconds(window)
         bare_ms, traced_ms = bare_and_traced_ms(
@@ -282,6 +305,8 @@ def main() -> int:
         results[key(size)] = {
             "app_fps": round(fps, 1),
             "app_steps_per_s": round(steps_per_s, 1),
+            "fast_forward_steps_per_s": round(ff_steps, 1),
+            "fast_forward_fps": round(ff_fps, 1),
             "matplotlib_fps": round(mpl, 2),
             "ratio_vs_matplotlib": round(fps / mpl, 1),
             "matplotlib_axes_off_fps": round(mpl_bare, 2),
@@ -308,6 +333,7 @@ def main() -> int:
         r = results[key(size)]
         print(
             f"{key(size):>12}  app {r['app_fps']:7.1f} fps"
+            f"  fast-forward {r['fast_forward_steps_per_s']:.0f} steps/s drawing {r['fast_forward_fps']:.0f} fps"
             f"  matplotlib {r['matplotlib_fps']:6.2f} fps  ×{r['ratio_vs_matplotlib']:<6}"
             f" (axes off {r['matplotlib_axes_off_fps']:.1f} fps ×{r['ratio_vs_matplotlib_axes_off']})"
             f"  replay app {r['app_replay_fps']:.0f} vs matplotlib {r['matplotlib_replay_fps']:.1f} fps"
@@ -332,6 +358,13 @@ def main() -> int:
         pairs=2 if quick else 4, blocks=2 if quick else 4, per_block=3 if quick else 6
     )
     print("malloc tuning:", json.dumps(results["malloc_tuning"]), flush=True)
+    try:
+        import vmas_1024
+
+        results["vmas_1024"] = vmas_1024.measure(blocks=3 if quick else 7, per_block=5 if quick else 10)
+    except ImportError as exc:  # the vmas extra is not installed
+        results["vmas_1024"] = {"skipped": str(exc)}
+    print("vmas at 1024 environments:", json.dumps(results["vmas_1024"]), flush=True)
     print(json.dumps(results))
     return 0
 

@@ -385,3 +385,19 @@ def test_imports_stay_lazy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert importlib.import_module("hiddenscope.core.envs").ENV_NAMES == ENV_NAMES
+
+
+def test_vmas_steps_on_its_own_cpu_threads_and_gives_the_process_its_threads_back():
+    needs("vmas")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        env = make_env_batch("vmas", 8, 0, {}, device="cpu")
+        seen = []
+        original = env.env.step
+        env.env.step = lambda *a, **k: (seen.append(torch.get_num_threads()), original(*a, **k))[1]
+        env.step(np.zeros((8, env.n_agents), np.int64))
+        assert seen == [type(env).cpu_threads] and torch.get_num_threads() == 2
+        env.close()
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,102 @@
+"""A VMAS environment step against a model step, both at 1024 environments (batch rows), on the CPU.
+
+    python benchmarks/vmas_1024.py [--quick]
+
+The environment step is what a live run pays per timestep on the environment's side:
+``VmasBatch.step`` (actions in as NumPy, the simulator's step, observations, rewards and
+dones back as NumPy, rows whose episode ended reset).  The model step is the seed's
+agent (96 GRU units) on those observations, ``(1024, n_agents, obs_dim)``: the bare
+model call, and the app's whole untraced step (inputs, model, host copy into history).
+Each is timed in interleaved blocks, fastest block of each (noise from other work on the
+machine only ever adds time); the environment both as the adapter runs it (on
+``VmasBatch.cpu_threads`` torch threads) and on all the process's threads.  Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+from hiddenscope.core import Config, Stepper
+from hiddenscope.core.envs import make_env_batch
+from hiddenscope.core.inputs import PatternInputs
+
+BATCH = 1024
+
+
+def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance") -> dict[str, object]:
+    env = make_env_batch("vmas", BATCH, 0, {"scenario": scenario}, device="cpu")
+    n_agents, obs_dim, n_actions = env.n_agents, env.obs_dim, env.n_actions
+    config = Config(batch_size=BATCH, n_agents=n_agents, input_dim=obs_dim, hidden_dim=128, device="cpu")
+
+    def inputs(c: Config) -> PatternInputs:
+        return PatternInputs(c.batch_size, c.n_agents, c.input_dim, seed=c.seed)
+
+    stepper = Stepper(config, input_factory=inputs, tracing=False, history_budget=64 * 2**20)
+    rng = np.random.default_rng(0)
+    actions = rng.integers(0, n_actions, size=(blocks * per_block + 1, BATCH, n_agents))
+    x = torch.from_numpy(env.reset(0)).float()
+    h = stepper.hidden_state
+    model = stepper.model
+    k = 0
+
+    def env_step() -> None:
+        nonlocal k
+        k = (k + 1) % len(actions)
+        env.step(actions[k])
+
+    def model_step() -> None:
+        with torch.no_grad():
+            model(x, h)
+
+    def app_step() -> None:
+        stepper.step()
+
+    def env_step_all_threads() -> None:
+        env.cpu_threads = None
+        try:
+            env_step()
+        finally:
+            env.cpu_threads = type(env).cpu_threads
+
+    timed = {
+        "env_step_ms": env_step,  # as the adapter runs it: its own thread setting
+        "env_step_ms_all_threads": env_step_all_threads,  # on every thread the process uses
+        "model_step_ms": model_step,
+        "app_step_ms": app_step,
+    }
+    best = dict.fromkeys(timed, float("inf"))
+    try:
+        for fn in timed.values():  # warm
+            fn()
+        for _ in range(blocks):
+            for name, fn in timed.items():
+                started = time.perf_counter()
+                for _ in range(per_block):
+                    fn()
+                best[name] = min(best[name], (time.perf_counter() - started) / per_block * 1000)
+    finally:
+        env.close()
+    result: dict[str, object] = {"scenario": f"vmas:{scenario}", "batch": BATCH, "n_agents": n_agents}
+    result.update(obs_dim=obs_dim, torch_threads=torch.get_num_threads(), env_cpu_threads=type(env).cpu_threads)
+    result.update({name: round(ms, 3) for name, ms in best.items()})
+    result["env_over_model"] = round(best["env_step_ms"] / best["model_step_ms"], 2)
+    result["env_over_app_step"] = round(best["env_step_ms"] / best["app_step_ms"], 2)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(measure(blocks=3 if args.quick else 7, per_block=5 if args.quick else 10)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
