@@ -1,8 +1,8 @@
 """The analysis docks of the main window: Trajectories, Agents and Edit memory (issue 11).
 
 :func:`add_analysis_docks` builds the three views on the window's model, docks
-them (Trajectories and Agents as tabs beside History, Edit memory under the
-configuration), lists them in the View menu and wires their camera buttons to
+them (Trajectories and Agents as tabs beside History, Edit memory below
+the configuration), lists them in the View menu and wires their camera buttons to
 the window's file actions.  The window calls it once, before it restores its
 saved dock layout.
 """
@@ -10,7 +10,7 @@ saved dock layout.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea
 
 from .agents_view import AgentsView
 from .edit_panel import EditPanel
@@ -24,10 +24,14 @@ def add_analysis_docks(window: QMainWindow) -> None:
     w.trajectory_view = TrajectoryView(model)
     w.agents_view = AgentsView(model)
     w.edit_panel = EditPanel(model, w.settings)
-    right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
+    right = Qt.DockWidgetArea.RightDockWidgetArea
     w.trajectory_dock = w._dock("Trajectories", "trajectories", w.trajectory_view, right)
     w.agents_dock = w._dock("Agents", "agents", w.agents_view, right)
-    w.edit_dock = w._dock("Edit memory", "edit_memory", w.edit_panel, left)
+    # Below the configuration, scrolling when the column is short, so the window keeps its height.
+    scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(w.edit_panel)
+    w.edit_dock = w._dock("Edit memory", "edit_memory", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
     w.tabifyDockWidget(w.summary_dock, w.trajectory_dock)
     w.tabifyDockWidget(w.trajectory_dock, w.agents_dock)
     w.history_dock.raise_()

@@ -46,7 +46,8 @@ OPS = {
     "swap": ("swap agents A,B", "A,B, e.g. 0,1", "Agents A and B exchange values; AGENTS must be all or A,B"),
 }
 INDEX_TIP = "all, one index (3), a range (0-2) or a comma list (0,2,5-7)"
-MODE_TEXT = {"A": "A: original", "B": "B: branch", "B-A": "B − A"}
+MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}
+MODE_TIP = {"A": "the original run", "B": "the branch", "B-A": "the branch minus the original"}
 
 
 class EditPanel(QWidget):
@@ -78,23 +79,26 @@ class EditPanel(QWidget):
         self.problem = QLabel(wordWrap=True)
         self.problem.setStyleSheet("color: #e57373;")
 
-        self.add_button = QPushButton("Add to list", toolTip="Keep this edit for the branch; add more before branching")
+        self.add_button = QPushButton(
+            "Add to list", toolTip="Keep this edit and write another; Make branch then runs every listed edit"
+        )
         self.add_button.clicked.connect(self.add_edit)
         self.edit_list = QListWidget(toolTip="The edits the branch runs with, in order (several at one T in turn)")
         self.edit_list.setMaximumHeight(90)
-        self.remove_button = QPushButton("Remove", toolTip="Take the selected edit off the list")
+        self.remove_button = QToolButton(text="Remove", toolTip="Take the selected edit off the list")
         self.remove_button.clicked.connect(self.remove_edit)
         self.branch_button = QPushButton(
             "Make branch", toolTip="Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)"
         )
         self.branch_button.setShortcut("Ctrl+B")
         self.branch_button.clicked.connect(self.make_branch)
-        self.drop_button = QPushButton("Drop branch", toolTip="Stop comparing with the branch")
+        self.drop_button = QToolButton(text="Drop branch", toolTip="Stop comparing with the branch")
         self.drop_button.clicked.connect(lambda: self.model.set_comparison(None))
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QToolButton] = {}
         for mode, text in MODE_TEXT.items():
-            button = QToolButton(text=text, checkable=True, toolTip=f"Show {text} in the heatmaps, history and agents")
+            tip = f"Show {text}, {MODE_TIP[mode]}, in the heatmaps, history and agents views"
+            button = QToolButton(text=text, checkable=True, toolTip=tip)
             button.clicked.connect(lambda _checked=False, mode=mode: self.model.set_compare_mode(mode))
             self.mode_group.addButton(button)
             self.mode_buttons[mode] = button
@@ -114,27 +118,28 @@ class EditPanel(QWidget):
         command = QHBoxLayout()
         command.addWidget(self.command_line, 1)
         command.addWidget(self.copy_button)
-        form.addRow("--edit", command)
-        list_buttons = QHBoxLayout()
-        list_buttons.addWidget(self.add_button)
-        list_buttons.addWidget(self.remove_button)
+        # Make branch comes first (a short column shows it without scrolling); the list, for several edits, last.
         branch_buttons = QHBoxLayout()
-        branch_buttons.addWidget(self.branch_button)
+        branch_buttons.addWidget(self.branch_button, 1)
         branch_buttons.addWidget(self.drop_button)
         modes = QHBoxLayout()
         modes.addWidget(QLabel("Show"))
         for button in self.mode_buttons.values():
             modes.addWidget(button)
         modes.addStretch(1)
+        list_row = QHBoxLayout()
+        list_row.addWidget(self.add_button, 1)
+        list_row.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
+        layout.addLayout(command)
         layout.addWidget(self.problem)
-        layout.addLayout(list_buttons)
-        layout.addWidget(self.edit_list)
         layout.addLayout(branch_buttons)
         layout.addLayout(modes)
         layout.addWidget(self.branch_label)
+        layout.addLayout(list_row)
+        layout.addWidget(self.edit_list)
         layout.addStretch(1)
 
         self._restore()
@@ -238,7 +243,18 @@ class EditPanel(QWidget):
             except UserError as exc:
                 self._refuse(str(exc))
                 return False
-        ok, comparison = self.model.attempt("Make branch", branch_comparison, self.model.stepper, edits)
+        stepper = self.model.stepper
+
+        def build():  # the branch computes every step the session has, so B − A covers all A holds
+            comparison = branch_comparison(stepper, edits)
+            comparison.advance_to(stepper.latest)
+            return comparison
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ok, comparison = self.model.attempt("Make branch", build)
+        finally:
+            QApplication.restoreOverrideCursor()
         if not ok or not self.model.set_comparison(comparison):
             return False
         if self.model.compare_mode == "A":
