@@ -15,6 +15,7 @@ inputs, edits) raises :class:`~hiddenscope.core.errors.UserError` saying it is a
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,9 @@ from .history import Frame, History
 from .session import SessionReader
 from .stepper import Stepper
 from .trace import TraceRecord
+
+LINES_KEPT = 8  # (row, agent) pairs whose units over time are kept while replaying
+STEPS_KEPT = 4096  # timesteps kept per pair (96 units: 1.5 MiB)
 
 
 class EndOfRecording(UserError):
@@ -46,11 +50,42 @@ class _Steps:
         ds = reader._file[name]
         self.shape = (reader.last + 1, *ds.shape[1:])
         self.dtype = ds.dtype
+        # One agent's units over time for one batch row (the history view's read) cost a whole chunk per
+        # step; they are kept, per (row, agent), so scrubbing reads only the steps it has not read yet.
+        self._lines: OrderedDict[tuple, OrderedDict[int, np.ndarray]] = OrderedDict()
+
+    def _line(self, ts: np.ndarray, cell: tuple) -> np.ndarray:
+        """``ds[ts, *cell]`` for a (row, agent, slice) ``cell``, from the kept lines where it can."""
+        key = tuple(c if isinstance(c, (int, np.integer)) else repr(c) for c in cell)
+        kept = self._lines.pop(key, None) or OrderedDict()
+        self._lines[key] = kept
+        while len(self._lines) > LINES_KEPT:
+            self._lines.popitem(last=False)
+        missing = sorted({int(t) for t in ts} - kept.keys())
+        ds = self.reader._file[self.name]
+        first = self.reader.first
+        with self.reader._reading():
+            runs = np.split(np.asarray(missing, np.int64), np.flatnonzero(np.diff(missing) != 1) + 1) if missing else []
+            for run in runs:
+                block = np.asarray(ds[(slice(int(run[0]) - first, int(run[-1]) - first + 1),) + cell])
+                for t, values in zip(run, block, strict=True):
+                    kept[int(t)] = values
+        out = np.stack([kept[int(t)] for t in ts])
+        while len(kept) > STEPS_KEPT:
+            kept.popitem(last=False)
+        return out
 
     def __getitem__(self, key: Any) -> Any:
         rest: tuple = ()
         if isinstance(key, tuple):
             key, rest = key[0], key[1:]
+            if (
+                isinstance(key, np.ndarray)
+                and key.size
+                and len(rest) == len(self.shape) - 1
+                and all(isinstance(c, (int, np.integer)) for c in rest[:-1])
+            ):
+                return self._line(key, rest)
         first = self.reader.first
         ds = self.reader._file[self.name]
         with self.reader._reading():

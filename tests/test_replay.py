@@ -57,6 +57,10 @@ def test_the_views_readers_give_the_live_runs_numbers(recorded):
     ts, values = replay.unit_history(agent=2, row=1, span=5)
     np.testing.assert_array_equal(ts, np.arange(5, 10))
     np.testing.assert_array_equal(values, np.stack([live.snapshot(t).hidden[1, 2] for t in range(5, 10)]))
+    ts, values = replay.unit_history(agent=2, row=1, span=8, t=11)  # partly read before: kept lines, then the file
+    np.testing.assert_array_equal(values, np.stack([live.snapshot(t).hidden[1, 2] for t in range(4, 12)]))
+    ts, values = replay.unit_history(agent=0, row=1, span=8, t=11)  # another agent: its own line
+    np.testing.assert_array_equal(values, np.stack([live.snapshot(t).hidden[1, 0] for t in range(4, 12)]))
     ts_r, norm_r, sat_r = summary_history(replay, t=9)
     ts_l, norm_l, sat_l = summary_history(live, t=9)
     np.testing.assert_array_equal(ts_r, ts_l)
