@@ -19,7 +19,8 @@ import pyqtgraph as pg
 from .model import StepperModel
 
 SELECTED_COLOUR = "#00e676"  # green: not a colour of the blue–white–red map
-MIN_LABEL_PX = 16  # at least this far apart, unit tick labels stay readable
+MIN_LABEL_PX = 16  # at least this far apart (one above another), unit tick labels stay readable
+MIN_LABEL_WIDTH_PX = 28  # side by side, a label of up to three digits needs more room
 MARK_PX = 9
 
 
@@ -44,16 +45,18 @@ def positions_of(units: np.ndarray, model: StepperModel, n_units: int) -> np.nda
     return where[units[units < n_units]]
 
 
-def tick_step(n_units: int, pixels: float) -> int:
+def tick_step(n_units: int, pixels: float, min_px: float = MIN_LABEL_PX) -> int:
     """Every how many units a label fits on an axis ``pixels`` long."""
     per_unit = pixels / max(1, n_units)
     for step in (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 512, 1024):
-        if step * per_unit >= MIN_LABEL_PX:
+        if step * per_unit >= min_px:
             return step
     return max(1, n_units)
 
 
-def unit_ticks(shown: np.ndarray, pixels: float, offsets: tuple[float, ...] = (0.0,)) -> list[list[tuple[float, str]]]:
+def unit_ticks(
+    shown: np.ndarray, pixels: float, offsets: tuple[float, ...] = (0.0,), min_px: float = MIN_LABEL_PX
+) -> list[list[tuple[float, str]]]:
     """Ticks for ``AxisItem.setTicks``: every ``step``-th display position labelled with its real unit.
 
     ``offsets`` repeats the labels for each tile of a mosaic (the heatmaps lay several agents side by side).
@@ -61,7 +64,7 @@ def unit_ticks(shown: np.ndarray, pixels: float, offsets: tuple[float, ...] = (0
     n = len(shown)
     if n == 0:
         return [[], []]
-    step = tick_step(n, pixels / max(1, len(offsets)))
+    step = tick_step(n, pixels / max(1, len(offsets)), min_px)
     major = [(x0 + i + 0.5, str(int(shown[i]))) for x0 in offsets for i in range(0, n, step)]
     minor = [(x0 + i + 0.5, "") for x0 in offsets for i in range(n)] if step > 1 and pixels / n >= 3 else []
     return [major, minor]
@@ -162,7 +165,7 @@ class GridUnitMarks:
         columns = sorted({x for x, _ in origins})
         shown = display_units(self.model, n_units)
         width = max(1.0, self.box.width()) * n_units * len(columns) / max(1.0, self._mosaic_width(columns, n_units))
-        self.axis.setTicks(unit_ticks(shown, width, tuple(float(x) for x in columns)))
+        self.axis.setTicks(unit_ticks(shown, width, tuple(float(x) for x in columns), MIN_LABEL_WIDTH_PX))
         chosen = self.model.unit_selection
         if chosen is None or not len(chosen):
             self.marks.setData([], [])

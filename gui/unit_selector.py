@@ -107,7 +107,7 @@ class UnitSelector(QWidget):
         self.settings: QSettings | None = None
         self.region = pg.LinearRegionItem(
             orientation="vertical",
-            brush=pg.mkBrush(0, 230, 118, 40),
+            brush=pg.mkBrush(0, 230, 118, 22),
             pen=pg.mkPen(SELECTED_COLOUR, width=2),
             hoverBrush=pg.mkBrush(0, 230, 118, 70),
         )

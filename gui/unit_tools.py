@@ -96,10 +96,9 @@ def add_unit_tools(window: QMainWindow) -> None:
     w.view_menu.addMenu(w.unit_order_bar.menu)
     w.history_view.selector.use_settings(w.settings)
     w.moments_view = MomentsView(w.model)
-    # Beside the shape trace, so History stays in sight while the moments are listed.
-    w.moments_dock = w._dock("Similar moments", "moments", w.moments_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-    w.tabifyDockWidget(w.shape_dock, w.moments_dock)
-    w.shape_dock.raise_()
+    # Under History, so the moments and the history they were found in are in sight together.
+    w.moments_dock = w._dock("Similar moments", "moments", w.moments_view, Qt.DockWidgetArea.RightDockWidgetArea)
+    w.resizeDocks([w.history_dock, w.moments_dock], [600, 220], Qt.Orientation.Vertical)
     w.moments_dock.visibilityChanged.connect(w.moments_view.draw_soon)
 
     def show_moments(chosen: object) -> None:
