@@ -53,9 +53,14 @@ class _Steps:
         # One agent's units over time for one batch row (the history view's read) cost a whole chunk per
         # step; they are kept, per (row, agent), so scrubbing reads only the steps it has not read yet.
         self._lines: OrderedDict[tuple, OrderedDict[int, np.ndarray]] = OrderedDict()
+        self._lines_lock = threading.Lock()  # views and analysis may read from more than one thread
 
     def _line(self, ts: np.ndarray, cell: tuple) -> np.ndarray:
         """``ds[ts, *cell]`` for a (row, agent, slice) ``cell``, from the kept lines where it can."""
+        with self._lines_lock:
+            return self._kept_line(ts, cell)
+
+    def _kept_line(self, ts: np.ndarray, cell: tuple) -> np.ndarray:
         key = tuple(c if isinstance(c, (int, np.integer)) else repr(c) for c in cell)
         kept = self._lines.pop(key, None) or OrderedDict()
         self._lines[key] = kept
