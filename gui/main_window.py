@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.pause()
+        self.sessions.stop_recording()  # a recording in progress is finished, not left half-written
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("play/speed", self.speed_box.value())

@@ -460,3 +460,17 @@ def test_heatmaps_as_svg_and_pdf_hold_the_title_and_every_agent(make_window, qtb
     layout = grid_layout(2, 6, [0, 1, 2])
     box = re.search(rb"/MediaBox \[\s*([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", data)
     assert box is not None and (round(float(box[3])), round(float(box[4]))) == (layout.width, layout.height)
+
+
+def test_closing_the_window_while_recording_finishes_the_file(make_window, qtbot, tmp_path):
+    from hiddenscope.core.session import SessionReader
+
+    out = tmp_path / "rec.h5"
+    window = make_window(SMALL)
+    assert window.sessions.start_recording(out)
+    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.step_action)
+    window.close()
+    with SessionReader(out) as reader:
+        assert (reader.first, reader.last) == (0, 2)
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
