@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,8 @@ import numpy as np
 import torch
 
 from hiddenscope.core import Config, Stepper
+from hiddenscope.core.config import resolve_device
+from hiddenscope.core.errors import UserError
 from hiddenscope.core.trace import trace_forward
 from hiddenscope.core.tuning import keep_freed_memory
 
@@ -60,9 +63,12 @@ def key(size: tuple[int, int, int]) -> str:
     return "x".join(str(s) for s in size)
 
 
+DEVICE = "auto"  # --device: what every measured stepper runs on
+
+
 def config_for(size: tuple[int, int, int]) -> Config:
     batch, agents, units = size
-    return Config(batch_size=batch, n_agents=agents, hidden_dim=units * 4 // 3)
+    return Config(batch_size=batch, n_agents=agents, hidden_dim=units * 4 // 3, device=DEVICE)
 
 
 def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[float, float]:
@@ -270,13 +276,25 @@ def first_frame_seconds() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a run under a minute")
+    parser.add_argument("--device", default="auto", help="auto (cuda when there is one), cpu, cuda or cuda:N")
     args = parser.parse_args()
     quick = args.quick
-    results: dict[str, dict[str, float]] = {}
-    print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads,"
-        f" device {'cuda' if torch.cuda.is_available() else 'cpu'}"
-    )
+    global DEVICE
+    try:
+        DEVICE = str(resolve_device(args.device))
+    except UserError as exc:
+        print(f"run.py: {exc}", file=sys.stderr)
+        return 2
+    results: dict[str, dict[str, object]] = {}
+    card = torch.cuda.get_device_name(torch.device(DEVICE)) if DEVICE.startswith("cuda") else platform.processor()
+    results["machine"] = {
+        "device": DEVICE,
+        "card": card or platform.machine(),
+        "cpu_count": os.cpu_count() or 0,
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+    }
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {DEVICE} ({card})")
     first_frame = first_frame_seconds()
     for size in SIZES:
         config = config_for(size)
@@ -361,7 +379,7 @@ def main() -> int:
     try:
         import vmas_1024
 
-        results["vmas_1024"] = vmas_1024.measure(blocks=3 if quick else 7, per_block=5 if quick else 10)
+        results["vmas_1024"] = vmas_1024.measure(blocks=3 if quick else 7, per_block=5 if quick else 10, device=DEVICE)
     except ImportError as exc:  # the vmas extra is not installed
         results["vmas_1024"] = {"skipped": str(exc)}
     print("vmas at 1024 environments:", json.dumps(results["vmas_1024"]), flush=True)

@@ -29,10 +29,11 @@ from hiddenscope.core.inputs import PatternInputs
 BATCH = 1024
 
 
-def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance") -> dict[str, object]:
-    env = make_env_batch("vmas", BATCH, 0, {"scenario": scenario}, device="cpu")
+def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", device: str = "cpu") -> dict[str, object]:
+    """Both steps on ``device`` (the simulator and the model alike)."""
+    env = make_env_batch("vmas", BATCH, 0, {"scenario": scenario}, device=device)
     n_agents, obs_dim, n_actions = env.n_agents, env.obs_dim, env.n_actions
-    config = Config(batch_size=BATCH, n_agents=n_agents, input_dim=obs_dim, hidden_dim=128, device="cpu")
+    config = Config(batch_size=BATCH, n_agents=n_agents, input_dim=obs_dim, hidden_dim=128, device=device)
 
     def inputs(c: Config) -> PatternInputs:
         return PatternInputs(c.batch_size, c.n_agents, c.input_dim, seed=c.seed)
@@ -40,7 +41,8 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance") -> 
     stepper = Stepper(config, input_factory=inputs, tracing=False, history_budget=64 * 2**20)
     rng = np.random.default_rng(0)
     actions = rng.integers(0, n_actions, size=(blocks * per_block + 1, BATCH, n_agents))
-    x = torch.from_numpy(env.reset(0)).float()
+    x = torch.from_numpy(env.reset(0)).to(stepper.device, torch.float32)
+    cuda = stepper.device.type == "cuda"
     h = stepper.hidden_state
     model = stepper.model
     k = 0
@@ -79,10 +81,12 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance") -> 
                 started = time.perf_counter()
                 for _ in range(per_block):
                     fn()
+                if cuda:
+                    torch.cuda.synchronize(stepper.device)
                 best[name] = min(best[name], (time.perf_counter() - started) / per_block * 1000)
     finally:
         env.close()
-    result: dict[str, object] = {"scenario": f"vmas:{scenario}", "batch": BATCH, "n_agents": n_agents}
+    result: dict[str, object] = {"scenario": f"vmas:{scenario}", "batch": BATCH, "n_agents": n_agents, "device": device}
     result.update(obs_dim=obs_dim, torch_threads=torch.get_num_threads(), env_cpu_threads=type(env).cpu_threads)
     result.update({name: round(ms, 3) for name, ms in best.items()})
     result["env_over_model"] = round(best["env_step_ms"] / best["model_step_ms"], 2)
@@ -93,8 +97,9 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance") -> 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args()
-    print(json.dumps(measure(blocks=3 if args.quick else 7, per_block=5 if args.quick else 10)))
+    print(json.dumps(measure(blocks=3 if args.quick else 7, per_block=5 if args.quick else 10, device=args.device)))
     return 0
 
 
