@@ -435,9 +435,8 @@ class StepperModel(QObject):
         return True
 
     def _forget_other_units(self) -> None:
-        """After a rebuild with another number of units, the selection and the order no longer fit."""
-        units = self.stepper.units
-        if self.unit_selection is not None and (self.unit_selection.units >= units).any():
+        """After a rebuild the history the selection was made on is gone; the order is made again, for the new units."""
+        if self.unit_selection is not None:
             self.set_unit_selection(None)
-        if self.unit_order is not None and len(self.unit_order) != units:
+        if self.unit_order is not None:
             self.set_unit_order(self.unit_order_by)

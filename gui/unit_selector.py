@@ -263,6 +263,9 @@ class UnitSelector(QWidget):
         return self.made
 
     def _on_selection(self, chosen: Selection | None) -> None:
+        if chosen is None and not self._selecting:  # cleared elsewhere (a rebuild): the range goes too
+            self.span = None
+            self.region.hide()
         if chosen is not None and not self._selecting and chosen is not self.made:
             # Units marked in another view (the Agents view's ranking): this range no longer made them.
             self.span = None

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from torch import nn
 
 from hiddenscope.core import Config
+from hiddenscope.core.stepper import seed_model
 
 BATCH, AGENTS, UNITS, STEPS = 4, 3, 16, 90
 WINDOWS = [(10, 14), (40, 44), (70, 74)]
@@ -288,3 +289,43 @@ def test_views_save_as_png_and_svg(planted, tmp_path):
         assert svg is not None
         text = svg.read_text()
         assert "<svg" in text and f"{name} at t = {STEPS}" in text
+
+
+def test_reorder_reads_the_history_held_now_and_a_rebuild_fits_the_new_units(make_window, qtbot):
+    window = make_window(PLANTED_CONFIG, model_factory=lambda c: Echo(c.n_agents, UNITS), input_factory=PlantedInputs)
+    window.stepper.run(12)  # unit 7 has fired (t = 10…12) in one agent and row only; unit 12 swings everywhere
+    window.unit_order_bar.menu_actions["mean"].trigger()
+    assert window.model.unit_order_span == "t = 0…12"
+    early = window.model.unit_order.tolist()
+    window.stepper.run(STEPS - 12)
+    assert window.model.unit_order.tolist() == early  # not recomputed by stepping
+    qtbot.keyClick(window, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)  # Re-order
+    assert window.model.unit_order_span == f"t = 0…{STEPS}"
+    ts = np.arange(STEPS + 1)
+    means = PLANTED[ts].reshape(-1, UNITS).mean(axis=0)
+    np.testing.assert_array_equal(window.model.unit_order, np.argsort(-means, kind="stable"))
+
+    window.history_view.selector.set_span(10, 14)
+    assert window.model.unit_selection is not None
+    # The seed model on hidden_dim 16 has 16 // 4 * 3 = 12 units: the order is made for them, the selection forgotten.
+    window.model.set_unit_order("variance")
+    window.stepper.set_model_factory(seed_model)
+    assert window.stepper.units == 12
+    assert sorted(window.model.unit_order) == list(range(12)) and window.model.unit_order_by == "variance"
+    assert window.model.unit_selection is None and not window.history_view.selector.region.isVisible()
+    assert window.grid.values.shape[2] == 12
+    assert len(window.grid.unit_marks.axis._tickLevels[0]) > 0
+
+
+def test_units_marked_from_the_agents_view_drop_the_history_range(planted):
+    from hiddenscope.core.analysis import Selection
+
+    window, selector = planted, planted.history_view.selector
+    selector.set_span(10, 14)
+    assert selector.region.isVisible()
+    marked = Selection(np.array([3, 5]), np.ones(2, np.int8), 0, STEPS, (0, 1, 2), (0, 1, 2, 3), 0.3, "positive")
+    window.model.set_unit_selection(marked)
+    assert not selector.region.isVisible() and selector.span is None
+    assert "Units marked from another view: 3, 5" in selector.result.text()
+    assert marked_rows(window.history_view.unit_rows) in ([], [3, 5])  # drawn when History next draws
+    assert marked_columns(window) == {3, 5}
