@@ -388,7 +388,13 @@ class SessionControls(QObject):
         return screenshot_title(t, s.config.label(), str(s.device), s.config.dtype, caption)
 
     def movie_frames(self, start: int, stop: int, agents: list[int]):
+        """Frames for t = start..stop; past the newest step a live run steps on, as Play would show it."""
+        stepper = self.model.stepper
         for t in range(start, stop + 1):
+            if t > stepper.latest:
+                if stepper.t < stepper.latest:
+                    stepper.seek(stepper.latest)
+                stepper.step()
             values, caption, levels = self.values_at(t)
             rgb = image_rgb(render_grid(values, agents, self._title(t, caption), levels))
             h, w, _ = rgb.shape
@@ -415,9 +421,11 @@ class SessionControls(QObject):
         stop = hist.last if stop is None else stop
         fps = fps or 10.0
         path = Path(path)
-        if not (hist.holds(start) and hist.holds(stop) and start <= stop):
+        live = not self.replaying
+        if not (hist.holds(start) and (hist.holds(stop) or (live and stop > hist.last)) and start <= stop):
+            where = "" if live else " (a recording has no more steps)"
             self.model.failed.emit(
-                "Export movie", f"t = {start}..{stop} is not held: it holds t = {hist.first}..{hist.last}"
+                "Export movie", f"t = {start}..{stop} is not held: it holds t = {hist.first}..{hist.last}{where}"
             )
             return None
         ok, _ = self.model.attempt("Export movie", movie.check_available, path.suffix.lower())
@@ -460,7 +468,12 @@ class SessionControls(QObject):
         dialog.setWindowTitle("hiddenscope — Export movie")
         form = QFormLayout(dialog)
         start_box = QSpinBox(minimum=first, maximum=last, value=first, toolTip="First timestep of the movie")
-        stop_box = QSpinBox(minimum=first, maximum=last, value=last, toolTip="Last timestep of the movie")
+        stop_box = QSpinBox(
+            minimum=first,
+            maximum=last if self.replaying else last + 100_000,
+            value=last,
+            toolTip="Last timestep of the movie" + ("" if self.replaying else "; past the newest, the model steps on"),
+        )
         fps_box = QDoubleSpinBox(minimum=0.5, maximum=60.0, value=10.0, decimals=1, suffix=" fps")
         kind_box = QComboBox()
         kind_box.addItems(["GIF (.gif)", "MP4, H.264 (.mp4)"])

@@ -474,3 +474,13 @@ def test_closing_the_window_while_recording_finishes_the_file(make_window, qtbot
     with SessionReader(out) as reader:
         assert (reader.first, reader.last) == (0, 2)
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+
+
+def test_a_movie_past_the_newest_step_steps_the_live_run_on(make_window, qtbot, tmp_path):
+    iio = pytest.importorskip("imageio.v3", reason="the movies extra is not installed: hiddenscope[movies]")
+    window = make_window(SMALL)
+    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.step_action)
+    assert window.sessions.export_movie(tmp_path / "m.gif", 0, 6, fps=5) == tmp_path / "m.gif"
+    assert len(iio.imread(tmp_path / "m.gif", index=None)) == 7
+    assert window.stepper.latest == 6 and window.model.frame.t == 6  # the run went on, as Play would have
