@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -92,6 +92,22 @@ class TimeColouredLine(pg.GraphicsObject):
             pen.setColor(QColor(int(r), int(g), int(b)))
             painter.setPen(pen)
             painter.drawLine(QPointF(x0, y0), QPointF(x1, y1))
+
+
+class VectorScatter(pg.ScatterPlotItem):
+    """Scatter points that an SVG gets as shapes: pyqtgraph stamps cached pixmaps of its symbols, which
+    Qt's SVG generator writes as hundreds of small images; painting into SVG, each symbol is drawn as a path."""
+
+    def paint(self, painter: QPainter, *args: object) -> None:
+        engine = painter.paintEngine()
+        if engine is not None and engine.type() == QPaintEngine.Type.SVG and self._exportOpts is False:
+            self._exportOpts = {"antialias": True}  # what pyqtgraph's own exporters set: no symbol cache
+            try:
+                super().paint(painter, *args)
+            finally:
+                self._exportOpts = False
+        else:
+            super().paint(painter, *args)
 
 
 @dataclass
@@ -260,9 +276,9 @@ class TrajectoryView(SideView):
             colour = agent_pen_colour(i, count)
             symbol = SYMBOLS[i % len(SYMBOLS)]
             line = TimeColouredLine()
-            dots = pg.ScatterPlotItem(symbol=symbol, size=7, pen=pg.mkPen(colour, width=1), hoverable=True)
+            dots = VectorScatter(symbol=symbol, size=7, pen=pg.mkPen(colour, width=1), hoverable=True)
             dots.sigClicked.connect(self._on_click)
-            marker = pg.ScatterPlotItem(symbol=symbol, size=18, pen=pg.mkPen(CURSOR_COLOUR, width=2.5), brush=None)
+            marker = VectorScatter(symbol=symbol, size=18, pen=pg.mkPen(CURSOR_COLOUR, width=2.5), brush=None)
             marker.setZValue(10)
             b_line = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine), connect="finite")
             for item in (b_line, line, dots, marker):
