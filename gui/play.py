@@ -32,6 +32,7 @@ from PySide6.QtGui import QGuiApplication
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
+from hiddenscope.core.replay import EndOfRecording
 from hiddenscope.core.retrace import can_retrace
 
 from .model import StepperModel
@@ -212,6 +213,9 @@ class PlayController(QObject):
                     self.frames_dropped += int(late / interval)
                     due = now
                 due += interval
+        except EndOfRecording as exc:  # a recorded session played to its end: Play stops, no harm done
+            self.model.message.emit(str(exc), 8000)
+            self._ended.emit(run, "")
         except Exception as exc:
             error = _why(exc)
         if error:
@@ -235,6 +239,9 @@ class PlayController(QObject):
                 else:
                     with model.unannounced():
                         stepper.step(trace=unseen_trace)
+        except EndOfRecording as exc:  # fast-forward through a recorded session stops at its end
+            self.model.message.emit(str(exc), 8000)
+            self._ended.emit(run, "")
         except Exception as exc:
             error = _why(exc)
         if error:

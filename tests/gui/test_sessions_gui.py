@@ -484,3 +484,13 @@ def test_a_movie_past_the_newest_step_steps_the_live_run_on(make_window, qtbot, 
     assert window.sessions.export_movie(tmp_path / "m.gif", 0, 6, fps=5) == tmp_path / "m.gif"
     assert len(iio.imread(tmp_path / "m.gif", index=None)) == 7
     assert window.stepper.latest == 6 and window.model.frame.t == 6  # the run went on, as Play would have
+
+
+def test_fast_forward_through_a_session_stops_at_its_end(make_window, qtbot, messages, tmp_path):
+    path = record(tmp_path, steps=30)
+    window = make_window(SMALL)
+    assert window.sessions.open_session(path)
+    window.fast_action.trigger()
+    qtbot.waitUntil(lambda: not window.playing, timeout=10000)
+    assert window.model.frame.t == 30 and messages == []
+    assert "it ends at t = 30" in window.statusBar().currentMessage()
