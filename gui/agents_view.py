@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -140,6 +140,17 @@ class AgentsView(SideView):
         model.rebuilt.connect(self._forget)
         model.differenceChanged.connect(self.schedule)
         model.comparisonChanged.connect(self.schedule)
+
+    def remember(self, settings: QSettings) -> None:
+        """Restore the similarity and span chosen last time, and keep them in ``settings`` from now on."""
+        index = self.metric_box.findData(str(settings.value("agents/metric", "correlation")))
+        self.metric_box.setCurrentIndex(max(0, index))
+        try:
+            self.span_box.setValue(int(settings.value("agents/span", DEFAULT_SPAN)))
+        except (TypeError, ValueError):
+            pass
+        self.metric_box.currentIndexChanged.connect(lambda _i: settings.setValue("agents/metric", self.metric))
+        self.span_box.valueChanged.connect(lambda n: settings.setValue("agents/span", n))
 
     @property
     def metric(self) -> str:

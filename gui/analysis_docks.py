@@ -24,6 +24,8 @@ def add_analysis_docks(window: QMainWindow) -> None:
     w.trajectory_view = TrajectoryView(model)
     w.agents_view = AgentsView(model)
     w.edit_panel = EditPanel(model, w.settings)
+    w.trajectory_view.remember(w.settings)
+    w.agents_view.remember(w.settings)
     right = Qt.DockWidgetArea.RightDockWidgetArea
     w.trajectory_dock = w._dock("Trajectories", "trajectories", w.trajectory_view, right)
     w.agents_dock = w._dock("Agents", "agents", w.agents_view, right)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSettings, Qt
 from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
@@ -208,6 +208,20 @@ class TrajectoryView(SideView):
         layout.addWidget(self.plot, 1)
         model.rebuilt.connect(self._forget)
         model.comparisonChanged.connect(self.schedule)
+
+    def remember(self, settings: QSettings) -> None:
+        """Restore the method, plane and span chosen last time, and keep them in ``settings`` from now on."""
+        method = str(settings.value("trajectories/method", "PCA"))
+        if method == "UMAP" and umap_available():
+            self.method_box.setCurrentIndex(1)
+        self.shared_box.setChecked(str(settings.value("trajectories/one_plane", "false")).lower() == "true")
+        try:
+            self.span_box.setValue(int(settings.value("trajectories/span", DEFAULT_SPAN)))
+        except (TypeError, ValueError):
+            pass
+        self.method_box.currentTextChanged.connect(lambda text: settings.setValue("trajectories/method", text))
+        self.shared_box.toggled.connect(lambda on: settings.setValue("trajectories/one_plane", on))
+        self.span_box.valueChanged.connect(lambda n: settings.setValue("trajectories/span", n))
 
     # -- what to follow -------------------------------------------------------------
     def set_agents(self, agents: list[int]) -> None:

@@ -383,3 +383,17 @@ def test_with_an_environment_the_branch_acts_in_environments_of_its_own(qtbot, m
     step(qtbot, w, 1)
     click(qtbot, w, w.back_action)
     np.testing.assert_array_equal(w.stepper.snapshot(10).hidden, before)
+
+
+def test_the_choices_are_remembered_for_the_next_window(qtbot, make_window):
+    w = make_window(EDIT_CONFIG)
+    w.agents_view.metric_box.setCurrentIndex(w.agents_view.metric_box.findData("cosine"))
+    w.agents_view.span_box.setValue(64)
+    w.trajectory_view.shared_box.setChecked(True)
+    w.trajectory_view.span_box.setValue(128)
+    fill_edit(w.edit_panel, 0, "2-3", "clamp", "-0.2,0.2", units="0-5")
+    w.close()
+    again = make_window(EDIT_CONFIG)
+    assert again.agents_view.metric == "cosine" and again.agents_view.span_box.value() == 64
+    assert again.trajectory_view.shared_box.isChecked() and again.trajectory_view.span_box.value() == 128
+    assert again.edit_panel.command_line.text() == "--edit 0:2-3:clamp=-0.2,0.2:units=0-5"
