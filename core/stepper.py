@@ -151,6 +151,16 @@ class Stepper:
             self.model_factory = old_factory
             raise
 
+    def set_factories(self, model_factory: ModelFactory, input_factory: InputFactory, config: Config) -> None:
+        """Use another model and input source together (a checkpoint and the environment replanned for it)."""
+        old = self.model_factory, self.input_factory
+        self.model_factory, self.input_factory = model_factory, input_factory
+        try:
+            self.rebuild(config)
+        except Exception:
+            self.model_factory, self.input_factory = old
+            raise
+
     def set_edits(self, edits: Sequence[Edit]) -> None:
         """Use these interventions from now on (a ConfigError naming one that does not fit changes nothing).
 
@@ -194,6 +204,10 @@ class Stepper:
         else:
             with torch.no_grad():
                 hidden, records = self.model.init_hidden(c.batch_size), None  # type: ignore[operator]
+        # The state a row goes back to when its episode starts (reset_rows), kept for stage_state.
+        self.initial_state = (
+            hidden.detach().to("cpu", torch.float32).reshape(c.batch_size, c.n_agents, -1).numpy().copy()
+        )
         hidden, records = self._edited(0, hidden, records, "init")
         self.history.clear()
         slot = self.history.slot(0)
@@ -383,11 +397,20 @@ class Stepper:
             return None, f"{record.op} gives {tuple(record.shape)}: not a hidden-state shape, nothing to draw"
         if record.phase == "init":
             return frame.hidden, ""
+        done = trace[: op_index + 1]
+        if record.role == ROLE_RESET and not record.op.startswith("where"):
+            return self.initial_state, ""  # init_hidden's state, on its way to the rows that start
         wrote_new = any(
-            r.kind == "new" and r.role != "input" and r.numel == hidden_numel for r in trace[: op_index + 1]
+            r.kind == "new" and r.role not in ("input", ROLE_RESET) and r.numel == hidden_numel for r in done
         )
         pair = None if wrote_new else self.history.pair(frame.t)
-        return (frame.hidden, "") if pair is None else (pair[0], "")
+        if pair is None:
+            return frame.hidden, ""
+        before = pair[0]
+        if frame.episode is not None and any(r.role == ROLE_RESET and r.op.startswith("where") for r in done):
+            # After the reset: rows whose episode starts hold init_hidden's state, the others h_{t-1}.
+            before = np.where(frame.episode.start[:, None, None], self.initial_state, before)
+        return before, ""
 
     def held_window(self, span: int, with_inputs: bool = False, t: int | None = None) -> np.ndarray:
         """Up to ``span`` held timesteps ending at ``t`` (default: the one shown), or later near the oldest.

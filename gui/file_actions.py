@@ -15,6 +15,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
+from hiddenscope.core.checkpoint import RunSettings
+
 from .heatmaps import HeatmapGrid
 from .i18n import tr
 from .model import StepperModel
@@ -30,6 +32,7 @@ class FileActions:
         self.parent, self.model, self.grid, self.settings = parent, model, grid, settings
         self.model_source = ""  # the checkpoint file on screen ('' for the seed model)
         self._seed_config = model.config  # what File → Seed model goes back to
+        self.run_settings: RunSettings | None = None  # the loaded run's config.json, where it had one
 
     @property
     def stepper(self):
@@ -162,7 +165,12 @@ class FileActions:
 
     # -- models and inputs ---------------------------------------------------
     def open_checkpoint(self, path: str | Path | None = None) -> bool:
-        """Step a trained agent instead; on any problem say which and keep the model on screen."""
+        """Step a trained agent instead; on any problem say which and keep the model on screen.
+
+        ``path`` may be an ``agent.th`` (or another weights file), a step folder or a
+        run folder (its latest step).  With a live environment on, the environment is
+        planned again for the new agent (its inputs as the run built them).
+        """
         if path is None:
             path = self._ask_open(
                 tr("Open checkpoint"),
@@ -171,21 +179,50 @@ class FileActions:
             )
             if path is None:
                 return False
-        from hiddenscope.core.checkpoint import checkpoint_factory
+        from hiddenscope.core.checkpoint import load_agent
 
         if not self.model_source:
             self._seed_config = self.stepper.config
 
-        def load() -> None:
-            factory, config = checkpoint_factory(path, self.stepper.config)
-            self.stepper.set_model_factory(factory, config)
+        def load() -> str:
+            loaded = load_agent(path)
+            c = self.stepper.config
+            config = c.replace(**loaded.fixed(), model=loaded.label)
+            if c.env:
+                from hiddenscope.core.env_inputs import env_inputs_factory
 
-        if not self.model.attempt("Open checkpoint", load)[0]:
+                inputs, config = env_inputs_factory(
+                    config,
+                    c.env,
+                    dict(c.env_options),
+                    last_action=loaded.settings.obs_last_action,
+                    agent_id=loaded.settings.obs_agent_id,
+                    fixed_input=True,
+                )
+                self.stepper.set_factories(loaded.build, inputs, config)
+            else:
+                self.stepper.set_model_factory(loaded.build, config)
+            self.run_settings = loaded.settings
+            return f"{loaded.path}{f' ({loaded.note})' if loaded.note else ''}"
+
+        ok, where = self.model.attempt("Open checkpoint", load)
+        if not ok:
             return False
         self.model_source = Path(path).name
         self.parent.setWindowTitle(f"hiddenscope — {self.model_source}")
-        self._say(f"Loaded {path}: {self.stepper.units} GRU units, {self.stepper.config.label()}", 8000)
+        self._say(f"Loaded {where}: {self.stepper.units} GRU units, {self.stepper.config.label()}", 8000)
         return True
+
+    def open_run_folder(self, path: str | Path | None = None) -> bool:
+        """A PyMARL-family run folder (its latest step) or step folder, chosen as a folder."""
+        if path is None:
+            folder = str(self.settings.value("files/checkpoint_dir", str(Path.home())))
+            name = QFileDialog.getExistingDirectory(self.parent, tr("Open run folder"), folder)
+            if not name:
+                return False
+            self.settings.setValue("files/checkpoint_dir", name)
+            path = name
+        return self.open_checkpoint(path)
 
     def use_seed_model(self) -> bool:
         """Back to the seed's own agent; the sizes in the configuration panel apply again."""
@@ -199,6 +236,7 @@ class FileActions:
         if not self.model.attempt("Seed model", self.stepper.set_model_factory, seed_model, config)[0]:
             return False
         self.model_source = ""
+        self.run_settings = None
         self.parent.setWindowTitle("hiddenscope")
         self._say(f"Seed model: {config.label()}")
         return True
@@ -229,10 +267,39 @@ class FileActions:
         self._say(f"Inputs: {self.stepper.source.describe()}", 8000)
         return True
 
-    def use_environment(self) -> bool:
-        from hiddenscope.core.env_inputs import mpe_inputs_factory
+    def choose_environment(self) -> bool:
+        """Ask which environment (and its options, and how to act), then feed the agents from it."""
+        from .env_dialog import EnvironmentDialog
 
-        return self._switch_inputs("MPE inputs", mpe_inputs_factory)
+        c = self.stepper.config
+        dialog = EnvironmentDialog(c.n_agents, self.settings, self.parent, agents_fixed=c.family == "epymarl-ns")
+        if dialog.exec() != EnvironmentDialog.DialogCode.Accepted:
+            return False
+        return self.use_environment(*dialog.choices())
+
+    def use_environment(
+        self, name: str = "simple_spread", options: dict[str, str] | None = None, actions: str = ""
+    ) -> bool:
+        """Feed the agents from live environments ``name``; a trained agent gets its inputs as its run built them."""
+        from hiddenscope.core.env_inputs import MIRRORED, env_inputs_factory
+
+        def plan(config):
+            if actions:
+                config = config.replace(actions=actions)
+            trained = config.family in MIRRORED
+            settings = self.run_settings or RunSettings()
+            typed = dict(options or {})
+            return env_inputs_factory(
+                config,
+                name,
+                typed,
+                last_action=settings.obs_last_action,
+                agent_id=settings.obs_agent_id,
+                n_agents=None if typed or name == "vmas" else config.n_agents,
+                fixed_input=trained,
+            )
+
+        return self._switch_inputs(f"Inputs from {name}", plan)
 
     def use_pattern_inputs(self) -> bool:
         from hiddenscope.core.stepper import pattern_inputs
@@ -246,12 +313,14 @@ class FileActions:
         if len(urls) != 1 or not urls[0].isLocalFile():
             return None
         path = Path(urls[0].toLocalFile())
-        return path if path.suffix.lower() in DROPPABLE else None
+        return path if path.is_dir() or path.suffix.lower() in DROPPABLE else None
 
     def open_dropped(self, path: Path) -> bool:
-        """Open a dropped file as what it holds (a ``.pt`` may be a checkpoint or inputs)."""
+        """Open a dropped file as what it holds (a ``.pt`` may be a checkpoint or inputs); a folder is a run."""
         from hiddenscope.core.file_kind import file_kind
 
+        if path.is_dir():
+            return self.open_checkpoint(path)
         ok, kind = self.model.attempt("Open dropped file", file_kind, path)
         if not ok:
             return False

@@ -20,6 +20,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
+from hiddenscope.core.history import Frame
+
 from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
 from .model import StepperModel
 from .unit_marks import GridUnitMarks, arranged, display_units
@@ -27,6 +29,7 @@ from .unit_marks import GridUnitMarks, arranged, display_units
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 
 DEFAULT_PER_PAGE = 16
+RESET_COLOUR = "#4dd0e1"  # cyan: no value of the colour map is drawn in it
 
 
 class HeatmapGrid(QWidget):
@@ -69,6 +72,11 @@ class HeatmapGrid(QWidget):
         self.image = pg.ImageItem()
         self.image.setLookupTable(COLOURS.table)
         self.box.addItem(self.image)
+        # Outlines around the batch rows whose episode started with this step (hidden state reset).
+        self.reset_outline = pg.PlotCurveItem(pen=pg.mkPen(RESET_COLOUR, width=2), connect="pairs")
+        self.reset_outline.setZValue(5)
+        self.box.addItem(self.reset_outline)
+        self.reset_rows: list[int] = []
         # The units in the model's order along an axis under the tiles, the selected ones marked above them.
         self.unit_marks = GridUnitMarks(model, self.box, self.view.ci)
         self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=COLOURS.pg_colormap(), interactive=False, width=14)
@@ -116,6 +124,7 @@ class HeatmapGrid(QWidget):
         if values is None:
             self.axes_label.setText(f"after op {self.model.op_index + 1}: {why}")
         else:
+            self.reset_rows = reset_rows_of(self.model.frame)
             self.set_values(values, caption, levels)
 
     # -- layout -----------------------------------------------------------
@@ -227,8 +236,30 @@ class HeatmapGrid(QWidget):
         self.draw_count += len(agents)
         self.has_nonfinite = bool((index == NAN_INDEX).any())
         warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
+        self._draw_reset_outline(agents, batch, units)
         self.unit_marks.place([self.tile_origin(a) for a in agents], units)
-        self.axes_label.setText(self._axes_text + self.unit_marks.caption() + warning)
+        self.axes_label.setText(self._reset_text() + self._axes_text + self.unit_marks.caption() + warning)
+
+    def _draw_reset_outline(self, agents: list[int], batch: int, units: int) -> None:
+        rows = [r for r in self.reset_rows if r < batch]
+        if not rows:
+            self.reset_outline.setData([], [])
+            return
+        xs, ys = [], []
+        for agent in agents:
+            x0, y0 = self.tile_origin(agent)
+            for row in rows:
+                top, bottom, left, right = y0 + row, y0 + row + 1, x0, x0 + units
+                # four sides as (start, end) pairs
+                xs += [left, right, right, right, right, left, left, left]
+                ys += [top, top, top, bottom, bottom, bottom, bottom, top]
+        self.reset_outline.setData(np.asarray(xs, float), np.asarray(ys, float))
+
+    def _reset_text(self) -> str:
+        if not self.reset_rows:
+            return ""
+        which = "row" if len(self.reset_rows) == 1 else "rows"
+        return f"▭ new episode in {which} {row_ranges(self.reset_rows)} (h reset to init_hidden) · "
 
     def shown_values(self, agent: int) -> np.ndarray | None:
         """The numbers behind agent ``agent``'s heatmap, ``(batch, units)``; ``None`` if not on this page."""
@@ -270,7 +301,10 @@ class HeatmapGrid(QWidget):
     def describe(self, agent: int, row: int, unit: int) -> str:
         assert self.values is not None
         value = float(self.values[row, agent, unit])
-        return f"agent {agent} · batch row {row} · unit {unit} · {self.caption} = {value:+.4f}"
+        text = f"agent {agent} · batch row {row} · unit {unit} · {self.caption} = {value:+.4f}"
+        if row in self.reset_rows:
+            text += " · a new episode started in this row (h reset to init_hidden)"
+        return text
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         cell = self.cell_at(scene_pos)
@@ -285,3 +319,29 @@ class HeatmapGrid(QWidget):
         if cell is not None:
             event.accept()
             self.agentMenuRequested.emit(cell[0], event.screenPos())
+
+
+def reset_rows_of(frame: Frame) -> list[int]:
+    """Batch rows whose hidden state went back to ``init_hidden`` before step ``frame.t``.
+
+    Every row starts an episode at t = 1, from the initial state itself; only later
+    starts are a reset of a state the row had built up.
+    """
+    episode = frame.episode
+    if episode is None or frame.t <= 1:
+        return []
+    return [int(r) for r in np.flatnonzero(episode.start)]
+
+
+def row_ranges(rows: list[int]) -> str:
+    """``[0, 1, 2, 5]`` as ``"0–2, 5"``."""
+    parts: list[str] = []
+    start = prev = rows[0]
+    for row in [*rows[1:], None]:
+        if row is not None and row == prev + 1:
+            prev = row
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if row is not None:
+            start = prev = row
+    return ", ".join(parts)

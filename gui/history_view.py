@@ -12,6 +12,7 @@ from .i18n import tr
 from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
+from .tracks_view import EpisodeTracks
 from .unit_marks import UnitRowMarks, arranged
 from .unit_selector import TimeRangeBox, UnitSelector
 
@@ -58,6 +59,8 @@ class HistoryView(SideView):
         layout.addLayout(controls)
         layout.addWidget(self.span_label)
         layout.addWidget(self.plot, 1)
+        self.tracks = EpisodeTracks(model, self.plot)  # shown only with live environments
+        layout.addWidget(self.tracks)
         layout.addWidget(self.selector)
         self.agent_box.valueChanged.connect(lambda agent: model.set_selection(agent, model.row))
         self.row_box.valueChanged.connect(lambda row: model.set_selection(model.agent, row))
@@ -100,6 +103,7 @@ class HistoryView(SideView):
             held = f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)"
             self.span_label.setText(f"{which}: {held}" if which else held)
         self.cursor.setValue(frame.t)
+        self.tracks.draw(frame)
 
     def _on_mouse_moved(self, scene_pos) -> None:
         """The readout under the mouse: the timestep, the real unit (whatever the order) and its value."""

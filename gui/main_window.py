@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu(tr("&File"))
         for action in (
             self.open_action,
+            self.open_run_action,
             self.seed_model_action,
             None,
             self.inputs_action,

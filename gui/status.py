@@ -24,7 +24,9 @@ class StatusLine:
         self.rate_label = QLabel()  # model steps per second, beside frames drawn per second
         self.fps_label = QLabel()
         self.history_label = QLabel()
+        self.episodes_label = QLabel()
         for label, tip in (
+            (self.episodes_label, "Episodes finished in the live environments, and their mean return (last 100)"),
             (self.device_label, "Device and dtype the model runs on"),
             (self.t_label, "The timestep shown"),
             (self.step_label, "Time the last computed step took (model, trace and host copy)"),
@@ -52,6 +54,8 @@ class StatusLine:
         self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ")
         self.rate_label.setText(f"  {self.play.steps_per_s:,.0f} steps/s  " if self.model.playing else "")
         self.rate_label.setVisible(self.model.playing)
+        self.episodes_label.setText(episodes_text(s.source))
+        self.episodes_label.setVisible(bool(self.episodes_label.text()))
         reader = getattr(s, "reader", None)
         if reader is not None:  # a recorded session: it holds every step, on disk
             self.history_label.setText(f"  session {reader.path.name}: t = {reader.first}..{reader.last}, from disk  ")
@@ -59,3 +63,14 @@ class StatusLine:
             self.history_label.setText(
                 f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
             )
+
+
+def episodes_text(source: object) -> str:
+    """``"  12 episodes · mean return −3.41  "`` for live environments, ``""`` for other inputs."""
+    mean_return = getattr(source, "mean_return", None)
+    if mean_return is None:
+        return ""
+    done = getattr(source, "episodes", 0)
+    mean = mean_return()
+    text = f"  {done} episode{'' if done == 1 else 's'}"
+    return text + (f" · mean return {mean:+.2f}  " if mean is not None else " · no episode finished yet  ")

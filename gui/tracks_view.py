@@ -1,0 +1,95 @@
+"""Episode tracks under the history view: where episodes start, the return so far, the actions taken.
+
+Shown only while the inputs are live environments.  The x axis is the history
+view's (the same timesteps, linked), so a jump in a unit's trace lines up with
+the episode boundary or the action that came with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from hiddenscope.core.history import Frame
+
+from .model import StepperModel
+
+BOUNDARY_PEN = pg.mkPen("#4dd0e1", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
+RETURN_COLOUR = "#ffd54f"
+ACTION_BRUSH = pg.mkBrush("#80cbc4")
+
+
+class EpisodeTracks(QWidget):
+    """Two small plots over the history view's timesteps: return so far, and the agent's action."""
+
+    def __init__(self, model: StepperModel, link: pg.PlotWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.ts = np.zeros(0, int)
+        self.tracks: dict[str, np.ndarray] = {}
+        self.caption = QLabel()
+        self.caption.setToolTip(
+            "What the selected batch row did in its environment: dashed lines are episode starts"
+            " (the hidden state went back to init_hidden there)"
+        )
+        self.returns_plot = self._plot("return", link)
+        self.returns_curve = self.returns_plot.plot(pen=pg.mkPen(RETURN_COLOUR, width=2), connect="finite")
+        self.actions_plot = self._plot("action", link)
+        self.actions_dots = pg.ScatterPlotItem(size=5, pen=None, brush=ACTION_BRUSH)
+        self.actions_plot.addItem(self.actions_dots)
+        self.boundaries: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.returns_plot)
+        layout.addWidget(self.actions_plot)
+        self.setVisible(False)
+
+    @staticmethod
+    def _plot(label: str, link: pg.PlotWidget) -> pg.PlotWidget:
+        plot = pg.PlotWidget(background="#1e1e1e")
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(False, False)
+        plot.hideButtons()
+        plot.setLabel("left", label)
+        plot.setXLink(link)
+        plot.setFixedHeight(70)
+        # The same width of left axis as the history plot above, so the timesteps line up.
+        plot.getAxis("left").setWidth(link.getAxis("left").width())
+        plot.getAxis("bottom").setStyle(showValues=False)
+        return plot
+
+    def draw(self, frame: Frame) -> None:
+        """Draw the tracks for the model's batch row and agent over the held steps up to ``frame.t``."""
+        stepper, row, agent = self.model.stepper, self.model.row, self.model.agent
+        ts, tracks = stepper.episode_tracks(row, t=frame.t)
+        self.setVisible(bool(tracks))
+        self.ts, self.tracks = ts, tracks
+        for plot, line in self.boundaries:
+            plot.removeItem(line)
+        self.boundaries = []
+        if not tracks or not len(ts):
+            return
+        self.returns_curve.setData(ts.astype(float), tracks["returns"].astype(float))
+        actions = tracks["actions"][:, agent]
+        taken = actions >= 0
+        self.actions_dots.setData(ts[taken].astype(float), actions[taken].astype(float))
+        starts = ts[tracks["start"] & (ts > 1)]
+        for t in starts:
+            for plot in (self.returns_plot, self.actions_plot):
+                line = pg.InfiniteLine(float(t) - 0.5, angle=90, pen=BOUNDARY_PEN)
+                plot.addItem(line)
+                self.boundaries.append((plot, line))
+        source = stepper.source
+        mean = source.mean_return() if hasattr(source, "mean_return") else None
+        done = getattr(source, "episodes", 0)
+        summary = f"{done} episode{'s' if done != 1 else ''} done"
+        if mean is not None:
+            summary += f", mean return {mean:+.2f}"
+        now = tracks["returns"][-1]
+        self.caption.setText(
+            f"batch row {row}: return so far {now:+.2f} · {len(starts)} episode start"
+            f"{'s' if len(starts) != 1 else ''} in view · agent {agent}'s actions below · {summary}"
+        )
