@@ -64,14 +64,22 @@ def gate_history(
 
     def read(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         slots = ts % hist.capacity
-        return hist.inputs[slots, row], hist.hidden[(ts - 1) % hist.capacity, row]
+        hidden = hist.hidden[(ts - 1) % hist.capacity, row]  # a copy (fancy indexing)
+        if hist.episode_shape is not None:
+            # A row whose episode starts at t ran from init_hidden's state, not from h_{t-1}.
+            starts = hist.episode_start[slots, row] & (ts > 1)
+            hidden[starts] = stepper.initial_state[row]
+        return hist.inputs[slots, row], hidden
 
     ts, (inputs, hidden) = hist.read_window(stepper.t if t is None else t, span, read, skip=1)
     if len(ts) == 0:
         return ts, {}
     probe = _probe(model)
-    cell = find_gru_cell(probe)
-    assert cell is not None
+    n_agents = stepper.config.n_agents
+    cells = [m for m in probe.modules() if isinstance(m, nn.GRUCell)]
+    # One network per agent (EPyMARL's RNNNSAgent): agent i's own cell sees only agent i's rows.
+    per_agent = len(cells) == n_agents > 1
+    cell = cells[agent] if per_agent else cells[0]
     caught: dict[str, torch.Tensor] = {}
 
     def catch(_module: nn.Module, args: tuple) -> None:
@@ -85,9 +93,11 @@ def gate_history(
                 torch.from_numpy(inputs).to(device=device, dtype=dtype),
                 torch.from_numpy(hidden).to(device=device, dtype=dtype),
             )
-            n_agents = stepper.config.n_agents
-            x = caught["x"].reshape(len(ts), n_agents, -1)[:, agent]
-            h = caught["h"].reshape(len(ts), n_agents, -1)[:, agent]
+            if per_agent:
+                x, h = caught["x"].reshape(len(ts), -1), caught["h"].reshape(len(ts), -1)
+            else:
+                x = caught["x"].reshape(len(ts), n_agents, -1)[:, agent]
+                h = caught["h"].reshape(len(ts), n_agents, -1)[:, agent]
             gates = gru_gates(cell, x, h)
     finally:
         handle.remove()

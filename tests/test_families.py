@@ -299,3 +299,36 @@ def test_model_plugins_are_found_in_the_current_folder_by_the_installed_command(
     )
     assert done.returncode == 0, done.stderr
     assert "(32, 5, 15)" in done.stdout  # 20 // 4 * 3 = 15 units, from the user's own factory
+
+
+@pytest.mark.parametrize("non_shared", [True, False])
+def test_gates_rerun_each_agents_own_cell_and_start_episodes_from_init_hidden(tmp_path, non_shared):
+    pytest.importorskip("lbforaging")
+    from hiddenscope.core.env_inputs import env_inputs_factory
+    from hiddenscope.core.envs import env_spec
+    from hiddenscope.core.insight import gate_history
+
+    options = {"size": "5", "food": "1", "max_episode_steps": "12", "players": "2"}
+    spec = env_spec("lbf", dict(options))
+    torch.manual_seed(5)
+    if non_shared:
+        sd = {}
+        for i in range(2):
+            layers = agent_layers(spec.obs_dim, 16, spec.n_actions).state_dict()
+            sd.update({f"agents.{i}.{k}": v for k, v in layers.items()})
+    else:
+        sd = agent_layers(spec.obs_dim, 16, spec.n_actions).state_dict()
+    path = save(tmp_path, "agent.th", sd)
+    factory, config = checkpoint_factory(path, Config(batch_size=4, n_agents=2))
+    inputs, config = env_inputs_factory(config, "lbf", options, last_action=False, agent_id=False, fixed_input=True)
+    stepper = Stepper(config, model_factory=factory, input_factory=inputs)
+    stepper.run(30)  # episodes of at most 12 steps: every row has started again by now
+    hist = stepper.history
+    for row in range(4):
+        starts = [t for t in range(2, 31) if hist.snapshot(t).episode.start[row]]
+        assert starts
+        for agent in range(2):
+            ts, gates = gate_history(stepper, agent=agent, row=row)
+            recorded = np.stack([hist.snapshot(int(t)).hidden[row, agent] for t in ts])
+            # The gates' new state is the state the step really produced, episode starts included.
+            np.testing.assert_allclose(gates["h"], recorded, atol=1e-5)
