@@ -149,10 +149,12 @@ class EditPanel(QWidget):
         model.frameChanged.connect(self._on_frame)
         model.rebuilt.connect(self._changed)
         model.rebuilt.connect(self._drop_stale_branch)
+        model.rebuilt.connect(self._offer_branch)
         model.comparisonChanged.connect(self._show_branch)
         self._op_changed()
         self._on_frame()
         self._show_branch()
+        self._offer_branch()
 
     # -- the form -----------------------------------------------------------------
     @property
@@ -262,6 +264,16 @@ class EditPanel(QWidget):
         text = " ".join(f"--edit {e.canonical()}" for e in edits)
         self.model.message.emit(f"Branch made: the session with {text}, stepped beside it", 8000)
         return True
+
+    def _offer_branch(self) -> None:
+        """A recording on screen has no model to step a branch with: say so on the button."""
+        recording = bool(getattr(self.model.stepper, "replay", False))
+        self.branch_button.setEnabled(not recording)
+        self.branch_button.setToolTip(
+            "A is a recording: a branch needs a live model to step. Open the model and its inputs to make one."
+            if recording
+            else "Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)"
+        )
 
     def _drop_stale_branch(self) -> None:
         """A new configuration, model or input source: the branch was made from the old one."""

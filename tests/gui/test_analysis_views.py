@@ -397,3 +397,22 @@ def test_the_choices_are_remembered_for_the_next_window(qtbot, make_window):
     assert again.agents_view.metric == "cosine" and again.agents_view.span_box.value() == 64
     assert again.trajectory_view.shared_box.isChecked() and again.trajectory_view.span_box.value() == 128
     assert again.edit_panel.command_line.text() == "--edit 0:2-3:clamp=-0.2,0.2:units=0-5"
+
+
+def test_a_recording_on_screen_has_trajectories_and_agents_but_no_branch(qtbot, make_window, tmp_path):
+    from hiddenscope.core import Stepper
+    from hiddenscope.core.session import record_session
+
+    path = tmp_path / "run.h5"
+    record_session(Stepper(EDIT_CONFIG.replace(device="cpu")), 12, path)
+    w = make_window(EDIT_CONFIG)
+    assert w.edit_panel.branch_button.isEnabled()
+    assert w.sessions.open_session(path)
+    assert not w.edit_panel.branch_button.isEnabled()
+    assert "recording" in w.edit_panel.branch_button.toolTip()
+    show(qtbot, w.trajectory_dock, w.trajectory_view)
+    np.testing.assert_array_equal(w.trajectory_view.fit.ts, np.arange(13))  # fitted on the recorded steps
+    show(qtbot, w.agents_dock, w.agents_view)
+    assert len(w.agents_view.ranked_units()) == 12
+    w.sessions.close_action.trigger()
+    assert w.edit_panel.branch_button.isEnabled()
