@@ -32,7 +32,6 @@ from PySide6.QtGui import QGuiApplication
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
-from hiddenscope.core.replay import EndOfRecording
 from hiddenscope.core.retrace import can_retrace
 
 from .model import StepperModel
@@ -83,7 +82,8 @@ class PlayController(QObject):
         self._frame_timer = QTimer(self, singleShot=True)  # fast-forward: when to ask for the next frame
         self._frame_timer.timeout.connect(self._want_frame.set)
         self._frame_started = 0.0
-        self._interval_ms = DEFAULT_REFRESH_HZ
+        self._interval_ms = 1000.0 / DEFAULT_REFRESH_HZ
+        self._draw_ms = 0.0  # what the last fast-forward frame cost the GUI thread, drawing and painting
         dispatcher = QAbstractEventDispatcher.instance()
         if dispatcher is not None:  # the GUI thread's event loop, about to wait: everything queued is done
             dispatcher.aboutToBlock.connect(self._frame_done)
@@ -128,7 +128,7 @@ class PlayController(QObject):
         self.fast = fast
         if fast:
             self._want_frame.set()
-            self._interval_ms = display_interval_ms()
+            self._interval_ms, self._draw_ms = display_interval_ms(), 0.0
         self.model.set_playing(True)
         self._thread.start()
         if fast:
@@ -172,14 +172,17 @@ class PlayController(QObject):
         with self._wake:
             self._drawn_t = frame.t
             self._wake.notify_all()
-        if self.fast:  # when the views have drawn and painted this frame, the window goes idle: _frame_done
+        if self.fast:
+            # The next frame is asked for when the timer fires.  When the views have drawn and painted this
+            # one the window goes idle (_frame_done), and the timer is set again from what this frame cost.
             self._frame_started = now
+            self._frame_timer.start(round(max(self._interval_ms, DRAW_SHARE * self._draw_ms)))
 
     def _frame_done(self) -> None:
         """Fast-forward: the frame is drawn; the next is due a display refresh later, or later if drawing is slow."""
         if not (self._frame_started and self.playing and self.fast):
             return
-        cost_ms = (time.perf_counter() - self._frame_started) * 1000.0
+        cost_ms = self._draw_ms = (time.perf_counter() - self._frame_started) * 1000.0
         self._frame_started = 0.0
         self._frame_timer.start(round(max(self._interval_ms - cost_ms, (DRAW_SHARE - 1.0) * cost_ms, 0.0)))
 
@@ -213,9 +216,6 @@ class PlayController(QObject):
                     self.frames_dropped += int(late / interval)
                     due = now
                 due += interval
-        except EndOfRecording as exc:  # a recorded session played to its end: Play stops, no harm done
-            self.model.message.emit(str(exc), 8000)
-            self._ended.emit(run, "")
         except Exception as exc:
             error = _why(exc)
         if error:
