@@ -339,5 +339,17 @@
         <source>Back to the seed note's own agent (random weights from the seed)</source>
         <translation>回到种子笔记中的智能体（权重由随机种子生成）</translation>
     </message>
+    <message>
+        <source>Fast-forward</source>
+        <translation>快进</translation>
+    </message>
+    <message>
+        <source>Trace this step</source>
+        <translation>追踪此步</translation>
+    </message>
+    <message>
+        <source>Step as fast as the model goes and draw at the display&apos;s rate; steps not drawn are not traced (the shape panel can trace one afterwards)</source>
+        <translation>以模型能达到的最快速度单步运行，按显示器刷新率绘制；未绘制的步不记录追踪（之后可在形状面板中追踪其中任意一步）</translation>
+    </message>
 </context>
 </TS>
