@@ -32,6 +32,7 @@ from PySide6.QtGui import QGuiApplication
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
+from hiddenscope.core.replay import EndOfRecording
 from hiddenscope.core.retrace import can_retrace
 
 from .model import StepperModel
@@ -216,6 +217,9 @@ class PlayController(QObject):
                     self.frames_dropped += int(late / interval)
                     due = now
                 due += interval
+        except EndOfRecording as exc:  # a recorded session played to its end: Play stops, no harm done
+            self.model.message.emit(str(exc), 8000)
+            self._ended.emit(run, "")
         except Exception as exc:
             error = _why(exc)
         if error:
