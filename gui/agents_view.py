@@ -58,6 +58,7 @@ class AgentsView(SideView):
         self.similarity: np.ndarray | None = None  # the matrix drawn, (n_agents, n_agents)
         self.ranking: IdentityUnits | None = None
         self.ranked_ts = np.zeros(0, int)
+        self.left_out: list[int] = []  # agents left out of the ranking: their states held NaN or Inf
 
         self.metric_box = QComboBox(toolTip="How two agents' states are compared (over batch rows and units)")
         self.metric_box.addItem("correlation", "correlation")
@@ -177,7 +178,9 @@ class AgentsView(SideView):
         self.image.setRect(-0.5, -0.5, n_agents, n_agents)
         self._label_axes(n_agents)
         self._write_cells()
-        undefined = "\nblack: undefined (a state with no spread)" if np.isnan(self.similarity).any() else ""
+        undefined = (
+            "\nblack: undefined (a state holds NaN, or has no spread)" if np.isnan(self.similarity).any() else ""
+        )
         self.caption.setText(f"{self.metric} of the agents' {caption}{undefined}")
         self.caption.setToolTip(
             f"Each agent's {caption} is one vector of batch rows × units; each cell compares two agents' vectors"
@@ -237,8 +240,16 @@ class AgentsView(SideView):
         if len(ts) < 2:
             self.rank_caption.setText("Step at least once: ranking needs two held steps.")
             return False
+        # An agent whose window holds NaN or Inf would make every unit's ratio NaN: rank without it.
+        finite = np.isfinite(hidden).all(axis=(0, 1, 3))
+        self.left_out = [int(a) for a in np.flatnonzero(~finite)]
+        if finite.sum() < 2:
+            self.ranking = None
+            self.table.setRowCount(0)
+            self.rank_caption.setText("Fewer than two agents have finite states over these steps: nothing to rank.")
+            return False
         try:
-            self.ranking = identity_units(hidden)
+            self.ranking = identity_units(hidden[:, :, finite])
         except UserError as exc:
             self.rank_caption.setText(str(exc))
             return False
@@ -274,9 +285,13 @@ class AgentsView(SideView):
         hist = self.model.stepper.history
         a, b = int(self.ranked_ts[0]), int(self.ranked_ts[-1])
         newer = "  · newer steps held: Rank units again to include them" if b != hist.last else ""
+        left_out = ""
+        if self.left_out:
+            agents = ", ".join(str(agent) for agent in self.left_out)
+            left_out = f" · agent{'s' if len(self.left_out) > 1 else ''} {agents} left out (NaN/Inf)"
         self.rank_caption.setText(
             f"top {min(TOP_UNITS, len(self.ranking.order))} of {len(self.ranking.order)} units over t = {a}…{b}"
-            f" (all batch rows){newer}"
+            f" (all batch rows){left_out}{newer}"
         )
 
     def selected_units(self) -> list[int]:

@@ -321,7 +321,8 @@ class TrajectoryView(SideView):
             for agent in fit.agents:
                 xy = fit.points[agent][:, row]
                 self.lines[agent].setData(xy, rgb)
-                self.dots[agent].setData(pos=xy, data=ts, brush=brushes)
+                ok = np.isfinite(xy).all(axis=1)  # a NaN state leaves a gap in the line and no point
+                self.dots[agent].setData(pos=xy[ok], data=ts[ok], brush=[brushes[i] for i in np.flatnonzero(ok)])
         for agent in fit.agents:
             where = self.position(agent, frame)
             self.markers[agent].setData(pos=[] if where is None else [where])
@@ -365,7 +366,7 @@ class TrajectoryView(SideView):
         row = min(self.model.row, frame.hidden.shape[0] - 1)
         if agent in fit.bases:
             x, y = fit.bases[agent].project(frame.hidden[row, agent])
-            return float(x), float(y)
+            return (float(x), float(y)) if np.isfinite(x) and np.isfinite(y) else None
         hit = np.flatnonzero(fit.ts == frame.t)  # UMAP: only the fitted steps have a place
         if not len(hit):
             return None

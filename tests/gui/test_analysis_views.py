@@ -416,3 +416,32 @@ def test_a_recording_on_screen_has_trajectories_and_agents_but_no_branch(qtbot, 
     assert len(w.agents_view.ranked_units()) == 12
     w.sessions.close_action.trigger()
     assert w.edit_panel.branch_button.isEnabled()
+
+
+class GoesNaN(CircleAgents):
+    """The circle, but agent 0's state is NaN from step 5 on."""
+
+    def forward(self, inputs: torch.Tensor, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h, _ = super().forward(inputs, hidden)
+        self.steps = getattr(self, "steps", 0) + 1
+        if self.steps >= 5:
+            h = h.clone()
+            h[:, 0] = float("nan")
+        return h, h
+
+
+def test_nan_states_leave_gaps_not_errors(qtbot, make_window):
+    w = make_window(SMALL, model_factory=lambda c: GoesNaN((0.3, 0.6, 0.9), (0.0, 1.0, 2.0), (0.0, 0.2, 0.4)))
+    step(qtbot, w, 12)
+    view = w.trajectory_view
+    show(qtbot, w.trajectory_dock, view)
+    assert len(view.drawn_points(0)) == 5  # t = 0..4: agent 0 is NaN from t = 5
+    assert view.markers[0].getData()[0].size == 0  # no marker where the state is NaN
+    # The other agents are still their circles.
+    assert same_up_to_rotation(view.drawn_points(2), planted_path(0.9, 2.0, np.arange(13))) < 1e-4
+    agents = w.agents_view
+    show(qtbot, w.agents_dock, agents)
+    assert np.isnan(agents.similarity[0, 1]) and agents.cell_texts[1].toPlainText() == ""
+    assert "NaN" in agents.caption.text()
+    assert agents.ranked_units()[0] == IDENTITY  # agents 1 and 2 still tell the identity unit apart
+    assert "agent 0 left out (NaN/Inf)" in agents.rank_caption.text()
