@@ -84,16 +84,41 @@ def test_edits_at_the_step_are_in_the_re_run_trace():
     assert again.records == traced.snapshot(3).trace and again.matches
 
 
-def test_mirrored_controllers_build_their_inputs_again(tmp_path):
+def layers(inputs: int, units: int, actions: int, recurrent: bool = True, layer_norm: bool = False) -> dict:
+    found = {
+        "fc1": nn.Linear(inputs, units),
+        "rnn": nn.GRUCell(units, units) if recurrent else nn.Linear(units, units),
+        "fc2": nn.Linear(units, actions),
+    }
+    if layer_norm:
+        found["layer_norm"] = nn.LayerNorm(units)
+    return {f"{k}.{p}": v.detach() for k, m in found.items() for p, v in m.state_dict().items()}
+
+
+FAMILIES = {  # checkpoint keys, and options: each family's mirrored controller builds its inputs its own way
+    "pymarl": (lambda: layers(5, 8, 4), {}),
+    "pymarl2 with LayerNorm": (lambda: layers(5, 8, 4, layer_norm=True), {}),
+    "epymarl one network per agent": (
+        lambda: {f"agents.{i}.{k}": v for i in range(3) for k, v in layers(5, 8, 4).items()},
+        {},
+    ),
+    "epymarl use_rnn False": (lambda: layers(5, 8, 4, recurrent=False), {}),
+}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_mirrored_controllers_build_their_inputs_again(tmp_path, family, dtype):
     torch.manual_seed(1)
-    layers = {"fc1": nn.Linear(5, 8), "rnn": nn.GRUCell(8, 8), "fc2": nn.Linear(8, 4)}
+    weights, options = FAMILIES[family]
     path = tmp_path / "agent.th"
-    torch.save({f"{k}.{p}": v.detach() for k, m in layers.items() for p, v in m.state_dict().items()}, path)
-    factory, config = checkpoint_factory(path, Config(batch_size=2, n_agents=3, device="cpu"))
+    torch.save(weights(), path)
+    factory, config = checkpoint_factory(path, Config(batch_size=2, n_agents=3, device="cpu", dtype=dtype), **options)
     traced, untraced = twin_runs(3, config, model_factory=factory)
-    again = retrace(untraced, 2)
-    assert "[PyMARL" in again.records[0].code or any("[PyMARL" in r.code for r in again.records)
-    assert again.records == traced.snapshot(2).trace and again.matches
+    for t in (1, 3):
+        again = retrace(untraced, t)
+        assert any("hiddenscope's mirror" in r.code for r in again.records)
+        assert again.records == traced.snapshot(t).trace and again.matches
 
 
 def test_a_model_that_does_not_repeat_itself_is_caught():
