@@ -39,6 +39,7 @@ class EpisodeTracks(QWidget):
         self.actions_dots = pg.ScatterPlotItem(size=5, pen=None, brush=ACTION_BRUSH)
         self.actions_plot.addItem(self.actions_dots)
         self.boundaries: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
+        self._n_actions = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -76,6 +77,12 @@ class EpisodeTracks(QWidget):
         actions = tracks["actions"][:, agent]
         taken = actions >= 0
         self.actions_dots.setData(ts[taken].astype(float), actions[taken].astype(float))
+        n_actions = stepper.config.n_actions or int(actions.max(initial=0)) + 1
+        if n_actions != self._n_actions:  # whole actions on the axis, every one of them in range
+            self._n_actions = n_actions
+            self.actions_plot.setYRange(-0.5, n_actions - 0.5, padding=0.05)
+            step = max(1, n_actions // 4)
+            self.actions_plot.getAxis("left").setTicks([[(a, str(a)) for a in range(0, n_actions, step)], []])
         starts = ts[tracks["start"] & (ts > 1)]
         for t in starts:
             for plot in (self.returns_plot, self.actions_plot):
