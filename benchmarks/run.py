@@ -273,6 +273,18 @@ def first_frame_seconds() -> float:
     return float(next(line.split()[1] for line in out.splitlines() if line.startswith("first_frame")))
 
 
+def cpu_name() -> str:
+    """The processor's model name (Linux), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a run under a minute")
@@ -286,7 +298,7 @@ def main() -> int:
         print(f"run.py: {exc}", file=sys.stderr)
         return 2
     results: dict[str, dict[str, object]] = {}
-    card = torch.cuda.get_device_name(torch.device(DEVICE)) if DEVICE.startswith("cuda") else platform.processor()
+    card = torch.cuda.get_device_name(torch.device(DEVICE)) if DEVICE.startswith("cuda") else cpu_name()
     results["machine"] = {
         "device": DEVICE,
         "card": card or platform.machine(),
