@@ -291,7 +291,7 @@ class TrajectoryView(SideView):
             symbol = SYMBOLS[i % len(SYMBOLS)]
             line = TimeColouredLine()
             dots = VectorScatter(symbol=symbol, size=7, pen=pg.mkPen(colour, width=1), hoverable=True)
-            dots.sigClicked.connect(self._on_click)
+            dots.sigClicked.connect(lambda _item, points, _event, agent=agent: self._on_click(agent, points))
             marker = VectorScatter(symbol=symbol, size=18, pen=pg.mkPen(CURSOR_COLOUR, width=2.5), brush=None)
             marker.setZValue(10)
             b_line = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine), connect="finite")
@@ -378,9 +378,12 @@ class TrajectoryView(SideView):
         x, y = self.dots[agent].getData()
         return np.column_stack([x, y])
 
-    def _on_click(self, _item: pg.ScatterPlotItem, points: list, _event: object) -> None:
+    def _on_click(self, agent: int, points: list) -> None:
+        """Go to the clicked point's t; History and Gates follow its agent."""
         if not len(points):
             return
         t = int(points[0].data())
         if not self.model.seek(t):
             self.model.message.emit(f"t = {t} is no longer held in history; Fit again to draw what is", 6000)
+            return
+        self.model.set_selection(agent, self.model.row)

@@ -130,6 +130,7 @@ def test_trajectories_recover_a_planted_circle_and_a_click_seeks(qtbot, make_win
     click_at(qtbot, view, x, y)
     qtbot.waitUntil(lambda: w.stepper.t == 7)
     assert "t = 7" in w.t_label.text()
+    assert w.model.agent == 2 and w.history_view.agent_box.value() == 2  # History follows the clicked agent
     view.redraw()
     for agent in range(3):
         np.testing.assert_allclose(
