@@ -351,5 +351,25 @@
         <source>Step as fast as the model goes and draw at the display&apos;s rate; steps not drawn are not traced (the shape panel can trace one afterwards)</source>
         <translation>以模型能达到的最快速度单步运行，按显示器刷新率绘制；未绘制的步不记录追踪（之后可在形状面板中追踪其中任意一步）</translation>
     </message>
+    <message>
+        <source>Drive the agents in live environments (MPE simple_spread, LBF, RWARE, VMAS): observations in, actions out, hidden state reset when an episode starts</source>
+        <translation>在实时环境（MPE simple_spread、LBF、RWARE、VMAS）中驱动智能体：输入观测，输出动作，回合开始时重置隐藏状态</translation>
+    </message>
+    <message>
+        <source>Inputs from an environment…</source>
+        <translation>来自环境的输入…</translation>
+    </message>
+    <message>
+        <source>Load the agent of a PyMARL/EPyMARL/PyMARL2 run folder (its latest step) or step folder</source>
+        <translation>加载 PyMARL/EPyMARL/PyMARL2 运行文件夹（其最新一步）或步文件夹中的智能体</translation>
+    </message>
+    <message>
+        <source>Open run folder</source>
+        <translation>打开运行文件夹</translation>
+    </message>
+    <message>
+        <source>Open run folder…</source>
+        <translation>打开运行文件夹…</translation>
+    </message>
 </context>
 </TS>
