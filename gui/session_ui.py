@@ -42,7 +42,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QMainWindow,
-    QMenu,
     QProgressDialog,
     QSpinBox,
     QWidget,
@@ -191,24 +190,6 @@ class SessionControls(QObject):
         self.record_label.hide()
         window.statusBar().addPermanentWidget(self.record_label)
         self._show_mode()
-
-    def fill_file_menu(self, menu: QMenu, before: QAction | None = None) -> None:
-        """Add the session actions to ``menu`` (before ``before``, e.g. Quit)."""
-        for a in (
-            None,
-            self.open_action,
-            self.close_action,
-            self.record_action,
-            None,
-            self.movie_action,
-            self.figure_action,
-        ):
-            if a is None:
-                menu.insertSeparator(before) if before is not None else menu.addSeparator()
-            elif before is not None:
-                menu.insertAction(before, a)
-            else:
-                menu.addAction(a)
 
     @property
     def replaying(self) -> bool:
