@@ -165,7 +165,7 @@ class TrajectoryView(SideView):
         if not umap_available():
             item = self.method_box.model().item(1)
             item.setEnabled(False)
-            item.setToolTip("UMAP needs the umap-learn package: pip install umap-learn")
+            item.setToolTip("UMAP needs the umap-learn package: pip install umap-learn (or the umap extra)")
             self.method_box.setItemData(1, item.toolTip(), Qt.ItemDataRole.ToolTipRole)
         self.shared_box = QCheckBox(
             "one plane",
