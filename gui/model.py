@@ -280,7 +280,10 @@ class StepperModel(QObject):
             )
         n = len(found.records)
         self.message.emit(f"Step {t} re-run from h_{t - 1} and its inputs: {n} ops traced; {check}", 10000)
-        self.refresh()
+        if self.stepper.history.holds(t):
+            self.stepper.seek(t)  # every view shows step t again, now with its trace (Play may have moved on)
+        else:
+            self.refresh()
         return True
 
     def apply_config(self, config: Config) -> bool:
