@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QToolBar
 
 from hiddenscope.core.compare import SessionComparison, checkpoint_comparison
 
+from .i18n import tr
 from .model import COMPARE_MODES, StepperModel
 
 MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}
@@ -45,16 +46,16 @@ class CompareControls:
             return a
 
         self.session_action = action(
-            "Compare with session…",
+            tr("Compare with session…"),
             lambda: self.compare_with_session(),
             "B = a recorded session (.h5) of the same sizes, shown at A's timestep",
         )
         self.checkpoint_action = action(
-            "Compare with checkpoint…",
+            tr("Compare with checkpoint…"),
             lambda: self.compare_with_checkpoint(),
             "B = a second checkpoint on the same inputs, stepped in lockstep with A",
         )
-        self.stop_action = action("Stop comparing", lambda: self.model.set_comparison(None), "Close B")
+        self.stop_action = action(tr("Stop comparing"), lambda: self.model.set_comparison(None), "Close B")
         self.group = QActionGroup(window)
         self.group.setExclusive(True)
         self.mode_actions: dict[str, QAction] = {}

@@ -56,6 +56,7 @@ from hiddenscope.core.stepper import Stepper
 
 from .file_actions import FileActions
 from .heatmaps import HeatmapGrid
+from .i18n import tr
 from .look import DIFF_LEVELS, LEVELS, icon
 from .model import StepperModel
 from .screenshot import grid_layout, image_rgb, paint_grid, render_grid, screenshot_title
@@ -157,15 +158,15 @@ class SessionControls(QObject):
             return a
 
         self.open_action = action(
-            "Open session…",
+            tr("Open session…"),
             lambda: self.open_session(),
             "Replay a recorded session (.h5) with no model: Step, Back, the timeline and Play move through it",
             "Ctrl+Alt+O",
             "open",
         )
-        self.close_action = action("Close session", self.close_session, "Back to the live run", None)
+        self.close_action = action(tr("Close session"), self.close_session, "Back to the live run", None)
         self.record_action = action(
-            "Record",
+            tr("Record"),
             lambda checked: self.start_recording() if checked else self.stop_recording(),
             "Record every step Step and Play compute to a new session file (.h5); click again to finish it",
             "Ctrl+R",
@@ -173,13 +174,13 @@ class SessionControls(QObject):
         )
         self.record_action.setCheckable(True)
         self.movie_action = action(
-            "Export movie…",
+            tr("Export movie…"),
             lambda: self.export_movie(),
             "The heatmaps over a range of t as an animated GIF or an MP4, with the title line and t on each frame",
             "Ctrl+M",
         )
         self.figure_action = action(
-            "Save heatmaps as SVG/PDF…",
+            tr("Save heatmaps as SVG/PDF…"),
             lambda: self.save_figure(),
             "The heatmap grid shown, as a vector figure (text and colour bar as text) for papers and slides",
             "Ctrl+Shift+S",

@@ -371,5 +371,41 @@
         <source>Open run folder…</source>
         <translation>打开运行文件夹…</translation>
     </message>
+    <message>
+        <source>&amp;Compare</source>
+        <translation>比较(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Open session…</source>
+        <translation>打开会话…</translation>
+    </message>
+    <message>
+        <source>Close session</source>
+        <translation>关闭会话</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>录制</translation>
+    </message>
+    <message>
+        <source>Export movie…</source>
+        <translation>导出影片…</translation>
+    </message>
+    <message>
+        <source>Save heatmaps as SVG/PDF…</source>
+        <translation>将热图保存为 SVG/PDF…</translation>
+    </message>
+    <message>
+        <source>Compare with session…</source>
+        <translation>与会话比较…</translation>
+    </message>
+    <message>
+        <source>Compare with checkpoint…</source>
+        <translation>与检查点比较…</translation>
+    </message>
+    <message>
+        <source>Stop comparing</source>
+        <translation>停止比较</translation>
+    </message>
 </context>
 </TS>
