@@ -42,6 +42,9 @@ DEFAULT_REFRESH_HZ = 60.0  # the display's rate when the screen does not say
 # Fast-forward spends at most 1/DRAW_SHARE of the time drawing: the window and the model's worker are two
 # Python threads sharing one interpreter lock, so every millisecond spent drawing is one the model does not step.
 DRAW_SHARE = 4.0
+# While the window draws a fast-forward frame the worker waits (at most this long): on a machine with few
+# cores, two threads taking turns at the lock slow each other down far more than they overlap.
+DRAW_WAIT_S = 0.1
 
 
 def display_interval_ms() -> int:
@@ -92,6 +95,7 @@ class PlayController(QObject):
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._drawn_t = -1
+        self._painted_t = -1  # fast-forward: the last frame the window has finished drawing and painting
         self._run = 0
         self._last_frame = 0.0
         self._ended.connect(self._on_ended)
@@ -122,7 +126,7 @@ class PlayController(QObject):
             self.stop()  # from normal Play to fast-forward, or back
         self._stop.clear()
         self._run += 1
-        self._drawn_t = self.model.frame.t
+        self._drawn_t = self._painted_t = self.model.frame.t
         self.fps, self.steps_per_s, self._last_frame, self._frame_t = 0.0, 0.0, 0.0, self._drawn_t
         work = self._work_fast if fast else self._work
         self._thread = threading.Thread(target=work, args=(self._run,), name="hiddenscope-play", daemon=True)
@@ -186,6 +190,9 @@ class PlayController(QObject):
         cost_ms = self._draw_ms = (time.perf_counter() - self._frame_started) * 1000.0
         self._frame_started = 0.0
         self._frame_timer.start(round(max(self._interval_ms - cost_ms, (DRAW_SHARE - 1.0) * cost_ms, 0.0)))
+        with self._wake:
+            self._painted_t = self._frame_t
+            self._wake.notify_all()
 
     def _on_ended(self, run: int, error: str) -> None:
         if run != self._run or self._thread is None:
@@ -240,6 +247,12 @@ class PlayController(QObject):
                     with self._wake:  # until the views have its snapshot: the next steps change stepper.t
                         while not self._stop.is_set() and self._drawn_t < handed:
                             self._wake.wait(WAIT_SLICE_S)
+                        deadline = time.perf_counter() + DRAW_WAIT_S
+                        while not self._stop.is_set() and self._painted_t < handed:  # and, briefly, the paint
+                            left = deadline - time.perf_counter()
+                            if left <= 0:
+                                break
+                            self._wake.wait(min(WAIT_SLICE_S, left))
                 else:
                     with model.unannounced():
                         stepper.step(trace=unseen_trace)
