@@ -10,8 +10,8 @@ fast as frames can be drawn, and Pause answers after at most the step in progres
 Fast-forward (:meth:`PlayController.set_fast`) steps as fast as the model goes and
 draws at the display's rate: a frame timer on the GUI thread asks the worker for a
 frame; the worker makes that one step traced (as the trace setting says), hands it
-to the views and waits only until they have taken its snapshot, then goes on with
-steps nobody will see, untraced and not announced to the views
+to the views, waits until they have taken its snapshot and (briefly) painted it, then
+goes on with steps nobody will see, untraced and not announced to the views
 (:meth:`StepperModel.unannounced`).  The shape panel re-runs any of those from
 history on request (:mod:`hiddenscope.core.retrace`).  Steps in live environments
 cannot be re-run, so there every step is traced as usual.
