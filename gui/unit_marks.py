@@ -104,6 +104,7 @@ class UnitRowMarks:
         plot.addItem(self.marks)
         self.n_units = 0
         self.left, self.right = 0.0, 1.0
+        self._laid_out: tuple = ()
         plot.getViewBox().sigResized.connect(lambda *_: self.place(self.n_units, self.left, self.right))
 
     def place(self, n_units: int, left: float, right: float) -> None:
@@ -118,8 +119,21 @@ class UnitRowMarks:
         room = MARK_PX + 3  # pixels left of the image for the marks
         px = span * 1.02 / (width - room)  # data units per pixel once the range is set
         self.plot.setXRange(left - room * px, right + 0.02 * span, padding=0)
+        chosen, order = self.model.unit_selection, self.model.unit_order
+        # Each draw moves the x range; the ticks and marks change only with these (and the range's start).
+        key = (
+            n_units,
+            left,
+            right,
+            width,
+            height,
+            None if order is None else order.tobytes(),
+            None if chosen is None else chosen.units.tobytes(),
+        )
+        if key == self._laid_out:
+            return
+        self._laid_out = key
         self.plot.getAxis("left").setTicks(unit_ticks(display_units(self.model, n_units), height))
-        chosen = self.model.unit_selection
         if chosen is None or not len(chosen):
             self.marks.setData([], [])
             return
@@ -154,10 +168,25 @@ class GridUnitMarks:
         box.addItem(self.marks)
         self.origins: list[tuple[int, int]] = []
         self.n_units = 0
+        self._laid_out: tuple = ()
         box.sigResized.connect(lambda *_: self.place(self.origins, self.n_units))
 
     def place(self, origins: list[tuple[int, int]], n_units: int) -> None:
         """Ticks and marks for tiles whose top-left cells are ``origins``, each ``n_units`` wide."""
+        chosen = self.model.unit_selection
+        # The heatmaps draw every frame while playing: lay out again only when something here changed.
+        order = self.model.unit_order
+        key = (
+            tuple(origins),
+            n_units,
+            None if order is None else order.tobytes(),
+            None if chosen is None else chosen.units.tobytes(),
+            self.box.width(),
+            self.box.height(),
+        )
+        if key == self._laid_out:
+            return
+        self._laid_out = key
         self.origins, self.n_units = origins, n_units
         if not origins or n_units == 0:
             self.marks.setData([], [])
@@ -166,7 +195,6 @@ class GridUnitMarks:
         shown = display_units(self.model, n_units)
         width = max(1.0, self.box.width()) * n_units * len(columns) / max(1.0, self._mosaic_width(columns, n_units))
         self.axis.setTicks(unit_ticks(shown, width, tuple(float(x) for x in columns), MIN_LABEL_WIDTH_PX))
-        chosen = self.model.unit_selection
         if chosen is None or not len(chosen):
             self.marks.setData([], [])
             return
