@@ -42,9 +42,11 @@ DEFAULT_REFRESH_HZ = 60.0  # the display's rate when the screen does not say
 # Fast-forward spends at most 1/DRAW_SHARE of the time drawing: the window and the model's worker are two
 # Python threads sharing one interpreter lock, so every millisecond spent drawing is one the model does not step.
 DRAW_SHARE = 4.0
-# While the window draws a fast-forward frame the worker waits (at most this long): on a machine with few
-# cores, two threads taking turns at the lock slow each other down far more than they overlap.
+# While the window draws a fast-forward frame the worker waits (at most this long) when its steps are short
+# (under SHORT_STEP_MS): two Python threads taking turns at the lock slow each other down more than they
+# overlap.  Longer steps spend their time in PyTorch's kernels, which let go of the lock, so they overlap.
 DRAW_WAIT_S = 0.1
+SHORT_STEP_MS = 1.0
 
 
 def display_interval_ms() -> int:
@@ -237,6 +239,7 @@ class PlayController(QObject):
         model, stepper = self.model, self.model.stepper
         # Steps nobody sees are computed untraced where they can be traced later from history.
         unseen_trace = False if can_retrace(stepper) else None
+        step_ms = 0.0  # how long the unseen steps take (a running mean)
         error = ""
         try:
             while not self._stop.is_set():
@@ -247,15 +250,18 @@ class PlayController(QObject):
                     with self._wake:  # until the views have its snapshot: the next steps change stepper.t
                         while not self._stop.is_set() and self._drawn_t < handed:
                             self._wake.wait(WAIT_SLICE_S)
-                        deadline = time.perf_counter() + DRAW_WAIT_S
+                        deadline = time.perf_counter() + (DRAW_WAIT_S if step_ms < SHORT_STEP_MS else 0.0)
                         while not self._stop.is_set() and self._painted_t < handed:  # and, briefly, the paint
                             left = deadline - time.perf_counter()
                             if left <= 0:
                                 break
                             self._wake.wait(min(WAIT_SLICE_S, left))
                 else:
+                    started = time.perf_counter()
                     with model.unannounced():
                         stepper.step(trace=unseen_trace)
+                    took = (time.perf_counter() - started) * 1000.0
+                    step_ms = took if not step_ms else 0.9 * step_ms + 0.1 * took
         except EndOfRecording as exc:  # fast-forward through a recorded session stops at its end
             self.model.message.emit(str(exc), 8000)
             self._ended.emit(run, "")
