@@ -202,3 +202,45 @@ def checkpoint_comparison(a: Stepper, path: str | Path, label: str | None = None
     comparison = StepperComparison(b, label or f"B: {Path(path).name}")
     comparison.check_fits((a.config.batch_size, a.config.n_agents, a.units))
     return comparison
+
+
+class RecordedInputs:
+    """An input source that feeds step ``t + 1`` the inputs a session recorded for it (as the agents got them)."""
+
+    def __init__(self, reader: SessionReader) -> None:
+        self.reader = reader
+        self.shape = tuple(int(s) for s in reader._file["inputs"].shape[1:])
+
+    def describe(self) -> str:
+        return f"the inputs recorded in {self.reader.path.name}"
+
+    def inputs(self, t: int) -> np.ndarray:
+        step = t + 1
+        if not self.reader.holds(step):
+            raise UserError(
+                f"{self.reader.path.name} recorded inputs for t = {self.reader.first + 1}..{self.reader.last} only"
+            )
+        return self.reader.read("inputs", step, step)[0]
+
+
+def recorded_inputs_comparison(a: SessionReader, path: str | Path, label: str | None = None) -> StepperComparison:
+    """B: the checkpoint at ``path`` fed the inputs recording ``a`` holds, step by step from t = 0.
+
+    For comparing two checkpoints when A is a recording.  Refused (:class:`UserError`) for a
+    recording that does not start at t = 0, or one made in live environments (its inputs
+    were built from observations and actions that B's own actions would change).
+    """
+    from .checkpoint import checkpoint_factory
+
+    if a.first != 0:
+        raise UserError(f"{a.path.name} starts at t = {a.first}: a second checkpoint needs the recording from t = 0")
+    if a.episodic:
+        raise UserError(
+            f"{a.path.name} was recorded in live environments: B would act differently and see other observations;"
+            " record B's own run (hiddenscope export --out B.h5 --env …) and compare the two sessions"
+        )
+    factory, config = checkpoint_factory(path, a.config)
+    b = Stepper(config, model_factory=factory, input_factory=lambda _c: RecordedInputs(a), tracing=False)
+    comparison = StepperComparison(b, label or f"B: {Path(path).name}")
+    comparison.check_fits(a.shape)
+    return comparison

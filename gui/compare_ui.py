@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QToolBar
 
-from hiddenscope.core.compare import SessionComparison, checkpoint_comparison
+from hiddenscope.core.compare import SessionComparison, checkpoint_comparison, recorded_inputs_comparison
 
 from .i18n import tr
 from .model import COMPARE_MODES, StepperModel
@@ -123,14 +123,7 @@ class CompareControls:
         return True
 
     def compare_with_checkpoint(self, path: str | Path | None = None) -> bool:
-        """B = the checkpoint at ``path`` on A's inputs, stepped to A's t; refused for a recording as A."""
-        if getattr(self.model.stepper, "replay", False):
-            self.model.failed.emit(
-                "Compare with checkpoint",
-                "A is a recording: a second checkpoint needs A's model to step beside it. "
-                "Record the second checkpoint's run (hiddenscope export --out B.h5) and use Compare with session.",
-            )
-            return False
+        """B = the checkpoint at ``path`` on A's inputs (a recording's own recorded inputs), stepped to A's t."""
         if path is None:
             path = self._ask_open(
                 "Compare with checkpoint",
@@ -139,7 +132,13 @@ class CompareControls:
             )
             if path is None:
                 return False
-        ok, comparison = self.model.attempt("Compare with checkpoint", checkpoint_comparison, self.model.stepper, path)
+        reader = getattr(self.model.stepper, "reader", None)  # A is a recording: B gets the inputs it recorded
+        if reader is not None:
+            ok, comparison = self.model.attempt("Compare with checkpoint", recorded_inputs_comparison, reader, path)
+        else:
+            ok, comparison = self.model.attempt(
+                "Compare with checkpoint", checkpoint_comparison, self.model.stepper, path
+            )
         if not ok or not self.model.set_comparison(comparison):
             return False
         self.model.message.emit(f"Comparing with {path}, stepped on the same inputs", 8000)

@@ -267,9 +267,6 @@ class SessionControls(QObject):
         if isinstance(panel, QWidget):
             panel.setEnabled(not replaying)
             panel.setToolTip(NOT_LIVE if replaying else "")
-        compare = getattr(self.window, "compare", None)
-        if compare is not None:
-            compare.checkpoint_action.setEnabled(not replaying)
         self.record_action.setEnabled(not replaying)
         self.close_action.setEnabled(replaying)
         if replaying:

@@ -131,3 +131,40 @@ def test_a_checkpoint_with_other_sizes_is_refused_naming_both_shapes(tmp_path):
     with pytest.raises(UserError) as info:
         checkpoint_comparison(a, path)
     assert "(2, 3, 6)" in str(info.value) and "(2, 3, 12)" in str(info.value)
+
+
+def test_a_checkpoint_on_a_recordings_inputs_reproduces_the_recording_exactly(tmp_path):
+    from hiddenscope.core.compare import recorded_inputs_comparison
+
+    a = Stepper(SMALL)
+    same, other = tmp_path / "same.pt", tmp_path / "other.pt"
+    torch.save(a.model.state_dict(), same)
+    torch.manual_seed(1)
+    torch.save(CondAgent(4, 3, 8).state_dict(), other)  # the same sizes, other weights
+    path = tmp_path / "a.h5"
+    record_session(a, 5, path)
+    reader = SessionReader(path)
+    comp = recorded_inputs_comparison(reader, same)
+    comp.advance_to(5)
+    for t in range(6):  # the recorded run's own weights on its recorded inputs: every state again, exactly
+        np.testing.assert_array_equal(comp.hidden_at(t), reader.hidden(t))
+    differs = recorded_inputs_comparison(reader, other)
+    differs.advance_to(5)
+    assert np.abs(differs.hidden_at(5) - reader.hidden(5)).max() > 1e-3
+    reader.close()
+
+
+def test_a_checkpoint_needs_a_recording_from_t_0(tmp_path):
+    from hiddenscope.core.compare import recorded_inputs_comparison
+    from hiddenscope.core.session import SessionRecorder
+
+    a = Stepper(SMALL)
+    a.run(3)
+    path = tmp_path / "late.h5"
+    with SessionRecorder(path, a, from_t=3) as recorder:
+        a.step()
+        recorder.record_new()
+    same = tmp_path / "same.pt"
+    torch.save(a.model.state_dict(), same)
+    with SessionReader(path) as reader, pytest.raises(UserError, match="starts at t = 3"):
+        recorded_inputs_comparison(reader, same)

@@ -494,3 +494,24 @@ def test_fast_forward_through_a_session_stops_at_its_end(make_window, qtbot, mes
     qtbot.waitUntil(lambda: not window.playing, timeout=10000)
     assert window.model.frame.t == 30 and messages == []
     assert "it ends at t = 30" in window.statusBar().currentMessage()
+
+
+def test_compare_a_recording_with_a_checkpoint_on_its_recorded_inputs(make_window, qtbot, open_dialog, tmp_path):
+    import torch
+
+    from hiddenscope.core.model import CondAgent
+
+    path = record(tmp_path, steps=5)
+    other = tmp_path / "other.pt"
+    torch.manual_seed(1)
+    torch.save(CondAgent(4, 3, 8).state_dict(), other)
+    window = make_window(SMALL)
+    window.sessions.open_session(path)
+    open_dialog.append(other)
+    window.compare.checkpoint_action.trigger()
+    assert window.compare.label.text().strip() == "B: other.pt"
+    comp = window.model.comparison
+    for t in range(1, 6):
+        click(qtbot, window, window.step_action)
+        np.testing.assert_allclose(window.grid.values, comp.hidden_at(t) - window.model.frame.hidden)
+        assert np.abs(window.grid.values).max() > 0
