@@ -85,9 +85,13 @@ class FileActions:
 
     def screenshot_image(self, agent: int | None = None) -> QImage:
         """The heatmaps shown (the grid's page, or one agent) painted at full resolution."""
+        from .unit_marks import arranged, order_caption
+
         values = self.grid.values if self.grid.values is not None else self.model.frame.hidden
         agents = self.grid.visible_agents() if agent is None else [agent]
-        return render_grid(values, agents, self._title(agent), self.grid.levels)
+        title = self._title(agent) + (f" · {order_caption(self.model)}" if self.model.unit_order is not None else "")
+        # Columns in the order the grid shows them (View → Order units); the title lists the first units.
+        return render_grid(arranged(values, self.model.unit_order), agents, title, self.grid.levels)
 
     def save_screenshot(self, path: str | Path | None = None, agent: int | None = None) -> Path | None:
         """Save the heatmaps shown (the page, or one agent) as a PNG; asks for a path when none is given."""

@@ -203,7 +203,7 @@ def test_its_other_windows_are_the_top_similar_moments_and_a_click_goes_there(pl
     assert table.item(target, 0).background().color().name() == "#ffd54f"  # the moment shown now
 
 
-def test_ordering_by_variance_puts_the_swinging_unit_first_everywhere(planted, qtbot):
+def test_ordering_by_variance_puts_the_swinging_unit_first_everywhere(planted, make_window, qtbot):
     window, view = planted, planted.history_view
     follow(window, 0, 0)
     qtbot.waitUntil(lambda: view.shown_t == STEPS)
@@ -233,9 +233,23 @@ def test_ordering_by_variance_puts_the_swinging_unit_first_everywhere(planted, q
     cell = grid.cell_at(grid.box.mapViewToScene(QPointF(0.5, grid.tile_origin(0)[1] + 0.5)))
     assert cell == (0, 0, SWINGING)
 
+    # A saved screenshot lays the columns out as the grid does.
+    from hiddenscope.gui.screenshot import grid_layout, image_rgb
+
+    ordered_png = image_rgb(window.files.screenshot_image(agent=0))
+    tile = grid_layout(BATCH, UNITS, [0]).tiles[0]
+    scale = tile.width() // UNITS
+
+    def column(rgb: np.ndarray, position: int) -> np.ndarray:
+        return rgb[tile.top() : tile.bottom() + 1, tile.left() + position * scale + scale // 2]
+
     # Remembered: a new window on the same settings orders by variance again.
-    assert window.settings.value("analysis/order") == "variance"
+    again = make_window(PLANTED_CONFIG, model_factory=lambda c: Echo(c.n_agents, UNITS), input_factory=PlantedInputs)
+    assert again.model.unit_order_by == "variance" and again.unit_order_bar.combo.currentData() == "variance"
     combo.setCurrentIndex(combo.findData("index"))
+    index_png = image_rgb(window.files.screenshot_image(agent=0))
+    np.testing.assert_array_equal(column(ordered_png, 0), column(index_png, SWINGING))
+    assert not np.array_equal(column(ordered_png, 0), column(index_png, 0))
     assert window.model.unit_order is None
     np.testing.assert_array_equal(grid.shown_rgb(0), index_rgb)
 
