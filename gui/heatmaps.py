@@ -237,7 +237,7 @@ class HeatmapGrid(QWidget):
         self.has_nonfinite = bool((index == NAN_INDEX).any())
         warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
         self._draw_reset_outline(agents, batch, units)
-        self.unit_marks.place([self.tile_origin(a) for a in agents], units)
+        self.unit_marks.place([self.tile_origin(a) for a in agents], units, self._titles)
         self.axes_label.setText(self._reset_text() + self._axes_text + self.unit_marks.caption() + warning)
 
     def _draw_reset_outline(self, agents: list[int], batch: int, units: int) -> None:

@@ -22,6 +22,7 @@ SELECTED_COLOUR = "#00e676"  # green: not a colour of the blue–white–red map
 MIN_LABEL_PX = 16  # at least this far apart (one above another), unit tick labels stay readable
 MIN_LABEL_WIDTH_PX = 28  # side by side, a label of up to three digits needs more room
 MARK_PX = 9
+TITLE_RAISED = 1.7  # a tile's title anchor while marks sit above the tile: one mark's height higher
 
 
 def arranged(values: np.ndarray, order: np.ndarray | None) -> np.ndarray:
@@ -169,10 +170,16 @@ class GridUnitMarks:
         self.origins: list[tuple[int, int]] = []
         self.n_units = 0
         self._laid_out: tuple = ()
+        self.titles: list[pg.TextItem] = []
         box.sigResized.connect(lambda *_: self.place(self.origins, self.n_units))
 
-    def place(self, origins: list[tuple[int, int]], n_units: int) -> None:
-        """Ticks and marks for tiles whose top-left cells are ``origins``, each ``n_units`` wide."""
+    def place(self, origins: list[tuple[int, int]], n_units: int, titles: list[pg.TextItem] | None = None) -> None:
+        """Ticks and marks for tiles whose top-left cells are ``origins``, each ``n_units`` wide.
+
+        While there are marks, the agents' ``titles`` (above the tiles) move up out of their way.
+        """
+        if titles is not None:
+            self.titles = titles
         chosen = self.model.unit_selection
         # The heatmaps draw every frame while playing: lay out again only when something here changed.
         order = self.model.unit_order
@@ -183,11 +190,15 @@ class GridUnitMarks:
             None if chosen is None else chosen.units.tobytes(),
             self.box.width(),
             self.box.height(),
+            tuple(id(t) for t in self.titles),
         )
         if key == self._laid_out:
             return
         self._laid_out = key
         self.origins, self.n_units = origins, n_units
+        marked = bool(origins and n_units and chosen is not None and len(chosen))
+        for title in self.titles:
+            title.setAnchor((0, TITLE_RAISED if marked else 1))
         if not origins or n_units == 0:
             self.marks.setData([], [])
             return
