@@ -147,7 +147,7 @@ class EditPanel(QWidget):
             line.textChanged.connect(self._changed)
         self.op_box.currentIndexChanged.connect(self._op_changed)
         model.frameChanged.connect(self._on_frame)
-        model.rebuilt.connect(self._changed)
+        model.rebuilt.connect(self._show_edit)
         model.rebuilt.connect(self._drop_stale_branch)
         model.rebuilt.connect(self._offer_branch)
         model.comparisonChanged.connect(self._show_branch)
@@ -189,7 +189,12 @@ class EditPanel(QWidget):
         self.arg_edit.setToolTip(tip)
         self._changed()
 
-    def _changed(self) -> None:
+    def _changed(self, *_args: object) -> None:
+        """The user changed the form: show and check the edit, and remember the form."""
+        self._show_edit()
+        self._remember()
+
+    def _show_edit(self) -> None:
         text = self.command_text()
         self.command_line.setText(f"--edit {text}")
         try:
@@ -200,7 +205,6 @@ class EditPanel(QWidget):
         else:
             self.problem.clear()
             self.add_button.setEnabled(True)
-        self._remember()
 
     def _t_set_by_user(self) -> None:
         self._follow_t = False
@@ -215,7 +219,7 @@ class EditPanel(QWidget):
             self.t_box.blockSignals(True)  # the model moved, not the user
             self.t_box.setValue(self.model.frame.t)
             self.t_box.blockSignals(False)
-            self._changed()
+            self._show_edit()  # every frame while T follows: nothing to remember
 
     # -- the list and the branch ----------------------------------------------------------
     def add_edit(self) -> bool:
