@@ -12,6 +12,8 @@ the branch (B) and B − A.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QProgressDialog,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -46,6 +49,7 @@ OPS = {
     "swap": ("swap agents A,B", "A,B, e.g. 0,1", "Agents A and B exchange values; AGENTS must be all or A,B"),
 }
 INDEX_TIP = "all, one index (3), a range (0-2) or a comma list (0,2,5-7)"
+PROGRESS_S = 0.05  # how often a long Make branch updates its progress dialog (and hears Cancel)
 MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}
 MODE_TIP = {"A": "the original run", "B": "the branch", "B-A": "the branch minus the original"}
 
@@ -253,7 +257,20 @@ class EditPanel(QWidget):
 
         def build():  # the branch computes every step the session has, so B − A covers all A holds
             comparison = branch_comparison(stepper, edits)
-            comparison.advance_to(stepper.latest)
+            target = stepper.latest
+            progress = QProgressDialog(f"Computing the branch up to t = {target}…", "Cancel", 0, target, self)
+            progress.setWindowTitle("hiddenscope — Make branch")
+            progress.setWindowModality(Qt.WindowModality.WindowModal)
+            progress.setMinimumDuration(500)  # shown only when it takes a while
+            shown = time.perf_counter()
+            for t in range(1, target + 1):
+                comparison.advance_to(t)
+                if time.perf_counter() - shown > PROGRESS_S or t == target:
+                    shown = time.perf_counter()
+                    progress.setValue(t)  # a modal dialog handles the Cancel click in here
+                    if progress.wasCanceled():
+                        return None
+            progress.close()
             return comparison
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -261,6 +278,9 @@ class EditPanel(QWidget):
             ok, comparison = self.model.attempt("Make branch", build)
         finally:
             QApplication.restoreOverrideCursor()
+        if ok and comparison is None:
+            self.model.message.emit("Make branch cancelled: no branch was made", 6000)
+            return False
         if not ok or not self.model.set_comparison(comparison):
             return False
         if self.model.compare_mode == "A":

@@ -446,3 +446,37 @@ def test_nan_states_leave_gaps_not_errors(qtbot, make_window):
     assert "NaN" in agents.caption.text()
     assert agents.ranked_units()[0] == IDENTITY  # agents 1 and 2 still tell the identity unit apart
     assert "agent 0 left out (NaN/Inf)" in agents.rank_caption.text()
+
+
+class SlowCircle(CircleAgents):
+    """The circle, 20 ms a step: a branch long enough to show its progress dialog."""
+
+    def forward(self, inputs: torch.Tensor, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        import time
+
+        time.sleep(0.02)
+        return super().forward(inputs, hidden)
+
+
+def test_a_long_branch_shows_its_progress_and_cancel_makes_none(qtbot, make_window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    w = make_window(SMALL, model_factory=lambda c: SlowCircle((0.5,) * 3, (0.0, 1.0, 2.0), (0.0,) * 3))
+    w.stepper.run(60)
+    seen = []
+
+    def cancel_when_shown() -> None:
+        dialogs = [d for d in w.findChildren(QProgressDialog) if d.isVisible()]
+        if dialogs:
+            seen.append(dialogs[0].labelText())
+            dialogs[0].cancel()
+        else:
+            QTimer.singleShot(50, cancel_when_shown)
+
+    QTimer.singleShot(0, cancel_when_shown)
+    fill_edit(w.edit_panel, 3, "0", "zero")
+    qtbot.mouseClick(w.edit_panel.branch_button, Qt.MouseButton.LeftButton)
+    assert seen == ["Computing the branch up to t = 60…"]
+    assert w.model.comparison is None
+    assert "cancelled" in w.statusBar().currentMessage()
