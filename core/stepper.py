@@ -73,6 +73,9 @@ class Stepper:
         self.input_factory = input_factory
         self.history_budget = history_budget
         self.tracing = tracing
+        # Steps run with the building thread's torch thread count on whichever thread
+        # computes them, so Play's worker gives the same bits as Step (see _use_threads).
+        self.threads = torch.get_num_threads()
         self._build(config or Config())
         self.init_hidden()
 
@@ -236,6 +239,7 @@ class Stepper:
         return self._compute(self.tracing if trace is None else trace)
 
     def _compute(self, tracing: bool) -> Frame:
+        _use_threads(self.threads)
         c = self.config
         t = self.latest
         source = self.source
@@ -473,6 +477,19 @@ def reset_rows(
     initial = model.init_hidden(batch_size)  # type: ignore[operator]
     rows = starts.view(batch_size, 1, 1).expand(batch_size, n_agents, 1).reshape(*hidden.shape[:-1], 1)
     return torch.where(rows, initial.reshape(hidden.shape), hidden)
+
+
+def _use_threads(n: int) -> None:
+    """Give the calling thread ``n`` torch intra-op threads.
+
+    torch's thread count is kept per OS thread: a thread started later (Play's worker)
+    gets the process default, not what the main thread was set to, and a CPU kernel
+    split over another number of threads may round its sums differently in the last
+    bit.  Matching the count makes a step computed in Play bitwise equal to the same
+    step computed by Step.
+    """
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -399,3 +399,23 @@ def test_atomic_write_replaces_the_file_when_the_writer_succeeds(tmp_path):
     assert atomic_write(target, lambda f: f.write(b"new contents")) == target
     assert target.read_bytes() == b"new contents"
     assert os.listdir(tmp_path) == ["new.bin"]
+
+
+def test_a_step_computed_on_another_thread_is_bitwise_the_same_as_on_the_main_thread():
+    import threading
+
+    before = torch.get_num_threads()
+    # A thread started later gets the process default (one per core) instead of this.
+    torch.set_num_threads(1 if (os.cpu_count() or 1) > 1 else 2)
+    try:
+        config = Config(batch_size=3, n_agents=2, hidden_dim=16, input_dim=4, device="cpu")
+        here = Stepper(config, tracing=False)
+        here.run(400)
+        there = Stepper(config, tracing=False)
+        worker = threading.Thread(target=there.run, args=(400,))
+        worker.start()
+        worker.join()
+        for t in range(401):
+            np.testing.assert_array_equal(there.snapshot(t).hidden, here.snapshot(t).hidden, err_msg=f"t = {t}")
+    finally:
+        torch.set_num_threads(before)
