@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QDoubleSpinBox, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
 from hiddenscope.core.config import Config
@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
 
         self.setAcceptDrops(True)
         self.resize(1440, 900)
+        self.moments_dock.hide()  # until units are selected (or View → Similar moments)
         self._restore_settings()
 
     # -- construction -----------------------------------------------------
@@ -219,6 +220,8 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # first start: once laid out, the shape trace gets room for its table
+            QTimer.singleShot(0, lambda: self.resizeDocks([self.shape_dock], [250], Qt.Orientation.Vertical))
         try:
             self.speed_box.setValue(float(self.settings.value("play/speed", 10.0)))
         except (TypeError, ValueError):

@@ -102,8 +102,9 @@ def add_unit_tools(window: QMainWindow) -> None:
     w.moments_dock.visibilityChanged.connect(w.moments_view.draw_soon)
 
     def show_moments(chosen: object) -> None:
-        if chosen is not None and not w.moments_dock.isHidden():
-            w.moments_dock.raise_()  # a new selection: its similar moments come into sight
+        if chosen is not None:  # a new selection: its similar moments come into sight
+            w.moments_dock.show()
+            w.moments_dock.raise_()
 
     w.model.unitSelectionChanged.connect(show_moments)
     w.moments_view.saveRequested.connect(lambda: w.files.save_view(w.moments_view, "moments"))
