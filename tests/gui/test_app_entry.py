@@ -21,6 +21,7 @@ def run_entry(args, tmp_path):
             w = windows[0]
             print("config", w.stepper.config.batch_size, w.stepper.config.n_agents, w.stepper.units, w.stepper.device)
             print("title", w.windowTitle(), "|", w.step_action.text())
+            print("stepper", type(w.stepper).__name__, w.stepper.latest, w.model.frame.hidden.shape)
             w.close()
         QTimer.singleShot(300, report)
         from hiddenscope.cli import main
@@ -42,3 +43,14 @@ def test_the_app_in_chinese_from_the_command_line(tmp_path):
     result = run_entry(["--lang", "zh_CN", "--n-agents", "3"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "config 32 3 96" in result.stdout and "| 单步" in result.stdout
+
+
+def test_a_session_on_the_command_line_opens_the_app_on_the_recording(tmp_path):
+    from hiddenscope.cli import main
+
+    session = tmp_path / "run.h5"
+    assert main(["export", "--steps", "6", "--batch-size", "3", "--n-agents", "2", "--out", str(session)]) == 0
+    result = run_entry(["--session", str(session)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "stepper ReplayStepper 6 (3, 2, 96)" in result.stdout  # every recorded step, no model
+    assert "run.h5" in result.stdout  # the window's title names the recording
