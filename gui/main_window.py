@@ -222,13 +222,13 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         else:  # first start: once laid out, the shape trace gets room for its table
             QTimer.singleShot(0, self, self._first_layout)  # with self as context: dropped if the window goes
-
-    def _first_layout(self) -> None:
-        self.resizeDocks([self.shape_dock], [250], Qt.Orientation.Vertical)
         try:
             self.speed_box.setValue(float(self.settings.value("play/speed", 10.0)))
         except (TypeError, ValueError):
             pass
+
+    def _first_layout(self) -> None:
+        self.resizeDocks([self.shape_dock], [250], Qt.Orientation.Vertical)
 
     def closeEvent(self, event) -> None:
         self.pause()
