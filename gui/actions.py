@@ -24,6 +24,28 @@ Key = QKeySequence.StandardKey
 CHECKABLE = ("diff", "trace", "fast")
 
 
+def window_action(
+    window: QMainWindow,
+    text: str,
+    slot: Callable,
+    tip: str,
+    key: str | None = None,
+    icon_name: str | None = None,
+    checkable: bool = False,
+) -> QAction:
+    """One action added to ``window`` (so its key works), its tooltip naming the key, its status tip the tip."""
+    action = QAction(text, window, checkable=checkable)
+    if icon_name:
+        action.setIcon(icon(icon_name))
+    if key:
+        action.setShortcut(QKeySequence(key))
+    action.setToolTip(f"{tip} ({key})" if key else tip)
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    window.addAction(action)
+    return action
+
+
 def toggle_full_screen(window: QMainWindow) -> None:
     window.showNormal() if window.isFullScreen() else window.showFullScreen()
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QToolBar
 
 from hiddenscope.core.compare import SessionComparison, checkpoint_comparison, recorded_inputs_comparison
 
+from .actions import window_action
 from .i18n import tr
 from .model import COMPARE_MODES, StepperModel
 
@@ -35,15 +36,7 @@ class CompareControls:
         self.window, self.model, self.settings = window, model, settings
 
         def action(text: str, slot, tip: str, key: str | None = None, checkable: bool = False) -> QAction:
-            a = QAction(text, window, checkable=checkable)
-            if key:
-                a.setShortcut(QKeySequence(key))
-                tip = f"{tip} ({key})"
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-            a.triggered.connect(slot)
-            window.addAction(a)
-            return a
+            return window_action(window, text, slot, tip, key, checkable=checkable)
 
         self.session_action = action(
             tr("Compare with session…"),

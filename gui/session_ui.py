@@ -33,7 +33,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QKeySequence, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QAction, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -54,10 +54,11 @@ from hiddenscope.core.replay import ReplayStepper
 from hiddenscope.core.session import SUFFIXES, SessionReader, SessionRecorder
 from hiddenscope.core.stepper import Stepper
 
+from .actions import window_action
 from .file_actions import FileActions
 from .heatmaps import HeatmapGrid
 from .i18n import tr
-from .look import DIFF_LEVELS, LEVELS, icon
+from .look import DIFF_LEVELS, LEVELS
 from .model import StepperModel
 from .screenshot import grid_layout, image_rgb, paint_grid, render_grid, screenshot_title
 
@@ -146,16 +147,7 @@ class SessionControls(QObject):
         self.recording: Recording | None = None
 
         def action(text: str, slot, tip: str, key: str | None = None, icon_name: str | None = None) -> QAction:
-            a = QAction(text, window)
-            if icon_name:
-                a.setIcon(icon(icon_name))
-            if key:
-                a.setShortcut(QKeySequence(key))
-            a.setToolTip(f"{tip} ({key})" if key else tip)
-            a.setStatusTip(tip)
-            a.triggered.connect(slot)
-            window.addAction(a)
-            return a
+            return window_action(window, text, slot, tip, key, icon_name)
 
         self.open_action = action(
             tr("Open session…"),
