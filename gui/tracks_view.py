@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from hiddenscope.core.history import Frame
 
 from .model import StepperModel
+from .status import episodes_text
 
 BOUNDARY_PEN = pg.mkPen("#4dd0e1", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 RETURN_COLOUR = "#ffd54f"
@@ -89,14 +90,9 @@ class EpisodeTracks(QWidget):
                 line = pg.InfiniteLine(float(t) - 0.5, angle=90, pen=BOUNDARY_PEN)
                 plot.addItem(line)
                 self.boundaries.append((plot, line))
-        source = stepper.source
-        mean = source.mean_return() if hasattr(source, "mean_return") else None
-        done = getattr(source, "episodes", 0)
-        summary = f"{done} episode{'s' if done != 1 else ''} done"
-        if mean is not None:
-            summary += f", mean return {mean:+.2f}"
         now = tracks["returns"][-1]
         self.caption.setText(
             f"batch row {row}: return so far {now:+.2f} · {len(starts)} episode start"
-            f"{'s' if len(starts) != 1 else ''} in view · agent {agent}'s actions below · {summary}"
+            f"{'s' if len(starts) != 1 else ''} in view · agent {agent}'s actions below ·"
+            f" {episodes_text(stepper.source).strip()}"
         )
