@@ -11,11 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import resource
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 
 import h5py
@@ -401,29 +397,6 @@ def test_a_bad_session_file_is_one_clear_line(tmp_path, capsys, make, words):
     out = tmp_path / "m.gif"
     assert_one_line_error(main(["movie", "--session", str(bad), "--out", str(out)]), capsys.readouterr().err, *words)
     assert sorted(os.listdir(tmp_path)) == before  # nothing written, nothing lost
-
-
-def _limit_file_size() -> None:
-    # Every write past 64 KiB fails as on a full disk.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
-
-
-@pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX file-size limit")
-def test_a_full_disk_while_recording_leaves_the_old_file_and_no_partial_one(tmp_path):
-    out = tmp_path / "big.h5"
-    out.write_bytes(b"yesterday's results")
-    argv = ["export", "--steps", "4", "--out", str(out), "--force", "--batch-size", "64", "--n-agents", "8"]
-    result = subprocess.run(
-        [sys.executable, "-m", "hiddenscope", *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_limit_file_size,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert_one_line_error(result.returncode, result.stderr, "could not write", "nothing was changed")
-    assert out.read_bytes() == b"yesterday's results" and os.listdir(tmp_path) == ["big.h5"]
 
 
 # -- movies --------------------------------------------------------------------------------------------------------
