@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -131,7 +132,9 @@ class PlayController(QObject):
         self._drawn_t = self._painted_t = self.model.frame.t
         self.fps, self.steps_per_s, self._last_frame, self._frame_t = 0.0, 0.0, 0.0, self._drawn_t
         work = self._work_fast if fast else self._work
-        self._thread = threading.Thread(target=work, args=(self._run,), name="hiddenscope-play", daemon=True)
+        self._thread = threading.Thread(
+            target=self._worker, args=(work, self._run), name="hiddenscope-play", daemon=True
+        )
         self.fast = fast
         if fast:
             self._want_frame.set()
@@ -207,68 +210,62 @@ class PlayController(QObject):
         """Whether the next step may start: the last one reached the views, and it is due."""
         return self.model.stepper.t <= self._drawn_t and time.perf_counter() >= due
 
-    def _work(self, run: int) -> None:
-        stepper = self.model.stepper
-        due = time.perf_counter()
-        error = ""
+    def _worker(self, work: Callable[[], None], run: int) -> None:
+        """Run Play's loop ``work`` until it stops; an end or a failure is reported to the GUI thread."""
         try:
-            while not self._stop.is_set():
-                with self._wake:
-                    while not self._stop.is_set() and not self._ready(due):
-                        self._wake.wait(min(WAIT_SLICE_S, max(0.0, due - time.perf_counter())) or WAIT_SLICE_S)
-                if self._stop.is_set():
-                    break
-                stepper.step()
-                interval = 1.0 / self.speed
-                now = time.perf_counter()
-                late = now - due
-                if late > interval:  # behind the speed asked: skip what is overdue rather than queue it
-                    self.frames_dropped += int(late / interval)
-                    due = now
-                due += interval
+            work()
         except EndOfRecording as exc:  # a recorded session played to its end: Play stops, no harm done
             self.model.message.emit(str(exc), 8000)
             self._ended.emit(run, "")
         except Exception as exc:
             error = _why(exc)
-        if error:
-            self._ended.emit(run, error)
+            if error:
+                self._ended.emit(run, error)
 
-    def _work_fast(self, run: int) -> None:
+    def _work(self) -> None:
+        stepper = self.model.stepper
+        due = time.perf_counter()
+        while not self._stop.is_set():
+            with self._wake:
+                while not self._stop.is_set() and not self._ready(due):
+                    self._wake.wait(min(WAIT_SLICE_S, max(0.0, due - time.perf_counter())) or WAIT_SLICE_S)
+            if self._stop.is_set():
+                break
+            stepper.step()
+            interval = 1.0 / self.speed
+            now = time.perf_counter()
+            late = now - due
+            if late > interval:  # behind the speed asked: skip what is overdue rather than queue it
+                self.frames_dropped += int(late / interval)
+                due = now
+            due += interval
+
+    def _work_fast(self) -> None:
         """Fast-forward: steps back to back; the one step per display refresh that the views draw is traced."""
         model, stepper = self.model, self.model.stepper
         # Steps nobody sees are computed untraced where they can be traced later from history.
         unseen_trace = False if can_retrace(stepper) else None
         step_ms = 0.0  # how long the unseen steps take (a running mean)
-        error = ""
-        try:
-            while not self._stop.is_set():
-                if self._want_frame.is_set():
-                    self._want_frame.clear()
-                    stepper.step()  # the step the views will draw, announced as every step is in Play
-                    handed = stepper.t
-                    with self._wake:  # until the views have its snapshot: the next steps change stepper.t
-                        while not self._stop.is_set() and self._drawn_t < handed:
-                            self._wake.wait(WAIT_SLICE_S)
-                        deadline = time.perf_counter() + (DRAW_WAIT_S if step_ms < SHORT_STEP_MS else 0.0)
-                        while not self._stop.is_set() and self._painted_t < handed:  # and, briefly, the paint
-                            left = deadline - time.perf_counter()
-                            if left <= 0:
-                                break
-                            self._wake.wait(min(WAIT_SLICE_S, left))
-                else:
-                    started = time.perf_counter()
-                    with model.unannounced():
-                        stepper.step(trace=unseen_trace)
-                    took = (time.perf_counter() - started) * 1000.0
-                    step_ms = took if not step_ms else 0.9 * step_ms + 0.1 * took
-        except EndOfRecording as exc:  # fast-forward through a recorded session stops at its end
-            self.model.message.emit(str(exc), 8000)
-            self._ended.emit(run, "")
-        except Exception as exc:
-            error = _why(exc)
-        if error:
-            self._ended.emit(run, error)
+        while not self._stop.is_set():
+            if self._want_frame.is_set():
+                self._want_frame.clear()
+                stepper.step()  # the step the views will draw, announced as every step is in Play
+                handed = stepper.t
+                with self._wake:  # until the views have its snapshot: the next steps change stepper.t
+                    while not self._stop.is_set() and self._drawn_t < handed:
+                        self._wake.wait(WAIT_SLICE_S)
+                    deadline = time.perf_counter() + (DRAW_WAIT_S if step_ms < SHORT_STEP_MS else 0.0)
+                    while not self._stop.is_set() and self._painted_t < handed:  # and, briefly, the paint
+                        left = deadline - time.perf_counter()
+                        if left <= 0:
+                            break
+                        self._wake.wait(min(WAIT_SLICE_S, left))
+            else:
+                started = time.perf_counter()
+                with model.unannounced():
+                    stepper.step(trace=unseen_trace)
+                took = (time.perf_counter() - started) * 1000.0
+                step_ms = took if not step_ms else 0.9 * step_ms + 0.1 * took
 
 
 def _why(exc: BaseException) -> str:
