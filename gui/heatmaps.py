@@ -245,15 +245,14 @@ class HeatmapGrid(QWidget):
         if not rows:
             self.reset_outline.setData([], [])
             return
-        xs, ys = [], []
-        for agent in agents:
-            x0, y0 = self.tile_origin(agent)
-            for row in rows:
-                top, bottom, left, right = y0 + row, y0 + row + 1, x0, x0 + units
-                # four sides as (start, end) pairs
-                xs += [left, right, right, right, right, left, left, left]
-                ys += [top, top, top, bottom, bottom, bottom, bottom, top]
-        self.reset_outline.setData(np.asarray(xs, float), np.asarray(ys, float))
+        # Each outline is four sides as (start, end) pairs: 8 points per row per tile, built at once.
+        corner_x = np.array([0, 1, 1, 1, 1, 0, 0, 0], float) * units
+        corner_y = np.array([0, 0, 0, 1, 1, 1, 1, 0], float)
+        origins = np.array([self.tile_origin(agent) for agent in agents], float)  # (tiles, 2)
+        top = origins[:, 1, None] + np.asarray(rows, float)[None, :]  # (tiles, rows)
+        xs = np.broadcast_to(origins[:, 0, None, None] + corner_x, (*top.shape, 8))
+        ys = top[..., None] + corner_y
+        self.reset_outline.setData(xs.ravel(), ys.ravel())
 
     def _reset_text(self) -> str:
         if not self.reset_rows:
