@@ -7,6 +7,8 @@ The environment step is what a live run pays per timestep on the environment's s
 dones back as NumPy, rows whose episode ended reset).  The model step is the seed's
 agent (96 GRU units) on those observations, ``(1024, n_agents, obs_dim)``: the bare
 model call, and the app's whole untraced step (inputs, model, host copy into history).
+``simulator_step_ms`` is VMAS's own ``Environment.step`` alone on a second batch (no adapter,
+no episode resets): the floor under ``env_step_ms`` that no adapter can go below.
 Each is timed in interleaved blocks, fastest block of each (noise from other work on the
 machine only ever adds time); the environment both as the adapter runs it (on
 ``VmasBatch.cpu_threads`` torch threads) and on all the process's threads.  Prints one JSON line.
@@ -25,6 +27,7 @@ import torch
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.envs import make_env_batch
 from hiddenscope.core.inputs import PatternInputs
+from hiddenscope.core.stepper import use_threads
 
 BATCH = 1024
 
@@ -32,6 +35,9 @@ BATCH = 1024
 def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", device: str = "cpu") -> dict[str, object]:
     """Both steps on ``device`` (the simulator and the model alike)."""
     env = make_env_batch("vmas", BATCH, 0, {"scenario": scenario}, device=device)
+    # A second batch stepped by VMAS alone: its own Environment.step, no adapter, no episode resets.
+    bare_env = make_env_batch("vmas", BATCH, 0, {"scenario": scenario}, device=device)
+    bare_env.reset(0)
     n_agents, obs_dim, n_actions = env.n_agents, env.obs_dim, env.n_actions
     config = Config(batch_size=BATCH, n_agents=n_agents, input_dim=obs_dim, hidden_dim=128, device=device)
 
@@ -53,11 +59,24 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
         env.step(actions[k])
 
     def model_step() -> None:
+        use_threads(stepper.threads)  # as the app runs this model's steps
         with torch.no_grad():
             model(x, h)
 
     def app_step() -> None:
         stepper.step()
+
+    per_agent = [[torch.from_numpy(a[:, i : i + 1]).to(bare_env.device) for i in range(n_agents)] for a in actions]
+
+    def simulator_step() -> None:
+        nonlocal k
+        k = (k + 1) % len(actions)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(type(env).cpu_threads or threads)  # as the adapter runs it
+        try:
+            bare_env.env.step(per_agent[k])
+        finally:
+            torch.set_num_threads(threads)
 
     def env_step_all_threads() -> None:
         env.cpu_threads = None
@@ -69,6 +88,7 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
     timed = {
         "env_step_ms": env_step,  # as the adapter runs it: its own thread setting
         "env_step_ms_all_threads": env_step_all_threads,  # on every thread the process uses
+        "simulator_step_ms": simulator_step,  # VMAS's own step alone: the floor under env_step_ms
         "model_step_ms": model_step,
         "app_step_ms": app_step,
     }
@@ -86,11 +106,13 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
                 best[name] = min(best[name], (time.perf_counter() - started) / per_block * 1000)
     finally:
         env.close()
+        bare_env.close()
     result: dict[str, object] = {"scenario": f"vmas:{scenario}", "batch": BATCH, "n_agents": n_agents, "device": device}
     result.update(obs_dim=obs_dim, torch_threads=torch.get_num_threads(), env_cpu_threads=type(env).cpu_threads)
     result.update({name: round(ms, 3) for name, ms in best.items()})
     result["env_over_model"] = round(best["env_step_ms"] / best["model_step_ms"], 2)
     result["env_over_app_step"] = round(best["env_step_ms"] / best["app_step_ms"], 2)
+    result["simulator_over_model"] = round(best["simulator_step_ms"] / best["model_step_ms"], 2)
     return result
 
 

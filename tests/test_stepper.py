@@ -419,3 +419,21 @@ def test_a_step_computed_on_another_thread_is_bitwise_the_same_as_on_the_main_th
             np.testing.assert_array_equal(there.snapshot(t).hidden, here.snapshot(t).hidden, err_msg=f"t = {t}")
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_small_step_runs_on_one_thread_and_a_later_big_stepper_still_gets_the_persons_count():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # what the person chose (torch's default on a 2-core machine)
+    try:
+        small = Stepper(Config(batch_size=4, n_agents=2, hidden_dim=16, input_dim=4, device="cpu"), tracing=False)
+        small.step()
+        assert small.threads == 1 and torch.get_num_threads() == 1  # the step set this thread to one
+        # rows × parameters well above the limit: a stepper built now must not take that one for the choice
+        big = Stepper(Config(batch_size=256, n_agents=16, hidden_dim=128, device="cpu"), tracing=False)
+        assert big.threads == 2
+        big.step()
+        assert torch.get_num_threads() == 2
+        torch.set_num_threads(1)  # the person's own choice, made after a step, is theirs
+        assert Stepper(Config(batch_size=256, n_agents=16, hidden_dim=128, device="cpu"), tracing=False).threads == 1
+    finally:
+        torch.set_num_threads(before)
