@@ -41,6 +41,7 @@ from hiddenscope.core.analysis import (
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 
+from .i18n import tr
 from .look import COLOURS, LEVELS
 from .model import StepperModel
 from .side_view import SideView
@@ -60,11 +61,13 @@ class AgentsView(SideView):
         self.ranked_ts = np.zeros(0, int)
         self.left_out: list[int] = []  # agents left out of the ranking: their states held NaN or Inf
 
-        self.metric_box = QComboBox(toolTip="How two agents' states are compared (over batch rows and units)")
-        self.metric_box.addItem("correlation", "correlation")
-        self.metric_box.setItemData(0, "Pearson correlation of the two agents' states", Qt.ItemDataRole.ToolTipRole)
-        self.metric_box.addItem("cosine", "cosine")
-        self.metric_box.setItemData(1, "Cosine of the angle between them (not centred)", Qt.ItemDataRole.ToolTipRole)
+        self.metric_box = QComboBox(toolTip=tr("How two agents' states are compared (over batch rows and units)"))
+        self.metric_box.addItem(tr("correlation"), "correlation")  # the data, not the text, is the metric
+        self.metric_box.setItemData(0, tr("Pearson correlation of the two agents' states"), Qt.ItemDataRole.ToolTipRole)
+        self.metric_box.addItem(tr("cosine"), "cosine")
+        self.metric_box.setItemData(
+            1, tr("Cosine of the angle between them (not centred)"), Qt.ItemDataRole.ToolTipRole
+        )
         self.metric_box.currentIndexChanged.connect(lambda _i: self.redraw())
         self.caption = QLabel()
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
@@ -86,21 +89,23 @@ class AgentsView(SideView):
         self.view.scene().sigMouseMoved.connect(self._on_hover)
 
         self.span_box = QSpinBox(
-            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" steps",
-            toolTip="Rank the units over the newest this many held steps",
+            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" " + tr("steps"),
+            toolTip=tr("Rank the units over the newest this many held steps"),
         )  # fmt: skip
-        self.rank_button = QPushButton("Rank units", toolTip="Rank the units over the held steps now (not per frame)")
+        self.rank_button = QPushButton(
+            tr("Rank units"), toolTip=tr("Rank the units over the held steps now (not per frame)")
+        )
         self.rank_button.clicked.connect(self.rerank)
         self.rank_caption = QLabel()
         self.rank_caption.setWordWrap(True)
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["unit", "ratio", "between agents", "within (time)"])
+        self.table.setHorizontalHeaderLabels([tr("unit"), tr("ratio"), tr("between agents"), tr("within (time)")])
         for col, tip in enumerate(
             (
-                "The GRU unit",
-                "between ÷ within: large when the unit sits at a different level in each agent but moves little",
-                "Variance over agents of each agent's mean over time",
-                "Each agent's variance over time, averaged over agents",
+                tr("The GRU unit"),
+                tr("between ÷ within: large when the unit sits at a different level in each agent but moves little"),
+                tr("Variance over agents of each agent's mean over time"),
+                tr("Each agent's variance over time, averaged over agents"),
             )
         ):
             self.table.horizontalHeaderItem(col).setToolTip(tip)
@@ -109,14 +114,14 @@ class AgentsView(SideView):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Click a unit (Ctrl/Shift: several) to mark it in every view")
+        self.table.setToolTip(tr("Click a unit (Ctrl/Shift: several) to mark it in every view"))
         self.table.itemSelectionChanged.connect(self._on_units_chosen)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Similarity"))
+        row.addWidget(QLabel(tr("Similarity")))
         row.addWidget(self.metric_box)
         row.addLayout(self.save_row())
         top_layout.addLayout(row)
@@ -126,7 +131,7 @@ class AgentsView(SideView):
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Units that tell agents apart"), 1)
+        row.addWidget(QLabel(tr("Units that tell agents apart")), 1)
         row.addWidget(self.span_box)
         row.addWidget(self.rank_button)
         bottom_layout.addLayout(row)
@@ -170,7 +175,7 @@ class AgentsView(SideView):
             values, caption = frame.hidden, f"h_{frame.t}"
         n_agents = values.shape[1]
         if n_agents < 2:
-            self.caption.setText("Comparing agents needs at least two agents.")
+            self.caption.setText(tr("Comparing agents needs at least two agents."))
             self.image.clear()
             return
         self.similarity = agent_similarity(values, self.metric)
@@ -233,12 +238,12 @@ class AgentsView(SideView):
         """Rank the units over the newest held steps; ``False`` (and a caption saying why) when it cannot."""
         stepper = self.model.stepper
         if stepper.config.n_agents < 2:
-            self.rank_caption.setText("Ranking units by agent needs at least two agents.")
+            self.rank_caption.setText(tr("Ranking units by agent needs at least two agents."))
             return False
         last = stepper.history.last
         ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
         if len(ts) < 2:
-            self.rank_caption.setText("Step at least once: ranking needs two held steps.")
+            self.rank_caption.setText(tr("Step at least once: ranking needs two held steps."))
             return False
         # An agent whose window holds NaN or Inf would make every unit's ratio NaN: rank without it.
         finite = np.isfinite(hidden).all(axis=(0, 1, 3))
@@ -246,7 +251,7 @@ class AgentsView(SideView):
         if finite.sum() < 2:
             self.ranking = None
             self.table.setRowCount(0)
-            self.rank_caption.setText("Fewer than two agents have finite states over these steps: nothing to rank.")
+            self.rank_caption.setText(tr("Fewer than two agents have finite states over these steps: nothing to rank."))
             return False
         try:
             self.ranking = identity_units(hidden[:, :, finite])

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea
 
 from .agents_view import AgentsView
 from .edit_panel import EditPanel
+from .i18n import tr
 from .trajectory_view import TrajectoryView
 
 
@@ -27,13 +28,13 @@ def add_analysis_docks(window: QMainWindow) -> None:
     w.trajectory_view.remember(w.settings)
     w.agents_view.remember(w.settings)
     right = Qt.DockWidgetArea.RightDockWidgetArea
-    w.trajectory_dock = w._dock("Trajectories", "trajectories", w.trajectory_view, right)
-    w.agents_dock = w._dock("Agents", "agents", w.agents_view, right)
+    w.trajectory_dock = w._dock(tr("Trajectories"), "trajectories", w.trajectory_view, right)
+    w.agents_dock = w._dock(tr("Agents", "which agents"), "agents", w.agents_view, right)
     # Below the configuration, scrolling when the column is short, so the window keeps its height.
     scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(w.edit_panel)
-    w.edit_dock = w._dock("Edit memory", "edit_memory", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+    w.edit_dock = w._dock(tr("Edit memory"), "edit_memory", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
     w.tabifyDockWidget(w.summary_dock, w.trajectory_dock)
     w.tabifyDockWidget(w.trajectory_dock, w.agents_dock)
     w.history_dock.raise_()

@@ -21,7 +21,7 @@ from .i18n import tr
 from .model import COMPARE_MODES, StepperModel
 
 MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}
-MODE_TIP = {
+MODE_TIP = {  # translated when shown
     "A": "Show A: the run on screen",
     "B": "Show B: the run compared with, at the same t",
     "B-A": "Show B − A at the same t (difference colours, ±0.5)",
@@ -41,22 +41,22 @@ class CompareControls:
         self.session_action = action(
             tr("Compare with session…"),
             lambda: self.compare_with_session(),
-            "B = a recorded session (.h5) of the same sizes, shown at A's timestep",
+            tr("B = a recorded session (.h5) of the same sizes, shown at A's timestep"),
         )
         self.checkpoint_action = action(
             tr("Compare with checkpoint…"),
             lambda: self.compare_with_checkpoint(),
-            "B = a second checkpoint on the same inputs, stepped in lockstep with A",
+            tr("B = a second checkpoint on the same inputs, stepped in lockstep with A"),
         )
-        self.stop_action = action(tr("Stop comparing"), lambda: self.model.set_comparison(None), "Close B")
+        self.stop_action = action(tr("Stop comparing"), lambda: self.model.set_comparison(None), tr("Close B"))
         self.group = QActionGroup(window)
         self.group.setExclusive(True)
         self.mode_actions: dict[str, QAction] = {}
         for mode in COMPARE_MODES:
             a = action(
-                f"Compare: {MODE_TEXT[mode]}",
+                f"{tr('Compare')}: {MODE_TEXT[mode]}",
                 lambda _checked=False, mode=mode: self.model.set_compare_mode(mode),
-                MODE_TIP[mode],
+                tr(MODE_TIP[mode]),
                 MODE_KEY[mode],
                 checkable=True,
             )
@@ -64,10 +64,10 @@ class CompareControls:
             self.group.addAction(a)
             self.mode_actions[mode] = a
         self.label = QLabel()
-        self.label.setToolTip("B: the run compared with")
-        self.toolbar = QToolBar("Compare", objectName="compare")
+        self.label.setToolTip(tr("B: the run compared with"))
+        self.toolbar = QToolBar(tr("Compare"), objectName="compare")
         self.toolbar.setMovable(False)
-        self.toolbar.addWidget(QLabel(" Compare "))
+        self.toolbar.addWidget(QLabel(f" {tr('Compare')} "))
         for a in self.mode_actions.values():
             self.toolbar.addAction(a)
         self.toolbar.addWidget(self.label)
@@ -87,7 +87,7 @@ class CompareControls:
             a.setChecked(mode == self.model.compare_mode)
             a.setEnabled(mode == "A" or comp is not None)
         self.stop_action.setEnabled(comp is not None)
-        self.label.setText(f"  {comp.label}  " if comp is not None else "  no B: File → Compare with…  ")
+        self.label.setText(f"  {comp.label}  " if comp is not None else f"  {tr('no B: File → Compare with…')}  ")
 
     # -- opening a B -----------------------------------------------------------
     def _ask_open(self, title: str, filter_text: str, key: str) -> Path | None:
@@ -101,7 +101,9 @@ class CompareControls:
     def compare_with_session(self, path: str | Path | None = None) -> bool:
         """B = the recorded session at ``path`` (asked for when None); a bad file is a dialog, A stays as it was."""
         if path is None:
-            path = self._ask_open("Compare with session", "Sessions (*.h5 *.hdf5);;All files (*)", "files/session_dir")
+            path = self._ask_open(
+                tr("Compare with session"), "Sessions (*.h5 *.hdf5);;All files (*)", "files/session_dir"
+            )
             if path is None:
                 return False
         from hiddenscope.core.session import SessionReader
@@ -119,7 +121,7 @@ class CompareControls:
         """B = the checkpoint at ``path`` on A's inputs (a recording's own recorded inputs), stepped to A's t."""
         if path is None:
             path = self._ask_open(
-                "Compare with checkpoint",
+                tr("Compare with checkpoint"),
                 "Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)",
                 "files/checkpoint_dir",
             )

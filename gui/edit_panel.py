@@ -37,9 +37,10 @@ from hiddenscope.core.branch import branch_comparison
 from hiddenscope.core.edits import Edit
 from hiddenscope.core.errors import UserError
 
+from .i18n import tr
 from .model import StepperModel
 
-# op name -> (what the combo shows, the argument's placeholder or None, its tooltip)
+# op name -> (what the combo shows, the argument's placeholder or None, its tooltip); translated when shown
 OPS = {
     "zero": ("zero", None, ""),
     "set": ("set = V", "V, e.g. 0.5", "The chosen values become V"),
@@ -48,10 +49,13 @@ OPS = {
     "copy": ("copy from agent A", "A, e.g. 0", "The chosen agents take agent A's values (same rows and units)"),
     "swap": ("swap agents A,B", "A,B, e.g. 0,1", "Agents A and B exchange values; AGENTS must be all or A,B"),
 }
-INDEX_TIP = "all, one index (3), a range (0-2) or a comma list (0,2,5-7)"
 PROGRESS_S = 0.05  # how often a long Make branch updates its progress dialog (and hears Cancel)
 MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}
-MODE_TIP = {"A": "the original run", "B": "the branch", "B-A": "the branch minus the original"}
+MODE_TIP = {  # translated when shown
+    "A": "Show A, the original run, in the heatmaps, history and agents views",
+    "B": "Show B, the branch, in the heatmaps, history and agents views",
+    "B-A": "Show B − A, the branch minus the original, in the heatmaps, history and agents views",
+}
 
 
 class EditPanel(QWidget):
@@ -64,45 +68,54 @@ class EditPanel(QWidget):
         self.edits: list[Edit] = []  # the list waiting for Make branch
         self._follow_t = True  # T follows the timestep shown until the user sets it
 
-        self.t_box = QSpinBox(minimum=0, maximum=1_000_000_000, toolTip="The timestep whose state h_T is edited")
+        self.t_box = QSpinBox(minimum=0, maximum=1_000_000_000, toolTip=tr("The timestep whose state h_T is edited"))
         self.t_box.valueChanged.connect(self._t_set_by_user)
-        self.t_here = QToolButton(text="t shown", toolTip="T = the timestep shown (and follow it)")
+        self.t_here = QToolButton(text=tr("t shown"), toolTip=tr("T = the timestep shown (and follow it)"))
         self.t_here.clicked.connect(self._follow)
-        self.agents_edit = QLineEdit("0", toolTip=f"Agents whose state is edited: {INDEX_TIP}")
-        self.rows_edit = QLineEdit("all", toolTip=f"Batch rows: {INDEX_TIP}")
-        self.units_edit = QLineEdit("all", toolTip=f"GRU units: {INDEX_TIP}")
-        self.op_box = QComboBox(toolTip="What happens to the chosen values")
+        # "all" is --edit syntax: the fields' text is the edit, never translated.
+        self.agents_edit = QLineEdit(
+            "0", toolTip=tr("Agents whose state is edited: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
+        )
+        self.rows_edit = QLineEdit(
+            "all", toolTip=tr("Batch rows: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
+        )
+        self.units_edit = QLineEdit(
+            "all", toolTip=tr("GRU units: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
+        )
+        self.op_box = QComboBox(toolTip=tr("What happens to the chosen values"))
         for name, (text, _placeholder, tip) in OPS.items():
-            self.op_box.addItem(text, name)
-            tip = tip or "The chosen values become 0"
+            self.op_box.addItem(tr(text), name)  # the data, not the text, is the op
+            tip = tr(tip) if tip else tr("The chosen values become 0")
             self.op_box.setItemData(self.op_box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.arg_edit = QLineEdit()
-        self.command_line = QLineEdit(readOnly=True, toolTip="The same edit on the command line (--edit is repeatable)")
-        self.copy_button = QToolButton(text="Copy", toolTip="Copy the --edit text to the clipboard")
+        self.command_line = QLineEdit(
+            readOnly=True, toolTip=tr("The same edit on the command line (--edit is repeatable)")
+        )
+        self.copy_button = QToolButton(text=tr("Copy"), toolTip=tr("Copy the --edit text to the clipboard"))
         self.copy_button.clicked.connect(lambda: QApplication.clipboard().setText(self.command_text()))
         self.problem = QLabel(wordWrap=True)
         self.problem.setStyleSheet("color: #e57373;")
 
         self.add_button = QPushButton(
-            "Add to list", toolTip="Keep this edit and write another; Make branch then runs every listed edit"
+            tr("Add to list"), toolTip=tr("Keep this edit and write another; Make branch then runs every listed edit")
         )
         self.add_button.clicked.connect(self.add_edit)
-        self.edit_list = QListWidget(toolTip="The edits the branch runs with, in order (several at one T in turn)")
+        self.edit_list = QListWidget(toolTip=tr("The edits the branch runs with, in order (several at one T in turn)"))
         self.edit_list.setMaximumHeight(90)
-        self.remove_button = QToolButton(text="Remove", toolTip="Take the selected edit off the list")
+        self.remove_button = QToolButton(text=tr("Remove"), toolTip=tr("Take the selected edit off the list"))
         self.remove_button.clicked.connect(self.remove_edit)
         self.branch_button = QPushButton(
-            "Make branch", toolTip="Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)"
+            tr("Make branch"),
+            toolTip=tr("Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)"),
         )
         self.branch_button.setShortcut("Ctrl+B")
         self.branch_button.clicked.connect(self.make_branch)
-        self.drop_button = QToolButton(text="Drop branch", toolTip="Stop comparing with the branch")
+        self.drop_button = QToolButton(text=tr("Drop branch"), toolTip=tr("Stop comparing with the branch"))
         self.drop_button.clicked.connect(lambda: self.model.set_comparison(None))
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QToolButton] = {}
         for mode, text in MODE_TEXT.items():
-            tip = f"Show {text}, {MODE_TIP[mode]}, in the heatmaps, history and agents views"
-            button = QToolButton(text=text, checkable=True, toolTip=tip)
+            button = QToolButton(text=text, checkable=True, toolTip=tr(MODE_TIP[mode]))
             button.clicked.connect(lambda _checked=False, mode=mode: self.model.set_compare_mode(mode))
             self.mode_group.addButton(button)
             self.mode_buttons[mode] = button
@@ -113,11 +126,11 @@ class EditPanel(QWidget):
         t_row.addWidget(self.t_box, 1)
         t_row.addWidget(self.t_here)
         form.addRow("T", t_row)
-        form.addRow("Agents", self.agents_edit)
-        form.addRow("Rows", self.rows_edit)
-        form.addRow("Units", self.units_edit)
-        form.addRow("Op", self.op_box)
-        self.arg_label = QLabel("Value")
+        form.addRow(tr("Agents", "which agents"), self.agents_edit)
+        form.addRow(tr("Rows"), self.rows_edit)
+        form.addRow(tr("Units"), self.units_edit)
+        form.addRow(tr("Op"), self.op_box)
+        self.arg_label = QLabel(tr("Value"))
         form.addRow(self.arg_label, self.arg_edit)
         command = QHBoxLayout()
         command.addWidget(self.command_line, 1)
@@ -127,7 +140,7 @@ class EditPanel(QWidget):
         branch_buttons.addWidget(self.branch_button, 1)
         branch_buttons.addWidget(self.drop_button)
         modes = QHBoxLayout()
-        modes.addWidget(QLabel("Show"))
+        modes.addWidget(QLabel(tr("Show")))
         for button in self.mode_buttons.values():
             modes.addWidget(button)
         modes.addStretch(1)
@@ -189,8 +202,8 @@ class EditPanel(QWidget):
         _text, placeholder, tip = OPS[self.op]
         self.arg_edit.setVisible(placeholder is not None)
         self.arg_label.setVisible(placeholder is not None)
-        self.arg_edit.setPlaceholderText(placeholder or "")
-        self.arg_edit.setToolTip(tip)
+        self.arg_edit.setPlaceholderText(tr(placeholder) if placeholder else "")
+        self.arg_edit.setToolTip(tr(tip) if tip else "")
         self._changed()
 
     def _changed(self, *_args: object) -> None:
@@ -258,8 +271,8 @@ class EditPanel(QWidget):
         def build():  # the branch computes every step the session has, so B − A covers all A holds
             comparison = branch_comparison(stepper, edits)
             target = stepper.latest
-            progress = QProgressDialog(f"Computing the branch up to t = {target}…", "Cancel", 0, target, self)
-            progress.setWindowTitle("hiddenscope — Make branch")
+            progress = QProgressDialog(f"Computing the branch up to t = {target}…", tr("Cancel"), 0, target, self)
+            progress.setWindowTitle(tr("hiddenscope — Make branch"))
             progress.setWindowModality(Qt.WindowModality.WindowModal)
             progress.setMinimumDuration(500)  # shown only when it takes a while
             shown = time.perf_counter()
@@ -279,7 +292,7 @@ class EditPanel(QWidget):
         finally:
             QApplication.restoreOverrideCursor()
         if ok and comparison is None:
-            self.model.message.emit("Make branch cancelled: no branch was made", 6000)
+            self.model.message.emit(tr("Make branch cancelled: no branch was made"), 6000)
             return False
         if not ok or not self.model.set_comparison(comparison):
             return False
@@ -294,9 +307,9 @@ class EditPanel(QWidget):
         recording = bool(getattr(self.model.stepper, "replay", False))
         self.branch_button.setEnabled(not recording)
         self.branch_button.setToolTip(
-            "A is a recording: a branch needs a live model to step. Open the model and its inputs to make one."
+            tr("A is a recording: a branch needs a live model to step. Open the model and its inputs to make one.")
             if recording
-            else "Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)"
+            else tr("Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)")
         )
 
     def _drop_stale_branch(self) -> None:
@@ -304,7 +317,7 @@ class EditPanel(QWidget):
         comp = self.model.comparison
         if comp is not None and comp.label.startswith("branch:"):
             self.model.set_comparison(None)
-            self.branch_label.setText("The branch was dropped: the session was rebuilt. Make it again to compare.")
+            self.branch_label.setText(tr("The branch was dropped: the session was rebuilt. Make it again to compare."))
 
     def _refuse(self, why: str) -> None:
         self.problem.setText(why)
@@ -318,7 +331,7 @@ class EditPanel(QWidget):
             button.setEnabled(mode == "A" or comp is not None)
             button.setChecked(mode == self.model.compare_mode)
         if comp is None:
-            self.branch_label.setText("No branch: make one to compare the edited run (B) with this one (A).")
+            self.branch_label.setText(tr("No branch: make one to compare the edited run (B) with this one (A)."))
         else:
             self.branch_label.setText(f"B = {comp.label}")
 

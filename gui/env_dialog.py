@@ -21,6 +21,9 @@ from PySide6.QtWidgets import (
 
 from hiddenscope.core.envs import ENV_NAMES, env_options
 
+from .i18n import tr
+
+# What the combo boxes show (translated when shown); their data is the key.
 TITLES = {
     "simple_spread": "MPE simple_spread (mpe2)",
     "lbf": "Level-Based Foraging (lbforaging)",
@@ -44,16 +47,16 @@ class EnvironmentDialog(QDialog):
         agents_fixed: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("hiddenscope — inputs from an environment")
+        self.setWindowTitle(tr("hiddenscope — inputs from an environment"))
         self.settings = settings
         self.n_agents = n_agents
         self.agents_fixed = agents_fixed
-        self.env_box = QComboBox(toolTip="The environment whose observations the agents get, one per batch row")
+        self.env_box = QComboBox(toolTip=tr("The environment whose observations the agents get, one per batch row"))
         for name in ENV_NAMES:
-            self.env_box.addItem(TITLES[name], name)
-        self.actions_box = QComboBox(toolTip="How the agents' outputs become actions in the environment")
+            self.env_box.addItem(tr(TITLES[name]), name)
+        self.actions_box = QComboBox(toolTip=tr("How the agents' outputs become actions in the environment"))
         for key, text in ACTIONS.items():
-            self.actions_box.addItem(text, key)
+            self.actions_box.addItem(tr(text), key)
         self.option_form = QFormLayout()
         self.option_edits: dict[str, QLineEdit] = {}
         self.note = QLabel(wordWrap=True)
@@ -64,11 +67,11 @@ class EnvironmentDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
 
         top = QFormLayout()
-        top.addRow("Environment", self.env_box)
-        top.addRow("Actions", self.actions_box)
+        top.addRow(tr("Environment"), self.env_box)
+        top.addRow(tr("Actions"), self.actions_box)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(QLabel("Options (blank: the default shown in grey)"))
+        layout.addWidget(QLabel(tr("Options (blank: the default shown in grey)")))
         layout.addLayout(self.option_form)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
@@ -104,9 +107,9 @@ class EnvironmentDialog(QDialog):
             self.option_edits[option.key] = edit
             self.option_form.addRow(option.key, edit)
         self.note.setText(
-            "VMAS runs any of its scenarios: type its name in 'scenario'; n_agents blank keeps the scenario's own."
+            tr("VMAS runs any of its scenarios: type its name in 'scenario'; n_agents blank keeps the scenario's own.")
             if self.name == "vmas"
-            else "Each batch row is one environment; an episode that ends restarts that row's memory."
+            else tr("Each batch row is one environment; an episode that ends restarts that row's memory.")
         )
 
     def choices(self) -> tuple[str, dict[str, str], str]:

@@ -16,9 +16,13 @@ LANGUAGES = {"auto": "Automatic (system)", "en": "English", "zh_CN": "中文（�
 _installed: list[QTranslator] = []  # keeps the translator alive as long as the app
 
 
-def tr(text: str) -> str:
-    """``text`` in the interface's language."""
-    return QCoreApplication.translate(CONTEXT, text)
+def tr(text: str, disambiguation: str | None = None) -> str:
+    """``text`` in the interface's language.
+
+    ``disambiguation`` tells apart one English text that needs two translations (the
+    ``<comment>`` of its entry in the ``.ts``), e.g. "Agents" as a count and as a set of agents.
+    """
+    return QCoreApplication.translate(CONTEXT, text, disambiguation)
 
 
 def resolve_language(choice: str | None) -> str:

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 from hiddenscope.core.analysis import Moment, Selection, similar_moments
 from hiddenscope.core.history import Frame
 
+from .i18n import tr
 from .model import StepperModel
 from .side_view import SideView
 
 TOP = 20
-COLUMNS = ("t", "batch row", "agent", "Jaccard")
+COLUMNS = ("t", "batch row", "agent", "Jaccard")  # translated when shown
 SHOWN_BRUSH = QBrush(QColor("#ffd54f"))  # the moment on screen now, in the cursor's yellow
 
 
@@ -41,14 +42,14 @@ class MomentsView(SideView):
         self.moments: list[Moment] = []
         self.caption = QLabel(wordWrap=True)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setToolTip("Click a moment to show it: its t, agent and batch row")
-        self.refresh_button = QToolButton(text="↻ Refresh", toolTip="Search the history held now again")
+        self.table.setToolTip(tr("Click a moment to show it: its t, agent and batch row"))
+        self.refresh_button = QToolButton(text="↻ " + tr("Refresh"), toolTip=tr("Search the history held now again"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         row = self.save_row()
@@ -69,10 +70,12 @@ class MomentsView(SideView):
         self.moments = []
         if chosen is None or not len(chosen):
             self.caption.setText(
-                "Select units in the History view (drag a time range); the moments whose active units"
-                " overlap them most are listed here."
+                tr(
+                    "Select units in the History view (drag a time range); the moments whose active units"
+                    " overlap them most are listed here."
+                )
                 if chosen is None
-                else "The selection keeps no unit: nothing to compare with."
+                else tr("The selection keeps no unit: nothing to compare with.")
             )
         else:
             ts, hidden = self.model.held_for_analysis()

@@ -64,6 +64,7 @@ from .screenshot import grid_layout, image_rgb, paint_grid, render_grid, screens
 
 # Actions that change the model or its inputs: a recording has neither (their tooltips say why).
 LIVE_ONLY = ("open", "open_run", "seed_model", "inputs", "env", "pattern", "trace", "init")
+# translated when shown
 NOT_LIVE = "Not for a recorded session (it holds states, not a model): File → Close session goes back to the live run"
 
 
@@ -152,15 +153,15 @@ class SessionControls(QObject):
         self.open_action = action(
             tr("Open session…"),
             lambda: self.open_session(),
-            "Replay a recorded session (.h5) with no model: Step, Back, the timeline and Play move through it",
+            tr("Replay a recorded session (.h5) with no model: Step, Back, the timeline and Play move through it"),
             "Ctrl+Alt+O",
             "open",
         )
-        self.close_action = action(tr("Close session"), self.close_session, "Back to the live run", None)
+        self.close_action = action(tr("Close session"), self.close_session, tr("Back to the live run"), None)
         self.record_action = action(
             tr("Record"),
             lambda checked: self.start_recording() if checked else self.stop_recording(),
-            "Record every step Step and Play compute to a new session file (.h5); click again to finish it",
+            tr("Record every step Step and Play compute to a new session file (.h5); click again to finish it"),
             "Ctrl+R",
             "record",
         )
@@ -168,18 +169,18 @@ class SessionControls(QObject):
         self.movie_action = action(
             tr("Export movie…"),
             lambda: self.export_movie(),
-            "The heatmaps over a range of t as an animated GIF or an MP4, with the title line and t on each frame",
+            tr("The heatmaps over a range of t as an animated GIF or an MP4, with the title line and t on each frame"),
             "Ctrl+M",
         )
         self.figure_action = action(
             tr("Save heatmaps as SVG/PDF…"),
             lambda: self.save_figure(),
-            "The heatmap grid shown, as a vector figure (text and colour bar as text) for papers and slides",
+            tr("The heatmap grid shown, as a vector figure (text and colour bar as text) for papers and slides"),
             "Ctrl+Shift+S",
         )
         self.record_label = QLabel()
         self.record_label.setStyleSheet("color: #e53935; font-weight: bold")
-        self.record_label.setToolTip("Recording: the session file and how many steps it holds so far")
+        self.record_label.setToolTip(tr("Recording: the session file and how many steps it holds so far"))
         self.record_label.hide()
         window.statusBar().addPermanentWidget(self.record_label)
         self._show_mode()
@@ -199,7 +200,9 @@ class SessionControls(QObject):
     def open_session(self, path: str | Path | None = None) -> bool:
         """Replay the session at ``path`` (asked for when None); a bad file is a dialog and nothing changes."""
         if path is None:
-            path = self.files._ask_open("Open session", "Sessions (*.h5 *.hdf5);;All files (*)", "files/session_dir")
+            path = self.files._ask_open(
+                tr("Open session"), "Sessions (*.h5 *.hdf5);;All files (*)", "files/session_dir"
+            )
             if path is None:
                 return False
         ok, reader = self.model.attempt("Open session", SessionReader, path)
@@ -254,11 +257,11 @@ class SessionControls(QObject):
                 a.setEnabled(not replaying)
                 if not a.property("live_tip"):
                     a.setProperty("live_tip", a.toolTip())
-                a.setToolTip(NOT_LIVE if replaying else str(a.property("live_tip")))
+                a.setToolTip(tr(NOT_LIVE) if replaying else str(a.property("live_tip")))
         panel = getattr(self.window, "config_panel", None)
         if isinstance(panel, QWidget):
             panel.setEnabled(not replaying)
-            panel.setToolTip(NOT_LIVE if replaying else "")
+            panel.setToolTip(tr(NOT_LIVE) if replaying else "")
         self.record_action.setEnabled(not replaying)
         self.close_action.setEnabled(replaying)
         if replaying:
@@ -278,12 +281,12 @@ class SessionControls(QObject):
             return True
         if self.replaying:
             self._uncheck()
-            self.model.message.emit("A recorded session cannot be recorded again: it is a session already", 6000)
+            self.model.message.emit(tr("A recorded session cannot be recorded again: it is a session already"), 6000)
             return False
         force = False  # a path given by a script must not exist
         if path is None:
             path = self.files._ask_path(
-                "Record to session",
+                tr("Record to session"),
                 f"hiddenscope_run_t{self.model.stepper.latest:05d}.h5",
                 "Session (*.h5)",
                 "files/session_dir",
@@ -403,8 +406,8 @@ class SessionControls(QObject):
         if not ok:
             return None
         total = stop - start + 1
-        progress = QProgressDialog(f"Writing {path.name}…", "Cancel", 0, total, self.window)
-        progress.setWindowTitle("hiddenscope — Export movie")
+        progress = QProgressDialog(f"Writing {path.name}…", tr("Cancel"), 0, total, self.window)
+        progress.setWindowTitle(tr("hiddenscope — Export movie"))
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
         agents = self.grid.visible_agents()
@@ -436,25 +439,28 @@ class SessionControls(QObject):
 
     def _ask_movie(self, first: int, last: int) -> tuple[Path, int, int, float] | None:
         dialog = QDialog(self.window)
-        dialog.setWindowTitle("hiddenscope — Export movie")
+        dialog.setWindowTitle(tr("hiddenscope — Export movie"))
         form = QFormLayout(dialog)
-        start_box = QSpinBox(minimum=first, maximum=last, value=first, toolTip="First timestep of the movie")
+        start_box = QSpinBox(minimum=first, maximum=last, value=first, toolTip=tr("First timestep of the movie"))
         stop_box = QSpinBox(
             minimum=first,
             maximum=last if self.replaying else last + 100_000,
             value=last,
-            toolTip="Last timestep of the movie" + ("" if self.replaying else "; past the newest, the model steps on"),
+            toolTip=tr("Last timestep of the movie")
+            + ("" if self.replaying else tr("; past the newest, the model steps on")),
         )
         fps_box = QDoubleSpinBox(minimum=0.5, maximum=60.0, value=10.0, decimals=1, suffix=" fps")
         kind_box = QComboBox()
-        kind_box.addItems(["GIF (.gif)", "MP4, H.264 (.mp4)"])
+        kind_box.addItems(["GIF (.gif)", "MP4, H.264 (.mp4)"])  # format names, as in any language
         remembered = str(self.settings.value("movie/kind", 0))
         kind_box.setCurrentIndex(1 if remembered == "1" else 0)
-        form.addRow("From t", start_box)
-        form.addRow("To t", stop_box)
-        form.addRow("Speed", fps_box)
-        form.addRow("Format", kind_box)
-        form.addRow(QLabel("The page of agents shown, in the compare mode shown; the title line and t on each frame."))
+        form.addRow(tr("From t"), start_box)
+        form.addRow(tr("To t"), stop_box)
+        form.addRow(tr("Speed"), fps_box)
+        form.addRow(tr("Format"), kind_box)
+        form.addRow(
+            QLabel(tr("The page of agents shown, in the compare mode shown; the title line and t on each frame."))
+        )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)
@@ -465,7 +471,7 @@ class SessionControls(QObject):
         self.settings.setValue("movie/kind", kind_box.currentIndex())
         start, stop = sorted((start_box.value(), stop_box.value()))
         path = self.files._ask_path(
-            "Export movie", f"hiddenscope_t{start:05d}-{stop:05d}{suffix}", f"Movie (*{suffix})", "files/movie_dir"
+            tr("Export movie"), f"hiddenscope_t{start:05d}-{stop:05d}{suffix}", f"Movie (*{suffix})", "files/movie_dir"
         )
         return None if path is None else (path, start, stop, fps_box.value())
 
@@ -513,7 +519,7 @@ class SessionControls(QObject):
         self.model.aboutToAct.emit()
         if path is None:
             path = self.files._ask_path(
-                "Save heatmaps as SVG/PDF",
+                tr("Save heatmaps as SVG/PDF"),
                 f"hiddenscope_t{self.model.frame.t:05d}.svg",
                 "SVG figure (*.svg);;PDF document (*.pdf)",
                 "files/figure_dir",

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
 
+from .i18n import tr
 from .model import StepperModel
 from .status import episodes_text
 
@@ -31,8 +32,10 @@ class EpisodeTracks(QWidget):
         self.tracks: dict[str, np.ndarray] = {}
         self.caption = QLabel()
         self.caption.setToolTip(
-            "What the selected batch row did in its environment: dashed lines are episode starts"
-            " (the hidden state went back to init_hidden there)"
+            tr(
+                "What the selected batch row did in its environment: dashed lines are episode starts"
+                " (the hidden state went back to init_hidden there)"
+            )
         )
         self.returns_plot = self._plot("return", link)
         self.returns_curve = self.returns_plot.plot(pen=pg.mkPen(RETURN_COLOUR, width=2), connect="finite")

@@ -35,6 +35,7 @@ from hiddenscope.core.analysis import PCA, agent_trajectories, held_hidden
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 
+from .i18n import tr
 from .look import to_rgb
 from .model import StepperModel
 from .side_view import SideView
@@ -145,8 +146,8 @@ def fit_trajectories(
         "PCA",
         ts,
         agents,
-        {tr.agent: tr.points for tr in trajectories},
-        {tr.agent: tr.pca for tr in trajectories},
+        {path.agent: path.points for path in trajectories},
+        {path.agent: path.pca for path in trajectories},
         shared,
     )
 
@@ -160,23 +161,23 @@ class TrajectoryView(SideView):
         self._lines_for: tuple[int, int] | None = None
         self.agents: list[int] = list(range(min(model.config.n_agents, MAX_AGENTS)))
 
-        self.method_box = QComboBox(toolTip="How the states are brought down to two dimensions")
-        self.method_box.addItems(["PCA", "UMAP"])
+        self.method_box = QComboBox(toolTip=tr("How the states are brought down to two dimensions"))
+        self.method_box.addItems(["PCA", "UMAP"])  # names, not translated: the text is the method
         if not umap_available():
             item = self.method_box.model().item(1)
             item.setEnabled(False)
-            item.setToolTip("UMAP needs the umap-learn package: pip install umap-learn (or the umap extra)")
+            item.setToolTip(tr("UMAP needs the umap-learn package: pip install umap-learn (or the umap extra)"))
             self.method_box.setItemData(1, item.toolTip(), Qt.ItemDataRole.ToolTipRole)
         self.shared_box = QCheckBox(
-            "one plane",
-            toolTip="Fit one PCA to all agents together, so their paths share axes (off: one PCA per agent)",
+            tr("one plane"),
+            toolTip=tr("Fit one PCA to all agents together, so their paths share axes (off: one PCA per agent)"),
         )
         self.span_box = QSpinBox(
-            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" steps",
-            toolTip="Fit on the newest this many held steps (every batch row)",
+            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" " + tr("steps"),
+            toolTip=tr("Fit on the newest this many held steps (every batch row)"),
         )  # fmt: skip
         self.fit_button = QPushButton(
-            "Fit", toolTip="Fit the projection on the held steps now (it is not refitted per frame) (F)"
+            tr("Fit"), toolTip=tr("Fit the projection on the held steps now (it is not refitted per frame) (F)")
         )
         self.fit_button.setShortcut("F")
         self.fit_button.clicked.connect(self.refit)
@@ -256,7 +257,7 @@ class TrajectoryView(SideView):
         ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
         agents = [a for a in self.agents if a < stepper.config.n_agents] or [0]
         if len(ts) < 2:
-            self.caption.setText("Step at least twice: a path needs two held steps to fit.")
+            self.caption.setText(tr("Step at least twice: a path needs two held steps to fit."))
             return False
         method = self.method_box.currentText()
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from .i18n import tr
 from .model import StepperModel
 
 SELECTED_COLOUR = "#00e676"  # green: not a colour of the blue–white–red map
@@ -79,7 +80,7 @@ def order_caption(model: StepperModel) -> str:
     return f"units by {ORDER_NAMES.get(model.unit_order_by, model.unit_order_by)} ({model.unit_order_span}): {first}, …"
 
 
-ORDER_NAMES = {
+ORDER_NAMES = {  # translated where a menu or combo shows them; captions keep the English
     "index": "index",
     "mean": "mean activation",
     "variance": "variance over time",
@@ -101,7 +102,7 @@ class UnitRowMarks:
             symbol="t2", size=MARK_PX, pen=pg.mkPen("#101010"), brush=pg.mkBrush(SELECTED_COLOUR), pxMode=True
         )
         self.marks.setZValue(10)
-        self.marks.setToolTip("units kept by Select units")
+        self.marks.setToolTip(tr("units kept by Select units"))
         plot.addItem(self.marks)
         self.n_units = 0
         self.left, self.right = 0.0, 1.0
@@ -160,7 +161,7 @@ class GridUnitMarks:
         self.axis = pg.AxisItem("bottom")
         self.axis.linkToView(box)
         self.axis.setLabel("unit")
-        self.axis.setToolTip("Real unit indices, in the order chosen under View ▸ Order units")
+        self.axis.setToolTip(tr("Real unit indices, in the order chosen under View ▸ Order units"))
         layout.addItem(self.axis, row=1, col=0)
         self.marks = pg.ScatterPlotItem(
             symbol="t", size=MARK_PX, pen=pg.mkPen("#101010"), brush=pg.mkBrush(SELECTED_COLOUR), pxMode=True

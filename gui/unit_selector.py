@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
 
 from hiddenscope.core.analysis import DEFAULT_THRESHOLD, Selection
 
+from .i18n import tr
 from .model import StepperModel
 from .unit_marks import SELECTED_COLOUR
 
+# (data, what the combo shows: translated when shown)
 SIGNS = (("positive", "above τ"), ("negative", "below −τ"), ("both", "either side"))
 AGENT_CHOICES = (("followed", "this agent"), ("all", "all agents"), ("list", "these agents:"))
 ROW_CHOICES = (("followed", "this batch row"), ("all", "all batch rows"))
@@ -77,7 +79,7 @@ def parse_agents(text: str, n_agents: int) -> list[int]:
 def selection_text(chosen: Selection | None) -> str:
     """One line on what a selection kept."""
     if chosen is None:
-        return "Drag a time range on the plot to select the units that stay past τ across it."
+        return tr("Drag a time range on the plot to select the units that stay past τ across it.")
     where = f"t = {chosen.start}…{chosen.stop} · {_few('agent', chosen.agents)} · {_few('row', chosen.rows)}"
     side = {"positive": f"> {chosen.threshold:g}", "negative": f"< −{chosen.threshold:g}"}.get(
         chosen.sign, f"beyond ±{chosen.threshold:g}"
@@ -112,7 +114,7 @@ class UnitSelector(QWidget):
             hoverBrush=pg.mkBrush(0, 230, 118, 70),
         )
         self.region.setZValue(8)
-        self.region.setToolTip("The time range units are selected over: drag it, or drag its edges")
+        self.region.setToolTip(tr("The time range units are selected over: drag it, or drag its edges"))
         self.region.hide()
         plot.addItem(self.region)
         self.span: tuple[int, int] | None = None
@@ -120,39 +122,43 @@ class UnitSelector(QWidget):
         self._selecting = False
 
         self.agents_box = QComboBox(
-            toolTip="Which agents a unit must stay past τ in (this agent: the one History follows as you drag;"
-            " the selection stays when History moves on)"
+            toolTip=tr(
+                "Which agents a unit must stay past τ in (this agent: the one History follows as you drag;"
+                " the selection stays when History moves on)"
+            )
         )
         for key, text in AGENT_CHOICES:
-            self.agents_box.addItem(text, key)
-        self.agents_edit = QLineEdit(placeholderText="0-2, 4", toolTip="Agents, e.g. 0-2, 4")
+            self.agents_box.addItem(tr(text), key)
+        self.agents_edit = QLineEdit(placeholderText="0-2, 4", toolTip=tr("Agents, e.g. 0-2, 4"))
         self.agents_edit.setMaximumWidth(80)
         self.agents_edit.setEnabled(False)
-        self.rows_box = QComboBox(toolTip="Which batch rows a unit must stay past τ in")
+        self.rows_box = QComboBox(toolTip=tr("Which batch rows a unit must stay past τ in"))
         for key, text in ROW_CHOICES:
-            self.rows_box.addItem(text, key)
+            self.rows_box.addItem(tr(text), key)
         self.threshold_box = QDoubleSpinBox(
             minimum=0.0, maximum=10.0, singleStep=0.05, decimals=2, value=DEFAULT_THRESHOLD, prefix="τ = "
         )
-        self.threshold_box.setToolTip("Keep the units whose value stays past this threshold at every step of the range")
-        self.sign_box = QComboBox(toolTip="Keep units that stay above τ, below −τ, or either (one side throughout)")
+        self.threshold_box.setToolTip(
+            tr("Keep the units whose value stays past this threshold at every step of the range")
+        )
+        self.sign_box = QComboBox(toolTip=tr("Keep units that stay above τ, below −τ, or either (one side throughout)"))
         for key, text in SIGNS:
-            self.sign_box.addItem(text, key)
-        self.clear_button = QToolButton(text="Clear", toolTip="Forget the range and the selected units (Esc)")
+            self.sign_box.addItem(tr(text), key)
+        self.clear_button = QToolButton(text=tr("Clear"), toolTip=tr("Forget the range and the selected units (Esc)"))
         self.clear_button.setShortcut("Esc")
         self.result = QLabel(selection_text(None), wordWrap=True)
         self.result.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         where = QHBoxLayout()  # two short rows, so the dock need not be wide
         where.setContentsMargins(0, 0, 0, 0)
-        where.addWidget(QLabel("Select units in"))
+        where.addWidget(QLabel(tr("Select units in")))
         where.addWidget(self.agents_box)
         where.addWidget(self.agents_edit)
         where.addWidget(self.rows_box)
         where.addStretch(1)
         keep = QHBoxLayout()
         keep.setContentsMargins(0, 0, 0, 0)
-        keep.addWidget(QLabel("that stay"))
+        keep.addWidget(QLabel(tr("that stay")))
         keep.addWidget(self.sign_box)
         keep.addWidget(self.threshold_box)
         keep.addStretch(1)

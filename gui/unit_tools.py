@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QToolBar
 
 from hiddenscope.core.analysis import ORDERINGS
 
+from .i18n import tr
 from .model import StepperModel
 from .moments_view import MomentsView
 from .unit_marks import ORDER_NAMES
 
-ORDER_TIPS = {
+ORDER_TIPS = {  # translated when shown
     "index": "Units in index order 0, 1, 2, …",
     "mean": "Highest mean activation over the held history first",
     "variance": "Most variance over time first (per agent and batch row, averaged)",
@@ -34,30 +35,30 @@ class UnitOrderBar(QToolBar):
     """Order units: a combo box, Re-order, and a menu of the same choices for the View menu."""
 
     def __init__(self, model: StepperModel, settings: QSettings) -> None:
-        super().__init__("Unit order", objectName="unit_order")
+        super().__init__(tr("Unit order"), objectName="unit_order")
         self.model = model
         self.settings = settings
-        self.combo = QComboBox(toolTip="How the heatmaps, History and Gates lay out the units")
+        self.combo = QComboBox(toolTip=tr("How the heatmaps, History and Gates lay out the units"))
         for i, by in enumerate(ORDERINGS):
-            self.combo.addItem(ORDER_NAMES[by], by)
-            self.combo.setItemData(i, ORDER_TIPS[by], Qt.ItemDataRole.ToolTipRole)
-        self.reorder_action = QAction("Re-order", self)
+            self.combo.addItem(tr(ORDER_NAMES[by]), by)  # the data, not the text, is the order
+            self.combo.setItemData(i, tr(ORDER_TIPS[by]), Qt.ItemDataRole.ToolTipRole)
+        self.reorder_action = QAction(tr("Re-order"), self)
         self.reorder_action.setShortcut(QKeySequence("Ctrl+U"))
-        self.reorder_action.setToolTip("Compute the unit order again from the history held now (Ctrl+U)")
-        self.menu = QMenu("Order units", self)
+        self.reorder_action.setToolTip(tr("Compute the unit order again from the history held now (Ctrl+U)"))
+        self.menu = QMenu(tr("Order units"), self)
         self.menu.setToolTipsVisible(True)
         self.group = QActionGroup(self)
         self.menu_actions: dict[str, QAction] = {}
         for by in ORDERINGS:
-            action = self.menu.addAction(ORDER_NAMES[by])
+            action = self.menu.addAction(tr(ORDER_NAMES[by]))
             action.setCheckable(True)
-            action.setToolTip(ORDER_TIPS[by])
+            action.setToolTip(tr(ORDER_TIPS[by]))
             action.triggered.connect(lambda _checked=False, by=by: self.choose(by))
             self.group.addAction(action)
             self.menu_actions[by] = action
         self.menu.addSeparator()
         self.menu.addAction(self.reorder_action)
-        self.addWidget(QLabel(" Order units "))
+        self.addWidget(QLabel(f" {tr('Order units')} "))
         self.addWidget(self.combo)
         self.addAction(self.reorder_action)
         self.combo.currentIndexChanged.connect(lambda _i: self.choose(self.combo.currentData()))
@@ -97,7 +98,7 @@ def add_unit_tools(window: QMainWindow) -> None:
     w.history_view.selector.use_settings(w.settings)
     w.moments_view = MomentsView(w.model)
     # Under History, so the moments and the history they were found in are in sight together.
-    w.moments_dock = w._dock("Similar moments", "moments", w.moments_view, Qt.DockWidgetArea.RightDockWidgetArea)
+    w.moments_dock = w._dock(tr("Similar moments"), "moments", w.moments_view, Qt.DockWidgetArea.RightDockWidgetArea)
     w.resizeDocks([w.history_dock, w.moments_dock], [600, 220], Qt.Orientation.Vertical)
     w.moments_dock.visibilityChanged.connect(w.moments_view.draw_soon)
 
