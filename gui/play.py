@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from hiddenscope.core.errors import UserError
@@ -48,6 +48,10 @@ DRAW_SHARE = 4.0
 # overlap.  Longer steps spend their time in PyTorch's kernels, which let go of the lock, so they overlap.
 DRAW_WAIT_S = 0.1
 SHORT_STEP_MS = 1.0
+# A window repaints a little after its views change (Qt posts the repaint and may delay it by a few ms), so
+# a fast-forward frame counts as drawn once a repaint has run after it, or after this long without one
+# (a hidden or minimised window does not repaint).
+PAINT_WAIT_S = 0.05
 
 
 def display_interval_ms() -> int:
@@ -91,6 +95,7 @@ class PlayController(QObject):
         self._frame_started = 0.0
         self._interval_ms = 1000.0 / DEFAULT_REFRESH_HZ
         self._draw_ms = 0.0  # what the last fast-forward frame cost the GUI thread, drawing and painting
+        self._repainted = False  # fast-forward: a window repainted since the frame was handed to the views
         dispatcher = QAbstractEventDispatcher.instance()
         if dispatcher is not None:  # the GUI thread's event loop, about to wait: everything queued is done
             dispatcher.aboutToBlock.connect(self._frame_done)
@@ -139,6 +144,9 @@ class PlayController(QObject):
         if fast:
             self._want_frame.set()
             self._interval_ms, self._draw_ms = display_interval_ms(), 0.0
+            app = QGuiApplication.instance()
+            if app is not None:  # to see when the windows repaint (only while fast-forwarding)
+                app.installEventFilter(self)
         self.model.set_playing(True)
         self._thread.start()
         if fast:
@@ -162,6 +170,9 @@ class PlayController(QObject):
                 QGuiApplication.restoreOverrideCursor()
         self._thread = None
         was_fast, self.fast = self.fast, False
+        app = QGuiApplication.instance()
+        if was_fast and app is not None:
+            app.removeEventFilter(self)
         self.model.set_playing(False)
         self.model.refresh()  # a relay still queued from the worker then finds nothing left to do
         if was_fast:
@@ -185,15 +196,28 @@ class PlayController(QObject):
         if self.fast:
             # The next frame is asked for when the timer fires.  When the views have drawn and painted this
             # one the window goes idle (_frame_done), and the timer is set again from what this frame cost.
-            self._frame_started = now
+            self._frame_started, self._repainted = now, False
             self._frame_timer.start(round(max(self._interval_ms, DRAW_SHARE * self._draw_ms)))
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Fast-forward: note a window's repaint (it runs the views' paint events for the frame)."""
+        if event.type() == QEvent.Type.UpdateRequest and self._frame_started:
+            self._repainted = True
+        return False
+
     def _frame_done(self) -> None:
-        """Fast-forward: the frame is drawn; the next is due a display refresh later, or later if drawing is slow."""
+        """Fast-forward: the frame is drawn; the next is due a display refresh later, or later if drawing is slow.
+
+        Called each time the GUI thread's event loop is about to wait: the first time after a
+        frame the views have taken it but the window has not repainted yet, so that one is let pass.
+        """
         if not (self._frame_started and self.playing and self.fast):
             return
-        cost_ms = self._draw_ms = (time.perf_counter() - self._frame_started) * 1000.0
-        self._frame_started = 0.0
+        now = time.perf_counter()
+        if not self._repainted and now - self._frame_started < PAINT_WAIT_S:
+            return
+        cost_ms = self._draw_ms = (now - self._frame_started) * 1000.0
+        self._frame_started, self._repainted = 0.0, False
         self._frame_timer.start(round(max(self._interval_ms - cost_ms, (DRAW_SHARE - 1.0) * cost_ms, 0.0)))
         with self._wake:
             self._painted_t = self._frame_t

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from helpers import button, click
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 
 from hiddenscope.core import Config, Stepper
 
@@ -108,3 +109,37 @@ def test_trace_this_step_while_fast_forwarding_untraced_stops_and_shows_the_step
     assert not w.playing and not w.fast_action.isChecked()
     assert w.model.frame.t == clicked and f"t = {clicked}</b>" in w.shape_panel.header.text()
     assert w.shape_panel.table.rowCount() == 5 and w.stepper.history.traced(clicked)
+
+
+class SlowPaint(QObject):
+    """Makes every paint of one widget take ``seconds`` longer (a planted, known drawing cost)."""
+
+    def __init__(self, widget, seconds: float) -> None:
+        super().__init__()
+        self.widget, self.seconds, self.paints = widget, seconds, 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget and event.type() == QEvent.Type.Paint:
+            self.paints += 1
+            time.sleep(self.seconds)
+        return False
+
+
+def test_fast_forward_counts_the_repaint_in_a_frames_cost_and_draws_less_often_when_painting_is_slow(
+    qtbot, make_window
+):
+    w = make_window(CONFIG)
+    slow = SlowPaint(w.grid.view.viewport(), 0.03)  # every repaint of the heatmaps takes 30 ms more
+    click(qtbot, w, w.fast_action)
+    qtbot.waitUntil(lambda: slow.paints >= 3, timeout=10_000)
+    frames, started = w.frames_drawn, time.perf_counter()
+    qtbot.wait(1500)
+    fps = (w.frames_drawn - frames) / (time.perf_counter() - started)
+    cost_ms = w.play_controller._draw_ms
+    click(qtbot, w, w.fast_action)
+    assert not w.playing
+    # The 30 ms paint runs after the views took the frame; a cost measured without it would be a few ms.
+    assert cost_ms >= 30
+    # At most a quarter of the time drawing: a frame every 4 × 30 ms or more (about 8 fps, never 30).
+    assert 0 < fps <= 1000 / (4 * 30) * 1.5
