@@ -176,8 +176,8 @@ def test_a_dropped_run_folder_drives_its_agent_in_the_environment_as_trained(qtb
     # The step-200 agent's own numbers on the inputs it got, and greedy actions on its Q-values.
     agent = agents[200]
     with torch.no_grad():
-        x = torch.from_numpy(frame.inputs.reshape(6, 26))
-        h_prev = torch.from_numpy(w.stepper.snapshot(2).hidden.reshape(6, 64))
+        x = torch.from_numpy(frame.inputs.reshape(6, 26).copy())
+        h_prev = torch.from_numpy(w.stepper.snapshot(2).hidden.reshape(6, 64).copy())
         q, h = agent(x, h_prev)
     np.testing.assert_allclose(frame.hidden.reshape(6, 64), h.numpy(), atol=1e-5)
     np.testing.assert_array_equal(frame.episode.actions, q.numpy().reshape(2, 3, 5).argmax(-1))
