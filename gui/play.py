@@ -96,6 +96,8 @@ class PlayController(QObject):
         self._interval_ms = 1000.0 / DEFAULT_REFRESH_HZ
         self._draw_ms = 0.0  # what the last fast-forward frame cost the GUI thread, drawing and painting
         self._repainted = False  # fast-forward: a window repainted since the frame was handed to the views
+        self._paint_timeout = QTimer(self, singleShot=True, interval=round(PAINT_WAIT_S * 1000))
+        self._paint_timeout.timeout.connect(self._finish_frame)  # no repaint came: the frame is done anyway
         dispatcher = QAbstractEventDispatcher.instance()
         if dispatcher is not None:  # the GUI thread's event loop, about to wait: everything queued is done
             dispatcher.aboutToBlock.connect(self._frame_done)
@@ -159,6 +161,7 @@ class PlayController(QObject):
             return
         self._stop.set()
         self._frame_timer.stop()
+        self._paint_timeout.stop()
         with self._wake:
             self._wake.notify_all()
         thread.join(0.1)
@@ -198,6 +201,10 @@ class PlayController(QObject):
             # one the window goes idle (_frame_done), and the timer is set again from what this frame cost.
             self._frame_started, self._repainted = now, False
             self._frame_timer.start(round(max(self._interval_ms, DRAW_SHARE * self._draw_ms)))
+            if _on_screen():
+                self._paint_timeout.start()
+            else:  # a minimised or hidden window does not repaint: nothing to wait for
+                self._finish_frame()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Fast-forward: note a window's repaint (it runs the views' paint events for the frame)."""
@@ -206,17 +213,21 @@ class PlayController(QObject):
         return False
 
     def _frame_done(self) -> None:
-        """Fast-forward: the frame is drawn; the next is due a display refresh later, or later if drawing is slow.
+        """Fast-forward: called each time the GUI thread's event loop is about to wait.
 
-        Called each time the GUI thread's event loop is about to wait: the first time after a
-        frame the views have taken it but the window has not repainted yet, so that one is let pass.
+        The first time after a frame the views have taken it, but the window has not repainted
+        yet (Qt posts the repaint, and may delay it a few ms): the frame is drawn at the first
+        such moment after a repaint, or when :data:`PAINT_WAIT_S` passed without one.
         """
+        if self._frame_started and self._repainted and self.playing and self.fast:
+            self._finish_frame()
+
+    def _finish_frame(self) -> None:
+        """The frame is drawn; the next is due a display refresh later, or later if drawing is slow."""
         if not (self._frame_started and self.playing and self.fast):
             return
-        now = time.perf_counter()
-        if not self._repainted and now - self._frame_started < PAINT_WAIT_S:
-            return
-        cost_ms = self._draw_ms = (now - self._frame_started) * 1000.0
+        self._paint_timeout.stop()
+        cost_ms = self._draw_ms = (time.perf_counter() - self._frame_started) * 1000.0
         self._frame_started, self._repainted = 0.0, False
         self._frame_timer.start(round(max(self._interval_ms - cost_ms, (DRAW_SHARE - 1.0) * cost_ms, 0.0)))
         with self._wake:
@@ -290,6 +301,11 @@ class PlayController(QObject):
                     stepper.step(trace=unseen_trace)
                 took = (time.perf_counter() - started) * 1000.0
                 step_ms = took if not step_ms else 0.9 * step_ms + 0.1 * took
+
+
+def _on_screen() -> bool:
+    """Whether any of the application's windows is on screen (exposed), so that a change to the views repaints."""
+    return any(window.isExposed() for window in QGuiApplication.topLevelWindows())
 
 
 def _why(exc: BaseException) -> str:

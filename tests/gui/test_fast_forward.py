@@ -143,3 +143,16 @@ def test_fast_forward_counts_the_repaint_in_a_frames_cost_and_draws_less_often_w
     assert cost_ms >= 30
     # At most a quarter of the time drawing: a frame every 4 × 30 ms or more (about 8 fps, never 30).
     assert 0 < fps <= 1000 / (4 * 30) * 1.5
+
+
+def test_a_hidden_window_fast_forwards_without_waiting_for_repaints_that_never_come(qtbot, make_window):
+    w = make_window(CONFIG)
+    w.hide()  # minimised or hidden: Qt does not repaint it
+    qtbot.wait(50)
+    start = w.stepper.t
+    click(qtbot, w, w.fast_action)
+    qtbot.wait(1500)
+    click(qtbot, w, w.fast_action)
+    assert not w.playing and not play_threads_alive()
+    # Waiting for a repaint at every frame would hold the worker ~0.1 s a frame: about 15 steps here.
+    assert w.stepper.t - start >= 300
