@@ -49,8 +49,8 @@ import torch
 
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.config import resolve_device
+from hiddenscope.core.device import torch_threads
 from hiddenscope.core.errors import UserError
-from hiddenscope.core.stepper import use_threads
 from hiddenscope.core.trace import trace_forward
 from hiddenscope.core.tuning import keep_freed_memory
 
@@ -78,14 +78,15 @@ def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[f
     x = torch.from_numpy(stepper.source.inputs(1)).to(stepper.device, stepper.dtype)
     h = stepper.hidden_state
     model = stepper.model
-    use_threads(stepper.threads)  # the torch threads the app's steps of this model run on
 
+    # On the torch threads the app's steps of this model run on.
     def bare() -> None:
-        with torch.no_grad():
+        with torch_threads(stepper.threads), torch.no_grad():
             model(x, h)
 
     def traced() -> None:
-        trace_forward(model, x, h, step=1)
+        with torch_threads(stepper.threads):
+            trace_forward(model, x, h, step=1)
 
     bare(), traced()
     bare_times: list[float] = []

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 
 from hiddenscope.core import Config, Stepper
+from hiddenscope.core.device import torch_threads
 from hiddenscope.core.envs import make_env_batch
 from hiddenscope.core.inputs import PatternInputs
-from hiddenscope.core.stepper import use_threads
 
 BATCH = 1024
 
@@ -59,8 +59,7 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
         env.step(actions[k])
 
     def model_step() -> None:
-        use_threads(stepper.threads)  # as the app runs this model's steps
-        with torch.no_grad():
+        with torch_threads(stepper.threads), torch.no_grad():  # as the app runs this model's steps
             model(x, h)
 
     def app_step() -> None:
@@ -71,12 +70,9 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
     def simulator_step() -> None:
         nonlocal k
         k = (k + 1) % len(actions)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(type(env).cpu_threads or threads)  # as the adapter runs it
-        try:
+        cpu = bare_env.device.type == "cpu"
+        with torch_threads(type(env).cpu_threads if cpu else None):  # as the adapter runs it
             bare_env.env.step(per_agent[k])
-        finally:
-            torch.set_num_threads(threads)
 
     def env_step_all_threads() -> None:
         env.cpu_threads = None

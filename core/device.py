@@ -10,7 +10,9 @@ Everything keys off the device the stepper resolved from its configuration.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 
 import torch
 
@@ -55,3 +57,23 @@ def lay_out(values: torch.Tensor, layout: tuple[tuple[int, ...], tuple[int, ...]
     where = torch.arange(size, device=values.device).as_strided(shape, stride, offset)
     base[where.reshape(-1)] = values.reshape(-1)
     return base.as_strided(shape, stride, offset)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Inside, the calling thread runs torch's CPU kernels on ``n`` threads (``None``: as it is); then as before.
+
+    torch keeps the count per OS thread, and a CPU kernel split over another number of
+    threads may round its sums differently in the last bit: running a model's steps on
+    one count wherever they run (Step on the window's thread, Play on its worker) gives
+    the same bits.  Setting and restoring the count costs well under a microsecond.
+    """
+    before = torch.get_num_threads()
+    if n is None or n == before:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

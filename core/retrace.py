@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 
-from .device import lay_out
+from .device import lay_out, torch_threads
 from .errors import UserError
 from .insight import _probe
-from .stepper import use_threads
 from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder, TraceRecord
 
 if TYPE_CHECKING:
@@ -77,10 +76,10 @@ def retrace(stepper: Stepper, t: int) -> Retrace:
     hidden_in = lay_out(state, layout) if layout is not None else state
     x = torch.from_numpy(inputs).to(device=device, dtype=dtype)
     model = _probe(stepper.model)
-    use_threads(stepper.threads)  # as many torch threads as the step had: the same sums in the same order
     build = getattr(model, "build_inputs", None)
     recorder = Recorder(t, "forward", {id(x): ROLE_INPUT, id(hidden_in): ROLE_HIDDEN})
-    with torch.no_grad(), recorder:
+    # On as many torch threads as the step had: the same sums in the same order.
+    with torch_threads(stepper.threads), torch.no_grad(), recorder:
         agent_inputs = x
         if build is not None:  # as the live step: the controller builds its agents' inputs first
             with recorder.forcing(ROLE_INPUT):

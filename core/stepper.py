@@ -8,7 +8,6 @@ number it shows comes from here.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 import torch
 
 from .config import DTYPES, Config, check_fits, resolve_device
-from .device import StepClock, layout_of
+from .device import StepClock, layout_of, torch_threads
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
 from .errors import ConfigError
 from .events import Event
@@ -74,10 +73,6 @@ class Stepper:
         self.input_factory = input_factory
         self.history_budget = history_budget
         self.tracing = tracing
-        # Steps run with the building thread's torch thread count (one for a small step, see
-        # step_threads) on whichever thread computes them, so Play's worker gives the same bits
-        # as Step (see use_threads).
-        self.max_threads = chosen_threads()
         self._build(config or Config())
         self.init_hidden()
 
@@ -112,7 +107,9 @@ class Stepper:
         check_edits(self.edits, config.batch_size, config.n_agents, units)
         self.config, self.device, self.dtype = config, device, dtype
         self.model, self.source, self.units = model, source, units
-        self.threads = step_threads(model, config.batch_size * config.n_agents, self.max_threads)
+        # Steps run on this many torch threads (one for a small model, see step_threads) on whichever
+        # thread computes them, so Play's worker gives the same bits as Step (see torch_threads).
+        self.threads = step_threads(model, config.batch_size * config.n_agents, torch.get_num_threads(), device)
         self.output_shape: tuple[int, ...] | None = None
         self.history = self._new_history(None)
         self.hidden_state: torch.Tensor | None = None
@@ -239,10 +236,10 @@ class Stepper:
             self.t += 1
             self.changed.emit("seek")
             return self.history.frame(self.t)
-        return self._compute(self.tracing if trace is None else trace)
+        with torch_threads(self.threads):
+            return self._compute(self.tracing if trace is None else trace)
 
     def _compute(self, tracing: bool) -> Frame:
-        use_threads(self.threads)
         c = self.config
         t = self.latest
         source = self.source
@@ -489,45 +486,18 @@ def reset_rows(
 ONE_THREAD_BELOW_MACS = 8_000_000
 
 
-def step_threads(model: torch.nn.Module, rows: int, available: int) -> int:
+def step_threads(model: torch.nn.Module, rows: int, available: int, device: torch.device) -> int | None:
     """How many torch threads a step of ``model`` over ``rows`` rows runs on: one when it is small.
 
     A small step gains nothing from splitting its kernels, and in the app the split
     halves compete with the window's thread for the cores.  ``available`` is the most
-    (the building thread's count, which a person may have lowered).
+    (the building thread's count: torch's default, or what a person set).  ``None`` off
+    the CPU, where the count does not matter.
     """
+    if device.type != "cpu":
+        return None
     macs = rows * sum(p.numel() for p in model.parameters())
     return 1 if macs < ONE_THREAD_BELOW_MACS else max(1, available)
-
-
-_set_here = threading.local()  # (count use_threads set on this thread, the count it found there)
-
-
-def chosen_threads() -> int:
-    """The calling thread's torch thread count as the person (or torch's default) left it.
-
-    A step of a small model sets its thread to one (:func:`use_threads`); a stepper
-    built later on that thread must not take that one for the person's choice.  A count
-    set since by someone else (``torch.set_num_threads``) is theirs and is kept.
-    """
-    now = torch.get_num_threads()
-    mine = getattr(_set_here, "counts", None)
-    return mine[1] if mine is not None and mine[0] == now else now
-
-
-def use_threads(n: int) -> None:
-    """Give the calling thread ``n`` torch intra-op threads.
-
-    torch's thread count is kept per OS thread: a thread started later (Play's worker)
-    gets the process default, not what the main thread was set to, and a CPU kernel
-    split over another number of threads may round its sums differently in the last
-    bit.  Matching the count makes a step computed in Play bitwise equal to the same
-    step computed by Step.
-    """
-    if torch.get_num_threads() != n:
-        chosen = chosen_threads()
-        torch.set_num_threads(n)
-        _set_here.counts = (n, chosen)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
@@ -98,6 +99,7 @@ class PlayController(QObject):
         self._repainted = False  # fast-forward: a window repainted since the frame was handed to the views
         self._paint_timeout = QTimer(self, singleShot=True, interval=round(PAINT_WAIT_S * 1000))
         self._paint_timeout.timeout.connect(self._finish_frame)  # no repaint came: the frame is done anyway
+        self._watched: list[QWidget] = []  # fast-forward: the windows whose repaint draws a frame
         dispatcher = QAbstractEventDispatcher.instance()
         if dispatcher is not None:  # the GUI thread's event loop, about to wait: everything queued is done
             dispatcher.aboutToBlock.connect(self._frame_done)
@@ -146,9 +148,9 @@ class PlayController(QObject):
         if fast:
             self._want_frame.set()
             self._interval_ms, self._draw_ms = display_interval_ms(), 0.0
-            app = QGuiApplication.instance()
-            if app is not None:  # to see when the windows repaint (only while fast-forwarding)
-                app.installEventFilter(self)
+            self._watched = self._view_windows()
+            for window in self._watched:  # to see when they repaint (only while fast-forwarding)
+                window.installEventFilter(self)
         self.model.set_playing(True)
         self._thread.start()
         if fast:
@@ -173,9 +175,10 @@ class PlayController(QObject):
                 QGuiApplication.restoreOverrideCursor()
         self._thread = None
         was_fast, self.fast = self.fast, False
-        app = QGuiApplication.instance()
-        if was_fast and app is not None:
-            app.removeEventFilter(self)
+        for window in self._watched:
+            window.removeEventFilter(self)
+        self._watched = []
+        self._frame_started, self._repainted = 0.0, False
         self.model.set_playing(False)
         self.model.refresh()  # a relay still queued from the worker then finds nothing left to do
         if was_fast:
@@ -201,13 +204,21 @@ class PlayController(QObject):
             # one the window goes idle (_frame_done), and the timer is set again from what this frame cost.
             self._frame_started, self._repainted = now, False
             self._frame_timer.start(round(max(self._interval_ms, DRAW_SHARE * self._draw_ms)))
-            if _on_screen():
+            if any(_on_screen(window) for window in self._watched):
                 self._paint_timeout.start()
             else:  # a minimised or hidden window does not repaint: nothing to wait for
                 self._finish_frame()
 
+    def _view_windows(self) -> list[QWidget]:
+        """The windows the views are drawn in: the one this controller belongs to and its floating docks."""
+        parent = self.parent()
+        if not isinstance(parent, QWidget):
+            return []
+        top = parent.window()
+        return [top, *(dock for dock in top.findChildren(QDockWidget) if dock.isFloating())]
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Fast-forward: note a window's repaint (it runs the views' paint events for the frame)."""
+        """Fast-forward: note a repaint of the views' windows (it runs their paint events for the frame)."""
         if event.type() == QEvent.Type.UpdateRequest and self._frame_started:
             self._repainted = True
         return False
@@ -303,9 +314,10 @@ class PlayController(QObject):
                 step_ms = took if not step_ms else 0.9 * step_ms + 0.1 * took
 
 
-def _on_screen() -> bool:
-    """Whether any of the application's windows is on screen (exposed), so that a change to the views repaints."""
-    return any(window.isExposed() for window in QGuiApplication.topLevelWindows())
+def _on_screen(widget: QWidget) -> bool:
+    """Whether a window is on screen (exposed), so that a change to what it shows repaints it."""
+    handle = widget.windowHandle()
+    return handle is not None and widget.isVisible() and handle.isExposed()
 
 
 def _why(exc: BaseException) -> str:

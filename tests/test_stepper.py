@@ -14,6 +14,7 @@ from hiddenscope.core.config import check_fits, format_bytes, step_bytes
 from hiddenscope.core.export import export_npz, history_arrays
 from hiddenscope.core.files import atomic_write
 from hiddenscope.core.inputs import PatternInputs
+from hiddenscope.core.stepper import seed_model, step_threads
 
 SMALL = Config(batch_size=2, n_agents=3, hidden_dim=8, input_dim=4, device="cpu")  # 6 units
 
@@ -421,19 +422,29 @@ def test_a_step_computed_on_another_thread_is_bitwise_the_same_as_on_the_main_th
         torch.set_num_threads(before)
 
 
-def test_a_small_step_runs_on_one_thread_and_a_later_big_stepper_still_gets_the_persons_count():
+def test_a_small_step_runs_on_one_thread_and_leaves_the_persons_count_as_it_was():
+    seen: list[int] = []
+
+    def watched(config: Config) -> torch.nn.Module:  # the seed model, noting the threads each step runs on
+        model = seed_model(config)
+        model.register_forward_pre_hook(lambda *_: seen.append(torch.get_num_threads()))
+        return model
+
     before = torch.get_num_threads()
     torch.set_num_threads(2)  # what the person chose (torch's default on a 2-core machine)
     try:
-        small = Stepper(Config(batch_size=4, n_agents=2, hidden_dim=16, input_dim=4, device="cpu"), tracing=False)
+        small = Stepper(Config(batch_size=4, n_agents=2, hidden_dim=16, input_dim=4, device="cpu"), watched)
         small.step()
-        assert small.threads == 1 and torch.get_num_threads() == 1  # the step set this thread to one
-        # rows × parameters well above the limit: a stepper built now must not take that one for the choice
-        big = Stepper(Config(batch_size=256, n_agents=16, hidden_dim=128, device="cpu"), tracing=False)
-        assert big.threads == 2
+        assert small.threads == 1 and seen == [1]  # rows × parameters far under the limit: one thread
+        assert torch.get_num_threads() == 2  # and the person's count is back
+        big = Stepper(Config(batch_size=256, n_agents=16, hidden_dim=128, device="cpu"), watched, tracing=False)
         big.step()
-        assert torch.get_num_threads() == 2
-        torch.set_num_threads(1)  # the person's own choice, made after a step, is theirs
-        assert Stepper(Config(batch_size=256, n_agents=16, hidden_dim=128, device="cpu"), tracing=False).threads == 1
+        assert big.threads == 2 and seen[-1] == 2
+        torch.set_num_threads(1)  # the person's own choice is kept, even the count a small step uses
+        again = Stepper(Config(batch_size=256, n_agents=16, hidden_dim=128, device="cpu"), watched, tracing=False)
+        again.step()
+        assert again.threads == 1 and seen[-1] == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+    # Off the CPU the count does not matter, and a step leaves it alone.
+    assert step_threads(small.model, 8, 2, torch.device("cuda")) is None

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..device import torch_threads
 from ..errors import ConfigError
 from ._common import Option, check_seed, convert_options, guess_value, import_package, quiet
 
@@ -172,16 +173,11 @@ class VmasBatch:
             saved_cuda = torch.cuda.get_rng_state(self.device)
             if self._cuda_rng is not None:
                 torch.cuda.set_rng_state(self._cuda_rng, self.device)
-        threads = torch.get_num_threads()
-        fewer = not cuda and self.cpu_threads is not None and threads > self.cpu_threads
-        if fewer:
-            torch.set_num_threads(self.cpu_threads)  # type: ignore[arg-type]
+        fewer = not cuda and self.cpu_threads is not None and torch.get_num_threads() > self.cpu_threads
         try:
-            with quiet():
+            with torch_threads(self.cpu_threads if fewer else None), quiet():
                 yield
         finally:
-            if fewer:
-                torch.set_num_threads(threads)
             self._rng = list(self._shared_rng)
             self._shared_rng[:] = saved
             if cuda:
