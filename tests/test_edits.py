@@ -29,7 +29,7 @@ def seed_gru_step(stepper: Stepper, h: np.ndarray, t: int) -> np.ndarray:
     cell = stepper.model.cond_rnn.f
     w = {k: v.double() for k, v in cell.state_dict().items()}
     x = torch.from_numpy(stepper.history.frame(t).inputs).double().reshape(-1, stepper.config.input_dim)
-    h_in = torch.from_numpy(h).double().reshape(x.shape[0], -1)
+    h_in = torch.from_numpy(np.array(h)).double().reshape(x.shape[0], -1)
     gi = F.linear(x, w["weight_ih"], w["bias_ih"]).chunk(3, dim=1)
     gh = F.linear(h_in, w["weight_hh"], w["bias_hh"]).chunk(3, dim=1)
     r, z = torch.sigmoid(gi[0] + gh[0]), torch.sigmoid(gi[1] + gh[1])

@@ -74,7 +74,7 @@ def check_shared(stepper: Stepper, sd: dict, recurrent: bool = True, layer_norm:
     h = torch.zeros(b * a, units, dtype=torch.float64)
     for t in range(1, stepper.t + 1):
         frame = stepper.history.frame(t)
-        x = torch.from_numpy(frame.inputs).double().reshape(b * a, -1)
+        x = torch.from_numpy(frame.inputs.copy()).double().reshape(b * a, -1)
         q, h = one_agent(sd, "", x, h, recurrent, layer_norm)
         np.testing.assert_array_equal(frame.hidden, h.reshape(b, a, units).float().numpy(), err_msg=f"step {t}")
         np.testing.assert_array_equal(frame.output, q.reshape(b, a, -1).float().numpy(), err_msg=f"step {t}")
@@ -126,7 +126,7 @@ def test_epymarl_non_shared_agents_each_use_their_own_network_and_slice(
     h = torch.zeros(batch, agents, units, dtype=torch.float64)
     for t in range(1, 4):
         frame = stepper.history.frame(t)
-        x = torch.from_numpy(frame.inputs).double()
+        x = torch.from_numpy(frame.inputs.copy()).double()
         outs = [one_agent(sd64, f"agents.{i}.", x[:, i], h[:, i], True, False) for i in range(agents)]
         h = torch.stack([o[1] for o in outs], dim=1)
         np.testing.assert_array_equal(frame.hidden, h.float().numpy())

@@ -237,7 +237,7 @@ def test_stepper_trace_matches_a_hand_run(batch, n_agents, hidden_dim, input_dim
         assert_record_is(record, tensor, kind)
     h0 = stepper.hidden_state
     stepper.step()
-    inputs = torch.from_numpy(stepper.frame.inputs)
+    inputs = torch.from_numpy(stepper.frame.inputs.copy())
     with torch.no_grad():
         expected = expected_forward(stepper.model, inputs, h0)
     for record, (tensor, kind) in zip(stepper.trace, expected, strict=True):
