@@ -70,8 +70,7 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
     def simulator_step() -> None:
         nonlocal k
         k = (k + 1) % len(actions)
-        cpu = bare_env.device.type == "cpu"
-        with torch_threads(type(env).cpu_threads if cpu else None):  # as the adapter runs it
+        with torch_threads(bare_env.simulator_threads()):  # as the adapter runs it
             bare_env.env.step(per_agent[k])
 
     def env_step_all_threads() -> None:

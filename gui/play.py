@@ -230,7 +230,7 @@ class PlayController(QObject):
         yet (Qt posts the repaint, and may delay it a few ms): the frame is drawn at the first
         such moment after a repaint, or when :data:`PAINT_WAIT_S` passed without one.
         """
-        if self._frame_started and self._repainted and self.playing and self.fast:
+        if self._repainted:
             self._finish_frame()
 
     def _finish_frame(self) -> None:

@@ -4,9 +4,9 @@ python scripts/fast_forward_screenshot.py
 
 The first picture is taken while the window fast-forwards the seed model (32 × 5 × 96):
 the status bar shows the model's steps per second beside the frames drawn per second.
-The second is taken after Pause and one Step back onto a step that fast-forward
-computed without drawing it: the shape panel says it was not traced and offers
-Trace this step.
+The second is taken after Pause, on the newest step that fast-forward computed
+without drawing it (stepping back to it if needed): the shape panel says it was
+not traced and offers Trace this step.
 """
 
 from __future__ import annotations

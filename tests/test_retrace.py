@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from test_families import agent_layers
 from torch import nn
 
 from hiddenscope.core import Config, Stepper
@@ -85,14 +86,9 @@ def test_edits_at_the_step_are_in_the_re_run_trace():
 
 
 def layers(inputs: int, units: int, actions: int, recurrent: bool = True, layer_norm: bool = False) -> dict:
-    found = {
-        "fc1": nn.Linear(inputs, units),
-        "rnn": nn.GRUCell(units, units) if recurrent else nn.Linear(units, units),
-        "fc2": nn.Linear(units, actions),
-    }
-    if layer_norm:
-        found["layer_norm"] = nn.LayerNorm(units)
-    return {f"{k}.{p}": v.detach() for k, m in found.items() for p, v in m.state_dict().items()}
+    """A PyMARL-family agent's weights, as its ``agent.th`` holds them."""
+    found = agent_layers(inputs, units, actions, recurrent, layer_norm)
+    return {k: v.detach() for k, v in found.state_dict().items()}
 
 
 FAMILIES = {  # checkpoint keys, and options: each family's mirrored controller builds its inputs its own way

@@ -173,9 +173,8 @@ class VmasBatch:
             saved_cuda = torch.cuda.get_rng_state(self.device)
             if self._cuda_rng is not None:
                 torch.cuda.set_rng_state(self._cuda_rng, self.device)
-        fewer = not cuda and self.cpu_threads is not None and torch.get_num_threads() > self.cpu_threads
         try:
-            with torch_threads(self.cpu_threads if fewer else None), quiet():
+            with torch_threads(self.simulator_threads()), quiet():
                 yield
         finally:
             self._rng = list(self._shared_rng)
@@ -183,6 +182,12 @@ class VmasBatch:
             if cuda:
                 self._cuda_rng = torch.cuda.get_rng_state(self.device)
                 torch.cuda.set_rng_state(saved_cuda, self.device)
+
+    def simulator_threads(self) -> int | None:
+        """The torch threads the simulator steps on: :attr:`cpu_threads` where that is fewer (None: as it is)."""
+        cuda = self.device.type == "cuda"
+        fewer = not cuda and self.cpu_threads is not None and torch.get_num_threads() > self.cpu_threads
+        return self.cpu_threads if fewer else None
 
     def _read_sizes(self) -> None:
         env = self.env
