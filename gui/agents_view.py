@@ -42,6 +42,7 @@ from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 
 from .i18n import tr
+from .index_image import IndexImageItem
 from .look import COLOURS, LEVELS
 from .model import StepperModel
 from .side_view import SideView
@@ -80,7 +81,7 @@ class AgentsView(SideView):
         self.plot.hideButtons()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
-        self.image = pg.ImageItem()
+        self.image = IndexImageItem()
         self.plot.addItem(self.image)
         self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=COLOURS.pg_colormap(), interactive=False, width=12)
         self.view.ci.addItem(self.colorbar, row=0, col=1)  # not linked: the image keeps the app's table

@@ -9,6 +9,14 @@ one RGB buffer that is allocated once per layout and coloured in one vectorised
 lookup, then handed to a single ``ImageItem``: a frame costs one upload and one
 paint however many agents are visible.  With many agents the grid pages, and
 only the agents on the current page are coloured or drawn.
+
+When a tile has fewer screen pixels than batch rows (1024 rows in a 150-pixel
+tile), only the rows that land on a pixel row are coloured: one row in
+:attr:`HeatmapGrid.row_stride`, the one at the middle of each pixel, which is the
+row Qt's nearest-pixel scaling would have shown from the full image.  The image
+keeps the grid's cell coordinates (``ImageItem.setRect``), so hovering, outlines
+and titles are unchanged; the caption says how many rows are drawn, and the
+screenshot (painted from the numbers, not the screen) keeps every row.
 """
 
 from __future__ import annotations
@@ -17,12 +25,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
 
-from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
+from .index_image import IndexImageItem
+from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS
 from .model import StepperModel
 from .unit_marks import GridUnitMarks, arranged, display_units
 
@@ -30,6 +39,7 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=Fal
 
 DEFAULT_PER_PAGE = 16
 RESET_COLOUR = "#4dd0e1"  # cyan: no value of the colour map is drawn in it
+ROWS_NOTE = "\x00rows\x00"  # where the caption says how many rows are drawn
 
 
 class HeatmapGrid(QWidget):
@@ -60,6 +70,10 @@ class HeatmapGrid(QWidget):
         self.draw_count = 0  # agent heatmaps coloured and pushed so far; read by tests and benchmarks
         self._geometry: tuple[int, ...] = ()
         self._mosaic = np.zeros((1, 1), np.uint8)
+        # Data rows per image row (1: every row drawn), and per row of tiles the image rows that show
+        # batch rows and which batch row each shows (see the module's docstring).
+        self.row_stride = 1
+        self._sampled: list[tuple[np.ndarray | slice, np.ndarray | slice]] = []
         self._titles: list[pg.TextItem] = []
         self._axes_text = ""
         self.has_nonfinite = False  # whether the page shown holds NaN or Inf
@@ -69,7 +83,8 @@ class HeatmapGrid(QWidget):
         self.view.ci.setContentsMargins(2, 2, 2, 2)
         self.box = self.view.ci.addViewBox(row=0, col=0, enableMouse=False, enableMenu=False, invertY=True)
         self.box.setDefaultPadding(0.0)
-        self.image = pg.ImageItem()
+        self.box.sigResized.connect(self._on_resized)
+        self.image = IndexImageItem()
         self.image.setLookupTable(COLOURS.table)
         self.box.addItem(self.image)
         # Outlines around the batch rows whose episode started with this step (hidden state reset).
@@ -159,14 +174,34 @@ class HeatmapGrid(QWidget):
         i = self.visible_agents().index(agent)
         return (i % cols) * (units + gap_x), (i // cols) * (batch + gap_y) + gap_y
 
+    def _stride_for(self, cells_high: int) -> int:
+        """Data rows per image row for a mosaic ``cells_high`` cells tall: 1 unless rows outnumber pixels."""
+        pixels = self.box.height() * self.view.devicePixelRatioF()  # the box's height on screen
+        return max(1, int(cells_high / pixels)) if pixels >= 1 else 1
+
     def _ensure_layout(self, batch: int, units: int) -> None:
         agents = self.visible_agents()
-        geometry = (batch, units, *agents[:1], len(agents), *self.tile_geometry(batch, units))
+        cols, rows, gap_x, gap_y = self.tile_geometry(batch, units)
+        cells_high = rows * (batch + gap_y)
+        stride = self._stride_for(cells_high)
+        geometry = (batch, units, *agents[:1], len(agents), cols, rows, gap_x, gap_y, stride)
         if geometry == self._geometry:
             return
         self._geometry = geometry
-        cols, rows, gap_x, gap_y = self.tile_geometry(batch, units)
-        self._mosaic = np.full((rows * (batch + gap_y), cols * (units + gap_x) - gap_x), BACKGROUND_INDEX, np.uint8)
+        self.row_stride = stride
+        image_rows = -(-cells_high // stride)
+        self._mosaic = np.full((image_rows, cols * (units + gap_x) - gap_x), BACKGROUND_INDEX, np.uint8)
+        self._sampled = []
+        for block in range(rows):  # per row of tiles: which image rows show which batch rows
+            top = block * (batch + gap_y) + gap_y
+            if stride == 1:
+                self._sampled.append((slice(top, top + batch), slice(None)))
+                continue
+            # Image row j covers cells [j·stride, (j+1)·stride) and shows the row at its middle (the first and
+            # last image rows of a tile, which reach into the gap, show its first and last rows).
+            j = np.arange(top // stride, -(-(top + batch) // stride))
+            shown = np.clip(j * stride + stride // 2 - top, 0, batch - 1)
+            self._sampled.append((j, shown))
         for title in self._titles:
             self.box.removeItem(title)
         self._titles = []
@@ -176,7 +211,19 @@ class HeatmapGrid(QWidget):
             title.setPos(x, y)
             self.box.addItem(title)
             self._titles.append(title)
-        self.box.setRange(xRange=(0, self._mosaic.shape[1]), yRange=(0, self._mosaic.shape[0]), padding=0.0)
+        # The image spans the same cells however many rows it holds.
+        self.image.setImage(self._mosaic, autoLevels=False, levels=(0, 255))
+        self.image.setRect(QRectF(0, 0, self._mosaic.shape[1], image_rows * stride))
+        self.box.setRange(xRange=(0, self._mosaic.shape[1]), yRange=(0, cells_high), padding=0.0)
+
+    def _on_resized(self) -> None:
+        """Draw more or fewer rows when the tiles' height on screen changes."""
+        if self.values is None or not self._geometry:
+            return
+        batch, _, units = self.values.shape
+        _, rows, _, gap_y = self.tile_geometry(batch, units)
+        if self._stride_for(rows * (batch + gap_y)) != self.row_stride:
+            self._draw()
 
     def set_page(self, page: int) -> None:
         page = max(0, min(self.pages - 1, page))
@@ -213,7 +260,7 @@ class HeatmapGrid(QWidget):
             self.colorbar.setLevels(levels)
         self.set_agent_count(values.shape[1])
         batch, _, units = values.shape
-        self._axes_text = f"{caption}: rows = batch 0–{batch - 1} (top→bottom), columns = units 0–{units - 1}"
+        self._axes_text = f"{caption}: rows = batch 0–{batch - 1} (top→bottom{ROWS_NOTE}), columns = units 0–{units - 1}"
         self._draw()
 
     def _draw(self) -> None:
@@ -224,21 +271,39 @@ class HeatmapGrid(QWidget):
             return
         batch, _, units = self.values.shape
         self._ensure_layout(batch, units)
-        cols, _, gap_x, gap_y = self.tile_geometry(batch, units)
-        index = COLOURS.index(self.values[:, agents[0] : agents[-1] + 1, :], self.levels)  # (batch, k, units)
-        index = arranged(index, self.model.unit_order)  # columns in the model's unit order
-        for i in range(len(agents)):
-            x = (i % cols) * (units + gap_x)
-            y = (i // cols) * (batch + gap_y) + gap_y
-            self._mosaic[y : y + batch, x : x + units] = index[:, i]
+        cols, _, gap_x, _ = self.tile_geometry(batch, units)
+        shown = self.values[:, agents[0] : agents[-1] + 1, :]  # (batch, k, units)
+        for block, (image_rows, data_rows) in enumerate(self._sampled):
+            first = block * cols
+            if first >= len(agents):
+                break
+            # Only the rows drawn are coloured, in the model's unit order.
+            index = COLOURS.index(shown[data_rows, first : first + cols], self.levels)
+            index = arranged(index, self.model.unit_order)
+            for i in range(index.shape[1]):
+                x = i * (units + gap_x)
+                self._mosaic[image_rows, x : x + units] = index[:, i]
         # uint8 colour indices through a 256-entry table: Qt draws them as an indexed image.
-        self.image.setImage(self._mosaic, autoLevels=False, levels=(0, 255))
+        self.image.updateImage(self._mosaic)
         self.draw_count += len(agents)
-        self.has_nonfinite = bool((index == NAN_INDEX).any())
+        # Every value counts here, drawn or not: a NaN in a row between two drawn ones is still reported.
+        self.has_nonfinite = not bool(np.isfinite(shown).all())
         warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
         self._draw_reset_outline(agents, batch, units)
         self.unit_marks.place([self.tile_origin(a) for a in agents], units, self._titles)
-        self.axes_label.setText(self._reset_text() + self._axes_text + self.unit_marks.caption() + warning)
+        caption = self._axes_text.replace(ROWS_NOTE, self._rows_text()) + self.unit_marks.caption()
+        self.axes_label.setText(self._reset_text() + caption + warning)
+
+    def _rows_text(self) -> str:
+        if self.row_stride == 1:
+            self.axes_label.setToolTip("")
+            return ""
+        self.axes_label.setToolTip(
+            f"The tiles are shorter than their {self.values.shape[0]} rows: each pixel row shows one row of the"
+            f" {self.row_stride} it covers. Hover any cell for its own value; make the window taller to draw more"
+            " rows; screenshots always hold every row."
+        )
+        return f"; 1 in {self.row_stride} drawn at this size"
 
     def _draw_reset_outline(self, agents: list[int], batch: int, units: int) -> None:
         rows = [r for r in self.reset_rows if r < batch]
@@ -269,13 +334,16 @@ class HeatmapGrid(QWidget):
     def shown_rgb(self, agent: int) -> np.ndarray | None:
         """The colours drawn for ``agent``'s heatmap, ``(batch, units, 3)``, read from the image item.
 
-        Its columns are in display order: ``model.unit_order`` when the units are ordered.
+        Its columns are in display order: ``model.unit_order`` when the units are ordered.  Row r
+        gets the colours of the image row it falls in (with :attr:`row_stride` above 1, a row
+        near it is the one drawn there).
         """
         if self.values is None or agent not in self.visible_agents():
             return None
         batch, _, units = self.values.shape
         x, y = self.tile_origin(agent)
-        return self.image.lut[self.image.image[y : y + batch, x : x + units]]
+        rows = (y + np.arange(batch)) // self.row_stride  # the image row each batch row is drawn in
+        return self.image.lut[self.image.image[rows, x : x + units]]
 
     # -- mouse ------------------------------------------------------------
     def cell_at(self, scene_pos: QPointF) -> tuple[int, int, int] | None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidge
 from hiddenscope.core.history import Frame
 
 from .i18n import tr
+from .index_image import IndexImageItem
 from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
@@ -37,7 +38,7 @@ class HistoryView(SideView):
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.setLabel("left", "unit")
         self.plot.invertY(True)
-        self.image = pg.ImageItem()
+        self.image = IndexImageItem()
         self.plot.addItem(self.image)
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
         self.plot.addItem(self.cursor)

@@ -10,6 +10,7 @@ from hiddenscope.core.history import Frame
 from hiddenscope.core.insight import gate_history, summary_history
 
 from .i18n import tr
+from .index_image import IndexImageItem
 from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
@@ -44,7 +45,7 @@ class GatesView(SideView):
             plot.invertY(True)
             plot.setLabel("left", "unit")
             plot.getAxis("bottom").enableAutoSIPrefix(False)
-            image = pg.ImageItem()
+            image = IndexImageItem()
             plot.addItem(image)
             cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
             plot.addItem(cursor)

@@ -1,0 +1,40 @@
+"""The image item every heatmap-like view draws its colour indices with."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QImage
+
+
+class IndexImageItem(pg.ImageItem):
+    """An ``ImageItem`` for colour-index images (uint8 through a 256-entry table), drawn as 32-bit RGB.
+
+    pyqtgraph hands such an image to Qt as Indexed8, and Qt converts the whole of it to 32 bits on
+    every paint before scaling it: 1.08 ms for a 447 × 396 image drawn into 742 × 491 pixels, against
+    0.13 ms for the same image as RGB32 (0.33 ms as RGBX8888), and the table lookup that makes the
+    RGB32 image costs 0.12 ms once per new image (measured offscreen on the 2-core development
+    machine).  Any other image, table or levels is drawn the way ``ImageItem`` draws it.
+    """
+
+    def render(self) -> None:
+        image, table = self.image, self.lut
+        plain = self.levels is None or tuple(np.asarray(self.levels).ravel().tolist()) == (0, 255)
+        if (
+            image is None
+            or image.ndim != 2
+            or image.dtype != np.uint8
+            or image.size == 0
+            or not isinstance(table, np.ndarray)
+            or table.shape != (256, 3)
+            or not plain
+        ):
+            super().render()
+            return
+        rgb = table.astype(np.uint32)
+        words = np.uint32(0xFF000000) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+        self._rgb32 = words.take(image)  # the QImage reads this buffer: kept while it is shown
+        height, width = image.shape
+        self.qimage = QImage(self._rgb32.data, width, height, 4 * width, QImage.Format.Format_RGB32)
+        self._renderRequired = False
+        self._unrenderable = False
