@@ -260,7 +260,8 @@ class HeatmapGrid(QWidget):
             self.colorbar.setLevels(levels)
         self.set_agent_count(values.shape[1])
         batch, _, units = values.shape
-        self._axes_text = f"{caption}: rows = batch 0–{batch - 1} (top→bottom{ROWS_NOTE}), columns = units 0–{units - 1}"
+        rows = f"rows = batch 0–{batch - 1} (top→bottom{ROWS_NOTE})"
+        self._axes_text = f"{caption}: {rows}, columns = units 0–{units - 1}"
         self._draw()
 
     def _draw(self) -> None:
