@@ -202,14 +202,18 @@ class History:
             return True
 
     # -- reading from other threads ---------------------------------------
-    def snapshot(self, t: int | None) -> Frame:
+    def snapshot(self, t: int | None, copy: bool = True) -> Frame:
         """Timestep ``t`` (``None``: the newest) as read-only copies, taken under the lock.
 
+        ``copy=False`` gives read-only views of the ring's slot instead, for a reader that
+        knows no step will be written while it holds them (the window while nothing plays:
+        a step then writes the slot after the newest, never the one shown).
         IndexError if ``t`` is not held.
         """
+        freeze = _frozen_copy if copy else _frozen_view
         with self.lock:
             frame = self.frame(self.last if t is None else t)
-            copies: dict[str, Any] = {f.name: _frozen_copy(getattr(frame, f.name)) for f in fields(frame)}
+            copies: dict[str, Any] = {f.name: freeze(getattr(frame, f.name)) for f in fields(frame)}
         if copies["trace"] is not None:
             copies["trace"] = list(copies["trace"])
         return Frame(**copies)
@@ -267,6 +271,15 @@ def _pinned_empty(shape: tuple[int, ...]) -> np.ndarray:
     import torch  # only a CUDA session pins, and torch is there then
 
     return torch.empty(shape, dtype=torch.float32, pin_memory=True).numpy()
+
+
+def _frozen_view(value: Any) -> Any:
+    if isinstance(value, EpisodeStep):
+        return EpisodeStep(*(_frozen_view(part) for part in value))
+    if isinstance(value, np.ndarray):
+        value = value.view()
+        value.flags.writeable = False
+    return value
 
 
 def _frozen_copy(value: Any) -> Any:

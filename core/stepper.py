@@ -358,16 +358,19 @@ class Stepper:
         """The timestep shown, as a read-only copy."""
         return self.snapshot()
 
-    def snapshot(self, t: int | None = None) -> Frame:
-        """Timestep ``t`` (default: the one shown) as read-only copies; IndexError if ``t`` is not held."""
+    def snapshot(self, t: int | None = None, copy: bool = True) -> Frame:
+        """Timestep ``t`` (default: the one shown) as read-only copies; IndexError if ``t`` is not held.
+
+        ``copy=False``: read-only views of the history instead (see :meth:`History.snapshot`).
+        """
         if t is not None:
-            return self.history.snapshot(t)
+            return self.history.snapshot(t, copy)
         try:
-            return self.history.snapshot(self.t)
+            return self.history.snapshot(self.t, copy)
         except IndexError:
             # Play's worker stepped past it (and the ring dropped it) since t was read:
             # the newest step is the one shown now.
-            return self.history.snapshot(None)
+            return self.history.snapshot(None, copy)
 
     @property
     def trace(self) -> list[TraceRecord]:

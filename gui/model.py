@@ -63,6 +63,7 @@ class StepperModel(QObject):
         self.agent = 0
         self.row = 0
         self.playing = False
+        self._laps = False  # fast-forward plays: the frames shown are copies (see _in_place)
         self.comparison: Comparison | None = None  # B, shown beside A per compare_mode
         self.compare_mode = "A"  # one of COMPARE_MODES
         self.unit_selection: analysis.Selection | None = None
@@ -109,9 +110,20 @@ class StepperModel(QObject):
             self.agent, self.row = min(self.agent, c.n_agents - 1), min(self.row, c.batch_size - 1)
             self._forget_other_units()
             self.rebuilt.emit()
-        self.frame = self.stepper.frame
+        self.frame = self.stepper.snapshot(copy=not self._in_place())
         self.op_index = -1
         self.frameChanged.emit(self.frame)
+
+    def _in_place(self) -> bool:
+        """Whether views may read the frame shown in the history's own slot rather than in a copy.
+
+        Only what writes the ring could change it under them, and a step only ever writes the slot
+        after the newest.  Paused, a Step computes only from the newest step shown; in normal Play
+        the worker computes step t + 1 only once the views have step t (PlayController._ready).
+        So with 3 slots or more the slot shown is not written while it is shown.  Fast-forward's
+        worker runs many steps ahead and laps the ring: its frames are copies.
+        """
+        return not self._laps and self.stepper.history.capacity >= 3
 
     def _follow_with_comparison(self, kinds: set[str] | frozenset[str]) -> None:
         """Keep B beside A: a live B starts over with A and steps to A's t; a B that no longer fits is dropped."""
@@ -381,8 +393,11 @@ class StepperModel(QObject):
             self.agent, self.row = agent, row
             self.selectionChanged.emit(agent, row)
 
-    def set_playing(self, playing: bool) -> None:
-        """Called by the Play controller only."""
+    def set_playing(self, playing: bool, laps: bool = False) -> None:
+        """Called by the Play controller only; ``laps``: its worker runs ahead of the views (fast-forward)."""
+        # The frame shown now may stay in place: fast-forward's first step is handed to the views, and its
+        # worker waits until they have it before it runs ahead (PlayController._work_fast).
+        self._laps = playing and laps
         if playing != self.playing:
             self.playing = playing
             self.playingChanged.emit(playing)

@@ -151,7 +151,7 @@ class PlayController(QObject):
             self._watched = self._view_windows()
             for window in self._watched:  # to see when they repaint (only while fast-forwarding)
                 window.installEventFilter(self)
-        self.model.set_playing(True)
+        self.model.set_playing(True, laps=fast)
         self._thread.start()
         if fast:
             self.fastChanged.emit(True)

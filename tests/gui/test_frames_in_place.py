@@ -1,0 +1,84 @@
+"""The frame the views show is read in the history's own slot where nothing can write it, a copy elsewhere.
+
+A ring of three slots laps every three steps, so a frame read in place that a step wrote
+over while it was shown would show up here at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import click
+
+from hiddenscope.core import Config
+
+CONFIG = Config(batch_size=8, n_agents=3, hidden_dim=16, input_dim=16)  # 12 units
+PER_STEP = 4 * 8 * 3 * (12 + 16)  # one slot: the hidden state and the inputs, float32
+BUDGET = 3 * PER_STEP  # three slots
+
+
+def in_place(window) -> bool:
+    return np.shares_memory(window.model.frame.hidden, window.stepper.history.hidden)
+
+
+class Witness:
+    """Keeps each frame the views are given with a copy of its numbers, taken as it arrives."""
+
+    def __init__(self, window) -> None:
+        self.frames: list[tuple[object, np.ndarray]] = []
+        self.changed_while_shown: list[int] = []
+        window.model.frameChanged.connect(self.arrived)
+
+    def arrived(self, frame) -> None:
+        if self.frames:  # the frame being replaced must still hold what it held when it arrived
+            last, numbers = self.frames[-1]
+            if not np.array_equal(last.hidden, numbers):
+                self.changed_while_shown.append(last.t)
+        self.frames.append((frame, frame.hidden.copy()))
+
+
+def test_paused_steps_and_scrubbing_read_in_place_and_show_each_steps_own_numbers(qtbot, make_window):
+    w = make_window(CONFIG, history_budget=BUDGET)
+    assert w.stepper.history.capacity == 3
+    witness = Witness(w)
+    for _ in range(8):  # laps the ring twice
+        click(qtbot, w, w.step_action)
+        assert in_place(w)
+        np.testing.assert_array_equal(w.grid.shown_values(1), w.stepper.snapshot().hidden[:, 1])
+    w.back_action.trigger()
+    w.back_action.trigger()  # to the oldest held step, then forward again through history and past it
+    assert w.stepper.t == 6 and in_place(w)
+    for t in (7, 8, 9, 10):
+        click(qtbot, w, w.step_action)
+        assert w.stepper.t == t and in_place(w)
+        np.testing.assert_array_equal(w.grid.shown_values(2), w.stepper.snapshot().hidden[:, 2])
+    assert witness.changed_while_shown == []
+
+
+def test_normal_play_never_writes_the_slot_shown(qtbot, make_window):
+    w = make_window(CONFIG, history_budget=BUDGET)
+    w.speed_box.setValue(w.speed_box.maximum())
+    witness = Witness(w)
+    click(qtbot, w, w.play_action)
+    qtbot.waitUntil(lambda: w.stepper.t >= 300, timeout=30_000)
+    assert in_place(w)
+    click(qtbot, w, w.play_action)
+    assert len(witness.frames) >= 100 and witness.changed_while_shown == []
+    np.testing.assert_array_equal(w.model.frame.hidden, w.stepper.snapshot().hidden)
+
+
+def test_fast_forward_shows_copies_its_worker_never_touches(qtbot, make_window):
+    w = make_window(CONFIG, history_budget=BUDGET)
+    for _ in range(3):
+        click(qtbot, w, w.step_action)
+    shown_before = w.model.frame
+    witness = Witness(w)
+    click(qtbot, w, w.fast_action)
+    qtbot.waitUntil(lambda: w.stepper.t >= 600 and len(witness.frames) >= 5, timeout=30_000)
+    assert not in_place(w)
+    click(qtbot, w, w.fast_action)
+    assert witness.changed_while_shown == []
+    # Every frame given while the worker ran ahead still holds its own step's numbers, hundreds of laps later,
+    # and so does the paused one from before it started.
+    assert all(np.array_equal(frame.hidden, numbers) for frame, numbers in witness.frames)
+    assert np.shares_memory(shown_before.hidden, w.stepper.history.hidden)
+    assert in_place(w)  # paused again
