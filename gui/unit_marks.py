@@ -107,6 +107,7 @@ class UnitRowMarks:
         self.n_units = 0
         self.left, self.right = 0.0, 1.0
         self._laid_out: tuple = ()
+        self._ticks: tuple = ()
         plot.getViewBox().sigResized.connect(lambda *_: self.place(self.n_units, self.left, self.right))
 
     def place(self, n_units: int, left: float, right: float) -> None:
@@ -121,24 +122,25 @@ class UnitRowMarks:
         room = MARK_PX + 3  # pixels left of the image for the marks
         px = span * 1.02 / (width - room)  # data units per pixel once the range is set
         self.plot.setXRange(left - room * px, right + 0.02 * span, padding=0)
+        # pyqtgraph moves the items to the new range when it next paints, and that move asks for a second
+        # paint: moved now, one paint draws the frame (it was two per frame while playing).
+        box.updateMatrix()
         chosen, order = self.model.unit_selection, self.model.unit_order
-        # Each draw moves the x range; the ticks and marks change only with these (and the range's start).
-        key = (
-            n_units,
-            left,
-            right,
-            width,
-            height,
-            None if order is None else order.tobytes(),
-            None if chosen is None else chosen.units.tobytes(),
-        )
+        # Each draw moves the x range; the unit ticks change only with the units, their order and the height,
+        # and the marks with those, the selection and where the image starts.
+        ticks = (n_units, height, None if order is None else order.tobytes())
+        if ticks != self._ticks:
+            self._ticks = ticks
+            self.plot.getAxis("left").setTicks(unit_ticks(display_units(self.model, n_units), height))
+        if chosen is None or not len(chosen):
+            if self._laid_out != ():
+                self._laid_out = ()
+                self.marks.setData([], [])
+            return
+        key = (*ticks, left, right, width, chosen.units.tobytes())
         if key == self._laid_out:
             return
         self._laid_out = key
-        self.plot.getAxis("left").setTicks(unit_ticks(display_units(self.model, n_units), height))
-        if chosen is None or not len(chosen):
-            self.marks.setData([], [])
-            return
         ys = positions_of(chosen.units, self.model, n_units) + 0.5
         # The triangle's tip touches the image's edge: beside the values, not over them.
         self.marks.setData(np.full(len(ys), left - px * (MARK_PX / 2 + 1)), ys)
