@@ -22,6 +22,7 @@ For each size (batch × agents × units) it measures, offscreen:
   noise (which only adds time) hits both alike;
 - ``rss_mb`` after a long run of steps, against ``history_budget_mb``;
 - ``first_frame_s`` (process start to first drawn frame, default model) and ``screenshot_s``;
+- under ``index_image``: ``index_image.py``'s heatmap image item against pyqtgraph's own;
 - under ``png_writer``: ``png_writer.py``'s hand encoder against Qt's writer on the 1024 × 64
   screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64;
 - under ``vmas_1024``: ``vmas_1024.py``'s VMAS environment step against a model step at 1024 environments.
@@ -391,8 +392,12 @@ def main() -> int:
             flush=True,
         )
     print(f"first frame {first_frame:.2f} s after process start")
+    import index_image
     import malloc_tuning
     import png_writer
+
+    results["index_image"] = index_image.measure(rounds=3 if quick else 7, per_round=10 if quick else 20)
+    print("index image:", json.dumps(results["index_image"]), flush=True)
 
     results["png_writer"] = png_writer.measure(rounds=3 if quick else 7)
     print("png writer:", json.dumps(results["png_writer"]), flush=True)

@@ -11,10 +11,10 @@ class IndexImageItem(pg.ImageItem):
     """An ``ImageItem`` for colour-index images (uint8 through a 256-entry table), drawn as 32-bit RGB.
 
     pyqtgraph hands such an image to Qt as Indexed8, and Qt converts the whole of it to 32 bits on
-    every paint before scaling it: 1.08 ms for a 447 × 396 image drawn into 742 × 491 pixels, against
-    0.13 ms for the same image as RGB32 (0.33 ms as RGBX8888), and the table lookup that makes the
-    RGB32 image costs 0.12 ms once per new image (measured offscreen on the 2-core development
-    machine).  Any other image, table or levels is drawn the way ``ImageItem`` draws it.
+    every paint before it scales it.  This item looks the table up once per new image into a 32-bit
+    RGB image, which Qt scales directly: a repaint is about 3 times faster and a new image 1.5 to 2.7
+    times (``benchmarks/index_image.py``).  Any other image, table or levels is drawn the way
+    ``ImageItem`` draws it.
     """
 
     def render(self) -> None:
