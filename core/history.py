@@ -9,7 +9,9 @@ dropped first.
 One thread writes (the stepper, which may run in Play's worker) while others
 read.  Writers take :attr:`History.lock` only to move the bounds (:meth:`slot`,
 :meth:`finish`, :meth:`clear`); readers get copies through :meth:`snapshot`,
-:meth:`pair` and :meth:`read_window`, never the ring's own slots.
+:meth:`pair` and :meth:`read_window`, never the ring's own slots, unless they
+ask for views with ``snapshot(t, copy=False)`` and know no step writes that slot
+while they hold them (the window does, see ``gui/model.py``).
 """
 
 from __future__ import annotations

@@ -352,7 +352,7 @@ class Stepper:
 
     # -- reading ----------------------------------------------------------
     # Everything below may be called from another thread while Play steps in its
-    # worker: it returns copies taken from the history under its lock, never ring slots.
+    # worker: it returns copies taken from the history under its lock, never ring slots (unless asked).
     @property
     def frame(self) -> Frame:
         """The timestep shown, as a read-only copy."""

@@ -5,18 +5,18 @@ It is a view of a :class:`~hiddenscope.gui.model.StepperModel`: it draws what
 
 Each heatmap is ``batch × units`` for one agent: rows are batch entries (top to
 bottom), columns are GRU units.  The agents on the current page are tiled into
-one RGB buffer that is allocated once per layout and coloured in one vectorised
-lookup, then handed to a single ``ImageItem``: a frame costs one upload and one
-paint however many agents are visible.  With many agents the grid pages, and
-only the agents on the current page are coloured or drawn.
+one buffer of colour indices that is allocated once per layout and filled by a
+vectorised lookup, then handed to a single image item: a frame costs one upload
+and one paint however many agents are visible.  With many agents the grid pages,
+and only the agents on the current page are coloured or drawn.
 
 When a tile has fewer screen pixels than batch rows (1024 rows in a 150-pixel
 tile), only the rows that land on a pixel row are coloured: one row in
-:attr:`HeatmapGrid.row_stride`, the one at the middle of each pixel, which is the
-row Qt's nearest-pixel scaling would have shown from the full image.  The image
-keeps the grid's cell coordinates (``ImageItem.setRect``), so hovering, outlines
-and titles are unchanged; the caption says how many rows are drawn, and the
-screenshot (painted from the numbers, not the screen) keeps every row.
+:attr:`HeatmapGrid.row_stride`, the one at the middle of each pixel row, about
+the row Qt's nearest-pixel scaling of the full image would show there.  The
+image keeps the grid's cell coordinates (``ImageItem.setRect``), so hovering,
+outlines and titles are unchanged; the caption says how many rows are drawn, and
+the screenshot (painted from the numbers, not the screen) keeps every row.
 """
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ class HeatmapGrid(QWidget):
             for i in range(index.shape[1]):
                 x = i * (units + gap_x)
                 self._mosaic[image_rows, x : x + units] = index[:, i]
-        # uint8 colour indices through a 256-entry table: Qt draws them as an indexed image.
+        # uint8 colour indices through a 256-entry table, drawn as 32-bit RGB (see index_image).
         self.image.updateImage(self._mosaic)
         self.draw_count += len(agents)
         # Every value counts here, drawn or not: a NaN in a row between two drawn ones is still reported.

@@ -40,7 +40,7 @@ COMPARE_MODES = ("A", "B", "B-A")
 class StepperModel(QObject):
     """Signals about a :class:`Stepper`, safe to connect views to, and the actions views may take."""
 
-    frameChanged = Signal(object)  # a Frame snapshot (read-only copies) of the timestep shown
+    frameChanged = Signal(object)  # a read-only Frame of the timestep shown (see _in_place)
     rebuilt = Signal()  # a new configuration, model or input source
     opChanged = Signal(int)  # the op walked with Step op; -1: the whole step
     differenceChanged = Signal(bool)
