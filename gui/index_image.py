@@ -10,11 +10,12 @@ from PySide6.QtGui import QImage
 class IndexImageItem(pg.ImageItem):
     """An ``ImageItem`` for colour-index images (uint8 through a 256-entry table), drawn as 32-bit RGB.
 
-    pyqtgraph hands such an image to Qt as Indexed8, and Qt converts the whole of it to 32 bits on
-    every paint before it scales it.  This item looks the table up once per new image into a 32-bit
-    RGB image, which Qt scales directly: a repaint is about 3 times faster and a new image 1.5 to 2.7
-    times (``benchmarks/index_image.py``).  Any other image, table or levels is drawn the way
-    ``ImageItem`` draws it.
+    pyqtgraph hands such an image to Qt as Indexed8, which Qt turns into 32 bits on every paint as it
+    scales it.  This item looks the table up once per new image into a 32-bit RGB image, which Qt
+    scales directly.  In ``benchmarks/index_image.py``, at the sizes the views draw (the grid draws
+    about one image row per pixel row), a repaint is about 3 times faster and a new image 1.3 to 2.7
+    times; a new image far taller than its pixels (4916 rows) is slower (1.9 ms against 0.8), since the
+    lookup covers every row.  Any other image, table or levels is drawn the way ``ImageItem`` draws it.
     """
 
     def render(self) -> None:
