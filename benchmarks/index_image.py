@@ -43,6 +43,7 @@ def measure(rounds: int = 5, per_round: int = 20) -> dict[str, dict[str, float]]
     from hiddenscope.gui.look import index_lut
 
     QApplication.instance() or QApplication([])
+    pg.setConfigOptions(imageAxisOrder="row-major")  # as the app sets it (gui/heatmaps.py)
     rng = np.random.default_rng(0)
     results: dict[str, dict[str, float]] = {}
     for name, shape in SIZES.items():

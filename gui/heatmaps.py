@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolB
 from hiddenscope.core.history import Frame
 
 from .index_image import IndexImageItem
-from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS
+from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
 from .model import StepperModel
 from .unit_marks import GridUnitMarks, arranged, display_units
 
@@ -223,7 +223,7 @@ class HeatmapGrid(QWidget):
         batch, _, units = self.values.shape
         _, rows, _, gap_y = self.tile_geometry(batch, units)
         if self._stride_for(rows * (batch + gap_y)) != self.row_stride:
-            self._draw()
+            self.update_from_model()  # what the model shows now (an op's caption stays an op's caption)
 
     def set_page(self, page: int) -> None:
         page = max(0, min(self.pages - 1, page))
@@ -287,8 +287,9 @@ class HeatmapGrid(QWidget):
         # uint8 colour indices through a 256-entry table, drawn as 32-bit RGB (see index_image).
         self.image.updateImage(self._mosaic)
         self.draw_count += len(agents)
-        # Every value counts here, drawn or not: a NaN in a row between two drawn ones is still reported.
-        self.has_nonfinite = not bool(np.isfinite(shown).all())
+        # Every value counts here, drawn or not: a NaN in a row between two drawn ones is still reported
+        # (and a finite value too large for the colour scale, drawn black, where it is drawn).
+        self.has_nonfinite = not bool(np.isfinite(shown).all()) or bool((self._mosaic == NAN_INDEX).any())
         warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
         self._draw_reset_outline(agents, batch, units)
         self.unit_marks.place([self.tile_origin(a) for a in agents], units, self._titles)

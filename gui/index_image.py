@@ -26,8 +26,10 @@ class IndexImageItem(pg.ImageItem):
             or image.ndim != 2
             or image.dtype != np.uint8
             or image.size == 0
+            or self.axisOrder != "row-major"
             or not isinstance(table, np.ndarray)
             or table.shape != (256, 3)
+            or table.dtype != np.uint8
             or not plain
         ):
             super().render()

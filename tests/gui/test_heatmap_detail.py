@@ -12,7 +12,7 @@ import math
 import numpy as np
 import torch
 from helpers import click
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from torch import nn
 
 from hiddenscope.core import Config
@@ -115,3 +115,21 @@ def test_a_taller_window_draws_more_rows(qtbot, make_window):
     assert [drawn_row(shown[r, 0], r) for r in range(BATCH)] == list(range(BATCH))
     np.testing.assert_array_equal(shown, to_rgb(w.stepper.frame.hidden[:, 1, :]))
     assert "drawn at this size" not in w.grid.axes_label.text()
+
+
+def test_resizing_while_step_op_shows_an_input_op_keeps_its_caption(qtbot, make_window):
+    w = make_window(Config(batch_size=BATCH, n_agents=AGENTS, hidden_dim=16, input_dim=4))
+    w.resize(800, 700)
+    qtbot.waitUntil(lambda: w.height() == 700)
+    click(qtbot, w, w.step_action)
+    assert w.grid.row_stride >= 2
+    qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton)  # op 1 reshapes the inputs
+    assert w.grid.axes_label.text().startswith("after op 1:")
+    w.resize(800, 2000)  # the tiles get room for every row: the grid would draw again
+    qtbot.waitUntil(lambda: w.height() == 2000)
+    qtbot.wait(50)
+    assert w.grid.axes_label.text().startswith("after op 1:")
+    for _ in range(2):  # op 3: the GRU cell writes h_1, which the grid draws, every row now
+        qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton)
+    assert w.grid.row_stride == 1 and "drawn at this size" not in w.grid.axes_label.text()
+    np.testing.assert_array_equal(w.grid.shown_rgb(0), to_rgb(w.stepper.frame.hidden[:, 0, :]))
