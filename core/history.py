@@ -212,10 +212,9 @@ class History:
         a step then writes the slot after the newest, never the one shown).
         IndexError if ``t`` is not held.
         """
-        freeze = _frozen_copy if copy else _frozen_view
         with self.lock:
             frame = self.frame(self.last if t is None else t)
-            copies: dict[str, Any] = {f.name: freeze(getattr(frame, f.name)) for f in fields(frame)}
+            copies: dict[str, Any] = {f.name: _frozen(getattr(frame, f.name), copy) for f in fields(frame)}
         if copies["trace"] is not None:
             copies["trace"] = list(copies["trace"])
         return Frame(**copies)
@@ -275,19 +274,11 @@ def _pinned_empty(shape: tuple[int, ...]) -> np.ndarray:
     return torch.empty(shape, dtype=torch.float32, pin_memory=True).numpy()
 
 
-def _frozen_view(value: Any) -> Any:
+def _frozen(value: Any, copy: bool) -> Any:
+    """``value`` with its arrays made read-only: copies, or (``copy=False``) views of the ring's own."""
     if isinstance(value, EpisodeStep):
-        return EpisodeStep(*(_frozen_view(part) for part in value))
+        return EpisodeStep(*(_frozen(part, copy) for part in value))
     if isinstance(value, np.ndarray):
-        value = value.view()
-        value.flags.writeable = False
-    return value
-
-
-def _frozen_copy(value: Any) -> Any:
-    if isinstance(value, EpisodeStep):
-        return EpisodeStep(*(_frozen_copy(part) for part in value))
-    if isinstance(value, np.ndarray):
-        value = value.copy()
+        value = value.copy() if copy else value.view()
         value.flags.writeable = False
     return value

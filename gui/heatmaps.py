@@ -73,6 +73,7 @@ class HeatmapGrid(QWidget):
         # Data rows per image row (1: every row drawn), and per row of tiles the image rows that show
         # batch rows and which batch row each shows (see the module's docstring).
         self.row_stride = 1
+        self._cells_high = 0  # the mosaic's height in cells (rows of tiles × (batch + gap))
         self._sampled: list[tuple[np.ndarray | slice, np.ndarray | slice]] = []
         self._titles: list[pg.TextItem] = []
         self._axes_text = ""
@@ -188,7 +189,7 @@ class HeatmapGrid(QWidget):
         if geometry == self._geometry:
             return
         self._geometry = geometry
-        self.row_stride = stride
+        self.row_stride, self._cells_high = stride, cells_high
         image_rows = -(-cells_high // stride)
         self._mosaic = np.full((image_rows, cols * (units + gap_x) - gap_x), BACKGROUND_INDEX, np.uint8)
         self._sampled = []
@@ -218,11 +219,7 @@ class HeatmapGrid(QWidget):
 
     def _on_resized(self) -> None:
         """Draw more or fewer rows when the tiles' height on screen changes."""
-        if self.values is None or not self._geometry:
-            return
-        batch, _, units = self.values.shape
-        _, rows, _, gap_y = self.tile_geometry(batch, units)
-        if self._stride_for(rows * (batch + gap_y)) != self.row_stride:
+        if self.values is not None and self._geometry and self._stride_for(self._cells_high) != self.row_stride:
             self.update_from_model()  # what the model shows now (an op's caption stays an op's caption)
 
     def set_page(self, page: int) -> None:
