@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import torch
+
 
 def run_entry(args, tmp_path):
     script = textwrap.dedent(
@@ -35,7 +37,8 @@ def run_entry(args, tmp_path):
 def test_no_command_opens_the_default_model(tmp_path):
     result = run_entry([], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "config 32 5 96 cpu" in result.stdout
+    # The default device is auto: the GPU where there is one.
+    assert f"config 32 5 96 {'cuda' if torch.cuda.is_available() else 'cpu'}" in result.stdout
     assert "title hiddenscope | Step" in result.stdout
 
 
