@@ -220,7 +220,8 @@ class EditPanel(QWidget):
             self.problem.setText(str(exc))
             self.add_button.setEnabled(False)
         else:
-            self.problem.clear()
+            if self.problem.text():  # clearing an empty label would still lay the panel out again
+                self.problem.clear()
             self.add_button.setEnabled(True)
 
     def _t_set_by_user(self) -> None:

@@ -26,13 +26,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
 
 from .index_image import IndexImageItem
 from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
 from .model import StepperModel
+from .steady_label import CaptionLine
 from .unit_marks import GridUnitMarks, arranged, display_units
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
@@ -104,9 +105,8 @@ class HeatmapGrid(QWidget):
         self.next_button = QToolButton(text="▶", toolTip="Next page of agents (Page Down)")
         self.page_box = QSpinBox(minimum=1, maximum=1, toolTip="Page of agents shown")
         self.page_label = QLabel()
-        self.axes_label = QLabel()
         # A long caption (an op's explanation) is cut at the grid's edge rather than widening the window.
-        self.axes_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.axes_label = CaptionLine()
         self.prev_button.clicked.connect(lambda: self.set_page(self.page - 1))
         self.next_button.clicked.connect(lambda: self.set_page(self.page + 1))
         self.page_box.valueChanged.connect(lambda v: self.set_page(v - 1))

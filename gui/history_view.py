@@ -13,6 +13,7 @@ from .index_image import IndexImageItem
 from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
+from .steady_label import CaptionLine
 from .tracks_view import EpisodeTracks
 from .unit_marks import UnitRowMarks, arranged
 from .unit_selector import TimeRangeBox, UnitSelector
@@ -28,14 +29,15 @@ class HistoryView(SideView):
         super().__init__(model, parent)
         self.agent_box = QSpinBox(minimum=0, maximum=0, toolTip="Agent whose history is shown")
         self.row_box = QSpinBox(minimum=0, maximum=0, toolTip="Batch row whose history is shown")
-        self.span_label = QLabel()
+        self.span_label = CaptionLine()
         range_box = TimeRangeBox()  # a drag on the plot picks a time range to select units over
         self.plot = pg.PlotWidget(background="#1e1e1e", viewBox=range_box)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "timestep t")
-        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        for axis in ("bottom", "left"):  # timesteps and unit numbers, never "× 1000"; and no label HTML per frame
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
         self.plot.setLabel("left", "unit")
         self.plot.invertY(True)
         self.image = IndexImageItem()

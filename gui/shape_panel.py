@@ -29,6 +29,7 @@ from hiddenscope.core.trace import TraceRecord
 from .i18n import tr
 from .look import icon
 from .model import StepperModel
+from .steady_label import CaptionLine
 
 COLUMNS = (
     "op",
@@ -61,8 +62,7 @@ class ShapePanel(QWidget):
         self._signature: tuple | None = None
         self._highlighted: tuple | None = None
 
-        self.header = QLabel()
-        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header = CaptionLine(rich=True)
         self.op_back_button = QToolButton(icon=icon("op_back"), toolTip="Previous tensor transition of this step ([)")
         self.op_button = QToolButton(icon=icon("op"), toolTip="Step op: next tensor transition of this step (])")
         self.op_button.setText(tr("Step op"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QStatusBar
 
 from .i18n import tr
 from .model import StepperModel
 from .play import PlayController
+from .steady_label import SteadyLabel
 
 PERIOD_S = 1 / 15  # while playing, the labels change at most this often
 
@@ -18,13 +19,13 @@ class StatusLine:
 
     def __init__(self, bar: QStatusBar, model: StepperModel, play: PlayController) -> None:
         self.model, self.play = model, play
-        self.device_label = QLabel()
-        self.t_label = QLabel()
-        self.step_label = QLabel()
-        self.rate_label = QLabel()  # model steps per second, beside frames drawn per second
-        self.fps_label = QLabel()
-        self.history_label = QLabel()
-        self.episodes_label = QLabel()
+        self.device_label = SteadyLabel()
+        self.t_label = SteadyLabel()
+        self.step_label = SteadyLabel()
+        self.rate_label = SteadyLabel()  # model steps per second, beside frames drawn per second
+        self.fps_label = SteadyLabel()
+        self.history_label = SteadyLabel()
+        self.episodes_label = SteadyLabel()
         for label, tip in (
             (self.episodes_label, "Episodes finished in the live environments, and their mean return (last 100)"),
             (self.device_label, "Device and dtype the model runs on"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSlider, QToolBar
+from PySide6.QtWidgets import QSlider, QToolBar
 
 from hiddenscope.core.history import Frame
 
 from .model import StepperModel
+from .steady_label import SteadyLabel
 
 
 class Timeline(QToolBar):
@@ -17,8 +18,7 @@ class Timeline(QToolBar):
         super().__init__("Timeline", objectName="timeline")
         self.model = model
         self.setMovable(False)
-        self.t_label = QLabel()
-        self.t_label.setMinimumWidth(120)
+        self.t_label = SteadyLabel(min_width=120)
         self.t_label.setToolTip("The timestep shown")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip("Scrub through the recorded history (← →)")

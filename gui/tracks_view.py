@@ -37,6 +37,8 @@ class EpisodeTracks(QWidget):
                 " (the hidden state went back to init_hidden there)"
             )
         )
+        self._link = link  # the history plot: linked only while the tracks show (an unseen link costs every frame)
+        self._linked = False
         self.returns_plot = self._plot("return", link)
         self.returns_curve = self.returns_plot.plot(pen=pg.mkPen(RETURN_COLOUR, width=2), connect="finite")
         self.actions_plot = self._plot("action", link)
@@ -59,11 +61,12 @@ class EpisodeTracks(QWidget):
         plot.setMouseEnabled(False, False)
         plot.hideButtons()
         plot.setLabel("left", label)
-        plot.setXLink(link)
         plot.setFixedHeight(70)
         # The same width of left axis as the history plot above, so the timesteps line up.
         plot.getAxis("left").setWidth(link.getAxis("left").width())
         plot.getAxis("bottom").setStyle(showValues=False)
+        for axis in ("left", "bottom"):  # else every new range re-sets the axis label's HTML
+            plot.getAxis(axis).enableAutoSIPrefix(False)
         return plot
 
     def draw(self, frame: Frame) -> None:
@@ -71,6 +74,10 @@ class EpisodeTracks(QWidget):
         stepper, row, agent = self.model.stepper, self.model.row, self.model.agent
         ts, tracks = stepper.episode_tracks(row, t=frame.t)
         self.setVisible(bool(tracks))
+        if self._linked != bool(tracks):
+            self._linked = bool(tracks)
+            for plot in (self.returns_plot, self.actions_plot):
+                plot.setXLink(self._link if tracks else None)
         self.ts, self.tracks = ts, tracks
         for plot, line in self.boundaries:
             plot.removeItem(line)

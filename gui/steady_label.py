@@ -1,0 +1,117 @@
+"""Text that changes every frame while playing (t, step time, frames per second, captions) without
+making the window lay itself out again."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSize
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QTextDocument,
+    QTextOption,
+)
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+
+class SteadyLabel(QLabel):
+    """A label that keeps its place while its text changes.
+
+    A plain ``QLabel`` whose text changes asks the layouts above it to recompute, and
+    the request climbs to the main window: while playing at 1024 × 64 × 96 the window
+    was laid out about three times a frame for the status bar and the timeline alone.
+    Qt stops that climb at a widget of fixed size, so this label has one: as wide as
+    the widest text it has shown (at least ``min_width``), one line high.  It never
+    narrows, so the labels beside it do not jump left and right as numbers change
+    from "9.87 ms" to "10.02 ms" and back.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, min_width: int = 0) -> None:
+        super().__init__(parent)
+        self._min_width = min_width
+        self._width = 0  # the fixed width: the widest text shown so far (0: none yet)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        if text == self.text() and self._width:
+            return
+        super().setText(text)
+        self._fit(self._width)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange) and self._width:
+            self._fit(0)  # another font: the widest text so far no longer says how wide
+
+    def _fit(self, at_least: int) -> None:
+        hint = self.sizeHint()
+        width = max(hint.width(), self._min_width, at_least)
+        if (width, hint.height()) != (self._width, self.minimumHeight()):
+            self._width = width
+            self.setFixedSize(width, hint.height())
+
+
+class CaptionLine(QWidget):
+    """One line of plain or rich text across the width its layout gives it, cut at the right edge.
+
+    For captions that change every frame while playing (the grid's "h_t …", the shape panel's
+    "t = …").  A ``QLabel`` there makes every layout up to the main window recompute on each
+    change (the grid, the docks and the window, about twice a frame); this line only repaints
+    itself: its size does not depend on its text.  A text too long for the width is cut, as a
+    caption beside the grid's page buttons always was.
+    """
+
+    def __init__(self, rich: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._rich = rich
+        self._doc = QTextDocument(self)
+        self._doc.setDocumentMargin(0)
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.NoWrap)
+        self._doc.setDefaultTextOption(option)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._fit_height()
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self._doc.setHtml(text) if self._rich else self._doc.setPlainText(text)
+            self.update()
+
+    def clear(self) -> None:
+        self.setText("")
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.minimumHeight())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.minimumHeight())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_height()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setClipRect(self.rect())
+        painter.translate(2, max(0.0, (self.height() - self._doc.size().height()) / 2))
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette.setColor(QPalette.ColorRole.Text, self.palette().color(QPalette.ColorRole.WindowText))
+        self._doc.documentLayout().draw(painter, context)
+
+    def _fit_height(self) -> None:
+        self._doc.setDefaultFont(self.font())
+        # Rich text may mix in bold and monospace runs: room for the tallest of them.
+        metrics = [QFontMetrics(self.font())]
+        mono = QFont(self.font())
+        mono.setFamily("monospace")
+        metrics.append(QFontMetrics(mono))
+        self.setFixedHeight(max(m.height() for m in metrics) + 4)

@@ -1,0 +1,96 @@
+"""Numbers and captions that change every frame keep their place and do not re-lay the window out."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from helpers import click
+from PySide6.QtCore import QEvent, QObject, QPoint
+from PySide6.QtGui import QColor
+
+from hiddenscope.core import Config
+from hiddenscope.core.model import CondAgent
+
+
+class LayoutCount(QObject):
+    """Counts the times Qt asks a widget to lay out its children again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.n = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.n += 1
+        return False
+
+
+def test_playing_does_not_lay_the_main_window_out_again_for_each_frame(qtbot, make_window):
+    w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
+    w.speed_box.setValue(w.speed_box.maximum())
+    click(qtbot, w, w.step_action)
+    qtbot.wait(200)
+    count = LayoutCount()
+    w.installEventFilter(count)
+    frames = w.frames_drawn
+    click(qtbot, w, w.play_action)
+    qtbot.waitUntil(lambda: w.frames_drawn >= frames + 60, timeout=20_000)
+    click(qtbot, w, w.play_action)
+    w.removeEventFilter(count)
+    drawn = w.frames_drawn - frames
+    # Every frame changes t, the step time, the captions of the grid, the shape panel and the history view.
+    # The window is laid out only when a number gains a digit (t = 9 → 10) or a label first shows.
+    assert count.n <= 3 + drawn // 10, f"{count.n} layouts of the main window in {drawn} frames"
+    assert f"t = {w.stepper.t}</b>" in w.shape_panel.header.text() and f"t = {w.stepper.t} " in w.t_label.text()
+
+
+def sometimes_slow(slow: threading.Event):
+    class Agent(CondAgent):
+        def forward(self, inputs, hidden_state):
+            if slow.is_set():
+                time.sleep(0.15)
+            return super().forward(inputs, hidden_state)
+
+    return lambda config: Agent(config.input_dim, config.n_agents, config.hidden_dim)
+
+
+def test_a_shorter_step_time_does_not_move_the_status_bar(qtbot, make_window):
+    slow = threading.Event()
+    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=sometimes_slow(slow))
+    status = w.status
+    slow.set()
+    click(qtbot, w, w.step_action)  # "step 150.xx ms"
+    slow.clear()
+    qtbot.wait(100)
+    wide_text = status.step_label.text()
+    places = {label: label.mapTo(w, QPoint(0, 0)) for label in (status.step_label, status.history_label)}
+    widths = status.step_label.width()
+    click(qtbot, w, w.step_action)  # "step 0.xx ms": one digit fewer
+    qtbot.wait(100)
+    assert float(wide_text.split()[1]) >= 100 > float(status.step_label.text().split()[1])
+    assert status.step_label.width() == widths  # it does not narrow...
+    assert {label: label.mapTo(w, QPoint(0, 0)) for label in places} == places  # ...so nothing beside it moves
+
+
+def test_a_caption_too_long_for_the_grid_is_cut_and_leaves_the_window_as_wide(qtbot, make_window):
+    w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
+    click(qtbot, w, w.step_action)
+    qtbot.wait(100)
+    caption = w.grid.axes_label
+    width, caption_width = w.width(), caption.width()
+    before = caption.grab().toImage()
+    background = QColor(before.pixel(caption.width() - 2, caption.height() // 2))
+    caption.setText(caption.text() + " ·" + " a very long explanation" * 40)
+    qtbot.wait(100)
+    assert w.width() == width and caption.width() == caption_width
+    image = caption.grab().toImage()
+    right_edge = range(caption.width() - 40, caption.width())
+    right = [QColor(image.pixel(x, y)) for x in right_edge for y in range(image.height())]
+    assert any(c != background for c in right), "the long text reaches the right edge, drawn up to it"
+    caption.setText("")
+    qtbot.wait(50)
+    empty = caption.grab().toImage()
+    assert all(
+        QColor(empty.pixel(x, y)) == background for x in range(0, caption.width(), 7) for y in range(empty.height())
+    ), "an empty caption draws nothing"
