@@ -1,6 +1,6 @@
 """A VMAS environment step against a model step, both at 1024 environments (batch rows), on the CPU.
 
-    python benchmarks/vmas_1024.py [--quick]
+    python benchmarks/vmas_1024.py [--quick] [--device cuda] [--scenario balance transport ...]
 
 The environment step is what a live run pays per timestep on the environment's side:
 ``VmasBatch.step`` (actions in as NumPy, the simulator's step, observations, rewards and
@@ -115,8 +115,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument(
+        "--scenario", nargs="+", default=["balance"], help="one or more VMAS scenarios: one JSON line each"
+    )
     args = parser.parse_args()
-    print(json.dumps(measure(blocks=3 if args.quick else 7, per_block=5 if args.quick else 10, device=args.device)))
+    for scenario in args.scenario:
+        result = measure(
+            blocks=3 if args.quick else 7, per_block=5 if args.quick else 10, scenario=scenario, device=args.device
+        )
+        print(json.dumps(result), flush=True)
     return 0
 
 
