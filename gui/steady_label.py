@@ -3,18 +3,19 @@ making the window lay itself out again."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QEvent, QSize
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
-    QFont,
-    QFontMetrics,
+    QHelpEvent,
     QPainter,
     QPaintEvent,
     QPalette,
     QTextDocument,
     QTextOption,
 )
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
 
 
 class SteadyLabel(QLabel):
@@ -24,9 +25,10 @@ class SteadyLabel(QLabel):
     the request climbs to the main window: while playing at 1024 × 64 × 96 the window
     was laid out about three times a frame for the status bar and the timeline alone.
     Qt stops that climb at a widget of fixed size, so this label has one: as wide as
-    the widest text it has shown (at least ``min_width``), one line high.  It never
+    the widest text it has shown (at least ``min_width``), one line high.  While it
+    keeps its width (``setText(text, keep_width=True)``, as while playing) it never
     narrows, so the labels beside it do not jump left and right as numbers change
-    from "9.87 ms" to "10.02 ms" and back.
+    from "9.87 ms" to "10.02 ms" and back; paused, its owner lets it fit its text again.
     """
 
     def __init__(self, text: str = "", parent: QWidget | None = None, min_width: int = 0) -> None:
@@ -35,11 +37,12 @@ class SteadyLabel(QLabel):
         self._width = 0  # the fixed width: the widest text shown so far (0: none yet)
         self.setText(text)
 
-    def setText(self, text: str) -> None:
-        if text == self.text() and self._width:
+    def setText(self, text: str, keep_width: bool = True) -> None:
+        """Show ``text``; with ``keep_width`` (while playing) never narrower than before, else as wide as it needs."""
+        if text == self.text() and self._width and keep_width:
             return
         super().setText(text)
-        self._fit(self._width)
+        self._fit(self._width if keep_width else 0)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -47,6 +50,8 @@ class SteadyLabel(QLabel):
             self._fit(0)  # another font: the widest text so far no longer says how wide
 
     def _fit(self, at_least: int) -> None:
+        if not at_least and self._width:
+            self.setMinimumSize(0, 0)  # QLabel's size hint is never below its minimum size: let it narrow
         hint = self.sizeHint()
         width = max(hint.width(), self._min_width, at_least)
         if (width, hint.height()) != (self._width, self.minimumHeight()):
@@ -60,8 +65,8 @@ class CaptionLine(QWidget):
     For captions that change every frame while playing (the grid's "h_t …", the shape panel's
     "t = …").  A ``QLabel`` there makes every layout up to the main window recompute on each
     change (the grid, the docks and the window, about twice a frame); this line only repaints
-    itself: its size does not depend on its text.  A text too long for the width is cut, as a
-    caption beside the grid's page buttons always was.
+    itself: its size does not depend on its text.  A text too long for the width is cut at the
+    edge, as a caption beside the grid's page buttons always was, and its tooltip then shows it whole.
     """
 
     def __init__(self, rich: bool = False, parent: QWidget | None = None) -> None:
@@ -99,19 +104,30 @@ class CaptionLine(QWidget):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._fit_height()
 
+    def is_cut(self) -> bool:
+        """Whether the text is wider than the line (so part of it is not drawn)."""
+        return self._doc.idealWidth() > self.width()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.is_cut() and isinstance(event, QHelpEvent):
+            tip = self.toolTip()
+            QToolTip.showText(event.globalPos(), self._doc.toPlainText() + (f"\n\n{tip}" if tip else ""), self)
+            return True
+        return super().event(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setClipRect(self.rect())
-        painter.translate(2, max(0.0, (self.height() - self._doc.size().height()) / 2))
+        painter.translate(0, max(0.0, (self.height() - self._doc.size().height()) / 2))
         context = QAbstractTextDocumentLayout.PaintContext()
         context.palette.setColor(QPalette.ColorRole.Text, self.palette().color(QPalette.ColorRole.WindowText))
         self._doc.documentLayout().draw(painter, context)
 
     def _fit_height(self) -> None:
         self._doc.setDefaultFont(self.font())
-        # Rich text may mix in bold and monospace runs: room for the tallest of them.
-        metrics = [QFontMetrics(self.font())]
-        mono = QFont(self.font())
-        mono.setFamily("monospace")
-        metrics.append(QFontMetrics(mono))
-        self.setFixedHeight(max(m.height() for m in metrics) + 4)
+        # As tall as a line mixing what the captions hold: bold, code, subscripts and symbols.
+        sample = QTextDocument()
+        sample.setDocumentMargin(0)
+        sample.setDefaultFont(self.font())
+        sample.setHtml("<b>Ag</b> <code>Ag</code> h<sub>t−1</sub> ⚠ ▼ 图")
+        self.setFixedHeight(math.ceil(sample.size().height()) + 2)

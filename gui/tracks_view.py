@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
 
 from .i18n import tr
 from .model import StepperModel
 from .status import episodes_text
+from .steady_label import CaptionLine
 
 BOUNDARY_PEN = pg.mkPen("#4dd0e1", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 RETURN_COLOUR = "#ffd54f"
@@ -30,7 +31,7 @@ class EpisodeTracks(QWidget):
         self.model = model
         self.ts = np.zeros(0, int)
         self.tracks: dict[str, np.ndarray] = {}
-        self.caption = QLabel()
+        self.caption = CaptionLine()
         self.caption.setToolTip(
             tr(
                 "What the selected batch row did in its environment: dashed lines are episode starts"
