@@ -10,8 +10,9 @@ model call, and the app's whole untraced step (inputs, model, host copy into his
 ``simulator_step_ms`` is VMAS's own ``Environment.step`` alone on a second batch (no adapter,
 no episode resets): the floor under ``env_step_ms`` that no adapter can go below.
 Each is timed in interleaved blocks, fastest block of each (noise from other work on the
-machine only ever adds time); the environment both as the adapter runs it (on
-``VmasBatch.cpu_threads`` torch threads) and on all the process's threads.  Prints one JSON line.
+machine only ever adds time); the environment both as the adapter runs it (on the torch
+threads ``VmasBatch`` chose for the scenario, ``env_cpu_threads``) and on all the process's
+threads.  Prints one JSON line per scenario.
 """
 
 from __future__ import annotations
@@ -73,12 +74,14 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
         with torch_threads(bare_env.simulator_threads()):  # as the adapter runs it
             bare_env.env.step(per_agent[k])
 
+    chosen = env.cpu_threads  # the adapter's choice for this scenario (1 or None: all threads)
+
     def env_step_all_threads() -> None:
         env.cpu_threads = None
         try:
             env_step()
         finally:
-            env.cpu_threads = type(env).cpu_threads
+            env.cpu_threads = chosen
 
     timed = {
         "env_step_ms": env_step,  # as the adapter runs it: its own thread setting
@@ -103,7 +106,8 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
         env.close()
         bare_env.close()
     result: dict[str, object] = {"scenario": f"vmas:{scenario}", "batch": BATCH, "n_agents": n_agents, "device": device}
-    result.update(obs_dim=obs_dim, torch_threads=torch.get_num_threads(), env_cpu_threads=type(env).cpu_threads)
+    threads = torch.get_num_threads()
+    result.update(obs_dim=obs_dim, torch_threads=threads, env_cpu_threads=chosen or threads)
     result.update({name: round(ms, 3) for name, ms in best.items()})
     result["env_over_model"] = round(best["env_step_ms"] / best["model_step_ms"], 2)
     result["env_over_app_step"] = round(best["env_step_ms"] / best["app_step_ms"], 2)

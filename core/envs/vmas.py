@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import re
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,11 +100,15 @@ class VmasBatch:
 
     has_action_masks = False
     ROW_RESETS = 2  # more rows ending in one step: one vectorised reset, the others' state put back
-    # On the CPU the simulator runs on this many torch threads (None: as many as the process uses).  VMAS's
-    # step is hundreds of small ops, for which a second thread costs more than it gives: at 1024 environments
-    # on a 2-core machine one thread made the step 1.3 to 1.8 times faster while the model's step, which
-    # keeps the process's threads, was twice as fast on two (benchmarks/vmas_1024.py).
+    # On the CPU the simulator runs on cpu_threads torch threads (None: as many as the process uses), chosen when
+    # the batch is made by timing a few no-op steps both ways (_choose_cpu_threads).  At 1024 environments on a
+    # 2-core machine most scenarios' steps are hundreds of small ops, for which a second thread gives little or
+    # costs more (balance, give_way, transport, dispersion, wheel, football), while navigation, flocking and
+    # discovery step 1.5 to 1.6 times faster on all (benchmarks/vmas_1024.py --scenario ...).  The numbers do
+    # not depend on it, only the speed (tests/test_envs.py).
     cpu_threads: int | None = 1
+    THREAD_TRIALS = 3  # rounds of one timed step on each setting, after one untimed step on each
+    ALL_THREADS_GAIN = 1.25  # all threads are chosen when their fastest step is this many times faster
 
     def __init__(self, batch_size: int, options: dict[str, Any], device: str = "cpu", seed: int = 0) -> None:
         declared = {o.key for o in OPTIONS}
@@ -157,6 +162,7 @@ class VmasBatch:
                 )
         self._read_sizes()
         self._try_a_step(kwargs)
+        self.cpu_threads = self._choose_cpu_threads()
         self.seed: int | None = None
         self.episodes = np.zeros(self.batch_size, np.int64)
         self.last_truncated = np.zeros(self.batch_size, bool)
@@ -226,6 +232,29 @@ class VmasBatch:
                 self.env.step(idle)
         except (TypeError, ValueError, AssertionError, KeyError, RuntimeError) as error:
             raise ConfigError(f"vmas:{self.scenario} with {kwargs} cannot step: {error}") from None
+
+    def _choose_cpu_threads(self) -> int | None:
+        """One torch thread, or all of them (None) where that is clearly faster for this scenario, timed on no-op steps.
+
+        Only on the CPU with more than one thread.  These steps come before :meth:`reset`, which
+        seeds the simulator afresh, so they change nothing a run shows.
+        """
+        if self.device.type == "cuda" or torch.get_num_threads() <= 1:
+            return type(self).cpu_threads
+        idle = [torch.zeros(self.batch_size, 1, dtype=torch.long, device=self.device) for _ in range(self.n_agents)]
+        best: dict[int | None, float] = {1: float("inf"), None: float("inf")}
+        everyone = torch.get_num_threads()  # None's count (inside _own_rng the count may already be another)
+        with self._own_rng():
+            for trial in range(self.THREAD_TRIALS + 1):
+                for threads in best:
+                    with torch_threads(threads or everyone):
+                        started = time.perf_counter()
+                        self.env.step(idle)
+                        took = time.perf_counter() - started
+                    if trial:  # the first round warms both up
+                        best[threads] = min(best[threads], took)
+        # All threads only where clearly faster: for light scenarios the two are within this machine's noise.
+        return None if best[None] * self.ALL_THREADS_GAIN < best[1] else 1
 
     # tensors on the device ---------------------------------------------------------------------------------
     def _observations(self, observations: list[torch.Tensor]) -> torch.Tensor:
