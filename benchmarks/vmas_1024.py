@@ -75,6 +75,7 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
             bare_env.env.step(per_agent[k])
 
     chosen = env.cpu_threads  # the adapter's choice for this scenario (1 or None: all threads)
+    bare_env.cpu_threads = chosen  # the floor on the same threads, whatever its own timing said
 
     def env_step_all_threads() -> None:
         env.cpu_threads = None

@@ -108,6 +108,7 @@ class VmasBatch:
     # not depend on it, only the speed (tests/test_envs.py).
     cpu_threads: int | None = 1
     THREAD_TRIALS = 3  # rounds of one timed step on each setting, after one untimed step on each
+    THREADS_FROM_BATCH = 256  # smaller batches keep one thread without timing (their ops stay on one anyway)
     ALL_THREADS_GAIN = 1.25  # all threads are chosen when their fastest step is this many times faster
 
     def __init__(self, batch_size: int, options: dict[str, Any], device: str = "cpu", seed: int = 0) -> None:
@@ -239,8 +240,8 @@ class VmasBatch:
         Only on the CPU with more than one thread.  These steps come before :meth:`reset`, which
         seeds the simulator afresh, so they change nothing a run shows.
         """
-        if self.device.type == "cuda" or torch.get_num_threads() <= 1:
-            return type(self).cpu_threads
+        if self.device.type == "cuda" or torch.get_num_threads() <= 1 or self.batch_size < self.THREADS_FROM_BATCH:
+            return type(self).cpu_threads  # threads help none of VMAS's ops at small batches: nothing to time
         idle = [torch.zeros(self.batch_size, 1, dtype=torch.long, device=self.device) for _ in range(self.n_agents)]
         best: dict[int | None, float] = {1: float("inf"), None: float("inf")}
         everyone = torch.get_num_threads()  # None's count (inside _own_rng the count may already be another)
