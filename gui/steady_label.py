@@ -79,6 +79,8 @@ class CaptionLine(QWidget):
         option.setWrapMode(QTextOption.WrapMode.NoWrap)
         self._doc.setDefaultTextOption(option)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # Opaque (the window's own background colour): a new text repaints this line, not the dock behind it.
+        self.setAutoFillBackground(True)
         self._fit_height()
 
     def text(self) -> str:
