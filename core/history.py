@@ -208,8 +208,8 @@ class History:
         """Timestep ``t`` (``None``: the newest) as read-only copies, taken under the lock.
 
         ``copy=False`` gives read-only views of the ring's slot instead, for a reader that
-        knows no step will be written while it holds them (the window while nothing plays:
-        a step then writes the slot after the newest, never the one shown).
+        knows no step will write that slot while it holds them (the window, paused or in
+        normal Play: a step writes only the slot after the newest; see ``gui/model.py``).
         IndexError if ``t`` is not held.
         """
         with self.lock:

@@ -26,6 +26,7 @@ class StatusLine:
         self.fps_label = SteadyLabel()
         self.history_label = SteadyLabel()
         self.episodes_label = SteadyLabel()
+        self._labels: list[SteadyLabel] = []
         for label, tip in (
             (self.episodes_label, "Episodes finished in the live environments, and their mean return (last 100)"),
             (self.device_label, "Device and dtype the model runs on"),
@@ -37,10 +38,10 @@ class StatusLine:
         ):
             label.setToolTip(tip)
             bar.addPermanentWidget(label)
+            self._labels.append(label)
         self._updated_at = 0.0
         # The labels keep the widest width they have shown (no jumping while numbers change), until what they
         # show changes kind: a new configuration, model, input or session lets them fit their text again.
-        self._refit = False
         model.rebuilt.connect(self._fit_again)
         model.frameChanged.connect(self.update)
         model.playingChanged.connect(self.update)
@@ -51,26 +52,26 @@ class StatusLine:
         if self.model.playing and now - self._updated_at < PERIOD_S:
             return
         self._updated_at = now
-        keep, self._refit = not self._refit, False
         s, frame = self.model.stepper, self.model.frame
         hist = s.history
-        self.device_label.setText(f"  {s.device} · {s.config.dtype}  ", keep)
-        self.t_label.setText(f"  t = {frame.t}  ", keep)
-        self.step_label.setText(f"  step {frame.step_ms:.2f} ms  " if frame.t else "  step — ms  ", keep)
-        self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ", keep)
-        self.rate_label.setText(f"  {self.play.steps_per_s:,.0f} steps/s  " if self.model.playing else "", keep)
+        self.device_label.setText(f"  {s.device} · {s.config.dtype}  ")
+        self.t_label.setText(f"  t = {frame.t}  ")
+        self.step_label.setText(f"  step {frame.step_ms:.2f} ms  " if frame.t else "  step — ms  ")
+        self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ")
+        self.rate_label.setText(f"  {self.play.steps_per_s:,.0f} steps/s  " if self.model.playing else "")
         self.rate_label.setVisible(self.model.playing)
-        self.episodes_label.setText(episodes_text(s.source), keep)
+        self.episodes_label.setText(episodes_text(s.source))
         self.episodes_label.setVisible(bool(self.episodes_label.text()))
         reader = getattr(s, "reader", None)
         if reader is not None:  # a recorded session: it holds every step, on disk
             text = f"  session {reader.path.name}: t = {reader.first}..{reader.last}, from disk  "
         else:
             text = f"  history {len(hist)}/{hist.capacity} steps ({hist.nbytes / 2**20:.0f} MiB budget)  "
-        self.history_label.setText(text, keep)
+        self.history_label.setText(text)
 
     def _fit_again(self) -> None:
-        self._refit = True
+        for label in self._labels:
+            label.forget_width()
         self._updated_at = 0.0  # the frame that follows a rebuild is shown at once, even while playing
 
 

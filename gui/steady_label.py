@@ -25,24 +25,30 @@ class SteadyLabel(QLabel):
     the request climbs to the main window: while playing at 1024 × 64 × 96 the window
     was laid out about three times a frame for the status bar and the timeline alone.
     Qt stops that climb at a widget of fixed size, so this label has one: as wide as
-    the widest text it has shown (at least ``min_width``), one line high.  While it
-    keeps its width (``setText(text, keep_width=True)``, as while playing) it never
+    the widest text it has shown (at least ``min_width``), one line high.  It never
     narrows, so the labels beside it do not jump left and right as numbers change
-    from "9.87 ms" to "10.02 ms" and back; paused, its owner lets it fit its text again.
+    from "9.87 ms" to "10.02 ms" and back, until :meth:`forget_width` (its owner calls
+    it when what it shows changes kind, e.g. a new session): the next text sets the width.
     """
 
     def __init__(self, text: str = "", parent: QWidget | None = None, min_width: int = 0) -> None:
         super().__init__(parent)
         self._min_width = min_width
         self._width = 0  # the fixed width: the widest text shown so far (0: none yet)
+        self._forget = False  # the next text sets the width afresh (forget_width)
         self.setText(text)
 
-    def setText(self, text: str, keep_width: bool = True) -> None:
-        """Show ``text``; with ``keep_width`` (while playing) never narrower than before, else as wide as it needs."""
-        if text == self.text() and self._width and keep_width:
+    def setText(self, text: str) -> None:
+        """Show ``text``, never narrower than before (unless :meth:`forget_width` was called)."""
+        if text == self.text() and self._width and not self._forget:
             return
         super().setText(text)
-        self._fit(self._width if keep_width else 0)
+        self._fit(0 if self._forget else self._width)
+        self._forget = False
+
+    def forget_width(self) -> None:
+        """Let the next text set the width, narrower too."""
+        self._forget = True
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -26,8 +26,7 @@ class Timeline(QToolBar):
         self.addWidget(self.t_label)
         self.addWidget(self.slider)
         self.slider.valueChanged.connect(self._on_slider)
-        self._refit = False  # after a rebuild the t label fits its text again (it only widens otherwise)
-        model.rebuilt.connect(lambda: setattr(self, "_refit", True))
+        model.rebuilt.connect(self.t_label.forget_width)  # after a rebuild it fits its text (else it only widens)
         model.frameChanged.connect(self._on_frame)
         self._on_frame(model.frame)
 
@@ -37,8 +36,7 @@ class Timeline(QToolBar):
         self.slider.setRange(hist.first, max(hist.last, frame.t))
         self.slider.setValue(frame.t)
         self.slider.blockSignals(False)
-        keep, self._refit = not self._refit, False
-        self.t_label.setText(f"  t = {frame.t}  (latest {max(self.model.stepper.latest, frame.t)})  ", keep)
+        self.t_label.setText(f"  t = {frame.t}  (latest {max(self.model.stepper.latest, frame.t)})  ")
 
     def _on_slider(self, t: int) -> None:
         if not self.model.seek(t):
