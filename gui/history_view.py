@@ -14,6 +14,7 @@ from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
 from .steady_label import CaptionLine
+from .time_axis import TimeAxis
 from .tracks_view import EpisodeTracks
 from .unit_marks import UnitRowMarks, arranged
 from .unit_selector import TimeRangeBox, UnitSelector
@@ -31,7 +32,7 @@ class HistoryView(SideView):
         self.row_box = QSpinBox(minimum=0, maximum=0, toolTip="Batch row whose history is shown")
         self.span_label = CaptionLine()
         range_box = TimeRangeBox()  # a drag on the plot picks a time range to select units over
-        self.plot = pg.PlotWidget(background="#1e1e1e", viewBox=range_box)
+        self.plot = pg.PlotWidget(background="#1e1e1e", viewBox=range_box, axisItems={"bottom": TimeAxis()})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()

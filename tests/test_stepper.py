@@ -248,6 +248,30 @@ def test_default_inputs_depend_only_on_seed_and_t():
     assert not np.array_equal(a.inputs(9), PatternInputs(2, 3, 5, seed=5).inputs(9))
 
 
+@pytest.mark.parametrize("noise", [0.1, 0.0])
+@pytest.mark.parametrize("shape", [(64, 16, 16), (40, 4, 11), (5, 3, 7)])
+def test_default_inputs_are_the_same_bits_whichever_kernels_build_them(monkeypatch, shape, noise):
+    """Large inputs are built with PyTorch, small ones with NumPy: a size never changes a number.
+
+    Checked against the formula in the docstring, written out here in float64 (to float32 rounding).
+    """
+    from hiddenscope.core import inputs
+
+    built = {}
+    for name, threshold in (("numpy", 1 << 62), ("torch", 0)):
+        monkeypatch.setattr(inputs, "TORCH_FROM", threshold)
+        built[name] = [PatternInputs(*shape, seed=3, noise=noise).inputs(t) for t in (0, 5, 999)]
+    for a, b in zip(built["numpy"], built["torch"], strict=False):
+        np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
+    batch, n_agents, input_dim = shape
+    waves = input_dim - (n_agents if input_dim >= 2 * n_agents else 0)
+    k, a, b = np.arange(waves), np.arange(n_agents)[:, None], np.arange(batch)[:, None, None]
+    phase = 2 * np.pi * a / n_agents * (1 + k) / 2 + 0.4 * b
+    for t, x in zip((0, 5, 999), built["torch"], strict=False):
+        expected = 3.0 * np.sin(2 * np.pi * t / (6.0 + 3.0 * k) + phase)
+        np.testing.assert_allclose(x[..., :waves], expected, atol=1e-4 + 5 * noise)
+
+
 def test_the_stepper_feeds_input_t_into_step_t_plus_one():
     stepper = Stepper(SMALL)
     stepper.run(3)

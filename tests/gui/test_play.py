@@ -127,3 +127,35 @@ def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person
     ts, values = w.stepper.unit_history(w.model.agent, w.model.row)
     assert ts[-1] == w.stepper.t or w.stepper.t < ts[-1]
     np.testing.assert_array_equal(w.history_view.ts, ts)
+
+
+def test_while_playing_a_side_view_draws_as_frames_arrive_not_later_by_timer(qtbot, make_window, monkeypatch):
+    """A frame too soon after the last draw is skipped: the next frame draws, or a fallback two periods on.
+
+    (A draw put off by a timer lands in the middle of the model's next step, where it takes a core.)
+    """
+    from hiddenscope.gui import side_view
+
+    period = 0.4
+    monkeypatch.setattr(side_view, "PERIOD_S", period)
+    w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
+    view = w.history_view
+    qtbot.waitUntil(lambda: view.shown_t == 0)
+    qtbot.wait(round(period * 1000))  # the first frame below comes well after that draw
+    w.model.set_playing(True)  # as Play's controller does; the steps below are Play's frames, on this thread
+    try:
+        w.stepper.step()
+        assert view.shown_t == 1  # the first frame: drawn as it arrives
+        w.stepper.step()
+        assert view.shown_t == 1  # too soon after the last draw: skipped...
+        qtbot.wait(round((side_view.SOON * period + 0.1) * 1000))
+        assert view.shown_t == 1  # ...and not drawn later while more frames may come
+        w.stepper.step()
+        assert view.shown_t == 3  # a frame late enough is drawn at once
+        w.stepper.step()
+        assert view.shown_t == 3
+        qtbot.waitUntil(lambda: view.shown_t == 4, timeout=round(4 * period * 1000))  # no frame came: the fallback
+    finally:
+        w.model.set_playing(False)
+    w.stepper.step()
+    assert view.shown_t == 5  # paused: every change is drawn at once
