@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .device import torch_threads
+
 TORCH_FROM = 1 << 16  # inputs with at least this many numbers are built with PyTorch's kernels
 
 
@@ -62,15 +64,17 @@ class PatternInputs:
         row_noise = scale * rng.standard_normal((batch, n_agents, 1), dtype=np.float32) if rng else None
         channel_noise = scale * rng.standard_normal((1, n_agents, self._waves), dtype=np.float32) if rng else None
         # The same float32 products and sums, in the same order, either way: the same bits.  NumPy is quicker
-        # for small inputs; PyTorch's kernels for large ones (at 1024 × 64 × 16, 1.0 ms against 2.2: a step's
-        # inputs are built while the window may be drawing, so every millisecond here is one of the frame's).
+        # for small inputs, PyTorch's kernels for large ones.  On one thread: Play builds a step's inputs while
+        # the window draws the last step, and a kernel split over both cores of a two-core machine waits for
+        # the window's thread (measured in Play at 1024 × 64 × 96: two threads made the frame 2–3 ms slower).
         lib = torch if out.size >= TORCH_FROM else np
         take = torch.from_numpy if lib is torch else np.asarray
-        waves = take(out)[..., : self._waves]
-        lib.multiply(take(self._sin_phase), take(cos_t), out=waves)
-        waves += take(self._cos_phase) * take(sin_t)
-        if row_noise is not None and channel_noise is not None:
-            waves += take(row_noise)
-            waves += take(channel_noise)
+        with torch_threads(1 if lib is torch else None):
+            waves = take(out)[..., : self._waves]
+            lib.multiply(take(self._sin_phase), take(cos_t), out=waves)
+            waves += take(self._cos_phase) * take(sin_t)
+            if row_noise is not None and channel_noise is not None:
+                waves += take(row_noise)
+                waves += take(channel_noise)
         out[..., self._waves :] = self._ids
         return out

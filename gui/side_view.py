@@ -27,7 +27,6 @@ from .look import icon
 from .model import StepperModel
 
 PERIOD_S = 1 / 15
-SOON = 0.75  # while playing, a frame this far into PERIOD_S after the last draw is drawn (frames come unevenly)
 
 
 class SideView(QWidget):
@@ -40,6 +39,7 @@ class SideView(QWidget):
         self.model = model
         self.shown_t: int | None = None  # the timestep drawn last
         self._drawn_at = 0.0
+        self._arrived_at = 0.0  # when schedule was last called: the frame interval while playing
         self._later = QTimer(self, singleShot=True)
         self._later.timeout.connect(self.redraw)
         model.frameChanged.connect(self.schedule)
@@ -62,14 +62,17 @@ class SideView(QWidget):
         return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def schedule(self, *_args: object) -> None:
-        """Redraw now; while playing, only once most of :data:`PERIOD_S` has passed since the last draw.
+        """Redraw now; while playing, only at the frame nearest :data:`PERIOD_S` after the last draw.
 
+        That is the first frame for which the period is at most half a frame interval away.
         Otherwise the next frame draws it.  A timer two periods long stands in for a next frame
         that does not come (each draw stops it): what it shows is never older than that.
         """
         if not self.seen():
             return
-        if not self.model.playing or time.perf_counter() - self._drawn_at >= SOON * PERIOD_S:
+        now = time.perf_counter()
+        interval, self._arrived_at = now - self._arrived_at, now
+        if not self.model.playing or now - self._drawn_at + interval / 2 >= PERIOD_S:
             self.redraw()
         elif not self._later.isActive():
             self._later.start(round(2000 * PERIOD_S))

@@ -148,7 +148,7 @@ def test_while_playing_a_side_view_draws_as_frames_arrive_not_later_by_timer(qtb
         assert view.shown_t == 1  # the first frame: drawn as it arrives
         w.stepper.step()
         assert view.shown_t == 1  # too soon after the last draw: skipped...
-        qtbot.wait(round((side_view.SOON * period + 0.1) * 1000))
+        qtbot.wait(round(1.1 * period * 1000))
         assert view.shown_t == 1  # ...and not drawn later while more frames may come
         w.stepper.step()
         assert view.shown_t == 3  # a frame late enough is drawn at once
