@@ -71,7 +71,7 @@ def measure(blocks: int = 5, per_block: int = 10, scenario: str = "balance", dev
     def simulator_step() -> None:
         nonlocal k
         k = (k + 1) % len(actions)
-        with torch_threads(bare_env.simulator_threads()):  # as the adapter runs it
+        with torch_threads(bare_env.simulator_threads()), torch.no_grad():  # as the adapter runs it
             bare_env.env.step(per_agent[k])
 
     chosen = env.cpu_threads  # the adapter's choice for this scenario (1 or None: all threads)

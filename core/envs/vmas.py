@@ -171,7 +171,12 @@ class VmasBatch:
     # generator isolation ---------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _own_rng(self) -> Iterator[None]:
-        """VMAS's one module-wide generator state swapped for this batch's own (and its CUDA generator's)."""
+        """VMAS's one module-wide generator state swapped for this batch's own (and its CUDA generator's).
+
+        Inside, autograd is off: nothing here needs gradients, and VMAS's step is hundreds of small
+        ops, each of which pays for autograd's bookkeeping otherwise (``balance`` at 1024 environments
+        on one thread: 6.6 → 6.1 ms a step).
+        """
         saved = list(self._shared_rng)
         if self._rng is not None:
             self._shared_rng[:] = self._rng
@@ -181,7 +186,7 @@ class VmasBatch:
             if self._cuda_rng is not None:
                 torch.cuda.set_rng_state(self._cuda_rng, self.device)
         try:
-            with torch_threads(self.simulator_threads()), quiet():
+            with torch_threads(self.simulator_threads()), quiet(), torch.no_grad():
                 yield
         finally:
             self._rng = list(self._shared_rng)
