@@ -134,7 +134,7 @@ def app_fps(config: Config, seconds: float, blocks: list[float] | None = None) -
     of the run, Play going on throughout: the fastest of them is the figure comparable with the
     bare step, which is the fastest of its blocks too.
     """
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from hiddenscope.gui.main_window import MainWindow
@@ -148,25 +148,34 @@ def app_fps(config: Config, seconds: float, blocks: list[float] | None = None) -
     window.step()  # warm up
     app.processEvents()
 
+    marks: list[tuple[float, int]] = []
+
+    def mark() -> None:
+        marks.append((time.perf_counter(), window.frames_drawn))
+
     def run(duration: float) -> None:
         loop = QEventLoop()
         QTimer.singleShot(int(duration * 1000), loop.quit)
         window.play()
         loop.exec()
+        mark()  # the end of the run, before Pause waits for the step in progress
         window.pause()
 
     run(min(1.0, seconds / 3))
     frames_before, t_before = window.frames_drawn, window.stepper.t
-    marks = [(time.perf_counter(), window.frames_drawn)]
-    ticker = QTimer(interval=max(1, round(1000 * seconds / BLOCKS)))
-    ticker.timeout.connect(lambda: marks.append((time.perf_counter(), window.frames_drawn)))
+    marks.clear()
+    mark()
+    part_s = seconds / BLOCKS
+    ticker = QTimer(interval=max(1, round(1000 * part_s)), timerType=Qt.TimerType.PreciseTimer)
+    ticker.timeout.connect(mark)
     ticker.start()
     started = marks[0][0]
     run(seconds)
     ticker.stop()
     elapsed = time.perf_counter() - started
-    if blocks is not None:
-        blocks[:] = [1000 * (b - a) / (m - n) for (a, n), (b, m) in zip(marks, marks[1:], strict=False) if m > n]
+    if blocks is not None:  # parts of at least half their length (the end may come just after a tick)
+        pairs = zip(marks, marks[1:], strict=False)
+        blocks[:] = [1000 * (b - a) / (m - n) for (a, n), (b, m) in pairs if m > n and b - a >= part_s / 2]
     fps = (window.frames_drawn - frames_before) / elapsed
     steps_per_s = (window.stepper.t - t_before) / elapsed
     return fps, steps_per_s, window
@@ -378,8 +387,8 @@ def main() -> int:
             "traced_step_ms": round(traced_ms, 3),
             "frame_ms": round(1000 / fps, 3),
             "frame_over_bare_step": round((1000 / fps) / bare_ms, 2),
-            "frame_fastest_block_ms": round(min(frame_blocks), 3),
-            "frame_fastest_block_over_bare_step": round(min(frame_blocks) / bare_ms, 2),
+            "frame_fastest_block_ms": round(min(frame_blocks, default=1000 / fps), 3),
+            "frame_fastest_block_over_bare_step": round(min(frame_blocks, default=1000 / fps) / bare_ms, 2),
             "step_untraced_ms": round(off_ms, 3),
             "step_traced_ms": round(on_ms, 3),
             "trace_overhead": round(on_ms / off_ms - 1, 3),

@@ -50,8 +50,9 @@ def ticks_between(low: float, high: float, spacing: int) -> range:
 class TimeAxis(pg.AxisItem):
     """A bottom axis labelled with whole timesteps (see the module's note).
 
-    Ticks set with :meth:`setTicks`, a grid, or a scale other than 1 use pyqtgraph's
-    own layout.
+    Ticks or a tick spacing set by hand (:meth:`setTicks`, :meth:`setTickSpacing`), a log scale, a
+    grid or a scale other than 1 use pyqtgraph's own layout.  Tick density and alpha styles are not
+    followed: labelled ticks are opaque, the ones between half so, as pyqtgraph draws them by default.
     """
 
     def __init__(self, **kwargs) -> None:
@@ -69,7 +70,8 @@ class TimeAxis(pg.AxisItem):
         return width
 
     def generateDrawSpecs(self, p: QPainter):
-        if self._tickLevels is not None or self.grid is not False or self.scale != 1.0:
+        own_layout = self._tickLevels is None and self._tickSpacing is None and not self.logMode
+        if not own_layout or self.grid is not False or self.scale != 1.0:
             return super().generateDrawSpecs(p)
         if self.style["tickFont"] is not None:
             p.setFont(self.style["tickFont"])
@@ -77,12 +79,14 @@ class TimeAxis(pg.AxisItem):
         if font.key() != self._font_key:
             self._font_key, self._widths = font.key(), {}
         bounds = self.mapRectFromParent(self.geometry())
-        low, high = float(self.range[0]), float(self.range[1])
-        if bounds.width() <= 0 or not high > low or not math.isfinite(high - low):
+        if bounds.width() <= 0:
             return None
-        pixels_per_step = bounds.width() / (high - low)
         top = bounds.top()
         axis_spec = (self.pen(), QPointF(bounds.left() - 1.0, top + 1.0), QPointF(bounds.right() + 1.0, top + 1.0))
+        low, high = float(self.range[0]), float(self.range[1])
+        if not high > low or not math.isfinite(high - low):
+            return axis_spec, [], []  # no range to mark (pyqtgraph's own axis then draws only its line too)
+        pixels_per_step = bounds.width() / (high - low)
 
         metrics = QFontMetricsF(font)
         widest = max(self._text_width(metrics, str(math.floor(v))) for v in (low, high))
@@ -117,7 +121,7 @@ class TimeAxis(pg.AxisItem):
                 text = str(value)
                 width = self._text_width(metrics, text)
                 rect = QRectF(x_of(value) - width / 2.0, below, width, height)
-                if inside.left() <= rect.left() and rect.right() <= inside.right():
+                if inside.intersected(rect) == rect:  # only labels that fit whole
                     text_specs.append((rect, TEXT_FLAGS, text))
             self._updateMaxTextSize(height)
         return axis_spec, tick_specs, text_specs

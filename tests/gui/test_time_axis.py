@@ -61,3 +61,24 @@ def test_the_history_view_scrolls_with_whole_timestep_labels(qtbot, make_window)
     assert isinstance(axis, TimeAxis)
     values = [int(text) for _x, text in labels(axis)]
     assert values and 0 <= values[0] and values[-1] <= 30
+
+
+def test_ticks_set_by_hand_use_pyqtgraphs_layout_and_an_empty_range_only_the_line(qtbot):
+    axis = TimeAxis()
+    plot = pg.PlotWidget(axisItems={"bottom": axis})
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.setXRange(0, 100, padding=0)
+    axis.setTicks([[(10, "start"), (90, "end")]])
+    assert [text for _x, text in labels(axis)] == ["start", "end"]
+    axis.setTicks(None)
+    assert "50" in [text for _x, text in labels(axis)]
+    plot.setXRange(5, 5, padding=0)  # a range of nothing: the line, no ticks
+    axis.range = [5.0, 5.0]
+    picture = QPicture()
+    painter = QPainter(picture)
+    specs = axis.generateDrawSpecs(painter)
+    painter.end()
+    assert specs is not None and specs[1] == [] and specs[2] == []
