@@ -89,6 +89,12 @@ ORDER_NAMES = {  # translated where a menu or combo shows them; captions keep th
 }
 
 
+def show_marks(marks: pg.ScatterPlotItem, xs, ys) -> None:
+    """Set the marks, hidden while there are none: an empty scatter item still costs a paint every frame."""
+    marks.setData(xs, ys)
+    marks.setVisible(len(xs) > 0)
+
+
 class UnitRowMarks:
     """Triangles at the left edge of a plot with units on its y axis, one per selected unit, and the axis ticks.
 
@@ -103,6 +109,7 @@ class UnitRowMarks:
         )
         self.marks.setZValue(10)
         self.marks.setToolTip(tr("units kept by Select units"))
+        self.marks.setVisible(False)  # until there are some (show_marks)
         plot.addItem(self.marks)
         self.n_units = 0
         self.left, self.right = 0.0, 1.0
@@ -135,7 +142,7 @@ class UnitRowMarks:
         if chosen is None or not len(chosen):
             if self._laid_out != ():
                 self._laid_out = ()
-                self.marks.setData([], [])
+                show_marks(self.marks, [], [])
             return
         key = (*ticks, left, right, width, chosen.units.tobytes())
         if key == self._laid_out:
@@ -143,7 +150,7 @@ class UnitRowMarks:
         self._laid_out = key
         ys = positions_of(chosen.units, self.model, n_units) + 0.5
         # The triangle's tip touches the image's edge: beside the values, not over them.
-        self.marks.setData(np.full(len(ys), left - px * (MARK_PX / 2 + 1)), ys)
+        show_marks(self.marks, np.full(len(ys), left - px * (MARK_PX / 2 + 1)), ys)
 
     def unit_at(self, y: float) -> int | None:
         """The real unit drawn at height ``y`` (data coordinates), or ``None``."""
@@ -169,6 +176,7 @@ class GridUnitMarks:
             symbol="t", size=MARK_PX, pen=pg.mkPen("#101010"), brush=pg.mkBrush(SELECTED_COLOUR), pxMode=True
         )
         self.marks.setZValue(10)
+        self.marks.setVisible(False)  # until there are some (show_marks)
         box.addItem(self.marks)
         self.origins: list[tuple[int, int]] = []
         self.n_units = 0
@@ -203,20 +211,20 @@ class GridUnitMarks:
         for title in self.titles:
             title.setAnchor((0, TITLE_RAISED if marked else 1))
         if not origins or n_units == 0:
-            self.marks.setData([], [])
+            show_marks(self.marks, [], [])
             return
         columns = sorted({x for x, _ in origins})
         shown = display_units(self.model, n_units)
         width = max(1.0, self.box.width()) * n_units * len(columns) / max(1.0, self._mosaic_width(columns, n_units))
         self.axis.setTicks(unit_ticks(shown, width, tuple(float(x) for x in columns), MIN_LABEL_WIDTH_PX))
         if chosen is None or not len(chosen):
-            self.marks.setData([], [])
+            show_marks(self.marks, [], [])
             return
         where = positions_of(chosen.units, self.model, n_units) + 0.5
         dy = abs(self.box.viewPixelSize()[1])
         xs = [x + p for x, _ in origins for p in where]
         ys = [y - dy * (MARK_PX / 2 + 1) for _, y in origins for _p in where]
-        self.marks.setData(np.asarray(xs, float), np.asarray(ys, float))
+        show_marks(self.marks, np.asarray(xs, float), np.asarray(ys, float))
 
     def _mosaic_width(self, columns: list[int], n_units: int) -> float:
         return float(columns[-1] + n_units)

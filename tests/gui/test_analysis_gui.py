@@ -147,6 +147,7 @@ def test_dragging_a_window_selects_the_unit_that_fires_in_it(planted, qtbot):
     qtbot.waitUntil(lambda: marked_rows(view.unit_rows) == [FIRING])
     assert marked_columns(window) == {FIRING}
     assert len(window.grid.unit_marks.marks.getData()[0]) == AGENTS  # one mark above each agent's tile
+    assert window.grid.unit_marks.marks.isVisible() and view.unit_rows.marks.isVisible()
     assert f"selected units {FIRING}" in window.grid.axes_label.text()
 
     # One step more and unit 7 no longer stays above τ; in all agents it never does.
@@ -164,6 +165,7 @@ def test_dragging_a_window_selects_the_unit_that_fires_in_it(planted, qtbot):
     view.selector.clear_button.click()
     assert window.model.unit_selection is None and not view.selector.region.isVisible()
     assert window.grid.unit_marks.marks.getData()[0].size == 0
+    assert not window.grid.unit_marks.marks.isVisible() and not view.unit_rows.marks.isVisible()  # none: no paint
 
 
 def test_its_other_windows_are_the_top_similar_moments_and_a_click_goes_there(planted, qtbot):
