@@ -10,8 +10,9 @@ While Play runs, a frame that comes too soon after the last draw is skipped, not
 drawn later: the next frame comes soon, and a draw put off by a timer lands in the
 middle of the model's next step, where it takes a core the step needs.  Drawn when
 the frame arrives, it overlaps the step's own single-threaded start (building the
-inputs).  At 1024 × 64 × 96 on two cores, where the history view was drawn by the
-timer on about half the frames, a frame took 1–3 ms less.
+inputs).  At 1024 × 64 × 96 on two cores the history view was drawn by the timer
+on about half the frames; side by side, a frame took 1 and 3 ms less in two runs
+and the same in a third (the machine's noise is about that large).
 """
 
 from __future__ import annotations
