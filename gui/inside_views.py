@@ -14,6 +14,7 @@ from .index_image import IndexImageItem
 from .look import COLOURS
 from .model import StepperModel
 from .side_view import SideView
+from .time_axis import TimeAxis
 from .unit_marks import UnitRowMarks, arranged
 
 # Gates live in (0, 1): on the diverging map a half-open gate is white, shut blue, open red.
@@ -37,7 +38,7 @@ class GatesView(SideView):
         self.plots: dict[str, pg.PlotItem] = {}
         self.unit_rows: dict[str, UnitRowMarks] = {}
         for row, (name, title, _levels) in enumerate(GATE_ROWS):
-            plot = self.view.ci.addPlot(row=row, col=0)
+            plot = self.view.ci.addPlot(row=row, col=0, axisItems={"bottom": TimeAxis()})
             plot.setTitle(tr(title), size="9pt", color="#d0d0d0")
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(False, False)
@@ -107,9 +108,9 @@ class SummaryView(SideView):
         self.agents: list[int] = list(range(min(model.config.n_agents, self.MAX_LINES)))
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("#1e1e1e")
-        self.norm_plot = self.view.ci.addPlot(row=0, col=0)
+        self.norm_plot = self.view.ci.addPlot(row=0, col=0, axisItems={"bottom": TimeAxis()})
         self.norm_plot.setTitle(tr("‖h‖ per agent (mean over batch rows)"), size="9pt", color="#d0d0d0")
-        self.sat_plot = self.view.ci.addPlot(row=1, col=0)
+        self.sat_plot = self.view.ci.addPlot(row=1, col=0, axisItems={"bottom": TimeAxis()})
         self.sat_plot.setTitle(tr("saturated units, |h| > 0.95 (fraction)"), size="9pt", color="#d0d0d0")
         self.sat_plot.setLabel("bottom", "timestep t")
         self.sat_plot.setYRange(0, 1)

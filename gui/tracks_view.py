@@ -17,6 +17,7 @@ from .i18n import tr
 from .model import StepperModel
 from .status import episodes_text
 from .steady_label import CaptionLine
+from .time_axis import TimeAxis
 
 BOUNDARY_PEN = pg.mkPen("#4dd0e1", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 RETURN_COLOUR = "#ffd54f"
@@ -57,7 +58,7 @@ class EpisodeTracks(QWidget):
 
     @staticmethod
     def _plot(label: str, link: pg.PlotWidget) -> pg.PlotWidget:
-        plot = pg.PlotWidget(background="#1e1e1e")
+        plot = pg.PlotWidget(background="#1e1e1e", axisItems={"bottom": TimeAxis()})
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(False, False)
         plot.hideButtons()

@@ -52,7 +52,7 @@ def test_round_spacing():
     assert [round_spacing(x) for x in (0.2, 1, 1.5, 2, 3, 7, 10, 11, 260)] == [1, 1, 2, 2, 5, 10, 10, 20, 500]
 
 
-def test_the_history_view_scrolls_with_whole_timestep_labels(qtbot, make_window):
+def test_the_time_views_label_whole_timesteps_they_hold(qtbot, make_window):
     w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16))
     for _ in range(30):
         w.step()
@@ -61,6 +61,17 @@ def test_the_history_view_scrolls_with_whole_timestep_labels(qtbot, make_window)
     assert isinstance(axis, TimeAxis)
     values = [int(text) for _x, text in labels(axis)]
     assert values and 0 <= values[0] and values[-1] <= 30
+    for dock, view, plots in (
+        (w.gates_dock, w.gates_view, w.gates_view.plots.values()),
+        (w.summary_dock, w.summary_view, (w.summary_view.norm_plot, w.summary_view.sat_plot)),
+    ):
+        dock.raise_()
+        qtbot.waitUntil(lambda view=view: view.shown_t == 30)
+        for plot in plots:
+            axis = plot.getAxis("bottom")
+            assert isinstance(axis, TimeAxis)
+            values = [int(text) for _x, text in labels(axis)]
+            assert values and -1 <= values[0] and values[-1] <= 31  # the plots' own padding aside
 
 
 def test_ticks_set_by_hand_use_pyqtgraphs_layout_and_an_empty_range_only_the_line(qtbot):
