@@ -10,8 +10,8 @@ from hiddenscope.core import Config
 from hiddenscope.gui.time_axis import TimeAxis, round_spacing
 
 
-def labels(axis: pg.AxisItem) -> list[tuple[float, str]]:
-    """(centre x in the axis' coordinates, text) of each label the axis would draw now."""
+def draw_specs(axis: pg.AxisItem):
+    """What the axis would draw now: ``(line, ticks, labels)``, as pyqtgraph's ``generateDrawSpecs`` gives them."""
     picture = QPicture()
     painter = QPainter(picture)
     try:
@@ -19,11 +19,16 @@ def labels(axis: pg.AxisItem) -> list[tuple[float, str]]:
     finally:
         painter.end()
     assert specs is not None
-    return [(rect.center().x(), text) for rect, _flags, text in specs[2]]
+    return specs
 
 
-@pytest.mark.parametrize("low, high", [(0, 9), (995, 1010), (12_000, 12_400), (-3, 40)])
-def test_labels_are_round_timesteps_in_order_where_the_view_puts_them(qtbot, low, high):
+def labels(axis: pg.AxisItem) -> list[tuple[float, str]]:
+    """(centre x in the axis' coordinates, text) of each label the axis would draw now."""
+    return [(rect.center().x(), text) for rect, _flags, text in draw_specs(axis)[2]]
+
+
+def shown_plot(qtbot, low: float, high: float) -> tuple[pg.PlotWidget, TimeAxis]:
+    """A 600 × 300 plot on screen with a ``TimeAxis`` at the bottom, showing x from ``low`` to ``high``."""
     axis = TimeAxis()
     plot = pg.PlotWidget(axisItems={"bottom": axis})
     qtbot.addWidget(plot)
@@ -31,6 +36,12 @@ def test_labels_are_round_timesteps_in_order_where_the_view_puts_them(qtbot, low
     plot.show()
     qtbot.waitExposed(plot)
     plot.setXRange(low, high, padding=0)
+    return plot, axis
+
+
+@pytest.mark.parametrize("low, high", [(0, 9), (995, 1010), (12_000, 12_400), (-3, 40)])
+def test_labels_are_round_timesteps_in_order_where_the_view_puts_them(qtbot, low, high):
+    plot, axis = shown_plot(qtbot, low, high)
     qtbot.wait(20)
     shown = labels(axis)
     values = [int(text) for _x, text in shown]
@@ -75,21 +86,12 @@ def test_the_time_views_label_whole_timesteps_they_hold(qtbot, make_window):
 
 
 def test_ticks_set_by_hand_use_pyqtgraphs_layout_and_an_empty_range_only_the_line(qtbot):
-    axis = TimeAxis()
-    plot = pg.PlotWidget(axisItems={"bottom": axis})
-    qtbot.addWidget(plot)
-    plot.resize(600, 300)
-    plot.show()
-    qtbot.waitExposed(plot)
-    plot.setXRange(0, 100, padding=0)
+    plot, axis = shown_plot(qtbot, 0, 100)
     axis.setTicks([[(10, "start"), (90, "end")]])
     assert [text for _x, text in labels(axis)] == ["start", "end"]
     axis.setTicks(None)
     assert "50" in [text for _x, text in labels(axis)]
     plot.setXRange(5, 5, padding=0)  # a range of nothing: the line, no ticks
     axis.range = [5.0, 5.0]
-    picture = QPicture()
-    painter = QPainter(picture)
-    specs = axis.generateDrawSpecs(painter)
-    painter.end()
-    assert specs is not None and specs[1] == [] and specs[2] == []
+    _line, ticks, texts = draw_specs(axis)
+    assert ticks == [] and texts == []
