@@ -59,10 +59,14 @@ class PatternInputs:
         angle = self._omega * np.float64(t)
         cos_t = (np.cos(angle) * self.amplitude).astype(np.float32)
         sin_t = (np.sin(angle) * self.amplitude).astype(np.float32)
-        rng = np.random.default_rng((self.seed, t)) if self.noise else None
-        scale = np.float32(self.noise / np.sqrt(2))
-        row_noise = scale * rng.standard_normal((batch, n_agents, 1), dtype=np.float32) if rng else None
-        channel_noise = scale * rng.standard_normal((1, n_agents, self._waves), dtype=np.float32) if rng else None
+        noise: tuple[np.ndarray, ...] = ()  # one draw per batch row and agent, then one per agent and channel
+        if self.noise:
+            rng = np.random.default_rng((self.seed, t))
+            scale = np.float32(self.noise / np.sqrt(2))
+            noise = tuple(
+                scale * rng.standard_normal(shape, dtype=np.float32)
+                for shape in ((batch, n_agents, 1), (1, n_agents, self._waves))
+            )
         # The same float32 products and sums, in the same order, either way: the same bits.  NumPy is quicker
         # for small inputs, PyTorch's kernels for large ones.  On one thread: Play builds a step's inputs while
         # the window draws the last step, and a kernel split over both cores of a two-core machine waits for
@@ -73,8 +77,7 @@ class PatternInputs:
             waves = take(out)[..., : self._waves]
             lib.multiply(take(self._sin_phase), take(cos_t), out=waves)
             waves += take(self._cos_phase) * take(sin_t)
-            if row_noise is not None and channel_noise is not None:
-                waves += take(row_noise)
-                waves += take(channel_noise)
+            for part in noise:
+                waves += take(part)
         out[..., self._waves :] = self._ids
         return out

@@ -27,10 +27,7 @@ def round_spacing(at_least: float) -> int:
     """The smallest of 1, 2, 5, 10, 20, 50, … timesteps that is at least ``at_least``."""
     at_least = max(at_least, 1.0)
     power = 10 ** math.floor(math.log10(at_least))
-    for factor in (1, 2, 5, 10):
-        if factor * power >= at_least:
-            return int(factor * power)
-    return int(10 * power)  # pragma: no cover - the loop always returns
+    return int(next(factor * power for factor in (1, 2, 5, 10) if factor * power >= at_least))
 
 
 def minor_spacing(major: int, pixels_per_step: float) -> int:
