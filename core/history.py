@@ -16,6 +16,7 @@ while they hold them (the window does, see ``gui/model.py``).
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -94,6 +95,7 @@ class History:
         # re-run from history on a tensor laid out as the live one was (core.retrace).
         self._layouts: list[Layout | None] = [None] * self.capacity
         self._step_ms = np.zeros(self.capacity)
+        self._writes = np.zeros(self.capacity, np.int64)  # which write put each slot's step there (write_ids)
         self.first = 0  # oldest timestep held
         self.last = -1  # newest timestep held (-1: empty)
         self.lock = threading.Lock()
@@ -145,6 +147,7 @@ class History:
         self._layouts[i] = layout
         self._step_ms[i] = step_ms
         self._has_inputs[i] = has_inputs
+        self._writes[i] = next(_WRITES)
         if self.last < 0:
             self.first = t
         self.last = t
@@ -202,6 +205,16 @@ class History:
             self._traces[i] = trace
             self._retraced[i] = True
             return True
+
+    def write_ids(self, ts: np.ndarray) -> np.ndarray:
+        """An id for each timestep of ``ts`` (held ones) naming the write that put it in its slot.
+
+        Ids are unique in the process, across histories: a step written again (its slot
+        reused, the history cleared or rebuilt) gets a new one, so what was worked out
+        from a step's values can be kept under ``(t, id)``.  Read them before the values,
+        and check the window afterwards (``read_window`` does).
+        """
+        return self._writes[np.asarray(ts, np.int64) % self.capacity]
 
     # -- reading from other threads ---------------------------------------
     def snapshot(self, t: int | None, copy: bool = True) -> Frame:
@@ -262,6 +275,9 @@ class History:
         with self.lock:
             ts = self._window(end, span, skip)
             return ts, read(ts)
+
+
+_WRITES = itertools.count(1)  # History.write_ids: one id per finished step, process-wide
 
 
 def _empty(shape: tuple[int, ...]) -> np.ndarray:

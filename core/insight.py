@@ -28,7 +28,15 @@ if TYPE_CHECKING:
     from .stepper import Stepper
 
 # Re-exported: callers that import them from here keep working.
-__all__ = ["SATURATION", "find_gru_cell", "gate_history", "gru_gates", "summary_history", "summary_stats"]
+__all__ = [
+    "SATURATION",
+    "find_gru_cell",
+    "SummaryCache",
+    "gate_history",
+    "gru_gates",
+    "summary_history",
+    "summary_stats",
+]
 
 # One private copy per live model: the weights never change after a model is built.
 _probes: weakref.WeakKeyDictionary[nn.Module, nn.Module] = weakref.WeakKeyDictionary()
@@ -104,25 +112,51 @@ def gate_history(
     return ts, {name: gates[name].float().cpu().numpy() for name in ("r", "z", "n", "h")}
 
 
+class SummaryCache:
+    """Each held timestep's summary, worked out once: a view that draws the summary every frame keeps one.
+
+    A step's hidden state does not change while it is held, so its norm and saturation
+    are kept under ``(t, write id)`` (:meth:`History.write_ids`); a step written again gets
+    a new id and is reduced afresh.  At 1024 × 64 × 96 one step takes about 8 ms to
+    reduce, and a 256-step window would otherwise be reduced whole at every draw.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def keep_only(self, keys: set[tuple[int, int]]) -> None:
+        for key in [k for k in self.rows if k not in keys]:
+            del self.rows[key]
+
+
 def summary_history(
-    stepper: Stepper, span: int = 256, t: int | None = None
+    stepper: Stepper, span: int = 256, t: int | None = None, cache: SummaryCache | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-agent hidden-state norm (mean over batch rows) and fraction of saturated units (|h| > 0.95).
 
     Returns ``ts``, ``norm (T, n_agents)`` and ``saturated (T, n_agents)`` over held timesteps
-    ending at ``t`` (default: the timestep shown).
+    ending at ``t`` (default: the timestep shown).  With a ``cache``, steps reduced by an
+    earlier call are not reduced again.
     """
     hist = stepper.history
+    rows = cache.rows if cache is not None else {}
 
     def read(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Reduced slot by slot straight from the ring, without copying the whole window
         # (up to the history budget); read_window does it again if the writer overwrote
-        # one of these slots meanwhile.
+        # one of these slots meanwhile.  A step reduced while its slot was being overwritten
+        # is kept under the id of the write before, which no held step has any more.
         norm = np.zeros((len(ts), hist.hidden.shape[2]), np.float32)
         saturated = np.zeros_like(norm, np.float64)
-        for i, slot in enumerate(ts % hist.capacity):
-            stats = summary_stats(hist.hidden[slot : slot + 1])
-            norm[i], saturated[i] = stats["norm"][0], stats["saturated"][0]
+        keys = list(zip(ts.tolist(), hist.write_ids(ts).tolist(), strict=True))
+        for i, key in enumerate(keys):
+            if key not in rows:
+                slot = key[0] % hist.capacity
+                stats = summary_stats(hist.hidden[slot : slot + 1])
+                rows[key] = (stats["norm"][0], stats["saturated"][0])
+            norm[i], saturated[i] = rows[key]
+        if cache is not None:
+            cache.keep_only(set(keys))
         return norm, saturated
 
     ts, (norm, saturated) = hist.read_window(stepper.t if t is None else t, span, read)

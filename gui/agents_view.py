@@ -45,7 +45,7 @@ from .i18n import tr
 from .index_image import IndexImageItem
 from .look import COLOURS, LEVELS
 from .model import StepperModel
-from .side_view import SideView
+from .side_view import LayoutWidget, SideView
 
 TOP_UNITS = 20
 MAX_LABELLED = 12  # with more agents the cells are too small for their numbers
@@ -73,7 +73,7 @@ class AgentsView(SideView):
         self.caption = QLabel()
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
 
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = LayoutWidget()
         self.view.setBackground("#1e1e1e")
         self.plot = self.view.ci.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)

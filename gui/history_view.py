@@ -12,7 +12,7 @@ from .i18n import tr
 from .index_image import IndexImageItem
 from .look import COLOURS
 from .model import StepperModel
-from .side_view import SideView
+from .side_view import PlotWidget, SideView
 from .steady_label import CaptionLine
 from .time_axis import TimeAxis
 from .tracks_view import EpisodeTracks
@@ -32,7 +32,7 @@ class HistoryView(SideView):
         self.row_box = QSpinBox(minimum=0, maximum=0, toolTip="Batch row whose history is shown")
         self.span_label = CaptionLine()
         range_box = TimeRangeBox()  # a drag on the plot picks a time range to select units over
-        self.plot = pg.PlotWidget(background="#1e1e1e", viewBox=range_box, axisItems={"bottom": TimeAxis()})
+        self.plot = PlotWidget(background="#1e1e1e", viewBox=range_box, axisItems={"bottom": TimeAxis()})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()

@@ -7,13 +7,13 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
-from hiddenscope.core.insight import gate_history, summary_history
+from hiddenscope.core.insight import SummaryCache, gate_history, summary_history
 
 from .i18n import tr
 from .index_image import IndexImageItem
 from .look import COLOURS
 from .model import StepperModel
-from .side_view import SideView
+from .side_view import LayoutWidget, SideView
 from .time_axis import TimeAxis
 from .unit_marks import UnitRowMarks, arranged
 
@@ -31,7 +31,7 @@ class GatesView(SideView):
     def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
         self.caption = QLabel()
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = LayoutWidget()
         self.view.setBackground("#1e1e1e")
         self.images: dict[str, pg.ImageItem] = {}
         self.cursors: list[pg.InfiniteLine] = []
@@ -106,7 +106,7 @@ class SummaryView(SideView):
     def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
         self.agents: list[int] = list(range(min(model.config.n_agents, self.MAX_LINES)))
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = LayoutWidget()
         self.view.setBackground("#1e1e1e")
         self.norm_plot = self.view.ci.addPlot(row=0, col=0, axisItems={"bottom": TimeAxis()})
         self.norm_plot.setTitle(tr("‖h‖ per agent (mean over batch rows)"), size="9pt", color="#d0d0d0")
@@ -121,6 +121,7 @@ class SummaryView(SideView):
         self.nan_marks = pg.ScatterPlotItem(symbol="t", size=9, brush=nan_brush, pen=pg.mkPen("#d0d0d0"))
         self.norm_plot.addItem(self.nan_marks)
         self._lines_for: list[int] = []
+        self._reduced = SummaryCache()  # each held step reduced once, not at every draw
         self.cursors = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f")) for _ in range(2)]
         for plot, cursor in zip((self.norm_plot, self.sat_plot), self.cursors, strict=True):
             plot.getAxis("bottom").enableAutoSIPrefix(False)
@@ -151,7 +152,7 @@ class SummaryView(SideView):
         self._lines_for = agents
 
     def draw(self, frame: Frame) -> None:
-        ts, norm, saturated = summary_history(self.model.stepper, t=frame.t)
+        ts, norm, saturated = summary_history(self.model.stepper, t=frame.t, cache=self._reduced)
         agents = [a for a in self.agents if a < norm.shape[1]] or list(range(min(norm.shape[1], self.MAX_LINES)))
         if agents != self._lines_for:
             self._make_lines(agents)

@@ -2,9 +2,9 @@
 
 Each side view redraws from the model's frame (the same snapshot the heatmaps
 draw) when the frame, the followed agent or the configuration changes, but only
-while it can be seen, and while Play runs about :data:`PERIOD_S` apart: the
-heatmaps follow every frame, the side views need not.  A side view that comes
-into sight (its tab raised) draws at once.
+while it can be seen, and while Play runs about :data:`PERIOD_S` apart (longer for a
+view that is slow to draw, see :data:`SHARE`): the heatmaps follow every frame, the
+side views need not.  A side view that comes into sight (its tab raised) draws at once.
 
 While Play runs, a frame that comes too soon after the last draw is skipped, not
 drawn later: the next frame comes soon, and a draw put off by a timer lands in the
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 
+import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
@@ -28,6 +29,30 @@ from .look import icon
 from .model import StepperModel
 
 PERIOD_S = 1 / 15
+# While Play runs, a side view's draws take at most this share of the time: one whose draw and paint
+# take longer than PERIOD_S * SHARE (3.3 ms) draw less often than PERIOD_S, in proportion.  At
+# 1024 × 64 × 96 on two cores the Agents view takes about 25 ms and the Trajectories view about 20
+# (most of it painting); drawn at every frame they made Play slower by a third or more.
+SHARE = 0.05
+
+
+class _PaintTimed:
+    """A pyqtgraph view that adds up the time it spends painting, which a :class:`SideView` counts in its period."""
+
+    painted_s = 0.0  # seconds of painting since the side view last took them
+
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)  # type: ignore[misc]
+        self.painted_s += time.perf_counter() - started
+
+
+class PlotWidget(_PaintTimed, pg.PlotWidget):
+    """``pg.PlotWidget`` whose paints a side view times."""
+
+
+class LayoutWidget(_PaintTimed, pg.GraphicsLayoutWidget):
+    """``pg.GraphicsLayoutWidget`` whose paints a side view times."""
 
 
 class SideView(QWidget):
@@ -40,6 +65,8 @@ class SideView(QWidget):
         self.model = model
         self.shown_t: int | None = None  # the timestep drawn last
         self._drawn_at = 0.0
+        self.draw_s = 0.0  # how long a draw and its paints take (a running mean of the last few): sets period()
+        self._drew_playing = False  # whether Play ran at the last draw
         self._arrived_at = 0.0  # when schedule was last called: the frame interval while playing
         self._later = QTimer(self, singleShot=True)
         self._later.timeout.connect(self.redraw)
@@ -62,8 +89,12 @@ class SideView(QWidget):
     def seen(self) -> bool:
         return self.isVisible() and not self.visibleRegion().isEmpty()
 
+    def period(self) -> float:
+        """Seconds between draws while playing: :data:`PERIOD_S`, or longer for a view slow to draw."""
+        return max(PERIOD_S, self.draw_s / SHARE)
+
     def schedule(self, *_args: object) -> None:
-        """Redraw now; while playing, only at the frame nearest :data:`PERIOD_S` after the last draw.
+        """Redraw now; while playing, only at the frame nearest :meth:`period` after the last draw.
 
         That is the first frame for which the period is at most half a frame interval away.
         Otherwise the next frame draws it.  A timer two periods long stands in for a next frame
@@ -73,19 +104,32 @@ class SideView(QWidget):
             return
         now = time.perf_counter()
         interval, self._arrived_at = now - self._arrived_at, now
-        if not self.model.playing or now - self._drawn_at + interval / 2 >= PERIOD_S:
+        period = self.period()
+        if not self.model.playing or now - self._drawn_at + interval / 2 >= period:
             self.redraw()
         elif not self._later.isActive():
-            self._later.start(round(2000 * PERIOD_S))
+            self._later.start(round(2000 * period))
 
     def redraw(self) -> None:
         self._later.stop()
         if not self.seen():
             return
-        self._drawn_at = time.perf_counter()
+        self._drawn_at = started = time.perf_counter()
         frame = self.model.frame
         self.draw(frame)
         self.shown_t = frame.t
+        took = time.perf_counter() - started
+        # Qt paints after the draw, once or more (a range or a layout that follows the data); while
+        # Play runs, the paints since the last draw are counted with it.  Paused, the paints come
+        # from hovering and resizing as much as from drawing, and are not.
+        painted = 0.0
+        for view in self.findChildren(pg.GraphicsView):
+            if isinstance(view, _PaintTimed):
+                painted, view.painted_s = painted + view.painted_s, 0.0
+        if self.model.playing and self._drew_playing:
+            took += painted
+        self._drew_playing = self.model.playing
+        self.draw_s = took if not self.draw_s else (self.draw_s + took) / 2
 
     def draw(self, frame: Frame) -> None:
         raise NotImplementedError

@@ -38,7 +38,7 @@ from hiddenscope.core.history import Frame
 from .i18n import tr
 from .look import to_rgb
 from .model import StepperModel
-from .side_view import SideView
+from .side_view import PlotWidget, SideView
 
 SYMBOLS = ("o", "s", "t", "d", "+", "x", "star", "p", "h", "t1", "t2", "t3")
 CURSOR_COLOUR = "#ffd54f"  # the timestep shown, as in the history and gates views
@@ -184,7 +184,7 @@ class TrajectoryView(SideView):
         self.caption = QLabel()
         # Two short lines, cut at the dock's edge rather than widening it.
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
-        self.plot = pg.PlotWidget(background="#1e1e1e")
+        self.plot = PlotWidget(background="#1e1e1e")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setAspectLocked(False)

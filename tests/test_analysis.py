@@ -222,3 +222,16 @@ def test_fit_pca_on_many_samples_gives_the_svds_axes_and_variances():
     np.testing.assert_allclose(pca.explained_variance, singular[:3] ** 2 / (len(x) - 1), rtol=1e-10)
     for got, axis in zip(pca.components, vt[:3], strict=True):
         np.testing.assert_allclose(np.abs(got @ axis), 1.0, atol=1e-10)  # the same axis, up to sign
+
+
+def test_agent_similarity_matches_numpys_correlation_and_cosine():
+    rng = np.random.default_rng(5)
+    h = rng.normal(size=(7, 5, 6)) + rng.normal(size=(1, 5, 1))  # each agent its own offset
+    vectors = h.transpose(1, 0, 2).reshape(5, -1)  # each agent: batch rows × units
+    np.testing.assert_allclose(agent_similarity(h, "correlation"), np.corrcoef(vectors), atol=1e-12)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.testing.assert_allclose(agent_similarity(h, "cosine"), unit @ unit.T, atol=1e-12)
+    h[:, 3] = 0.0  # an agent with no spread: its row and column are undefined, the others are not
+    s = agent_similarity(h, "correlation")
+    assert np.isnan(s[3]).all() and np.isnan(s[:, 3]).all()
+    assert np.isfinite(np.delete(np.delete(s, 3, 0), 3, 1)).all()

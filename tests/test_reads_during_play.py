@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.core.insight import gate_history, summary_history
+from hiddenscope.core.insight import SummaryCache, gate_history, summary_history
 
 CONFIG = Config(batch_size=3, n_agents=2, hidden_dim=16, input_dim=4, device="cpu")
 STEPS = 4000
@@ -58,10 +58,13 @@ def test_windows_read_during_play_hold_each_timesteps_own_values(reference):
     stepper = tiny_stepper()
     worker = play_in_background(stepper)
     reads = 0
+    cache = SummaryCache()
     while worker.is_alive():
         ts, values = stepper.unit_history(agent=1, row=2)
         np.testing.assert_array_equal(values, reference[ts, 2, 1])
         ts, norm, _ = summary_history(stepper)
+        np.testing.assert_allclose(norm, np.linalg.norm(reference[ts], axis=-1).mean(axis=1), rtol=1e-5)
+        ts, norm, _ = summary_history(stepper, cache=cache)  # as the Summary view reads: each step once
         np.testing.assert_allclose(norm, np.linalg.norm(reference[ts], axis=-1).mean(axis=1), rtol=1e-5)
         reads += 1
         let_the_worker_run()

@@ -159,3 +159,73 @@ def test_while_playing_a_side_view_draws_as_frames_arrive_not_later_by_timer(qtb
         w.model.set_playing(False)
     w.stepper.step()
     assert view.shown_t == 5  # paused: every change is drawn at once
+
+
+def frames_drawn_by(view, window, qtbot, seconds: float, interval_ms: int = 15) -> list[float]:
+    """Play's frames on this thread for ``seconds``, one every ``interval_ms``: when ``view`` drew one."""
+    drawn: list[float] = []
+    window.model.set_playing(True)
+    try:
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            window.stepper.step()
+            if view.shown_t == window.stepper.t:
+                drawn.append(time.perf_counter())
+            qtbot.wait(interval_ms)  # Qt paints the window meanwhile
+    finally:
+        window.model.set_playing(False)
+    return drawn
+
+
+def test_while_playing_a_side_view_slow_to_draw_draws_less_often(qtbot, make_window, monkeypatch):
+    """A side view's draws (and the paints they bring) take about SHARE of the time, not every frame's worth."""
+    from hiddenscope.gui import side_view
+
+    w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
+    view = w.history_view
+    qtbot.waitUntil(lambda: view.shown_t == 0)
+    quick = frames_drawn_by(view, w, qtbot, seconds=1.5)
+    assert len(quick) >= 10 and view.period() < 0.2  # a quick view draws at about PERIOD_S
+
+    slow_s = 0.03  # a draw planted to take this long
+    draw = view.draw
+
+    def slow_draw(frame) -> None:
+        time.sleep(slow_s)
+        draw(frame)
+
+    monkeypatch.setattr(view, "draw", slow_draw)
+    w.stepper.step()  # paused: drawn at once, however slow
+    assert view.shown_t == w.stepper.t
+    slow = frames_drawn_by(view, w, qtbot, seconds=3.0)
+    period = slow_s / side_view.SHARE  # 0.6 s
+    assert view.period() >= period
+    assert 2 <= len(slow) <= 3.0 / period + 2  # about one draw a period, where a quick view drew ~45
+    gaps = np.diff(slow)  # the period follows a running mean of the draws, so it grows over the first few
+    assert np.median(gaps) >= 0.8 * period and gaps.min() >= 0.3
+
+
+def test_while_playing_the_paints_a_side_view_brings_count_in_its_period(qtbot, make_window):
+    """Qt paints a view after its draw; a slow paint makes the view draw less often, as a slow draw does."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QRectF
+
+    from hiddenscope.gui import side_view
+
+    paint_s = 0.03
+
+    class SlowToPaint(pg.GraphicsObject):
+        def boundingRect(self) -> QRectF:
+            return QRectF(0, 0, 1, 1)
+
+        def paint(self, *_args) -> None:
+            time.sleep(paint_s)
+
+    w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
+    view = w.history_view
+    view.plot.addItem(SlowToPaint())
+    qtbot.waitUntil(lambda: view.shown_t == 0)
+    drawn = frames_drawn_by(view, w, qtbot, seconds=3.0)
+    period = paint_s / side_view.SHARE  # 0.6 s, or more where Qt paints twice for a draw
+    assert view.period() >= 0.8 * period
+    assert len(drawn) <= 3.0 / (0.8 * period) + 2
