@@ -18,6 +18,11 @@ For each size (batch × agents × units) it measures, offscreen:
   (no trace, no drawing; the fastest of its blocks), and ``frame_fastest_block_over_bare_step``: the
   same with the frame measured as the bare step is, the fastest of six equal parts of the run
   (``frame_fastest_block_ms``), Play going on throughout;
+- ``frame_over_bare_step_paired``: the median over six pairs of a one-second Play block's mean
+  frame over the mean of bare steps taken just after it (``paired_frame_and_bare_ms``), so that
+  the machine's drift between the two measurements cancels;
+- ``frame_ms_by_tab`` and ``frame_over_bare_step_by_tab``: the same Play frame with each other
+  side tab raised in turn (Gates, Summary, Trajectories, Agents; ``frame_ms`` is History's);
 - ``trace_overhead``: the app's step (inputs, model, host copy, history) with
   tracing on over the same step with tracing off, minus one; and
   ``trace_overhead_model_only``: the model call alone, traced over bare, minus one.
@@ -205,6 +210,79 @@ def fast_forward_rates(window, seconds: float) -> tuple[float, float]:
     return (window.stepper.t - t_before) / elapsed, (window.frames_drawn - frames_before) / elapsed
 
 
+def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tuple[float, float]]:
+    """``(frame_ms, bare_step_ms)`` pairs: a Play block's mean frame, then the mean of ``bare_steps`` bare steps.
+
+    Each ratio compares two means taken within a second of each other, so the machine's drift
+    (on this VM the bare step moved from 49 to 58 ms between runs minutes apart) hits both alike.
+    A block is timed from its first drawn frame to its last, leaving out Play's start.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    stepper = window.stepper
+    x = torch.from_numpy(stepper.source.inputs(1)).to(stepper.device, stepper.dtype)
+    model = stepper.model
+    pairs_ms = []
+    marks: list[tuple[float, int]] = []
+
+    def on_frame(_t: int) -> None:
+        marks.append((time.perf_counter(), window.frames_drawn))
+
+    for _ in range(pairs):
+        marks.clear()
+        window.frameDrawn.connect(on_frame)
+        loop = QEventLoop()
+        QTimer.singleShot(int(play_s * 1000), loop.quit)
+        window.play()
+        loop.exec()
+        window.frameDrawn.disconnect(on_frame)
+        window.pause()
+        QApplication.processEvents()
+        if len(marks) < 3:
+            continue
+        (t0, f0), (t1, f1) = marks[0], marks[-1]
+        frame_ms = 1000 * (t1 - t0) / (f1 - f0)
+        h = stepper.hidden_state
+        with torch_threads(stepper.threads), torch.no_grad():
+            started = time.perf_counter()
+            for _ in range(bare_steps):
+                model(x, h)
+            if stepper.device.type == "cuda":
+                torch.cuda.synchronize(stepper.device)
+            bare_ms = 1000 * (time.perf_counter() - started) / bare_steps
+        pairs_ms.append((frame_ms, bare_ms))
+    return pairs_ms
+
+
+SIDE_TABS = ("gates", "summary", "trajectory", "agents")  # History's tab is raised in app_fps's own run
+
+
+def tab_frame_ms(window, seconds: float) -> dict[str, float]:
+    """Mean Play frame (ms) with each other side tab raised in turn, after a warm-up that sets its period."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def run(duration: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(duration * 1000), loop.quit)
+        window.play()
+        loop.exec()
+        window.pause()
+
+    frame_ms = {}
+    for name in SIDE_TABS:
+        getattr(window, f"{name}_dock").raise_()
+        QApplication.processEvents()
+        run(min(1.0, seconds / 3))
+        frames_before, started = window.frames_drawn, time.perf_counter()
+        run(seconds)
+        frame_ms[name] = 1000 * (time.perf_counter() - started) / max(1, window.frames_drawn - frames_before)
+    window.history_dock.raise_()
+    QApplication.processEvents()
+    return frame_ms
+
+
 def screenshot_seconds(window, repeats: int = 3) -> float:
     folder = Path(tempfile.mkdtemp())
     times = []
@@ -352,6 +430,9 @@ def main() -> int:
         play_s = (1.5 if quick else 4.0) if not big else (2.0 if quick else 6.0)
         frame_blocks: list[float] = []
         fps, steps_per_s, window = app_fps(config, play_s, frame_blocks)
+        by_tab = tab_frame_ms(window, play_s / 2)
+        pairs = paired_frames(window, pairs=3 if quick else 6, play_s=1.0, bare_steps=4 if big else 100)
+        pair_ratios = [frame / bare for frame, bare in pairs]
         ff_steps, ff_fps = fast_forward_rates(window, play_s)
         replay = app_replay_fps(window, frames=(60 if big else 300) if quick else (120 if big else 1000))
         shot = screenshot_seconds(window)
@@ -389,6 +470,10 @@ def main() -> int:
             "frame_over_bare_step": round((1000 / fps) / bare_ms, 2),
             "frame_fastest_block_ms": round(min(frame_blocks, default=1000 / fps), 3),
             "frame_fastest_block_over_bare_step": round(min(frame_blocks, default=1000 / fps) / bare_ms, 2),
+            "frame_over_bare_step_paired": round(statistics.median(pair_ratios), 2),
+            "paired_frame_and_bare_ms": [[round(frame, 2), round(bare, 2)] for frame, bare in pairs],
+            "frame_ms_by_tab": {name: round(ms, 3) for name, ms in by_tab.items()},
+            "frame_over_bare_step_by_tab": {name: round(ms / bare_ms, 2) for name, ms in by_tab.items()},
             "step_untraced_ms": round(off_ms, 3),
             "step_traced_ms": round(on_ms, 3),
             "trace_overhead": round(on_ms / off_ms - 1, 3),
@@ -414,7 +499,9 @@ def main() -> int:
             f" (+{100 * r['trace_overhead_model_only']:.1f}%)"
             f"  app step tracing off {r['step_untraced_ms']:.3f} ms, on {r['step_traced_ms']:.3f} ms"
             f" (+{100 * r['trace_overhead']:.1f}%)"
-            f"  frame/bare {r['frame_over_bare_step']:.2f} (fastest part {r['frame_fastest_block_over_bare_step']:.2f})"
+            f"  frame/bare {r['frame_over_bare_step']:.2f} (fastest part {r['frame_fastest_block_over_bare_step']:.2f};"
+            f" paired {r['frame_over_bare_step_paired']:.2f};"
+            f" other tabs {', '.join(f'{k} {v:.2f}' for k, v in r['frame_over_bare_step_by_tab'].items())})"
             f"  rss {r['rss_mb']:.0f} MiB after {long_steps} steps"
             f" (+{r['rss_growth_second_half_mb']:.0f} in the second half)"
             f" (budget {r['history_budget_mb']:.0f})  screenshot {r['screenshot_s']:.3f} s",

@@ -114,6 +114,7 @@ class HeatmapGrid(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 0, 4, 0)
         bar.addWidget(self.axes_label, 1)
+        bar.addSpacing(8)
         bar.addWidget(self.page_label)
         bar.addWidget(self.prev_button)
         bar.addWidget(self.page_box)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QSize
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QHelpEvent,
@@ -72,7 +72,7 @@ class CaptionLine(QWidget):
     "t = …").  A ``QLabel`` there makes every layout up to the main window recompute on each
     change (the grid, the docks and the window, about twice a frame); this line only repaints
     itself: its size does not depend on its text.  A text too long for the width is cut at the
-    edge, as a caption beside the grid's page buttons always was, and its tooltip then shows it whole.
+    edge, where an ellipsis says so, and its tooltip then shows it whole.
     """
 
     def __init__(self, rich: bool = False, parent: QWidget | None = None) -> None:
@@ -125,10 +125,16 @@ class CaptionLine(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.setClipRect(self.rect())
+        colour = self.palette().color(QPalette.ColorRole.WindowText)
+        clip = self.rect()
+        if self.is_cut():  # the text ends in an ellipsis at the edge, so a cut never reads as if it ran on
+            clip.setRight(self.width() - self.fontMetrics().horizontalAdvance("…") - 1)
+            painter.setPen(colour)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "…")
+        painter.setClipRect(clip)
         painter.translate(0, max(0.0, (self.height() - self._doc.size().height()) / 2))
         context = QAbstractTextDocumentLayout.PaintContext()
-        context.palette.setColor(QPalette.ColorRole.Text, self.palette().color(QPalette.ColorRole.WindowText))
+        context.palette.setColor(QPalette.ColorRole.Text, colour)
         self._doc.documentLayout().draw(painter, context)
 
     def _fit_height(self) -> None:
