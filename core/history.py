@@ -16,7 +16,6 @@ while they hold them (the window does, see ``gui/model.py``).
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -147,7 +146,7 @@ class History:
         self._layouts[i] = layout
         self._step_ms[i] = step_ms
         self._has_inputs[i] = has_inputs
-        self._writes[i] = next(_WRITES)
+        self._writes[i] = new_write_ids(1)[0]
         if self.last < 0:
             self.first = t
         self.last = t
@@ -277,7 +276,16 @@ class History:
             return ts, read(ts)
 
 
-_WRITES = itertools.count(1)  # History.write_ids: one id per finished step, process-wide
+_write_lock = threading.Lock()
+_next_write = 1
+
+
+def new_write_ids(count: int) -> np.ndarray:
+    """``count`` write ids no history in this process has used (:meth:`History.write_ids`)."""
+    global _next_write
+    with _write_lock:
+        first, _next_write = _next_write, _next_write + count
+    return np.arange(first, first + count, dtype=np.int64)
 
 
 def _empty(shape: tuple[int, ...]) -> np.ndarray:

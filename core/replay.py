@@ -25,7 +25,7 @@ import torch
 from .config import DTYPES, Config
 from .errors import UserError
 from .events import Event
-from .history import Frame, History
+from .history import Frame, History, new_write_ids
 from .session import SessionReader
 from .stepper import Stepper
 from .trace import TraceRecord
@@ -161,6 +161,7 @@ class SessionHistory(History):
         self._step_ms = np.zeros(self.capacity)
         self._step_ms[reader.first :] = reader.read("step_ms")
         self._retraced = np.zeros(self.capacity, bool)
+        self._writes = new_write_ids(self.capacity)  # each step is written once, by the recording
         self._traces = _Traces(reader)  # type: ignore[assignment]
         self._layouts = _Nothing()  # type: ignore[assignment]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hiddenscope.core import Config, Stepper, UserError
-from hiddenscope.core.insight import summary_history
+from hiddenscope.core.insight import SummaryCache, summary_history
 from hiddenscope.core.replay import EndOfRecording, ReplayStepper
 from hiddenscope.core.session import SessionReader, SessionRecorder, record_session
 
@@ -101,3 +101,15 @@ def test_what_needs_the_model_is_refused_naming_the_recording(recorded):
     ):
         with pytest.raises(UserError, match="run.h5 is a recorded session with no model"):
             attempt()
+
+
+def test_the_summary_of_a_recording_read_through_a_cache_is_the_live_runs(recorded):
+    replay, live = recorded
+    cache = SummaryCache()
+    for t in (9, 11, 9):  # the second read of t = 9 comes from the cache
+        ts_r, norm_r, sat_r = summary_history(replay, t=t, cache=cache)
+        ts_l, norm_l, sat_l = summary_history(live, t=t)
+        np.testing.assert_array_equal(ts_r, ts_l)
+        np.testing.assert_allclose(norm_r, norm_l)
+        np.testing.assert_array_equal(sat_r, sat_l)
+    assert len(cache.rows) == len(ts_r)
