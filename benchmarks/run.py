@@ -470,7 +470,7 @@ def main() -> int:
             "frame_over_bare_step": round((1000 / fps) / bare_ms, 2),
             "frame_fastest_block_ms": round(min(frame_blocks, default=1000 / fps), 3),
             "frame_fastest_block_over_bare_step": round(min(frame_blocks, default=1000 / fps) / bare_ms, 2),
-            "frame_over_bare_step_paired": round(statistics.median(pair_ratios), 2),
+            "frame_over_bare_step_paired": round(statistics.median(pair_ratios), 2) if pair_ratios else None,
             "paired_frame_and_bare_ms": [[round(frame, 2), round(bare, 2)] for frame, bare in pairs],
             "frame_ms_by_tab": {name: round(ms, 3) for name, ms in by_tab.items()},
             "frame_over_bare_step_by_tab": {name: round(ms / bare_ms, 2) for name, ms in by_tab.items()},
@@ -500,7 +500,7 @@ def main() -> int:
             f"  app step tracing off {r['step_untraced_ms']:.3f} ms, on {r['step_traced_ms']:.3f} ms"
             f" (+{100 * r['trace_overhead']:.1f}%)"
             f"  frame/bare {r['frame_over_bare_step']:.2f} (fastest part {r['frame_fastest_block_over_bare_step']:.2f};"
-            f" paired {r['frame_over_bare_step_paired']:.2f};"
+            f" paired {r['frame_over_bare_step_paired']};"
             f" other tabs {', '.join(f'{k} {v:.2f}' for k, v in r['frame_over_bare_step_by_tab'].items())})"
             f"  rss {r['rss_mb']:.0f} MiB after {long_steps} steps"
             f" (+{r['rss_growth_second_half_mb']:.0f} in the second half)"

@@ -414,10 +414,10 @@ def agent_similarity(hidden: np.ndarray, metric: Literal["correlation", "cosine"
         vectors = vectors - vectors.mean(axis=-1, keepdims=True)
     # One matrix product (BLAS) gives every pair's dot product and, on its diagonal, each
     # squared norm: at 1024 × 64 × 96, 25 ms against 178 for normalising and einsum.
-    gram = vectors @ vectors.transpose(0, 2, 1)
-    norm = np.sqrt(np.diagonal(gram, axis1=1, axis2=2))
-    norm = np.where(norm > 1e-12, norm, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # NaN and Inf states give NaN, quietly
+        gram = vectors @ vectors.transpose(0, 2, 1)
+        norm = np.sqrt(np.diagonal(gram, axis1=1, axis2=2))
+        norm = np.where(norm > 1e-12, norm, np.nan)
         result = np.clip(gram / norm[:, :, None] / norm[:, None, :], -1.0, 1.0)
     return result[0] if one else result
 

@@ -144,8 +144,9 @@ def summary_history(
     def read(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Reduced slot by slot straight from the ring, without copying the whole window
         # (up to the history budget); read_window does it again if the writer overwrote
-        # one of these slots meanwhile.  A step reduced while its slot was being overwritten
-        # is kept under the id of the write before, which no held step has any more.
+        # one of these slots meanwhile.  A step reduced while its slot was being overwritten is
+        # kept under its t and the id read before (the old write's or the new one's), a pair that
+        # no held step has, so it is never read back.
         norm = np.zeros((len(ts), hist.hidden.shape[2]), np.float32)
         saturated = np.zeros_like(norm, np.float64)
         keys = list(zip(ts.tolist(), hist.write_ids(ts).tolist(), strict=True))

@@ -34,6 +34,7 @@ PERIOD_S = 1 / 15
 # 1024 × 64 × 96 on two cores the Agents view takes about 25 ms and the Trajectories view about 20
 # (most of it painting); drawn at every frame they made Play slower by a third or more.
 SHARE = 0.05
+MAX_PERIOD_S = 1.0  # however slow its draws, a side view shows a frame at least this often while playing
 
 
 class _PaintTimed:
@@ -70,7 +71,7 @@ class SideView(QWidget):
         self._arrived_at = 0.0  # when schedule was last called: the frame interval while playing
         self._later = QTimer(self, singleShot=True)
         self._later.timeout.connect(self.redraw)
-        model.frameChanged.connect(self.schedule)
+        model.frameChanged.connect(self._on_frame)
         model.selectionChanged.connect(self.schedule)
         model.rebuilt.connect(self.schedule)
 
@@ -90,11 +91,19 @@ class SideView(QWidget):
         return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def period(self) -> float:
-        """Seconds between draws while playing: :data:`PERIOD_S`, or longer for a view slow to draw."""
-        return max(PERIOD_S, self.draw_s / SHARE)
+        """Seconds between draws while playing: :data:`PERIOD_S`, or longer (up to 1 s) for a view slow to draw."""
+        return min(MAX_PERIOD_S, max(PERIOD_S, self.draw_s / SHARE))
 
     def schedule(self, *_args: object) -> None:
-        """Redraw now; while playing, only at the frame nearest :meth:`period` after the last draw.
+        """Redraw now, if seen: something the user chose changed (an agent, an order, a comparison, …).
+
+        Only Play's frames are paced (:meth:`_on_frame`); a choice is shown at once, playing or not.
+        """
+        if self.seen():
+            self.redraw()
+
+    def _on_frame(self, *_args: object) -> None:
+        """A new frame: redraw now; while playing, only at the frame nearest :meth:`period` after the last draw.
 
         That is the first frame for which the period is at most half a frame interval away.
         Otherwise the next frame draws it.  A timer two periods long stands in for a next frame
@@ -129,6 +138,8 @@ class SideView(QWidget):
         if self.model.playing and self._drew_playing:
             took += painted
         self._drew_playing = self.model.playing
+        if self.draw_s:  # one slow draw (a first fit, a pause for garbage collection) counts four times a usual one
+            took = min(took, 4 * max(self.draw_s, PERIOD_S * SHARE))
         self.draw_s = took if not self.draw_s else (self.draw_s + took) / 2
 
     def draw(self, frame: Frame) -> None:

@@ -15,6 +15,7 @@ from hiddenscope.core.history import Frame
 
 from .i18n import tr
 from .model import StepperModel
+from .side_view import PlotWidget
 from .status import episodes_text
 from .steady_label import CaptionLine
 from .time_axis import TimeAxis
@@ -58,7 +59,7 @@ class EpisodeTracks(QWidget):
 
     @staticmethod
     def _plot(label: str, link: pg.PlotWidget) -> pg.PlotWidget:
-        plot = pg.PlotWidget(background="#1e1e1e", axisItems={"bottom": TimeAxis()})
+        plot = PlotWidget(background="#1e1e1e", axisItems={"bottom": TimeAxis()})
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(False, False)
         plot.hideButtons()

@@ -138,6 +138,7 @@ def test_while_playing_a_side_view_draws_as_frames_arrive_not_later_by_timer(qtb
 
     period = 0.4
     monkeypatch.setattr(side_view, "PERIOD_S", period)
+    monkeypatch.setattr(side_view, "SHARE", 1.0)  # however long a draw takes on this machine, the period stays
     w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
     view = w.history_view
     qtbot.waitUntil(lambda: view.shown_t == 0)
@@ -190,7 +191,10 @@ def test_while_playing_a_side_view_slow_to_draw_draws_less_often(qtbot, make_win
     slow_s = 0.03  # a draw planted to take this long
     draw = view.draw
 
+    draws = []
+
     def slow_draw(frame) -> None:
+        draws.append(frame.t)
         time.sleep(slow_s)
         draw(frame)
 
@@ -203,6 +207,16 @@ def test_while_playing_a_side_view_slow_to_draw_draws_less_often(qtbot, make_win
     assert 2 <= len(slow) <= 3.0 / period + 2  # about one draw a period, where a quick view drew ~45
     gaps = np.diff(slow)  # the period follows a running mean of the draws, so it grows over the first few
     assert np.median(gaps) >= 0.8 * period and gaps.min() >= 0.3
+    # A choice made while playing is drawn at once: only frames are paced.
+    w.model.set_playing(True)
+    try:
+        before = len(draws)
+        w.history_view.agent_box.setValue(1)
+        assert len(draws) == before + 1 and w.history_view.shown_t == w.stepper.t
+    finally:
+        w.model.set_playing(False)
+    view.draw_s = 10.0  # a view however slow still shows a frame every MAX_PERIOD_S while playing
+    assert view.period() == side_view.MAX_PERIOD_S
 
 
 def test_while_playing_the_paints_a_side_view_brings_count_in_its_period(qtbot, make_window):
