@@ -46,6 +46,7 @@ from .index_image import IndexImageItem
 from .look import COLOURS, LEVELS
 from .model import StepperModel
 from .side_view import LayoutWidget, SideView
+from .time_axis import round_spacing
 
 TOP_UNITS = 20
 MAX_LABELLED = 12  # with more agents the cells are too small for their numbers
@@ -199,10 +200,10 @@ class AgentsView(SideView):
         if n_agents == self._labelled_for:
             return
         self._labelled_for = n_agents
-        step = max(1, n_agents // 16)
-        ticks = [[(i, str(i)) for i in range(0, n_agents, step)]]
-        for axis in ("bottom", "left"):
-            self.plot.getAxis(axis).setTicks(ticks)
+        # Labels side by side need more room than labels one above the other: at most 8 across, 16 down.
+        for axis, most in (("bottom", 8), ("left", 16)):
+            step = round_spacing(n_agents / most)
+            self.plot.getAxis(axis).setTicks([[(i, str(i)) for i in range(0, n_agents, step)]])
         self.plot.setLabel("bottom", "agent")
         self.plot.setLabel("left", "agent")
         self.plot.setRange(xRange=(-0.5, n_agents - 0.5), yRange=(-0.5, n_agents - 0.5), padding=0.02)
