@@ -21,10 +21,11 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from hiddenscope.core.history import Frame
 
+from .i18n import tr
 from .look import icon
 from .model import StepperModel
 
@@ -82,10 +83,37 @@ class SideView(QWidget):
             row.addWidget(first, 1)
         else:
             row.addStretch(1)
+        # While Play runs and this view is drawn less often than the others, it says so (see _show_pace).
+        self.pace_label = QLabel(objectName="pace")
+        self.pace_label.setStyleSheet("color: palette(mid);")
+        self.pace_label.hide()
+        row.addWidget(self.pace_label)
         self.save_button = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG or an SVG")
         self.save_button.clicked.connect(self.saveRequested)
         row.addWidget(self.save_button)
         return row
+
+    def _show_pace(self) -> None:
+        """Say how often the view is drawn while Play runs, when that is less often than the usual 15 Hz."""
+        label = getattr(self, "pace_label", None)
+        if label is None:
+            return
+        period = self.period()
+        slow = self.model.playing and period > 1.5 * PERIOD_S
+        text = tr("every {seconds} s while playing").format(seconds=f"{period:.1f}") if slow else ""
+        tip = (
+            tr(
+                "This view takes about {ms} ms to draw at this size, so while playing it is drawn less often"
+                " and the model keeps its speed. Paused, every step is drawn."
+            ).format(ms=round(1000 * self.draw_s))
+            if slow
+            else ""
+        )
+        if text != label.text():  # rarely: a QLabel's new text lays its row out again
+            label.setText(text)
+            label.setVisible(slow)
+        if tip != label.toolTip():
+            label.setToolTip(tip)
 
     def seen(self) -> bool:
         return self.isVisible() and not self.visibleRegion().isEmpty()
@@ -141,6 +169,7 @@ class SideView(QWidget):
         if self.draw_s:  # one slow draw (a first fit, a pause for garbage collection) counts four times a usual one
             took = min(took, 4 * max(self.draw_s, PERIOD_S * SHARE))
         self.draw_s = took if not self.draw_s else (self.draw_s + took) / 2
+        self._show_pace()
 
     def draw(self, frame: Frame) -> None:
         raise NotImplementedError

@@ -100,6 +100,14 @@
         <translation>速度</translation>
     </message>
     <message>
+        <source>every {seconds} s while playing</source>
+        <translation>播放时每 {seconds} 秒绘制一次</translation>
+    </message>
+    <message>
+        <source>This view takes about {ms} ms to draw at this size, so while playing it is drawn less often and the model keeps its speed. Paused, every step is drawn.</source>
+        <translation>在此规模下，此视图绘制一次约需 {ms} 毫秒，因此播放时绘制得较少，模型得以保持速度。暂停时每一步都会绘制。</translation>
+    </message>
+    <message>
         <source>steps/s</source>
         <translation>步/秒</translation>
     </message>

@@ -213,8 +213,13 @@ def test_while_playing_a_side_view_slow_to_draw_draws_less_often(qtbot, make_win
         before = len(draws)
         w.history_view.agent_box.setValue(1)
         assert len(draws) == before + 1 and w.history_view.shown_t == w.stepper.t
+        # The view says that it is drawn less often, and how often.
+        assert view.pace_label.isVisible() and f"{view.period():.1f} s" in view.pace_label.text()
+        assert f"{round(1000 * view.draw_s)} ms" in view.pace_label.toolTip()
     finally:
         w.model.set_playing(False)
+    w.stepper.step()  # paused: drawn at once, and nothing to say
+    assert view.shown_t == w.stepper.t and not view.pace_label.isVisible()
     view.draw_s = 10.0  # a view however slow still shows a frame every MAX_PERIOD_S while playing
     assert view.period() == side_view.MAX_PERIOD_S
 
