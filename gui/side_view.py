@@ -32,8 +32,8 @@ from .model import StepperModel
 PERIOD_S = 1 / 15
 # While Play runs, a side view's draws take at most this share of the time: one whose draw and paint
 # take longer than PERIOD_S * SHARE (3.3 ms) draw less often than PERIOD_S, in proportion.  At
-# 1024 × 64 × 96 on two cores the Agents view takes about 25 ms and the Trajectories view about 20
-# (most of it painting); drawn at every frame they made Play slower by a third or more.
+# 1024 × 64 × 96 on two cores, beside the model's step, the Agents, Summary and Trajectories views
+# take 60-210 ms to draw and paint; drawn at every frame they made Play up to 3.5 times slower.
 SHARE = 0.05
 MAX_PERIOD_S = 1.0  # however slow its draws, a side view shows a frame at least this often while playing
 
