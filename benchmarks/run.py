@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -132,6 +133,20 @@ def step_on_off_ms(config: Config, blocks: int, per_block: int) -> tuple[float, 
     return best[False], best[True]
 
 
+def play_for(window, seconds: float, at_end: Callable[[], None] | None = None, fast: bool = False) -> None:
+    """Play (``fast``: fast-forward) the window for ``seconds`` of its event loop; ``at_end`` runs just before Pause."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    start, stop = (window.fast_action.trigger,) * 2 if fast else (window.play, window.pause)
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    start()
+    loop.exec()
+    if at_end is not None:
+        at_end()
+    stop()
+
+
 def app_fps(config: Config, seconds: float, blocks: list[float] | None = None) -> tuple[float, float, object]:
     """Frames drawn per second by the real main window while playing as fast as it can.
 
@@ -139,7 +154,7 @@ def app_fps(config: Config, seconds: float, blocks: list[float] | None = None) -
     of the run, Play going on throughout: the fastest of them is the figure comparable with the
     bare step, which is the fastest of its blocks too.
     """
-    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from hiddenscope.gui.main_window import MainWindow
@@ -159,12 +174,7 @@ def app_fps(config: Config, seconds: float, blocks: list[float] | None = None) -
         marks.append((time.perf_counter(), window.frames_drawn))
 
     def run(duration: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(duration * 1000), loop.quit)
-        window.play()
-        loop.exec()
-        mark()  # the end of the run, before Pause waits for the step in progress
-        window.pause()
+        play_for(window, duration, at_end=mark)  # the end of the run, before Pause waits for the step in progress
 
     run(min(1.0, seconds / 3))
     frames_before, t_before = window.frames_drawn, window.stepper.t
@@ -188,14 +198,9 @@ def app_fps(config: Config, seconds: float, blocks: list[float] | None = None) -
 
 def fast_forward_rates(window, seconds: float) -> tuple[float, float]:
     """Model steps per second and frames drawn per second while the real window fast-forwards."""
-    from PySide6.QtCore import QEventLoop, QTimer
 
     def run(duration: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(duration * 1000), loop.quit)
-        window.fast_action.trigger()
-        loop.exec()
-        window.fast_action.trigger()
+        play_for(window, duration, fast=True)
 
     # Warm up until every slot of the history ring has been written once (or 5 s): the first pass over
     # its fresh pages pays the kernel's page faults, a cost of the first few thousand steps only.
@@ -217,7 +222,6 @@ def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tu
     (on this VM the bare step moved from 49 to 58 ms between runs minutes apart) hits both alike.
     A block is timed from its first drawn frame to its last, leaving out Play's start.
     """
-    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     stepper = window.stepper
@@ -232,12 +236,7 @@ def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tu
     for _ in range(pairs):
         marks.clear()
         window.frameDrawn.connect(on_frame)
-        loop = QEventLoop()
-        QTimer.singleShot(int(play_s * 1000), loop.quit)
-        window.play()
-        loop.exec()
-        window.frameDrawn.disconnect(on_frame)
-        window.pause()
+        play_for(window, play_s, at_end=lambda: window.frameDrawn.disconnect(on_frame))
         QApplication.processEvents()
         if len(marks) < 3:
             continue
@@ -260,23 +259,15 @@ SIDE_TABS = ("gates", "summary", "trajectory", "agents")  # History's tab is rai
 
 def tab_frame_ms(window, seconds: float) -> dict[str, float]:
     """Mean Play frame (ms) with each other side tab raised in turn, after a warm-up that sets its period."""
-    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
-
-    def run(duration: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(duration * 1000), loop.quit)
-        window.play()
-        loop.exec()
-        window.pause()
 
     frame_ms = {}
     for name in SIDE_TABS:
         getattr(window, f"{name}_dock").raise_()
         QApplication.processEvents()
-        run(min(1.0, seconds / 3))
+        play_for(window, min(1.0, seconds / 3))
         frames_before, started = window.frames_drawn, time.perf_counter()
-        run(seconds)
+        play_for(window, seconds)
         frame_ms[name] = 1000 * (time.perf_counter() - started) / max(1, window.frames_drawn - frames_before)
     window.history_dock.raise_()
     QApplication.processEvents()
