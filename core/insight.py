@@ -139,7 +139,8 @@ def summary_history(
     earlier call are not reduced again.
     """
     hist = stepper.history
-    rows = cache.rows if cache is not None else {}
+    cache = cache if cache is not None else SummaryCache()  # without one: for this call only
+    rows = cache.rows
 
     def read(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Reduced slot by slot straight from the ring, without copying the whole window
@@ -156,8 +157,7 @@ def summary_history(
                 stats = summary_stats(hist.hidden[slot : slot + 1])
                 rows[key] = (stats["norm"][0], stats["saturated"][0])
             norm[i], saturated[i] = rows[key]
-        if cache is not None:
-            cache.keep_only(set(keys))
+        cache.keep_only(set(keys))
         return norm, saturated
 
     ts, (norm, saturated) = hist.read_window(stepper.t if t is None else t, span, read)

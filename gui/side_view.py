@@ -167,8 +167,9 @@ class SideView(QWidget):
             took += painted
         self._drew_playing = self.model.playing
         if self.draw_s:  # one slow draw (a first fit, a pause for garbage collection) counts four times a usual one
-            took = min(took, 4 * max(self.draw_s, PERIOD_S * SHARE))
-        self.draw_s = took if not self.draw_s else (self.draw_s + took) / 2
+            self.draw_s = (self.draw_s + min(took, 4 * max(self.draw_s, PERIOD_S * SHARE))) / 2
+        else:
+            self.draw_s = took
         self._show_pace()
 
     def draw(self, frame: Frame) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPainter, QPicture
 from PySide6.QtWidgets import QApplication
 
 
@@ -32,3 +32,15 @@ def drop(window, path) -> bool:
         )
         QApplication.sendEvent(window, event)
     return enter.isAccepted()
+
+
+def draw_specs(axis):
+    """What a pyqtgraph axis would draw now: ``(line, ticks, labels)``, as its ``generateDrawSpecs`` gives them."""
+    picture = QPicture()
+    painter = QPainter(picture)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert specs is not None
+    return specs

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from helpers import click
+from helpers import click, draw_specs
 from PySide6.QtCore import QPoint, Qt
 from torch import nn
 
@@ -483,19 +483,11 @@ def test_a_long_branch_shows_its_progress_and_cancel_makes_none(qtbot, make_wind
 
 
 def test_the_agents_views_axis_labels_do_not_run_into_each_other_at_64_agents(qtbot, make_window):
-    from PySide6.QtGui import QPainter, QPicture
-
     w = make_window(Config(batch_size=2, n_agents=64, hidden_dim=8))
     click(qtbot, w, w.step_action)
     show(qtbot, w.agents_dock, w.agents_view)
     for name in ("bottom", "left"):
-        axis = w.agents_view.plot.getAxis(name)
-        picture = QPicture()
-        painter = QPainter(picture)
-        try:
-            rects = [rect for rect, _flags, _text in axis.generateDrawSpecs(painter)[2]]
-        finally:
-            painter.end()
+        rects = [rect for rect, _flags, _text in draw_specs(w.agents_view.plot.getAxis(name))[2]]
         assert len(rects) >= 5, name  # still enough labels to read an agent off
         side = (lambda r: (r.left(), r.right())) if name == "bottom" else (lambda r: (r.top(), r.bottom()))
         spans = sorted(side(r) for r in rects)

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtGui import QPainter, QPicture
+from helpers import draw_specs
 
 from hiddenscope.core import Config
 from hiddenscope.gui.time_axis import TimeAxis, round_spacing
-
-
-def draw_specs(axis: pg.AxisItem):
-    """What the axis would draw now: ``(line, ticks, labels)``, as pyqtgraph's ``generateDrawSpecs`` gives them."""
-    picture = QPicture()
-    painter = QPainter(picture)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    assert specs is not None
-    return specs
 
 
 def labels(axis: pg.AxisItem) -> list[tuple[float, str]]:
