@@ -21,6 +21,11 @@ For each size (batch × agents × units) it measures, offscreen:
 - ``frame_over_bare_step_paired``: the median over six pairs of a one-second Play block's mean
   frame over the mean of bare steps taken just after it (``paired_frame_and_bare_ms``), so that
   the machine's drift between the two measurements cancels;
+- ``bare_step_blocked_ms``: the same bare call with its GRU cells in the row blocks the app's
+  steps use on the CPU (``hiddenscope.core.device.CellBlocks``: same bits, less memory traffic; the
+  plain call where a step is too small for blocks), and ``frame_over_blocked_step`` and
+  ``frame_over_blocked_step_paired`` (``paired_blocked_step_ms``): the frame over that, the app's
+  own model step, so what drawing adds to it;
 - ``frame_ms_by_tab`` and ``frame_over_bare_step_by_tab``: the same Play frame with each other
   side tab raised in turn (Gates, Summary, Trajectories, Agents; ``frame_ms`` is History's);
 - ``trace_overhead``: the app's step (inputs, model, host copy, history) with
@@ -33,9 +38,11 @@ For each size (batch × agents × units) it measures, offscreen:
 - under ``index_image``: ``index_image.py``'s heatmap image item against pyqtgraph's own;
 - under ``png_writer``: ``png_writer.py``'s hand encoder against Qt's writer on the 1024 × 64
   screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64;
+- under ``cell_blocks``: ``cell_blocks.py``'s A/B of a step's GRU cells in row blocks against the
+  whole cell, on the main thread and on a worker thread, at three sizes;
 - under ``vmas_1024``: ``vmas_1024.py``'s VMAS environment step against a model step at 1024 environments.
 
-The last line printed is one JSON object keyed by size (and those two names).
+The last line printed is one JSON object keyed by size (and those names).
 """
 
 from __future__ import annotations
@@ -59,7 +66,7 @@ import torch
 
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.config import resolve_device
-from hiddenscope.core.device import torch_threads
+from hiddenscope.core.device import cell_blocks, torch_threads
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.trace import trace_forward
 from hiddenscope.core.tuning import keep_freed_memory
@@ -84,8 +91,10 @@ def config_for(size: tuple[int, int, int]) -> Config:
     return Config(batch_size=batch, n_agents=agents, hidden_dim=units * 4 // 3, device=DEVICE)
 
 
-def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[float, float]:
-    """Per-step time of the model alone, untraced and traced, in alternating blocks: the fastest block of each."""
+def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[float, float, float]:
+    """Per-step time of the model alone, in alternating blocks, the fastest block of each: untraced, traced,
+    and untraced with the GRU cells in the app's row blocks (``cell_blocks``; as the bare call where a step has none).
+    """
     x = torch.from_numpy(stepper.source.inputs(1)).to(stepper.device, stepper.dtype)
     h = stepper.hidden_state
     model = stepper.model
@@ -99,11 +108,16 @@ def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[f
         with torch_threads(stepper.threads):
             trace_forward(model, x, h, step=1)
 
-    bare(), traced()
+    def blocked() -> None:
+        with torch_threads(stepper.threads), cell_blocks(stepper.block_rows, stepper.threads), torch.no_grad():
+            model(x, h)
+
+    bare(), traced(), blocked()
     bare_times: list[float] = []
     traced_times: list[float] = []
+    blocked_times: list[float] = []
     for _ in range(blocks):
-        for fn, sink in ((bare, bare_times), (traced, traced_times)):
+        for fn, sink in ((bare, bare_times), (traced, traced_times), (blocked, blocked_times)):
             started = time.perf_counter()
             for _ in range(per_block):
                 fn()
@@ -111,7 +125,7 @@ def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[f
                 torch.cuda.synchronize(stepper.device)
             sink.append((time.perf_counter() - started) / per_block * 1000)
     # The fastest block of each: noise from other work on the machine only ever adds time.
-    return min(bare_times), min(traced_times)
+    return min(bare_times), min(traced_times), min(blocked_times)
 
 
 def step_on_off_ms(config: Config, blocks: int, per_block: int) -> tuple[float, float]:
@@ -215,8 +229,9 @@ def fast_forward_rates(window, seconds: float) -> tuple[float, float]:
     return (window.stepper.t - t_before) / elapsed, (window.frames_drawn - frames_before) / elapsed
 
 
-def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tuple[float, float]]:
-    """``(frame_ms, bare_step_ms)`` pairs: a Play block's mean frame, then the mean of ``bare_steps`` bare steps.
+def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tuple[float, float, float]]:
+    """``(frame_ms, bare_step_ms, blocked_step_ms)``: a Play block's mean frame, then the mean of ``bare_steps``
+    bare steps, then as many with the app's cell blocks (see ``bare_and_traced_ms``).
 
     Each ratio compares two means taken within a second of each other, so the machine's drift
     (on this VM the bare step moved from 49 to 58 ms between runs minutes apart) hits both alike.
@@ -250,7 +265,14 @@ def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tu
             if stepper.device.type == "cuda":
                 torch.cuda.synchronize(stepper.device)
             bare_ms = 1000 * (time.perf_counter() - started) / bare_steps
-        pairs_ms.append((frame_ms, bare_ms))
+            with cell_blocks(stepper.block_rows, stepper.threads):
+                started = time.perf_counter()
+                for _ in range(bare_steps):
+                    model(x, h)
+                if stepper.device.type == "cuda":
+                    torch.cuda.synchronize(stepper.device)
+                blocked_ms = 1000 * (time.perf_counter() - started) / bare_steps
+        pairs_ms.append((frame_ms, bare_ms, blocked_ms))
     return pairs_ms
 
 
@@ -423,11 +445,12 @@ def main() -> int:
         fps, steps_per_s, window = app_fps(config, play_s, frame_blocks)
         by_tab = tab_frame_ms(window, play_s / 2)
         pairs = paired_frames(window, pairs=3 if quick else 6, play_s=1.0, bare_steps=4 if big else 100)
-        pair_ratios = [frame / bare for frame, bare in pairs]
+        pair_ratios = [frame / bare for frame, bare, _ in pairs]
+        pair_ratios_blocked = [frame / blocked for frame, _, blocked in pairs]
         ff_steps, ff_fps = fast_forward_rates(window, play_s)
         replay = app_replay_fps(window, frames=(60 if big else 300) if quick else (120 if big else 1000))
         shot = screenshot_seconds(window)
-        bare_ms, traced_ms = bare_and_traced_ms(
+        bare_ms, traced_ms, blocked_ms = bare_and_traced_ms(
             window.stepper, blocks=3 if quick else 7, per_block=(2 if big else 200) if quick else (4 if big else 500)
         )
         off_ms, on_ms = step_on_off_ms(
@@ -462,7 +485,13 @@ def main() -> int:
             "frame_fastest_block_ms": round(min(frame_blocks, default=1000 / fps), 3),
             "frame_fastest_block_over_bare_step": round(min(frame_blocks, default=1000 / fps) / bare_ms, 2),
             "frame_over_bare_step_paired": round(statistics.median(pair_ratios), 2) if pair_ratios else None,
-            "paired_frame_and_bare_ms": [[round(frame, 2), round(bare, 2)] for frame, bare in pairs],
+            "paired_frame_and_bare_ms": [[round(frame, 2), round(bare, 2)] for frame, bare, _ in pairs],
+            "bare_step_blocked_ms": round(blocked_ms, 3),
+            "frame_over_blocked_step": round((1000 / fps) / blocked_ms, 2),
+            "frame_over_blocked_step_paired": (
+                round(statistics.median(pair_ratios_blocked), 2) if pair_ratios_blocked else None
+            ),
+            "paired_blocked_step_ms": [round(blocked, 2) for _, _, blocked in pairs],
             "frame_ms_by_tab": {name: round(ms, 3) for name, ms in by_tab.items()},
             "frame_over_bare_step_by_tab": {name: round(ms / bare_ms, 2) for name, ms in by_tab.items()},
             "step_untraced_ms": round(off_ms, 3),
@@ -486,12 +515,14 @@ def main() -> int:
             f"  replay app {r['app_replay_fps']:.0f} vs matplotlib {r['matplotlib_replay_fps']:.1f} fps"
             f" ×{r['replay_ratio_vs_matplotlib']}\n"
             f"{'':>12} "
-            f" model bare {r['bare_step_ms']:.3f} ms, traced {r['traced_step_ms']:.3f} ms"
+            f" model bare {r['bare_step_ms']:.3f} ms, in cell blocks {r['bare_step_blocked_ms']:.3f} ms,"
+            f" traced {r['traced_step_ms']:.3f} ms"
             f" (+{100 * r['trace_overhead_model_only']:.1f}%)"
             f"  app step tracing off {r['step_untraced_ms']:.3f} ms, on {r['step_traced_ms']:.3f} ms"
             f" (+{100 * r['trace_overhead']:.1f}%)"
             f"  frame/bare {r['frame_over_bare_step']:.2f} (fastest part {r['frame_fastest_block_over_bare_step']:.2f};"
-            f" paired {r['frame_over_bare_step_paired']};"
+            f" paired {r['frame_over_bare_step_paired']}; over the blocked step {r['frame_over_blocked_step']:.2f},"
+            f" paired {r['frame_over_blocked_step_paired']};"
             f" other tabs {', '.join(f'{k} {v:.2f}' for k, v in r['frame_over_bare_step_by_tab'].items())})"
             f"  rss {r['rss_mb']:.0f} MiB after {long_steps} steps"
             f" (+{r['rss_growth_second_half_mb']:.0f} in the second half)"
@@ -512,6 +543,10 @@ def main() -> int:
         pairs=2 if quick else 4, blocks=2 if quick else 4, per_block=3 if quick else 6
     )
     print("malloc tuning:", json.dumps(results["malloc_tuning"]), flush=True)
+    import cell_blocks
+
+    results["cell_blocks"] = cell_blocks.measure(blocks=3 if quick else 7, quick=quick)
+    print("cell blocks:", json.dumps(results["cell_blocks"]), flush=True)
     try:
         import vmas_1024
 

@@ -10,11 +10,14 @@ Everything keys off the device the stepper resolved from its configuration.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 
 class StepClock:
@@ -77,3 +80,114 @@ def torch_threads(n: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+# A step's GRU cells run in blocks of at most this many rows, one block per thread at a time, when
+# the step has at least MIN_BLOCKED_ROWS rows (CPU only).  A whole cell over 1024 × 64 agents writes
+# its 2 × 65,536 × 288 gate pre-activations (150 MB) out to memory and reads them back; blocks of
+# 1,024 rows keep them in cache.  benchmarks/cell_blocks.py measures it: on the 2-core machine that
+# step took 37 instead of 59 ms on Play's worker thread (same bits; 4,096 and 512 rows: 1.3 and 1.8×).
+CELL_BLOCK_ROWS = 1024
+MIN_BLOCKED_ROWS = 512
+
+
+def cell_block_rows(device: torch.device, rows: int, threads: int | None) -> int | None:
+    """How many rows at a time a step over ``rows`` rows runs its GRU cells in; ``None``: all at once.
+
+    At least two blocks per thread, at most :data:`CELL_BLOCK_ROWS` rows each.
+    """
+    if device.type != "cpu" or rows < MIN_BLOCKED_ROWS:
+        return None
+    return min(CELL_BLOCK_ROWS, -(-rows // (2 * max(1, threads or 1))))
+
+
+_pool_lock = threading.Lock()
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pool_size = 0
+
+
+def _block_pool(size: int) -> concurrent.futures.ThreadPoolExecutor:
+    """The helper threads that take blocks beside the calling thread (``size`` of them, made once)."""
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < size:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = concurrent.futures.ThreadPoolExecutor(size, thread_name_prefix="hiddenscope-cells")
+            _pool_size = size
+        return _pool
+
+
+class CellBlocks(TorchFunctionMode):
+    """Runs ``torch.gru_cell`` over ``rows`` rows at a time on ``threads`` threads, the rest of the model as it is.
+
+    Each row of a GRU cell depends on that row alone, and each block is computed by the
+    same kernels as the whole, on one torch thread, so the result is the same to the bit
+    (the tests check it against the whole call).  The calling thread and ``threads - 1``
+    helpers each take the next block until none is left.  They share no barrier: when the
+    window's thread takes a core, the others take more blocks.  (Blocks each split over
+    OpenMP's threads were slower: each waits for its slowest thread, and on Play's worker
+    thread, OpenMP woke its helper from sleep at every block: 51 against 40 ms a step.)
+
+    Only the cell is split, inside the call: a trace still sees one ``gru_cell`` over every
+    row, with its true shapes.  Enter it outside a trace's
+    :class:`~hiddenscope.core.trace.Recorder`, so that the recorder sees the whole call and
+    this mode the one below it; the blocks reach no mode.  Off while autograd records.
+    """
+
+    def __init__(self, rows: int, threads: int = 1) -> None:
+        super().__init__()
+        self.rows = rows
+        self.threads = max(1, threads)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func is not torch.gru_cell or kwargs or torch.is_grad_enabled():
+            return func(*args, **(kwargs or {}))
+        x, hx, *weights = args
+        n, r = x.shape[0], self.rows
+        if x.dim() != 2 or hx is None or hx.dim() != 2 or n < r + r // 2:
+            return func(*args)
+        with torch_threads(
+            1
+        ):  # the first block alone: a cell that does not fit its inputs fails here, as the whole would
+            first = func(x[:r], hx[:r], *weights)
+        out = first.new_empty((n, *first.shape[1:]))
+        out[:r] = first
+        # The last block takes a remainder shorter than half a block: a kernel may sum a very few rows
+        # another way (1 to 3 rows did on the 2-core machine), and then they would not be the whole call's bits.
+        bounds = list(range(r, n, r))
+        if len(bounds) > 1 and n - bounds[-1] < r // 2:
+            bounds.pop()
+        blocks = iter(zip(bounds, [*bounds[1:], n], strict=True))
+        take = threading.Lock()
+
+        def work() -> None:
+            with torch_threads(1), torch.no_grad():
+                while True:
+                    with take:
+                        block = next(blocks, None)
+                    if block is None:
+                        return
+                    start, end = block
+                    out[start:end] = func(x[start:end], hx[start:end], *weights)
+
+        helpers = (
+            [_block_pool(self.threads - 1).submit(work) for _ in range(self.threads - 1)] if self.threads > 1 else []
+        )
+        try:
+            work()
+        finally:
+            concurrent.futures.wait(helpers)  # none is left writing into ``out``
+        for helper in helpers:
+            helper.result()
+        return out
+
+
+@contextlib.contextmanager
+def cell_blocks(rows: int | None, threads: int | None = 1) -> Iterator[None]:
+    """Inside, GRU cells run ``rows`` rows at a time on ``threads`` threads (:class:`CellBlocks`); ``None``: whole."""
+    if rows is None:
+        yield
+        return
+    with CellBlocks(rows, threads or 1):
+        yield

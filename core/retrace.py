@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 
-from .device import lay_out, torch_threads
+from .device import cell_blocks, lay_out, torch_threads
 from .errors import UserError
 from .insight import _probe
 from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder, TraceRecord
@@ -79,7 +79,8 @@ def retrace(stepper: Stepper, t: int) -> Retrace:
     build = getattr(model, "build_inputs", None)
     recorder = Recorder(t, "forward", {id(x): ROLE_INPUT, id(hidden_in): ROLE_HIDDEN})
     # On as many torch threads as the step had: the same sums in the same order.
-    with torch_threads(stepper.threads), torch.no_grad(), recorder:
+    # Its GRU cells in the same row blocks, outside the recorder so that it sees each cell whole.
+    with torch_threads(stepper.threads), cell_blocks(stepper.block_rows, stepper.threads), torch.no_grad(), recorder:
         agent_inputs = x
         if build is not None:  # as the live step: the controller builds its agents' inputs first
             with recorder.forcing(ROLE_INPUT):

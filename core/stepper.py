@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .config import DTYPES, Config, check_fits, resolve_device
-from .device import StepClock, layout_of, torch_threads
+from .device import StepClock, cell_block_rows, cell_blocks, layout_of, torch_threads
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
 from .errors import ConfigError
 from .events import Event
@@ -110,6 +110,8 @@ class Stepper:
         # Steps run on this many torch threads (one for a small model, see step_threads) on whichever
         # thread computes them, so Play's worker gives the same bits as Step (see torch_threads).
         self.threads = step_threads(model, config.batch_size * config.n_agents, torch.get_num_threads(), device)
+        # A large step runs its GRU cells in row blocks that stay in cache (same bits; see CellBlocks).
+        self.block_rows = cell_block_rows(device, config.batch_size * config.n_agents, self.threads)
         self.output_shape: tuple[int, ...] | None = None
         self.history = self._new_history(None)
         self.hidden_state: torch.Tensor | None = None
@@ -236,7 +238,7 @@ class Stepper:
             self.t += 1
             self.changed.emit("seek")
             return self.history.frame(self.t)
-        with torch_threads(self.threads):
+        with torch_threads(self.threads), cell_blocks(self.block_rows, self.threads):
             return self._compute(self.tracing if trace is None else trace)
 
     def _compute(self, tracing: bool) -> Frame:

@@ -1,0 +1,92 @@
+"""Large steps run their GRU cells in row blocks on several threads: the same numbers, the same trace."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from hiddenscope.core import Config, Stepper
+from hiddenscope.core.device import CELL_BLOCK_ROWS, MIN_BLOCKED_ROWS, CellBlocks, cell_block_rows
+from hiddenscope.core.retrace import retrace
+
+
+def planted_cell(rows: int, inputs: int = 7, units: int = 12, seed: int = 0):
+    torch.manual_seed(seed)
+    cell = nn.GRUCell(inputs, units)
+    return cell, torch.randn(rows, inputs), torch.randn(rows, units)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("rows, block", [(1000, 64), (1000, 333), (130, 64), (64, 32)])  # 130, 1000: short tails
+def test_blocks_give_the_whole_cell_to_the_bit(rows, block, threads):
+    cell, x, h = planted_cell(rows)
+    with torch.no_grad():
+        whole = cell(x, h)
+        with CellBlocks(block, threads):
+            blocked = cell(x, h)
+    # Every row, the last short block included, in its place, in the same bits.
+    assert blocked.shape == whole.shape and blocked.dtype == whole.dtype
+    assert torch.equal(blocked, whole)
+
+
+def test_a_state_broadcast_over_rows_is_read_as_the_whole_call_reads_it():
+    cell, x, _ = planted_cell(300)
+    h = torch.randn(1, 12).expand(300, 12)  # stride 0 down the rows, as init_hidden's expand
+    with torch.no_grad():
+        whole = cell(x, h)
+        with CellBlocks(50, 2):
+            assert torch.equal(cell(x, h), whole)
+
+
+def test_a_cell_that_does_not_fit_its_inputs_fails_as_the_whole_call_does():
+    cell, _, h = planted_cell(300)
+    x = torch.randn(300, 6)  # the cell wants 7 inputs
+    with torch.no_grad(), CellBlocks(50, 2), pytest.raises(RuntimeError, match="6|7"):
+        cell(x, h)
+
+
+def test_with_autograd_recording_the_cell_runs_whole():
+    cell, x, h = planted_cell(300)
+    with CellBlocks(50, 2):
+        out = cell(x, h)
+    assert out.grad_fn is not None  # a graph back to the weights, which blocks written in place would not give
+    out.sum().backward()
+    assert cell.weight_hh.grad is not None
+
+
+def test_which_steps_are_blocked():
+    cpu = torch.device("cpu")
+    assert cell_block_rows(cpu, 1024 * 64, 2) == CELL_BLOCK_ROWS
+    assert cell_block_rows(cpu, MIN_BLOCKED_ROWS, 2) == MIN_BLOCKED_ROWS // 4  # two blocks for each thread
+    assert cell_block_rows(cpu, 32 * 5, 1) is None  # small steps run as they are
+    assert cell_block_rows(torch.device("cuda"), 1024 * 64, None) is None  # a GPU runs the whole cell at once
+
+
+def twins(config: Config, steps: int, tracing: bool = True) -> tuple[Stepper, Stepper]:
+    blocked, whole = Stepper(config, tracing=tracing), Stepper(config, tracing=tracing)
+    whole.block_rows = None
+    for _ in range(steps):
+        blocked.step(), whole.step()
+    return blocked, whole
+
+
+def test_a_large_step_is_blocked_and_gives_the_same_run_and_the_same_trace():
+    config = Config(batch_size=64, n_agents=8, hidden_dim=128, device="cpu")  # 512 rows of 96 units
+    blocked, whole = twins(config, steps=4)
+    assert blocked.block_rows is not None and blocked.block_rows < 512
+    for t in range(1, 5):
+        a, b = blocked.snapshot(t), whole.snapshot(t)
+        assert (a.hidden == b.hidden).all()
+        # The trace shows the cell over all 512 rows, as the model called it, not the blocks.
+        assert a.trace == b.trace
+    cells = [r for r in blocked.snapshot(4).trace if r.op.startswith("gru_cell")]
+    assert [r.shape for r in cells] == [(512, 96)]
+
+
+def test_a_blocked_step_re_run_from_history_matches_what_was_recorded():
+    config = Config(batch_size=64, n_agents=8, hidden_dim=128, device="cpu")
+    blocked, whole = twins(config, steps=3, tracing=False)
+    again = retrace(blocked, 3)
+    assert again.max_abs_diff == 0.0
+    assert again.records == retrace(whole, 3).records
