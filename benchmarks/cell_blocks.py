@@ -3,11 +3,12 @@
     python benchmarks/cell_blocks.py [--quick]
 
 For each size (batch × agents, the seed model's 96 units, CPU), two steppers run the same
-untraced steps: one with the row blocks the app chooses (``Stepper.block_rows``), one with
-the cell called whole (``block_rows = None``), in alternating blocks of steps, the fastest block
+untraced steps: one with its cells in blocks of ``CELL_BLOCK_ROWS`` rows, one with the cell
+called whole (``block_rows = None``), in alternating blocks of steps, the fastest block
 of each (noise from other work only ever adds time), first on the main thread (the window's,
 where Step runs) and then on a second thread (where Play runs).  ``same_bits`` says whether the
-two runs' hidden states are equal to the bit.  Prints one JSON object.
+two runs' hidden states are equal to the bit, ``app_blocks`` whether the app blocks a step of
+that size (``MIN_BLOCKED_ROWS``: where blocks were faster on both threads).  Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import numpy as np
 import torch
 
 from hiddenscope.core import Config, Stepper
+from hiddenscope.core.device import CELL_BLOCK_ROWS
 from hiddenscope.core.tuning import keep_freed_memory
 
-SIZES = ((64, 8), (256, 16), (1024, 64))
+SIZES = ((256, 16), (128, 64), (256, 64), (512, 64), (1024, 64))
 
 
 def best_ms(stepper: Stepper, other: Stepper, blocks: int, steps: int) -> tuple[float, float]:
@@ -46,7 +48,8 @@ def measure(blocks: int = 5, quick: bool = False) -> dict[str, object]:
         config = Config(batch_size=batch, n_agents=agents, hidden_dim=128, device="cpu")
         blocked = Stepper(config, tracing=False, history_budget=16 * 2**20)
         whole = Stepper(config, tracing=False, history_budget=16 * 2**20)
-        whole.block_rows = None
+        app_blocks = blocked.block_rows is not None
+        blocked.block_rows, whole.block_rows = CELL_BLOCK_ROWS, None
         steps = max(2, min(200, 300_000 // (batch * agents))) // (2 if quick else 1)
         blocked.run(2), whole.run(2)
         main_blocked, main_whole = best_ms(blocked, whole, blocks, steps)
@@ -61,7 +64,8 @@ def measure(blocks: int = 5, quick: bool = False) -> dict[str, object]:
         same = blocked.t == whole.t and bool(np.array_equal(blocked.frame.hidden, whole.frame.hidden))
         results[f"{batch}x{agents}x96"] = {
             "rows": batch * agents,
-            "block_rows": blocked.block_rows,
+            "block_rows": CELL_BLOCK_ROWS,
+            "app_blocks": app_blocks,
             "threads": blocked.threads,
             "blocked_ms": round(main_blocked, 3),
             "whole_ms": round(main_whole, 3),

@@ -82,23 +82,20 @@ def torch_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-# A step's GRU cells run in blocks of at most this many rows, one block per thread at a time, when
-# the step has at least MIN_BLOCKED_ROWS rows (CPU only).  A whole cell over 1024 × 64 agents writes
-# its 2 × 65,536 × 288 gate pre-activations (150 MB) out to memory and reads them back; blocks of
-# 1,024 rows keep them in cache.  benchmarks/cell_blocks.py measures it: on the 2-core machine that
-# step took 37 instead of 59 ms on Play's worker thread (same bits; 4,096 and 512 rows: 1.3 and 1.8×).
+# A step's GRU cells run in blocks of this many rows, one block per thread at a time, when the step
+# has at least MIN_BLOCKED_ROWS rows (CPU only).  A whole cell over 1024 × 64 agents writes its
+# 2 × 65,536 × 288 gate pre-activations (150 MB) out to memory and reads them back; blocks of 1,024
+# rows keep them in cache.  benchmarks/cell_blocks.py, on the 2-core machine (seed model, 96 units):
+# 65,536 rows took 37 instead of 58 ms a step on Play's worker thread and 41 instead of 57 on the main
+# thread; 32,768 rows 20 against 29 and 24 against 28; 16,384 rows 11 against 14 on the worker but
+# 14 against 13 on the main thread; below that, the whole cell is as fast or faster.
 CELL_BLOCK_ROWS = 1024
-MIN_BLOCKED_ROWS = 512
+MIN_BLOCKED_ROWS = 16384
 
 
-def cell_block_rows(device: torch.device, rows: int, threads: int | None) -> int | None:
-    """How many rows at a time a step over ``rows`` rows runs its GRU cells in; ``None``: all at once.
-
-    At least two blocks per thread, at most :data:`CELL_BLOCK_ROWS` rows each.
-    """
-    if device.type != "cpu" or rows < MIN_BLOCKED_ROWS:
-        return None
-    return min(CELL_BLOCK_ROWS, -(-rows // (2 * max(1, threads or 1))))
+def cell_block_rows(device: torch.device, rows: int) -> int | None:
+    """How many rows at a time a step over ``rows`` rows runs its GRU cells in; ``None``: all at once."""
+    return CELL_BLOCK_ROWS if device.type == "cpu" and rows >= MIN_BLOCKED_ROWS else None
 
 
 _pool_lock = threading.Lock()

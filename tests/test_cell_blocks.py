@@ -57,10 +57,14 @@ def test_with_autograd_recording_the_cell_runs_whole():
 
 def test_which_steps_are_blocked():
     cpu = torch.device("cpu")
-    assert cell_block_rows(cpu, 1024 * 64, 2) == CELL_BLOCK_ROWS
-    assert cell_block_rows(cpu, MIN_BLOCKED_ROWS, 2) == MIN_BLOCKED_ROWS // 4  # two blocks for each thread
-    assert cell_block_rows(cpu, 32 * 5, 1) is None  # small steps run as they are
-    assert cell_block_rows(torch.device("cuda"), 1024 * 64, None) is None  # a GPU runs the whole cell at once
+    assert cell_block_rows(cpu, 1024 * 64) == cell_block_rows(cpu, MIN_BLOCKED_ROWS) == CELL_BLOCK_ROWS
+    assert cell_block_rows(cpu, MIN_BLOCKED_ROWS - 1) is None  # smaller steps run as they are
+    assert cell_block_rows(torch.device("cuda"), 1024 * 64) is None  # a GPU runs the whole cell at once
+
+
+# The fewest rows that are blocked, of a small model (12 units): 16,384 = 256 × 64 agents.
+BIG = Config(batch_size=MIN_BLOCKED_ROWS // 64, n_agents=64, hidden_dim=16, input_dim=5, device="cpu")
+ROWS = BIG.batch_size * BIG.n_agents
 
 
 def twins(config: Config, steps: int, tracing: bool = True) -> tuple[Stepper, Stepper]:
@@ -72,21 +76,19 @@ def twins(config: Config, steps: int, tracing: bool = True) -> tuple[Stepper, St
 
 
 def test_a_large_step_is_blocked_and_gives_the_same_run_and_the_same_trace():
-    config = Config(batch_size=64, n_agents=8, hidden_dim=128, device="cpu")  # 512 rows of 96 units
-    blocked, whole = twins(config, steps=4)
-    assert blocked.block_rows is not None and blocked.block_rows < 512
+    blocked, whole = twins(BIG, steps=4)
+    assert blocked.block_rows is not None and blocked.block_rows < ROWS
     for t in range(1, 5):
         a, b = blocked.snapshot(t), whole.snapshot(t)
         assert (a.hidden == b.hidden).all()
-        # The trace shows the cell over all 512 rows, as the model called it, not the blocks.
+        # The trace shows the cell over all the rows, as the model called it, not the blocks.
         assert a.trace == b.trace
     cells = [r for r in blocked.snapshot(4).trace if r.op.startswith("gru_cell")]
-    assert [r.shape for r in cells] == [(512, 96)]
+    assert [r.shape for r in cells] == [(ROWS, 12)]
 
 
 def test_a_blocked_step_re_run_from_history_matches_what_was_recorded():
-    config = Config(batch_size=64, n_agents=8, hidden_dim=128, device="cpu")
-    blocked, whole = twins(config, steps=3, tracing=False)
+    blocked, whole = twins(BIG, steps=3, tracing=False)
     again = retrace(blocked, 3)
     assert again.max_abs_diff == 0.0
     assert again.records == retrace(whole, 3).records
