@@ -8,7 +8,7 @@ called whole (``block_rows = None``), in alternating blocks of steps, the fastes
 of each (noise from other work only ever adds time), first on the main thread (the window's,
 where Step runs) and then on a second thread (where Play runs).  ``same_bits`` says whether the
 two runs' hidden states are equal to the bit, ``app_blocks`` whether the app blocks a step of
-that size (``MIN_BLOCKED_ROWS``: where blocks were faster on both threads).  Prints one JSON object.
+that size (``MIN_BLOCKED_ROWS``: from where blocks were faster on both threads).  Prints one JSON object.
 """
 
 from __future__ import annotations

@@ -85,12 +85,12 @@ def torch_threads(n: int | None) -> Iterator[None]:
 # A step's GRU cells run in blocks of this many rows, one block per thread at a time, when the step
 # has at least MIN_BLOCKED_ROWS rows (CPU only).  A whole cell over 1024 × 64 agents writes its
 # 2 × 65,536 × 288 gate pre-activations (150 MB) out to memory and reads them back; blocks of 1,024
-# rows keep them in cache.  benchmarks/cell_blocks.py, on the 2-core machine (seed model, 96 units):
-# 65,536 rows took 37 instead of 58 ms a step on Play's worker thread and 41 instead of 57 on the main
-# thread; 32,768 rows 20 against 29 and 24 against 28; 16,384 rows 11 against 14 on the worker but
-# 14 against 13 on the main thread; below that, the whole cell is as fast or faster.
+# rows keep them in cache.  benchmarks/cell_blocks.py, on the 2-core machine (seed model, 96 units,
+# a step in blocks against whole, on Play's worker thread and on the main thread): 65,536 rows 38
+# against 59 ms and 41 against 58; 32,768 rows 20 against 28 and 23 against 28; 16,384 rows 11
+# against 12 but 14 against 11; fewer rows, the whole cell is as fast or faster on both.
 CELL_BLOCK_ROWS = 1024
-MIN_BLOCKED_ROWS = 16384
+MIN_BLOCKED_ROWS = 32768
 
 
 def cell_block_rows(device: torch.device, rows: int) -> int | None:

@@ -62,7 +62,7 @@ def test_which_steps_are_blocked():
     assert cell_block_rows(torch.device("cuda"), 1024 * 64) is None  # a GPU runs the whole cell at once
 
 
-# The fewest rows that are blocked, of a small model (12 units): 16,384 = 256 × 64 agents.
+# The fewest rows that are blocked, of a small model (12 units): 32,768 = 512 × 64 agents.
 BIG = Config(batch_size=MIN_BLOCKED_ROWS // 64, n_agents=64, hidden_dim=16, input_dim=5, device="cpu")
 ROWS = BIG.batch_size * BIG.n_agents
 
