@@ -39,7 +39,7 @@ For each size (batch × agents × units) it measures, offscreen:
 - under ``png_writer``: ``png_writer.py``'s hand encoder against Qt's writer on the 1024 × 64
   screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64;
 - under ``cell_blocks``: ``cell_blocks.py``'s A/B of a step's GRU cells in row blocks against the
-  whole cell, on the main thread and on a worker thread, at three sizes;
+  whole cell, on the main thread and on a worker thread, at five sizes;
 - under ``vmas_1024``: ``vmas_1024.py``'s VMAS environment step against a model step at 1024 environments.
 
 The last line printed is one JSON object keyed by size (and those names).

@@ -98,33 +98,31 @@ def cell_block_rows(device: torch.device, rows: int) -> int | None:
     return CELL_BLOCK_ROWS if device.type == "cpu" and rows >= MIN_BLOCKED_ROWS else None
 
 
-_pool_lock = threading.Lock()
-_pool: concurrent.futures.ThreadPoolExecutor | None = None
-_pool_size = 0
+_pools_lock = threading.Lock()
+_pools: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
 
 
 def _block_pool(size: int) -> concurrent.futures.ThreadPoolExecutor:
-    """The helper threads that take blocks beside the calling thread (``size`` of them, made once)."""
-    global _pool, _pool_size
-    with _pool_lock:
-        if _pool is None or _pool_size < size:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = concurrent.futures.ThreadPoolExecutor(size, thread_name_prefix="hiddenscope-cells")
-            _pool_size = size
-        return _pool
+    """``size`` helper threads that take blocks beside the calling thread (made once for each size, kept)."""
+    with _pools_lock:
+        pool = _pools.get(size)
+        if pool is None:
+            pool = _pools[size] = concurrent.futures.ThreadPoolExecutor(size, thread_name_prefix="hiddenscope-cells")
+        return pool
 
 
 class CellBlocks(TorchFunctionMode):
     """Runs ``torch.gru_cell`` over ``rows`` rows at a time on ``threads`` threads, the rest of the model as it is.
 
-    Each row of a GRU cell depends on that row alone, and each block is computed by the
-    same kernels as the whole, on one torch thread, so the result is the same to the bit
-    (the tests check it against the whole call).  The calling thread and ``threads - 1``
-    helpers each take the next block until none is left.  They share no barrier: when the
-    window's thread takes a core, the others take more blocks.  (Blocks each split over
-    OpenMP's threads were slower: each waits for its slowest thread, and on Play's worker
-    thread, OpenMP woke its helper from sleep at every block: 51 against 40 ms a step.)
+    Each row of a GRU cell depends on that row alone, and each block runs on one torch thread,
+    so the result is the whole cell's on one torch thread, to the bit (the tests check it).  The
+    whole cell split over two threads may round one row at the split differently (seen at odd
+    row counts), so a step in blocks need not match one split over threads; Step, Play and
+    re-runs all use the same blocks and agree.  The calling thread and ``threads - 1`` helpers
+    each take the next block until none is left.  They share no barrier: when the window's
+    thread takes a core, the others take more blocks.  (Blocks each split over OpenMP's threads
+    were slower: each waits for its slowest thread, and on Play's worker thread OpenMP woke its
+    helper from sleep at every block: 51 against 40 ms a step.)
 
     Only the cell is split, inside the call: a trace still sees one ``gru_cell`` over every
     row, with its true shapes.  Enter it outside a trace's
@@ -136,17 +134,16 @@ class CellBlocks(TorchFunctionMode):
         super().__init__()
         self.rows = rows
         self.threads = max(1, threads)
+        self.calls = 0  # cells run in blocks (for tests and benchmarks)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         if func is not torch.gru_cell or kwargs or torch.is_grad_enabled():
             return func(*args, **(kwargs or {}))
         x, hx, *weights = args
         n, r = x.shape[0], self.rows
-        if x.dim() != 2 or hx is None or hx.dim() != 2 or n < r + r // 2:
-            return func(*args)
-        with torch_threads(
-            1
-        ):  # the first block alone: a cell that does not fit its inputs fails here, as the whole would
+        if x.dim() != 2 or hx is None or hx.dim() != 2 or hx.shape[0] != n or n < r + r // 2:
+            return func(*args)  # as it is; a misfit fails there with PyTorch's own message
+        with torch_threads(1):  # the first block alone: a cell that does not fit its inputs fails here
             first = func(x[:r], hx[:r], *weights)
         out = first.new_empty((n, *first.shape[1:]))
         out[:r] = first
@@ -157,26 +154,37 @@ class CellBlocks(TorchFunctionMode):
             bounds.pop()
         blocks = iter(zip(bounds, [*bounds[1:], n], strict=True))
         take = threading.Lock()
+        failed = threading.Event()
 
         def work() -> None:
             with torch_threads(1), torch.no_grad():
-                while True:
+                while not failed.is_set():
                     with take:
                         block = next(blocks, None)
                     if block is None:
                         return
                     start, end = block
-                    out[start:end] = func(x[start:end], hx[start:end], *weights)
+                    try:
+                        out[start:end] = func(x[start:end], hx[start:end], *weights)
+                    except BaseException:
+                        failed.set()  # the others stop at their next block
+                        raise
 
-        helpers = (
-            [_block_pool(self.threads - 1).submit(work) for _ in range(self.threads - 1)] if self.threads > 1 else []
-        )
+        helpers: list[concurrent.futures.Future[None]] = []
+        if self.threads > 1:
+            pool = _block_pool(self.threads - 1)
+            for _ in range(self.threads - 1):
+                try:
+                    helpers.append(pool.submit(work))
+                except RuntimeError:  # the interpreter is shutting down: this thread takes the blocks left
+                    break
         try:
             work()
         finally:
             concurrent.futures.wait(helpers)  # none is left writing into ``out``
         for helper in helpers:
             helper.result()
+        self.calls += 1
         return out
 
 
