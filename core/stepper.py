@@ -238,7 +238,7 @@ class Stepper:
             self.t += 1
             self.changed.emit("seek")
             return self.history.frame(self.t)
-        with torch_threads(self.threads), cell_blocks(self.block_rows, self.threads):
+        with torch_threads(self.threads):
             return self._compute(self.tracing if trace is None else trace)
 
     def _compute(self, tracing: bool) -> Frame:
@@ -265,7 +265,10 @@ class Stepper:
         build = getattr(self.model, "build_inputs", None)
         recorder = Recorder(t + 1, "forward", roles) if tracing else None
         try:
-            with torch.no_grad(), recorder if recorder is not None else contextlib.nullcontext():
+            # The GRU cells in row blocks (outside the recorder, which sees each cell whole); only around the
+            # model, so that an environment's own ops (inputs, actions) do not pass through the mode.
+            blocks = cell_blocks(self.block_rows, self.threads)
+            with torch.no_grad(), blocks, recorder if recorder is not None else contextlib.nullcontext():
                 agent_inputs = inputs
                 if build is not None:  # a mirrored controller builds its agents' inputs as its family does
                     with recorder.forcing(ROLE_INPUT) if recorder is not None else contextlib.nullcontext():

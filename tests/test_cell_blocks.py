@@ -9,6 +9,7 @@ from torch import nn
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core import device as device_module
 from hiddenscope.core.device import CELL_BLOCK_ROWS, MIN_BLOCKED_ROWS, CellBlocks, cell_block_rows, torch_threads
+from hiddenscope.core.inputs import PatternInputs
 from hiddenscope.core.retrace import retrace
 
 
@@ -121,3 +122,22 @@ def test_a_blocked_step_re_run_from_history_matches_what_was_recorded(pool_calls
     assert pool_calls == [1] * 4  # three steps and the re-run, each in blocks
     assert again.max_abs_diff == 0.0
     assert again.records == retrace(whole, 3).records
+
+
+def test_only_the_model_runs_under_the_blocks_not_its_inputs(pool_calls):
+    """An environment's own torch ops (hundreds a step in VMAS) must not each pass through a Python mode."""
+    modes_seen: list[int] = []
+
+    class WatchedInputs(PatternInputs):
+        def inputs(self, t: int):
+            modes_seen.append(torch._C._len_torch_function_stack())
+            return super().inputs(t)
+
+    def watched(c: Config) -> WatchedInputs:
+        return WatchedInputs(c.batch_size, c.n_agents, c.input_dim, seed=c.seed)
+
+    stepper = Stepper(BIG, input_factory=watched, tracing=False)
+    stepper.threads = 2
+    stepper.step(), stepper.step()
+    assert pool_calls == [1, 1]  # the model's cells ran in blocks
+    assert modes_seen and set(modes_seen) == {0}  # while the inputs were made, no mode was active
