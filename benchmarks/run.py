@@ -258,21 +258,17 @@ def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tu
         (t0, f0), (t1, f1) = marks[0], marks[-1]
         frame_ms = 1000 * (t1 - t0) / (f1 - f0)
         h = stepper.hidden_state
-        with torch_threads(stepper.threads), torch.no_grad():
-            started = time.perf_counter()
-            for _ in range(bare_steps):
-                model(x, h)
-            if stepper.device.type == "cuda":
-                torch.cuda.synchronize(stepper.device)
-            bare_ms = 1000 * (time.perf_counter() - started) / bare_steps
-            with cell_blocks(stepper.block_rows, stepper.threads):
+
+        def bare_steps_ms(blocks: int | None) -> float:
+            with torch_threads(stepper.threads), torch.no_grad(), cell_blocks(blocks, stepper.threads):
                 started = time.perf_counter()
                 for _ in range(bare_steps):
                     model(x, h)
                 if stepper.device.type == "cuda":
                     torch.cuda.synchronize(stepper.device)
-                blocked_ms = 1000 * (time.perf_counter() - started) / bare_steps
-        pairs_ms.append((frame_ms, bare_ms, blocked_ms))
+                return 1000 * (time.perf_counter() - started) / bare_steps
+
+        pairs_ms.append((frame_ms, bare_steps_ms(None), bare_steps_ms(stepper.block_rows)))
     return pairs_ms
 
 
