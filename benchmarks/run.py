@@ -259,16 +259,16 @@ def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tu
         frame_ms = 1000 * (t1 - t0) / (f1 - f0)
         h = stepper.hidden_state
 
-        def bare_steps_ms(blocks: int | None) -> float:
+        def bare_steps_ms(blocks: int | None, state: torch.Tensor) -> float:
             with torch_threads(stepper.threads), torch.no_grad(), cell_blocks(blocks, stepper.threads):
                 started = time.perf_counter()
                 for _ in range(bare_steps):
-                    model(x, h)
+                    model(x, state)
                 if stepper.device.type == "cuda":
                     torch.cuda.synchronize(stepper.device)
                 return 1000 * (time.perf_counter() - started) / bare_steps
 
-        pairs_ms.append((frame_ms, bare_steps_ms(None), bare_steps_ms(stepper.block_rows)))
+        pairs_ms.append((frame_ms, bare_steps_ms(None, h), bare_steps_ms(stepper.block_rows, h)))
     return pairs_ms
 
 
