@@ -91,6 +91,13 @@ def config_for(size: tuple[int, int, int]) -> Config:
     return Config(batch_size=batch, n_agents=agents, hidden_dim=units * 4 // 3, device=DEVICE)
 
 
+def bare_call(stepper: Stepper, x: torch.Tensor, h: torch.Tensor, rows: int | None) -> None:
+    """The model alone on the torch threads the app's steps of it run on, its GRU cells in blocks of ``rows``
+    (``None``: whole; ``stepper.block_rows``: as the app's steps run them)."""
+    with torch_threads(stepper.threads), cell_blocks(rows, stepper.threads), torch.no_grad():
+        stepper.model(x, h)
+
+
 def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[float, float, float]:
     """Per-step time of the model alone, in alternating blocks, the fastest block of each: untraced, traced,
     and untraced with the GRU cells in the app's row blocks (``cell_blocks``; as the bare call where a step has none).
@@ -99,18 +106,15 @@ def bare_and_traced_ms(stepper: Stepper, blocks: int, per_block: int) -> tuple[f
     h = stepper.hidden_state
     model = stepper.model
 
-    # On the torch threads the app's steps of this model run on.
     def bare() -> None:
-        with torch_threads(stepper.threads), torch.no_grad():
-            model(x, h)
+        bare_call(stepper, x, h, None)
 
     def traced() -> None:
-        with torch_threads(stepper.threads):
+        with torch_threads(stepper.threads):  # as the app's steps of this model run
             trace_forward(model, x, h, step=1)
 
     def blocked() -> None:
-        with torch_threads(stepper.threads), cell_blocks(stepper.block_rows, stepper.threads), torch.no_grad():
-            model(x, h)
+        bare_call(stepper, x, h, stepper.block_rows)
 
     bare(), traced(), blocked()
     bare_times: list[float] = []
@@ -241,7 +245,6 @@ def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tu
 
     stepper = window.stepper
     x = torch.from_numpy(stepper.source.inputs(1)).to(stepper.device, stepper.dtype)
-    model = stepper.model
     pairs_ms = []
     marks: list[tuple[float, int]] = []
 
@@ -259,14 +262,13 @@ def paired_frames(window, pairs: int, play_s: float, bare_steps: int) -> list[tu
         frame_ms = 1000 * (t1 - t0) / (f1 - f0)
         h = stepper.hidden_state
 
-        def bare_steps_ms(blocks: int | None, state: torch.Tensor) -> float:
-            with torch_threads(stepper.threads), torch.no_grad(), cell_blocks(blocks, stepper.threads):
-                started = time.perf_counter()
-                for _ in range(bare_steps):
-                    model(x, state)
-                if stepper.device.type == "cuda":
-                    torch.cuda.synchronize(stepper.device)
-                return 1000 * (time.perf_counter() - started) / bare_steps
+        def bare_steps_ms(rows: int | None, state: torch.Tensor) -> float:
+            started = time.perf_counter()
+            for _ in range(bare_steps):
+                bare_call(stepper, x, state, rows)
+            if stepper.device.type == "cuda":
+                torch.cuda.synchronize(stepper.device)
+            return 1000 * (time.perf_counter() - started) / bare_steps
 
         pairs_ms.append((frame_ms, bare_steps_ms(None, h), bare_steps_ms(stepper.block_rows, h)))
     return pairs_ms

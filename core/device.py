@@ -134,7 +134,7 @@ class CellBlocks(TorchFunctionMode):
         super().__init__()
         self.rows = rows
         self.threads = max(1, threads)
-        self.calls = 0  # cells run in blocks (for tests and benchmarks)
+        self.calls = 0  # cells run in blocks (the tests check it)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         if func is not torch.gru_cell or kwargs or torch.is_grad_enabled():

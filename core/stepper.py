@@ -110,7 +110,7 @@ class Stepper:
         # Steps run on this many torch threads (one for a small model, see step_threads) on whichever
         # thread computes them, so Play's worker gives the same bits as Step (see torch_threads).
         self.threads = step_threads(model, config.batch_size * config.n_agents, torch.get_num_threads(), device)
-        # A large step runs its GRU cells in row blocks that stay in cache (same bits; see CellBlocks).
+        # A large step runs its GRU cells in row blocks that stay in cache (a one-thread call's bits; see CellBlocks).
         self.block_rows = cell_block_rows(device, config.batch_size * config.n_agents)
         self.output_shape: tuple[int, ...] | None = None
         self.history = self._new_history(None)
