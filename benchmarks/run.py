@@ -155,7 +155,7 @@ def play_for(window, seconds: float, at_end: Callable[[], None] | None = None, f
     """Play (``fast``: fast-forward) the window for ``seconds`` of its event loop; ``at_end`` runs just before Pause."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    start, stop = (window.fast_action.trigger,) * 2 if fast else (window.play, window.pause)
+    start, stop = (window.acts.fast.trigger,) * 2 if fast else (window.play, window.pause)
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     start()

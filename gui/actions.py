@@ -1,13 +1,14 @@
 """The window's actions: text, key, icon and tip of each, and which model or file method it calls.
 
-:func:`make_actions` builds them for a window; the window puts them into its
-toolbar and menus.  Every action calls a method of the model, the Play
+:func:`make_actions` builds them for a window as one typed :class:`WindowActions`;
+the window puts them into its toolbar and menus.  Every action calls a method of the model, the Play
 controller, the file actions or the heatmap grid: none does work of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -22,6 +23,52 @@ from .play import PlayController
 
 Key = QKeySequence.StandardKey
 CHECKABLE = ("diff", "trace", "fast")
+
+
+@dataclass(frozen=True)
+class WindowActions:
+    """The window's own actions, one typed field each (``step`` is Step).
+
+    The session and Compare actions are their controllers' (:class:`~.session_ui.SessionControls`,
+    :class:`~.compare_ui.CompareControls`).
+    """
+
+    init: QAction
+    step: QAction
+    back: QAction
+    play: QAction
+    fast: QAction
+    reset: QAction
+    save: QAction
+    copy: QAction
+    open: QAction
+    open_run: QAction
+    seed_model: QAction
+    inputs: QAction
+    env: QAction
+    pattern: QAction
+    export: QAction
+    diff: QAction
+    op: QAction
+    op_back: QAction
+    trace: QAction
+    fullscreen: QAction
+    quit: QAction
+    next_page: QAction
+    prev_page: QAction
+
+    def live_only(self) -> tuple[QAction, ...]:
+        """The actions that change the model or its inputs: a recorded session has neither."""
+        return (self.open, self.open_run, self.seed_model, self.inputs, self.env, self.pattern, self.trace, self.init)
+
+
+def key_sequence(shortcut: str | Qt.Key | QKeySequence.StandardKey) -> QKeySequence:
+    """The key sequence of a shortcut written as text (``"Ctrl+E"``), a key or a platform's standard key."""
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        return QKeySequence(shortcut)
+    if isinstance(shortcut, Qt.Key):
+        return QKeySequence(shortcut)
+    return QKeySequence(shortcut)
 
 
 def window_action(
@@ -52,10 +99,10 @@ def toggle_full_screen(window: QMainWindow) -> None:
 
 def make_actions(
     window: QMainWindow, model: StepperModel, play: PlayController, files: FileActions, grid: HeatmapGrid
-) -> dict[str, QAction]:
-    """The window's actions by name (``"step"`` is Step); each is added to ``window`` so its key works."""
+) -> WindowActions:
+    """The window's actions (``.step`` is Step); each is added to ``window`` so its key works."""
     m, f = model, files
-    specs: list[tuple[str, str, Callable, object, str | None, str]] = [
+    specs: list[tuple[str, str, Callable[..., object], str | Qt.Key | Key | None, str | None, str]] = [
         ("init", tr("Init hidden"), m.init_hidden, "I", "init",
          tr("init_hidden(): start from the model's initial hidden state")),
         ("step", tr("Step"), m.step, Qt.Key.Key_Right, "step", tr("Run one timestep (or replay one from history)")),
@@ -96,13 +143,13 @@ def make_actions(
         ("prev_page", tr("Previous page of agents"), lambda: grid.set_page(grid.page - 1), Key.MoveToPreviousPage, None,
          ""),
     ]  # fmt: skip
-    actions = {}
+    actions: dict[str, QAction] = {}
     for name, text, slot, shortcut, icon_name, _tip in specs:
         action = QAction(text, window, checkable=name in CHECKABLE)
         if icon_name:
             action.setIcon(icon(icon_name))
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcut(key_sequence(shortcut))
         action.triggered.connect(slot)
         window.addAction(action)
         actions[name] = action
@@ -113,6 +160,7 @@ def make_actions(
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
         action.setStatusTip(tip or text)
-    actions["trace"].setChecked(model.stepper.tracing)
-    play.fastChanged.connect(actions["fast"].setChecked)
-    return actions
+    made = WindowActions(**actions)  # a name in specs that is not a field (or one missing) fails here
+    made.trace.setChecked(model.stepper.tracing)
+    play.fastChanged.connect(made.fast.setChecked)
+    return made

@@ -1,48 +1,67 @@
 """The analysis docks of the main window: Trajectories, Agents and Edit memory (issue 11).
 
 :func:`add_analysis_docks` builds the three views on the window's model, docks
-them (Trajectories and Agents as tabs beside History, Edit memory below
-the configuration), lists them in the View menu and wires their camera buttons to
-the window's file actions.  The window calls it once, before it restores its
-saved dock layout.
+them through a :class:`~.dock_host.DockHost` (which lists them in the View menu;
+the window tabs Trajectories and Agents beside History, Edit memory goes below
+the configuration) and wires their camera buttons to the window's file actions.
+The window calls it once, before it restores its saved dock layout.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
 
 from .agents_view import AgentsView
+from .dock_host import DockHost
 from .edit_panel import EditPanel
+from .file_actions import FileActions
+from .heatmaps import HeatmapGrid
 from .i18n import tr
+from .model import StepperModel
 from .trajectory_view import TrajectoryView
 
 
-def add_analysis_docks(window: QMainWindow) -> None:
-    """Give ``window`` (a :class:`~hiddenscope.gui.main_window.MainWindow`) the analysis docks."""
-    w = window
-    model = w.model
-    w.trajectory_view = TrajectoryView(model)
-    w.agents_view = AgentsView(model)
-    w.edit_panel = EditPanel(model, w.settings)
-    w.trajectory_view.remember(w.settings)
-    w.agents_view.remember(w.settings)
+@dataclass(frozen=True)
+class AnalysisDocks:
+    """What :func:`add_analysis_docks` built: the three views and their docks."""
+
+    trajectory_view: TrajectoryView
+    agents_view: AgentsView
+    edit_panel: EditPanel
+    trajectory_dock: QDockWidget
+    agents_dock: QDockWidget
+    edit_dock: QDockWidget
+
+
+def add_analysis_docks(
+    host: DockHost, model: StepperModel, settings: QSettings, files: FileActions, grid: HeatmapGrid
+) -> AnalysisDocks:
+    """Trajectories and Agents docked on ``host`` (right), Edit memory (left); the window tabs them."""
+    trajectory_view = TrajectoryView(model)
+    agents_view = AgentsView(model)
+    edit_panel = EditPanel(model, settings)
+    trajectory_view.remember(settings)
+    agents_view.remember(settings)
     right = Qt.DockWidgetArea.RightDockWidgetArea
-    w.trajectory_dock = w._dock(tr("Trajectories"), "trajectories", w.trajectory_view, right)
-    w.agents_dock = w._dock(tr("Agents", "which agents"), "agents", w.agents_view, right)
+    trajectory_dock = host.add_dock(tr("Trajectories"), "trajectories", trajectory_view, right)
+    agents_dock = host.add_dock(tr("Agents", "which agents"), "agents", agents_view, right)
     # Below the configuration, scrolling when the column is short, so the window keeps its height.
-    scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+    scroll = QScrollArea(widgetResizable=True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setWidget(w.edit_panel)
-    w.edit_dock = w._dock(tr("Edit memory"), "edit_memory", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
-    w.tabifyDockWidget(w.summary_dock, w.trajectory_dock)
-    w.tabifyDockWidget(w.trajectory_dock, w.agents_dock)
-    w.history_dock.raise_()
-    for dock in (w.trajectory_dock, w.agents_dock):
-        dock.visibilityChanged.connect(dock.widget().draw_soon)  # a raised tab draws what it missed
-    for view, name in ((w.trajectory_view, "trajectories"), (w.agents_view, "agents")):
-        view.saveRequested.connect(lambda view=view, name=name: w.files.save_view(view, name))
-    follow_page = lambda *_args: w.trajectory_view.set_agents(w.grid.visible_agents())  # noqa: E731
-    w.grid.pageChanged.connect(follow_page)
+    scroll.setWidget(edit_panel)
+    edit_dock = host.add_dock(tr("Edit memory"), "edit_memory", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+    for dock, view, name in ((trajectory_dock, trajectory_view, "trajectories"), (agents_dock, agents_view, "agents")):
+        dock.visibilityChanged.connect(view.draw_soon)  # a raised tab draws what it missed
+        view.saveRequested.connect(lambda view=view, name=name: files.save_view(view, name))
+
+    def follow_page(*_args: object) -> None:
+        trajectory_view.set_agents(grid.visible_agents())
+
+    grid.pageChanged.connect(follow_page)
     model.rebuilt.connect(follow_page)
     follow_page()
+    return AnalysisDocks(trajectory_view, agents_view, edit_panel, trajectory_dock, agents_dock, edit_dock)

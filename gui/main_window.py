@@ -16,10 +16,12 @@ from hiddenscope.core.config import Config
 from hiddenscope.core.history import Frame
 from hiddenscope.core.stepper import Stepper
 
-from .actions import make_actions
+from .actions import WindowActions, make_actions
+from .agents_view import AgentsView
 from .analysis_docks import add_analysis_docks
 from .compare_ui import CompareControls
 from .config_panel import ConfigPanel
+from .edit_panel import EditPanel
 from .file_actions import FileActions
 from .heatmaps import HeatmapGrid
 from .history_view import HistoryView
@@ -27,12 +29,15 @@ from .i18n import LANGUAGES, tr
 from .inside_views import GatesView, SummaryView
 from .look import icon
 from .model import StepperModel
+from .moments_view import MomentsView
 from .play import PlayController
 from .session_ui import SessionControls
 from .shape_panel import ShapePanel
+from .side_view import SideView
 from .status import StatusLine
 from .timeline import Timeline
-from .unit_tools import add_unit_tools
+from .trajectory_view import TrajectoryView
+from .unit_tools import UnitOrderBar, add_unit_tools
 
 
 class MainWindow(QMainWindow):
@@ -60,15 +65,15 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self, self.model, self.grid, self.settings)
         self.compare = CompareControls(self, self.model, self.settings)
         self.frames_drawn = 0
-        # The actions become the window's attributes by name (self.step_action is Step, …).
-        for name, action in make_actions(self, self.model, self.play_controller, self.files, self.grid).items():
-            setattr(self, f"{name}_action", action)
-        self.sessions = SessionControls(self, self.model, self.grid, self.files, self.settings)
+        self.acts: WindowActions = make_actions(self, self.model, self.play_controller, self.files, self.grid)
+        self.sessions = SessionControls(
+            self, self.model, self.grid, self.files, self.settings, live_only=self.acts.live_only()
+        )
         self._make_toolbars()
         self._make_menus()
         self._make_docks()
-        add_unit_tools(self)  # Order units, Select units' remembered τ, Similar moments
-        add_analysis_docks(self)  # Trajectories, Agents, Edit memory
+        self._add_unit_tools()  # Order units, Select units' remembered τ, Similar moments
+        self._add_analysis_docks()  # Trajectories, Agents, Edit memory
         self.status = StatusLine(self.statusBar(), self.model, self.play_controller)
 
         self.grid.hovered.connect(self._on_hover)
@@ -91,16 +96,17 @@ class MainWindow(QMainWindow):
 
     # -- construction -----------------------------------------------------
     def _make_toolbars(self) -> None:
-        bar = QToolBar("Stepping", objectName="stepping")
+        bar = QToolBar("Stepping")
+        bar.setObjectName("stepping")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         bar.setMovable(False)
         for action in (
-            self.init_action,
-            self.back_action,
-            self.step_action,
-            self.play_action,
-            self.fast_action,
-            self.reset_action,
+            self.acts.init,
+            self.acts.back,
+            self.acts.step,
+            self.acts.play,
+            self.acts.fast,
+            self.acts.reset,
         ):
             bar.addAction(action)
         bar.addSeparator()
@@ -110,8 +116,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(f" {tr('Speed')} "))
         bar.addWidget(self.speed_box)
         bar.addSeparator()
-        bar.addAction(self.diff_action)
-        bar.addAction(self.save_action)
+        bar.addAction(self.acts.diff)
+        bar.addAction(self.acts.save)
         bar.addAction(self.sessions.record_action)
         self.addToolBar(bar)
         self.addToolBar(self.compare.toolbar)
@@ -129,17 +135,17 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu(tr("&File"))
         for action in (
-            self.open_action,
-            self.open_run_action,
-            self.seed_model_action,
+            self.acts.open,
+            self.acts.open_run,
+            self.acts.seed_model,
             None,
-            self.inputs_action,
-            self.env_action,
-            self.pattern_action,
+            self.acts.inputs,
+            self.acts.env,
+            self.acts.pattern,
             None,
-            self.save_action,
-            self.copy_action,
-            self.export_action,
+            self.acts.save,
+            self.acts.copy,
+            self.acts.export,
             None,
             self.sessions.open_action,
             self.sessions.close_action,
@@ -150,30 +156,30 @@ class MainWindow(QMainWindow):
             self.sessions.movie_action,
             self.sessions.figure_action,
             None,
-            self.quit_action,
+            self.acts.quit,
         ):
             file_menu.addAction(action) if action is not None else file_menu.addSeparator()
         run_menu = menus.addMenu(tr("&Run"))
         for action in (
-            self.init_action,
-            self.step_action,
-            self.back_action,
-            self.play_action,
-            self.fast_action,
-            self.reset_action,
+            self.acts.init,
+            self.acts.step,
+            self.acts.back,
+            self.acts.play,
+            self.acts.fast,
+            self.acts.reset,
             None,
-            self.op_action,
-            self.op_back_action,
+            self.acts.op,
+            self.acts.op_back,
         ):
             run_menu.addAction(action) if action is not None else run_menu.addSeparator()
         self.compare.fill_menu(menus.addMenu(tr("&Compare")))
         self.view_menu = menus.addMenu(tr("&View"))
         for action in (
-            self.diff_action,
-            self.trace_action,
-            self.next_page_action,
-            self.prev_page_action,
-            self.fullscreen_action,
+            self.acts.diff,
+            self.acts.trace,
+            self.acts.next_page,
+            self.acts.prev_page,
+            self.acts.fullscreen,
         ):
             self.view_menu.addAction(action)
         language_menu = self.view_menu.addMenu(tr("Language"))
@@ -184,8 +190,10 @@ class MainWindow(QMainWindow):
             action.setChecked(code == chosen)
         self.view_menu.addSeparator()
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self, objectName=name)
+    def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """``widget`` in a new dock named ``name`` (its saved-layout key) at ``area``, listed in View."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         self.view_menu.addAction(dock.toggleViewAction())
@@ -197,20 +205,48 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.RightDockWidgetArea,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
-        self.config_dock = self._dock(tr("Configuration"), "config", self.config_panel, left)
-        self.shape_dock = self._dock(tr("Shape trace"), "shapes", self.shape_panel, bottom)
-        self.history_dock = self._dock(tr("History"), "history", self.history_view, right)
-        self.gates_dock = self._dock(tr("Gates"), "gates", self.gates_view, right)
-        self.summary_dock = self._dock(tr("Summary"), "summary", self.summary_view, right)
+        self.config_dock = self.add_dock(tr("Configuration"), "config", self.config_panel, left)
+        self.shape_dock = self.add_dock(tr("Shape trace"), "shapes", self.shape_panel, bottom)
+        self.history_dock = self.add_dock(tr("History"), "history", self.history_view, right)
+        self.gates_dock = self.add_dock(tr("Gates"), "gates", self.gates_view, right)
+        self.summary_dock = self.add_dock(tr("Summary"), "summary", self.summary_view, right)
         self.tabifyDockWidget(self.history_dock, self.gates_dock)
         self.tabifyDockWidget(self.gates_dock, self.summary_dock)
         self.history_dock.raise_()
-        for dock in (self.history_dock, self.gates_dock, self.summary_dock):
-            dock.visibilityChanged.connect(dock.widget().draw_soon)  # a raised tab draws what it missed
+        views: tuple[tuple[QDockWidget, SideView], ...] = (
+            (self.history_dock, self.history_view),
+            (self.gates_dock, self.gates_view),
+            (self.summary_dock, self.summary_view),
+        )
+        for dock, view in views:
+            dock.visibilityChanged.connect(view.draw_soon)  # a raised tab draws what it missed
         self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
         self.resizeDocks([self.shape_dock], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.config_dock, self.history_dock], [250, 330], Qt.Orientation.Horizontal)
+
+    def _add_unit_tools(self) -> None:
+        tools = add_unit_tools(self, self.model, self.settings, self.files)
+        self.unit_order_bar: UnitOrderBar = tools.order_bar
+        self.moments_view: MomentsView = tools.moments_view
+        self.moments_dock: QDockWidget = tools.moments_dock
+        self.addToolBar(self.unit_order_bar)
+        self.view_menu.addMenu(self.unit_order_bar.menu)
+        self.history_view.selector.use_settings(self.settings)
+        # Under History, so the moments and the history they were found in are in sight together.
+        self.resizeDocks([self.history_dock, self.moments_dock], [600, 220], Qt.Orientation.Vertical)
+
+    def _add_analysis_docks(self) -> None:
+        docks = add_analysis_docks(self, self.model, self.settings, self.files, self.grid)
+        self.trajectory_view: TrajectoryView = docks.trajectory_view
+        self.agents_view: AgentsView = docks.agents_view
+        self.edit_panel: EditPanel = docks.edit_panel
+        self.trajectory_dock: QDockWidget = docks.trajectory_dock
+        self.agents_dock: QDockWidget = docks.agents_dock
+        self.edit_dock: QDockWidget = docks.edit_dock
+        self.tabifyDockWidget(self.summary_dock, self.trajectory_dock)  # Trajectories and Agents: tabs beside History
+        self.tabifyDockWidget(self.trajectory_dock, self.agents_dock)
+        self.history_dock.raise_()
 
     # -- settings ---------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -269,8 +305,8 @@ class MainWindow(QMainWindow):
         self.frameDrawn.emit(frame.t)
 
     def _on_playing(self, playing: bool) -> None:
-        self.play_action.setText(tr("Pause") if playing else tr("Play"))
-        self.play_action.setIcon(icon("pause" if playing else "play"))
+        self.acts.play.setText(tr("Pause") if playing else tr("Play"))
+        self.acts.play.setIcon(icon("pause" if playing else "play"))
 
     def _on_failed(self, what: str, why: str) -> None:
         self.statusBar().showMessage(f"{what} failed: {why}", 10000)

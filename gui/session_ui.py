@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +63,7 @@ from .look import DIFF_LEVELS, LEVELS
 from .model import StepperModel
 from .screenshot import grid_layout, image_rgb, paint_grid, render_grid, screenshot_title
 
-# Actions that change the model or its inputs: a recording has neither (their tooltips say why).
-LIVE_ONLY = ("open", "open_run", "seed_model", "inputs", "env", "pattern", "trace", "init")
-# translated when shown
+# translated when shown: the tooltip of an action that changes the model or its inputs (a recording has neither)
 NOT_LIVE = "Not for a recorded session (it holds states, not a model): File → Close session goes back to the live run"
 
 
@@ -140,10 +139,18 @@ class SessionControls(QObject):
     """
 
     def __init__(
-        self, window: QMainWindow, model: StepperModel, grid: HeatmapGrid, files: FileActions, settings: QSettings
+        self,
+        window: QMainWindow,
+        model: StepperModel,
+        grid: HeatmapGrid,
+        files: FileActions,
+        settings: QSettings,
+        *,
+        live_only: Sequence[QAction],
     ) -> None:
         super().__init__(window)
         self.window, self.model, self.grid, self.files, self.settings = window, model, grid, files, settings
+        self.live_only = tuple(live_only)  # the window's actions that change the model or its inputs
         self.live: Stepper | None = None  # the live run kept while a recording is shown
         self.recording: Recording | None = None
 
@@ -251,13 +258,11 @@ class SessionControls(QObject):
     def _show_mode(self) -> None:
         """Enable what fits a live run or a recording, and say in the title which is shown."""
         replaying = self.replaying
-        for name in LIVE_ONLY:
-            a = getattr(self.window, f"{name}_action", None)
-            if isinstance(a, QAction):
-                a.setEnabled(not replaying)
-                if not a.property("live_tip"):
-                    a.setProperty("live_tip", a.toolTip())
-                a.setToolTip(tr(NOT_LIVE) if replaying else str(a.property("live_tip")))
+        for a in self.live_only:
+            a.setEnabled(not replaying)
+            if not a.property("live_tip"):
+                a.setProperty("live_tip", a.toolTip())
+            a.setToolTip(tr(NOT_LIVE) if replaying else str(a.property("live_tip")))
         panel = getattr(self.window, "config_panel", None)
         if isinstance(panel, QWidget):
             panel.setEnabled(not replaying)

@@ -5,18 +5,22 @@
   choices are a View ▸ Order units menu.  The order is computed once per choice, from
   the held history (:meth:`StepperModel.set_unit_order`), not every frame: Re-order
   (Ctrl+U) computes it again from what is held now.  The choice is remembered.
-* :func:`add_unit_tools` gives a window the bar, the menu, the Similar moments dock
-  and the remembered τ of the history view's unit selector.
+* :func:`add_unit_tools` builds the bar and the Similar moments view, docked on a
+  :class:`~.dock_host.DockHost`; the window puts the bar and its menu in place.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QToolBar
 
 from hiddenscope.core.analysis import ORDERINGS
 
+from .dock_host import DockHost
+from .file_actions import FileActions
 from .i18n import tr
 from .model import StepperModel
 from .moments_view import MomentsView
@@ -89,23 +93,27 @@ class UnitOrderBar(QToolBar):
         self.menu_actions[by].setChecked(True)
 
 
-def add_unit_tools(window: QMainWindow) -> None:
-    """Give ``window`` (a :class:`~hiddenscope.gui.main_window.MainWindow`) the unit tools."""
-    w = window
-    w.unit_order_bar = UnitOrderBar(w.model, w.settings)
-    w.addToolBar(w.unit_order_bar)
-    w.view_menu.addMenu(w.unit_order_bar.menu)
-    w.history_view.selector.use_settings(w.settings)
-    w.moments_view = MomentsView(w.model)
-    # Under History, so the moments and the history they were found in are in sight together.
-    w.moments_dock = w._dock(tr("Similar moments"), "moments", w.moments_view, Qt.DockWidgetArea.RightDockWidgetArea)
-    w.resizeDocks([w.history_dock, w.moments_dock], [600, 220], Qt.Orientation.Vertical)
-    w.moments_dock.visibilityChanged.connect(w.moments_view.draw_soon)
+@dataclass(frozen=True)
+class UnitTools:
+    """What :func:`add_unit_tools` built: the Order units bar and the Similar moments view in its dock."""
+
+    order_bar: UnitOrderBar
+    moments_view: MomentsView
+    moments_dock: QDockWidget
+
+
+def add_unit_tools(host: DockHost, model: StepperModel, settings: QSettings, files: FileActions) -> UnitTools:
+    """The Order units bar and the Similar moments dock (docked on ``host``, right); the window places the bar."""
+    order_bar = UnitOrderBar(model, settings)
+    moments_view = MomentsView(model)
+    moments_dock = host.add_dock(tr("Similar moments"), "moments", moments_view, Qt.DockWidgetArea.RightDockWidgetArea)
+    moments_dock.visibilityChanged.connect(moments_view.draw_soon)
 
     def show_moments(chosen: object) -> None:
         if chosen is not None:  # a new selection: its similar moments come into sight
-            w.moments_dock.show()
-            w.moments_dock.raise_()
+            moments_dock.show()
+            moments_dock.raise_()
 
-    w.model.unitSelectionChanged.connect(show_moments)
-    w.moments_view.saveRequested.connect(lambda: w.files.save_view(w.moments_view, "moments"))
+    model.unitSelectionChanged.connect(show_moments)
+    moments_view.saveRequested.connect(lambda: files.save_view(moments_view, "moments"))
+    return UnitTools(order_bar, moments_view, moments_dock)

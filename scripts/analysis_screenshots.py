@@ -36,7 +36,7 @@ def main() -> int:
     window.resize(1440, 900)
     window.show()
     for _ in range(60):
-        window.step_action.trigger()
+        window.acts.step.trigger()
     window.stepper.seek(45)
     settle(app)
 

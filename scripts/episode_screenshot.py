@@ -51,7 +51,7 @@ def main() -> int:
             dock.hide()
     window.show()
     for _ in range(400):
-        window.step_action.trigger()
+        window.acts.step.trigger()
         start = stepper.frame.episode.start
         if stepper.t > 30 and start.any() and not start.all():
             break

@@ -39,14 +39,14 @@ def main() -> int:
     window = MainWindow(stepper, QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
     window.resize(1500, 950)
     window.show()
-    window.fast_action.trigger()
+    window.acts.fast.trigger()
     wait(app, 3.0)
     window.grab().save(str(DOCS / "fast-forward.png"))
-    window.fast_action.trigger()  # pause
+    window.acts.fast.trigger()  # pause
     app.processEvents()
     # Back through history to the newest step fast-forward computed without drawing it.
     while stepper.history.traced(stepper.t) and stepper.t > stepper.history.first:
-        window.back_action.trigger()
+        window.acts.back.trigger()
         app.processEvents()
     app.processEvents()
     window.grab().save(str(DOCS / "not-traced.png"))

@@ -26,10 +26,10 @@ def window_picture(config: Config, steps: int, out: Path, op: int | None = None)
     window = MainWindow(Stepper(config), settings)
     window.show()
     for _ in range(steps):
-        window.step_action.trigger()
+        window.acts.step.trigger()
     if op is not None:
         for _ in range(op):
-            window.op_action.trigger()
+            window.acts.op.trigger()
     QApplication.processEvents()
     window.grab().save(str(out))
     window.save_screenshot(out.with_name("heatmaps.png")) if out.name == "window.png" else None

@@ -38,7 +38,7 @@ def main() -> int:
     window.resize(1600, 1000)
     window.show()
     for _ in range(60):
-        window.step_action.trigger()
+        window.acts.step.trigger()
     window.model.set_selection(1, 3)
     combo = window.unit_order_bar.combo
     combo.setCurrentIndex(combo.findData("cluster"))

@@ -150,9 +150,9 @@ def test_fast_forward_in_the_window_on_the_gpu(qtbot, tmp_path):
     w = MainWindow(Stepper(SMALL.replace(device="cuda")), settings)
     qtbot.addWidget(w)
     w.show()
-    w.fast_action.trigger()
+    w.acts.fast.trigger()
     qtbot.waitUntil(lambda: w.stepper.t >= 300, timeout=30_000)
-    w.fast_action.trigger()
+    w.acts.fast.trigger()
     assert not w.playing and w.frames_drawn < w.stepper.t
     hist = w.stepper.history
     t = next(t for t in range(hist.last, hist.first, -1) if not hist.traced(t))

@@ -81,7 +81,7 @@ SMALL = Config(batch_size=2, n_agents=3, hidden_dim=16, input_dim=4)
 
 def step(qtbot, window, n: int) -> None:
     for _ in range(n):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
 
 
 def show(qtbot, dock, view) -> None:
@@ -246,11 +246,11 @@ def test_an_edit_made_in_the_panel_runs_as_a_branch_that_differs_only_where_and_
 
     # The heatmaps in B − A: zero everywhere before T, the edit at T.
     for _ in range(4):
-        click(qtbot, w, w.back_action)
+        click(qtbot, w, w.acts.back)
     assert w.stepper.t == 2
     for agent in range(4):
         np.testing.assert_array_equal(w.grid.shown_values(agent), 0.0)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     np.testing.assert_allclose(w.grid.shown_values(1)[:, 2:5], 0.5 - a[3][:, 1, 2:5], atol=1e-6)
     np.testing.assert_array_equal(w.grid.shown_values(0), 0.0)
     # B alone, from the panel's own buttons.
@@ -382,7 +382,7 @@ def test_with_an_environment_the_branch_acts_in_environments_of_its_own(qtbot, m
     # A's environments were not touched by the branch: A steps on as before.
     before = w.stepper.snapshot(10).hidden.copy()
     step(qtbot, w, 1)
-    click(qtbot, w, w.back_action)
+    click(qtbot, w, w.acts.back)
     np.testing.assert_array_equal(w.stepper.snapshot(10).hidden, before)
 
 
@@ -484,7 +484,7 @@ def test_a_long_branch_shows_its_progress_and_cancel_makes_none(qtbot, make_wind
 
 def test_the_agents_views_axis_labels_do_not_run_into_each_other_at_64_agents(qtbot, make_window):
     w = make_window(Config(batch_size=2, n_agents=64, hidden_dim=8))
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     show(qtbot, w.agents_dock, w.agents_view)
     for name in ("bottom", "left"):
         rects = [rect for rect, _flags, _text in draw_specs(w.agents_view.plot.getAxis(name))[2]]

@@ -22,7 +22,7 @@ def run_entry(args, tmp_path):
             windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
             w = windows[0]
             print("config", w.stepper.config.batch_size, w.stepper.config.n_agents, w.stepper.units, w.stepper.device)
-            print("title", w.windowTitle(), "|", w.step_action.text())
+            print("title", w.windowTitle(), "|", w.acts.step.text())
             print("stepper", type(w.stepper).__name__, w.stepper.latest, w.model.frame.hidden.shape)
             w.close()
         QTimer.singleShot(300, report)

@@ -13,7 +13,7 @@ from hiddenscope.core import Config
 @pytest.fixture
 def window(make_window, monkeypatch):
     w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
-    w.step_action.trigger()
+    w.acts.step.trigger()
     w.messages = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: w.messages.append(text))
     return w
@@ -61,7 +61,7 @@ def test_a_configuration_too_big_for_memory_is_refused_before_allocating(qtbot, 
     assert window.messages and words in window.messages[-1]
     assert window.stepper.config == Config(batch_size=4, n_agents=2, hidden_dim=16, device="cpu")
     np.testing.assert_array_equal(window.stepper.frame.hidden, before)
-    window.step_action.trigger()  # and the app keeps working
+    window.acts.step.trigger()  # and the app keeps working
     assert window.stepper.t == 2
 
 
@@ -91,7 +91,7 @@ class FlakyModels:
 
 def test_apply_that_fails_says_so_and_does_not_report_a_rebuild(qtbot, make_window, messages):
     w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16), model_factory=FlakyModels())
-    w.step_action.trigger()
+    w.acts.step.trigger()
     qtbot.mouseClick(w.config_panel.apply_button, Qt.MouseButton.LeftButton)  # the same sizes, rebuilt
     assert messages == ["the plug-in could not build its model"]
     assert "Rebuilt" not in w.statusBar().currentMessage()
@@ -138,14 +138,14 @@ def test_after_a_failed_step_stepping_works_again(qtbot, make_window, messages):
     w = make_window(
         Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(3), input_factory=OneWayInputs
     )
-    w.step_action.trigger()
-    w.step_action.trigger()
-    w.step_action.trigger()  # the model fails on step 3, after the inputs moved on to it
+    w.acts.step.trigger()
+    w.acts.step.trigger()
+    w.acts.step.trigger()  # the model fails on step 3, after the inputs moved on to it
     assert len(messages) == 1 and "illegal memory access" in messages[0]
     assert w.stepper.t == 0 and "t = 0" in w.t_label.text()  # started over, and says so
     assert "start over" in w.statusBar().currentMessage()
     for _ in range(4):
-        w.step_action.trigger()
+        w.acts.step.trigger()
     assert len(messages) == 1 and w.stepper.t == 4 and "t = 4" in w.t_label.text()
 
 
@@ -154,10 +154,10 @@ def test_after_a_failed_step_in_play_stepping_works_again(qtbot, make_window, me
         Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=fails_at_step(4), input_factory=OneWayInputs
     )
     w.speed_box.setValue(200)
-    w.play_action.trigger()
+    w.acts.play.trigger()
     qtbot.waitUntil(lambda: not w.playing, timeout=5000)
     assert len(messages) == 1 and "illegal memory access" in messages[0]
-    assert w.stepper.t == 0 and w.play_action.text() == "Play"
-    w.step_action.trigger()
-    w.step_action.trigger()
+    assert w.stepper.t == 0 and w.acts.play.text() == "Play"
+    w.acts.step.trigger()
+    w.acts.step.trigger()
     assert len(messages) == 1 and w.stepper.t == 2

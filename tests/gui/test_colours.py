@@ -20,7 +20,7 @@ def test_history_and_gates_colour_like_the_heatmaps_and_draw_nan_black(qtbot, ma
     w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=16, input_dim=8))
     assert w.files.open_inputs(tmp_path / "x.npy")
     for _ in range(3):
-        w.step_action.trigger()
+        w.acts.step.trigger()
     w.history_view.agent_box.setValue(2)
     w.history_view.row_box.setValue(1)
     qtbot.waitUntil(lambda: list(w.history_view.ts) == [0, 1, 2, 3])

@@ -42,7 +42,7 @@ def fill_environment_dialog(qtbot, name: str, options: dict[str, str], actions: 
 def lbf_window(qtbot, make_window, batch: int = 6):
     w = make_window(Config(batch_size=batch, n_agents=2, hidden_dim=32))
     options = fill_environment_dialog(qtbot, "lbf", LBF)
-    w.env_action.trigger()
+    w.acts.env.trigger()
     assert "players" in options and "food" in options  # the dialog offered lbf's own options
     assert w.stepper.config.env == "lbf" and "Level-Based Foraging" in w.stepper.source.describe()
     return w
@@ -51,7 +51,7 @@ def lbf_window(qtbot, make_window, batch: int = 6):
 def step_until_a_partial_reset(qtbot, w, limit: int = 300) -> np.ndarray:
     """Click Step until a step where some (not all) batch rows start a new episode; their flags."""
     for _ in range(limit):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
         frame = w.stepper.frame
         if frame.t > 1 and frame.episode.start.any() and not frame.episode.start.all():
             return frame.episode.start
@@ -71,7 +71,7 @@ def test_rows_whose_episode_starts_are_outlined_and_named(qtbot, make_window):
     assert min(ys) == top + rows[0] and max(ys) <= top + rows[-1] + 1 + w.grid.tile_origin(1)[1]
     assert "new episode started in this row" in w.grid.describe(0, rows[0], 0)
     # The next step starts no episode in those rows: the outline goes.
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     if not w.stepper.frame.episode.start.any():
         assert w.grid.reset_rows == [] and len(w.grid.reset_outline.getData()[0]) == 0
 
@@ -102,7 +102,7 @@ def test_tracks_under_the_history_show_boundaries_returns_and_actions(qtbot, mak
     start = step_until_a_partial_reset(qtbot, w)
     row = int(np.flatnonzero(start)[0])
     for _ in range(5):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
     w.history_dock.raise_()
     w.history_view.row_box.setValue(row)
     w.history_view.agent_box.setValue(1)
@@ -140,7 +140,7 @@ def test_status_bar_counts_finished_episodes_and_their_mean_return(qtbot, make_w
     text = w.status.episodes_label.text()
     assert w.status.episodes_label.isVisible()
     assert f"{done} episode" in text and f"mean return {np.mean(finished):+.2f}" in text
-    w.pattern_action.trigger()  # back to inputs without episodes: the label goes
+    w.acts.pattern.trigger()  # back to inputs without episodes: the label goes
     assert not w.status.episodes_label.isVisible()
 
 
@@ -168,7 +168,7 @@ def test_a_dropped_run_folder_drives_its_agent_in_the_environment_as_trained(qtb
     assert c.family == "pymarl" and c.input_dim == 26 and c.obs_last_action and c.obs_agent_id
     assert "200" in w.statusBar().currentMessage()  # the latest step of the run
     for _ in range(3):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
     frame = w.stepper.frame
     np.testing.assert_array_equal(frame.inputs[:, :, -3:], np.broadcast_to(np.eye(3), (2, 3, 3)))
     previous = w.stepper.snapshot(2).episode.actions
@@ -189,7 +189,7 @@ def test_open_run_folder_asks_for_a_folder_and_a_mixer_file_says_what_it_is(qtbo
     w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=32))
     run, _ = pymarl_run(tmp_path, 12, {})
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(run / "100"))
-    w.open_run_action.trigger()
+    w.acts.open_run.trigger()
     assert w.stepper.config.input_dim == 12 and w.stepper.units == 64
     torch.save({"hyper_w_1.weight": torch.zeros(2, 2)}, run / "100" / "mixer.th")
     messages = []
@@ -204,7 +204,7 @@ def test_the_environment_dialog_remembers_the_last_choice(qtbot, make_window, se
     messages = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
     fill_environment_dialog(qtbot, "lbf", LBF, actions="sample")
-    w.env_action.trigger()
+    w.acts.env.trigger()
     # The seed agent's outputs are no policy: sampling from them is refused, saying why.
     assert messages and "sample" in messages[0] and "Q-values" in messages[0]
     assert w.stepper.config.env == ""
@@ -220,6 +220,6 @@ def test_an_environment_the_checkpoint_does_not_fit_is_refused_and_named(qtbot, 
     messages = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
     fill_environment_dialog(qtbot, "lbf", LBF)
-    w.env_action.trigger()
+    w.acts.env.trigger()
     assert messages and "6 actions" in messages[0]  # lbf has 6 actions; the agent outputs 5
     assert w.stepper.config.env == "" and w.stepper.config.input_dim == 16

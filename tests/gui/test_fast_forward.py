@@ -23,16 +23,16 @@ def test_fast_forward_draws_far_fewer_frames_than_it_steps_and_traces_exactly_th
     drawn: list[int] = []
     w.frameDrawn.connect(drawn.append)
     start_t, start_frames = w.stepper.t, w.frames_drawn
-    click(qtbot, w, w.fast_action)
-    assert w.playing and w.fast_action.isChecked() and w.play_controller.fast
+    click(qtbot, w, w.acts.fast)
+    assert w.playing and w.acts.fast.isChecked() and w.play_controller.fast
     qtbot.waitUntil(lambda: w.stepper.t >= 600, timeout=30_000)
     qtbot.waitUntil(lambda: len(drawn) >= 3, timeout=10_000)
     assert "steps/s" in w.status.rate_label.text() and "fps" in w.status.fps_label.text()
     steps_per_s = float(w.status.rate_label.text().split()[0].replace(",", ""))
     fps = float(w.status.fps_label.text().split()[0])
     assert steps_per_s > fps > 0  # both rates, and the model outruns the screen
-    click(qtbot, w, w.fast_action)  # the same button pauses
-    assert not w.playing and not w.fast_action.isChecked() and not play_threads_alive()
+    click(qtbot, w, w.acts.fast)  # the same button pauses
+    assert not w.playing and not w.acts.fast.isChecked() and not play_threads_alive()
     steps = w.stepper.t - start_t
     frames = w.frames_drawn - start_frames
     assert steps >= 600 and frames < steps / 5
@@ -49,9 +49,9 @@ def test_normal_play_still_draws_every_step(qtbot, make_window):
     drawn: list[int] = []
     w.frameDrawn.connect(drawn.append)
     w.speed_box.setValue(w.speed_box.maximum())
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     qtbot.waitUntil(lambda: len(drawn) >= 30, timeout=10_000)
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     assert all(b - a == 1 for a, b in zip(drawn, drawn[1:], strict=False) if b > a)
     assert all(w.stepper.history.traced(t) for t in range(1, w.stepper.t + 1))
 
@@ -92,22 +92,22 @@ def test_the_button_is_offered_only_where_a_step_can_be_re_run(qtbot, make_windo
     w = make_window(CONFIG)
     assert not w.shape_panel.trace_button.isVisible()  # t = 0, traced
     qtbot.keyClick(w, Qt.Key.Key_T)  # tracing off: steps are untraced, and each can still be traced
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert "tracing is off" in w.shape_panel.header.text() and w.shape_panel.trace_button.isVisible()
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     qtbot.mouseClick(w.shape_panel.trace_button, Qt.MouseButton.LeftButton)
     assert w.shape_panel.table.rowCount() == 5 and w.model.frame.t == 2
-    assert button(w, w.fast_action).toolTip().endswith("(Shift+Space)")
+    assert button(w, w.acts.fast).toolTip().endswith("(Shift+Space)")
 
 
 def test_trace_this_step_while_fast_forwarding_untraced_stops_and_shows_the_step_clicked(qtbot, make_window):
     w = make_window(CONFIG)
     qtbot.keyClick(w, Qt.Key.Key_T)  # tracing off: even the drawn steps are untraced
-    click(qtbot, w, w.fast_action)
+    click(qtbot, w, w.acts.fast)
     qtbot.waitUntil(lambda: w.shape_panel.trace_button.isVisible() and w.model.frame.t > 50, timeout=30_000)
     clicked = w.model.frame.t
     qtbot.mouseClick(w.shape_panel.trace_button, Qt.MouseButton.LeftButton)
-    assert not w.playing and not w.fast_action.isChecked()
+    assert not w.playing and not w.acts.fast.isChecked()
     assert w.model.frame.t == clicked and f"t = {clicked}</b>" in w.shape_panel.header.text()
     assert w.shape_panel.table.rowCount() == 5 and w.stepper.history.traced(clicked)
 
@@ -132,13 +132,13 @@ def test_fast_forward_counts_the_repaint_in_a_frames_cost_and_draws_less_often_w
 ):
     w = make_window(CONFIG)
     slow = SlowPaint(w.grid.view.viewport(), 0.03)  # every repaint of the heatmaps takes 30 ms more
-    click(qtbot, w, w.fast_action)
+    click(qtbot, w, w.acts.fast)
     qtbot.waitUntil(lambda: slow.paints >= 3, timeout=10_000)
     frames, started = w.frames_drawn, time.perf_counter()
     qtbot.wait(1500)
     fps = (w.frames_drawn - frames) / (time.perf_counter() - started)
     cost_ms = w.play_controller._draw_ms
-    click(qtbot, w, w.fast_action)
+    click(qtbot, w, w.acts.fast)
     assert not w.playing
     # The 30 ms paint runs after the views took the frame; a cost measured without it would be a few ms.
     assert cost_ms >= 30
@@ -154,10 +154,10 @@ def test_a_hidden_window_fast_forwards_without_waiting_for_repaints_that_never_c
     other.show()
     qtbot.waitExposed(other)
     start = w.stepper.t
-    click(qtbot, w, w.fast_action)
+    click(qtbot, w, w.acts.fast)
     qtbot.wait(1500)
     cost_ms = w.play_controller._draw_ms
-    click(qtbot, w, w.fast_action)
+    click(qtbot, w, w.acts.fast)
     assert not w.playing and not play_threads_alive()
     # Waiting for a repaint at every frame would hold the worker ~0.1 s a frame: about 15 steps here.
     assert w.stepper.t - start >= 300

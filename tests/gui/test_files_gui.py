@@ -21,17 +21,17 @@ def shapes(w):
 def test_file_open_loads_a_pymarl_agent_and_the_shape_panel_traces_it(qtbot, make_window, agent_th, monkeypatch):
     w = make_window(Config(batch_size=4, n_agents=3))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(agent_th), ""))
-    w.open_action.trigger()
+    w.acts.open.trigger()
     assert w.stepper.units == 64 and "agent.th" in w.windowTitle()
     assert shapes(w) == ["(1, 64)", "(1, 64)", "(1, 1, 64)", "(4, 3, 64)"]
-    w.step_action.trigger()
+    w.acts.step.trigger()
     assert "(12, 64)" in shapes(w) and "(4, 3, 5)" in shapes(w)
     assert w.grid.shown_values(2).shape == (4, 64)
     panel = w.config_panel
     assert (
         not panel.hidden.isEnabled() and "64 GRU units, fixed by PyMARL RNNAgent agent.th" in panel.units_label.text()
     )
-    w.seed_model_action.trigger()
+    w.acts.seed_model.trigger()
     assert w.stepper.units == 96 and panel.hidden.isEnabled() and w.windowTitle() == "hiddenscope"
     assert shapes(w)[0] == "(1, 96)"
 
@@ -51,7 +51,7 @@ def test_dropping_a_file_of_another_kind_is_not_accepted(qtbot, make_window, tmp
 
 def test_a_broken_checkpoint_says_which_key_and_keeps_the_model(qtbot, make_window, agent_th, monkeypatch):
     w = make_window(Config(batch_size=2, n_agents=2))
-    w.step_action.trigger()
+    w.acts.step.trigger()
     before = w.stepper.frame.hidden.copy()
     messages = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
@@ -71,13 +71,13 @@ def test_inputs_with_nan_are_drawn_black_and_the_app_goes_on(qtbot, make_window,
     w = make_window(Config(hidden_dim=16))
     assert w.files.open_inputs(tmp_path / "x.npy")
     assert "NaN/Inf" in w.statusBar().currentMessage()
-    w.step_action.trigger()
+    w.acts.step.trigger()
     rgb = w.grid.shown_rgb(2)
     assert (rgb[1] == NAN_RGB).all()  # batch row 1 of agent 2 went NaN
     assert w.grid.has_nonfinite and "NaN/Inf values drawn black" in w.grid.axes_label.text()
     np.testing.assert_array_equal(rgb[0], to_rgb(w.stepper.frame.hidden[0, 2]))
     for _ in range(5):
-        w.step_action.trigger()
+        w.acts.step.trigger()
     assert w.stepper.t == 6
 
 
@@ -93,7 +93,7 @@ def test_environment_inputs_or_a_message_saying_how_to_get_them(qtbot, make_wind
         return
     assert w.files.use_environment()
     assert w.stepper.config.input_dim == 18
-    w.step_action.trigger()
+    w.acts.step.trigger()
     assert "MPE simple_spread" in w.stepper.source.describe()
     assert w.files.use_pattern_inputs() and w.stepper.config.input_dim == 18
 
@@ -104,7 +104,7 @@ def test_side_views_save_as_png(qtbot, make_window, tmp_path, monkeypatch, name)
 
     w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
     for _ in range(5):
-        w.step_action.trigger()
+        w.acts.step.trigger()
     dock = getattr(w, f"{name}_dock")
     dock.raise_()
     out = tmp_path / f"{name}.png"
@@ -122,7 +122,7 @@ def test_a_dropped_pt_of_inputs_is_taken_for_inputs(qtbot, make_window, tmp_path
     torch.save(frames, tmp_path / "obs.pt")
     assert drop(w, tmp_path / "obs.pt")
     assert "obs.pt" in w.stepper.source.describe() and w.stepper.units == 12
-    w.step_action.trigger()
+    w.acts.step.trigger()
     np.testing.assert_allclose(w.stepper.frame.inputs, frames[0].numpy())
 
 

@@ -44,13 +44,13 @@ def test_paused_steps_and_scrubbing_read_in_place_and_show_each_steps_own_number
     assert w.stepper.history.capacity == 3
     witness = Witness(w)
     for _ in range(8):  # laps the ring twice
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
         assert in_place(w)
-    w.back_action.trigger()
-    w.back_action.trigger()  # to the oldest held step, then forward again through history and past it
+    w.acts.back.trigger()
+    w.acts.back.trigger()  # to the oldest held step, then forward again through history and past it
     assert w.stepper.t == 6 and in_place(w)
     for t in (7, 8, 9, 10):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
         assert w.stepper.t == t and in_place(w)
         # Steps 7 and 8 come back from the ring: the numbers they had when first computed and shown.
         np.testing.assert_array_equal(w.grid.shown_values(2), witness.first_seen[t][:, 2])
@@ -62,10 +62,10 @@ def test_normal_play_never_writes_the_slot_shown(qtbot, make_window):
     w = make_window(CONFIG, history_budget=BUDGET)
     w.speed_box.setValue(w.speed_box.maximum())
     witness = Witness(w)
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     qtbot.waitUntil(lambda: w.stepper.t >= 300, timeout=30_000)
     assert in_place(w)
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     assert len(witness.frames) >= 100 and witness.changed_while_shown == []
     np.testing.assert_array_equal(w.model.frame.hidden, witness.first_seen[w.model.frame.t])
 
@@ -74,13 +74,13 @@ def test_fast_forward_shows_copies_its_worker_never_touches(qtbot, make_window):
     w = make_window(CONFIG, history_budget=BUDGET)
     witness = Witness(w)
     for _ in range(3):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
     paused = len(witness.frames)
     assert in_place(w)
-    click(qtbot, w, w.fast_action)
+    click(qtbot, w, w.acts.fast)
     qtbot.waitUntil(lambda: w.stepper.t >= 600 and len(witness.frames) >= paused + 5, timeout=30_000)
     assert not in_place(w)
-    click(qtbot, w, w.fast_action)
+    click(qtbot, w, w.acts.fast)
     # The paused frame, read in place, was still whole when the first fast-forward frame replaced it (the
     # worker runs ahead only once the views have that frame) ...
     assert witness.changed_while_shown == []

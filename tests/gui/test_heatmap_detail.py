@@ -59,7 +59,7 @@ def test_a_tall_batch_draws_a_row_per_pixel_row_and_hover_reaches_every_row(qtbo
     )
     w.resize(800, 700)  # near the window's smallest height: the tiles get about 150 pixels for 1024 rows
     qtbot.waitUntil(lambda: w.height() == 700)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     grid = w.grid
     stride = grid.row_stride
     tile_px = grid.box.height() * BATCH / grid.box.viewRange()[1][1]  # the tile's height on screen
@@ -93,7 +93,7 @@ def test_a_tall_batch_draws_a_row_per_pixel_row_and_hover_reaches_every_row(qtbo
 
     # A NaN in a row that is not drawn is still reported.
     w.stepper.model.nan_row = skipped
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert grid.row_stride == stride and not (grid.shown_rgb(0) == NAN_RGB).all(axis=-1).any()
     assert "NaN/Inf values drawn black" in grid.axes_label.text()
     assert "nan" in grid.describe(0, skipped, 0)
@@ -105,7 +105,7 @@ def test_a_taller_window_draws_more_rows(qtbot, make_window):
     )
     w.resize(800, 700)
     qtbot.waitUntil(lambda: w.height() == 700)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     small = w.grid.row_stride
     assert small >= 2
     w.resize(800, 2000)  # the tiles now have more pixel rows than batch rows: every row is drawn
@@ -121,7 +121,7 @@ def test_resizing_while_step_op_shows_an_input_op_keeps_its_caption(qtbot, make_
     w = make_window(Config(batch_size=BATCH, n_agents=AGENTS, hidden_dim=16, input_dim=4))
     w.resize(800, 700)
     qtbot.waitUntil(lambda: w.height() == 700)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert w.grid.row_stride >= 2
     qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton)  # op 1 reshapes the inputs
     assert w.grid.axes_label.text().startswith("after op 1:")

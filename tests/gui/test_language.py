@@ -21,15 +21,15 @@ def chinese(qapp):
 
 def test_the_window_speaks_chinese(qtbot, chinese, make_window):
     w = make_window()
-    assert w.step_action.text() == "单步"
-    assert w.init_action.text() == "初始化隐藏状态"
+    assert w.acts.step.text() == "单步"
+    assert w.acts.init.text() == "初始化隐藏状态"
     assert w.config_panel.apply_button.text() == "应用"
     headers = [w.shape_panel.table.horizontalHeaderItem(i).text() for i in range(3)]
     assert headers == ["运算", "形状", "步长"]
-    w.step_action.trigger()
+    w.acts.step.trigger()
     assert w.shape_panel.table.item(0, 4).text() == "视图（无复制）"
-    w.play_action.trigger()
-    assert w.play_action.text() == "暂停"
+    w.acts.play.trigger()
+    assert w.acts.play.text() == "暂停"
     w.pause()
 
 

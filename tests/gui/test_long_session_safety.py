@@ -33,7 +33,7 @@ def test_a_thousand_frames_of_the_main_window_keep_none_alive(qtbot, make_window
     w = make_window()
     before = sys.getrefcount(None)
     for _ in range(1000):
-        w.step_action.trigger()
+        w.acts.step.trigger()
     assert w.stepper.t == 1000
     if sys.version_info < (3, 12):
         assert sys.getrefcount(None) - before > -5000

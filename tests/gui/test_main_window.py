@@ -20,8 +20,8 @@ def test_step_button_advances_and_every_view_follows(qtbot, make_window):
     w = make_window()
     assert "t = 0" in w.t_label.text()
     assert shape_cells(w, 0)[:4] == ["new(1, 96)", "zero_()", "unsqueeze(0)", "expand(32, 5, -1)"]
-    click(qtbot, w, w.step_action)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
+    click(qtbot, w, w.acts.step)
     assert w.stepper.t == 2
     assert "t = 2" in w.t_label.text()
     assert w.timeline.value() == 2 and w.timeline.maximum() == 2
@@ -46,7 +46,7 @@ def test_shape_panel_for_a_non_default_configuration(qtbot, make_window):
     # t = 0: the initialisation story with this configuration's own numbers.
     assert shape_cells(w, 1) == ["(1, 30)", "(1, 30)", "(1, 1, 30)", "(4, 2, 30)"]
     assert shape_cells(w, 2)[3] == "(0, 0, 1)"
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert shape_cells(w, 1) == ["(8, 16)", "(8, 30)", "(8, 30)", "(4, 2, 30)", "(8, 30)"]
     assert shape_cells(w, 2)[1] == "(0, 1)"  # the first step still reads the stride-0 expand
     assert "(4, 2, 30)" in w.shape_panel.note.text() and "(8, 30)" in w.shape_panel.note.text()
@@ -67,28 +67,28 @@ def test_keys_step_back_and_reset(qtbot, make_window):
 
 def test_step_back_shows_the_earlier_picture(qtbot, make_window):
     w = make_window()
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     picture_at_1 = w.grid.shown_values(0).copy()
-    click(qtbot, w, w.step_action)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
+    click(qtbot, w, w.acts.step)
     assert not np.array_equal(w.grid.shown_values(0), picture_at_1)
-    click(qtbot, w, w.back_action)
-    click(qtbot, w, w.back_action)
+    click(qtbot, w, w.acts.back)
+    click(qtbot, w, w.acts.back)
     assert w.stepper.t == 1 and w.stepper.latest == 3
     np.testing.assert_array_equal(w.grid.shown_values(0), picture_at_1)
     # Stepping forward again replays the recorded step instead of computing a new one.
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert w.stepper.t == 2 and w.stepper.latest == 3
 
 
 def test_play_then_pause(qtbot, make_window):
     w = make_window()
     w.speed_box.setValue(200.0)
-    click(qtbot, w, w.play_action)
-    assert w.playing and w.play_action.text() == "Pause"
+    click(qtbot, w, w.acts.play)
+    assert w.playing and w.acts.play.text() == "Pause"
     qtbot.waitUntil(lambda: w.stepper.t >= 5 and "fps" in w.status.fps_label.text(), timeout=5000)
-    click(qtbot, w, w.play_action)
-    assert not w.playing and w.play_action.text() == "Play"
+    click(qtbot, w, w.acts.play)
+    assert not w.playing and w.acts.play.text() == "Play"
     stopped_at = w.stepper.t
     qtbot.wait(100)
     assert w.stepper.t == stopped_at
@@ -108,7 +108,7 @@ def test_space_toggles_play(qtbot, make_window):
 def test_timeline_slider_scrubs_history(qtbot, make_window):
     w = make_window()
     for _ in range(5):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
     w.timeline.setValue(2)
     assert w.stepper.t == 2 and "t = 2" in w.t_label.text()
     np.testing.assert_array_equal(w.grid.shown_values(1), w.stepper.history.frame(2).hidden[:, 1, :])
@@ -116,9 +116,9 @@ def test_timeline_slider_scrubs_history(qtbot, make_window):
 
 def test_difference_mode_shows_the_change(qtbot, make_window):
     w = make_window()
-    click(qtbot, w, w.step_action)
-    click(qtbot, w, w.step_action)
-    click(qtbot, w, w.diff_action)
+    click(qtbot, w, w.acts.step)
+    click(qtbot, w, w.acts.step)
+    click(qtbot, w, w.acts.diff)
     hist = w.stepper.history
     expected = hist.frame(2).hidden[:, 0, :] - hist.frame(1).hidden[:, 0, :]
     np.testing.assert_allclose(w.grid.shown_values(0), expected)
@@ -127,8 +127,8 @@ def test_difference_mode_shows_the_change(qtbot, make_window):
 
 def test_step_op_walks_through_one_timestep(qtbot, make_window):
     w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=40))
-    click(qtbot, w, w.step_action)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
+    click(qtbot, w, w.acts.step)
     hist = w.stepper.history
     panel = w.shape_panel
     qtbot.mouseClick(panel.op_button, Qt.MouseButton.LeftButton)  # op 1: reshape of the input
@@ -148,7 +148,7 @@ def test_invalid_configuration_is_refused_with_a_message(qtbot, make_window, mes
     panel.hidden.setValue(2)
     assert not panel.apply_button.isEnabled() and "0 units" in panel.units_label.text()
     panel.hidden.setValue(128)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     before = w.stepper.frame.hidden.copy()
     panel.batch.setValue(1_000_000)
     panel.agents.setValue(4096)
@@ -164,7 +164,7 @@ def test_many_agents_page_and_only_visible_ones_are_drawn(qtbot, make_window):
     w = make_window(Config(n_agents=64))
     assert w.grid.visible_agents() == list(range(16))
     drawn = w.grid.draw_count
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert w.grid.draw_count - drawn == 16
     qtbot.mouseClick(w.grid.next_button, Qt.MouseButton.LeftButton)
     assert w.grid.visible_agents() == list(range(16, 32))
@@ -174,7 +174,7 @@ def test_many_agents_page_and_only_visible_ones_are_drawn(qtbot, make_window):
 
 def test_hover_names_agent_row_unit_and_value(qtbot, make_window):
     w = make_window()
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     x, y = w.grid.tile_origin(1)
     scene_point = w.grid.box.mapViewToScene(QPointF(x + 10.5, y + 3.5))
     with qtbot.waitSignal(w.grid.hovered) as blocker:
@@ -202,7 +202,7 @@ def test_window_size_and_speed_are_remembered(qtbot, make_window, settings):
 def test_the_painted_heatmap_pixels_are_the_values_colours(qtbot, make_window):
     w = make_window(Config(batch_size=8, n_agents=3, hidden_dim=16))
     for _ in range(3):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
     qtbot.wait(50)
     picture = w.grid.view.grab().toImage()
     values = w.stepper.frame.hidden
@@ -218,9 +218,9 @@ def test_copy_puts_the_grid_on_the_clipboard_and_status_bar_shows_t(qtbot, make_
     from PySide6.QtWidgets import QApplication
 
     w = make_window(Config(batch_size=4, n_agents=2, hidden_dim=16))
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert "t = 1" in w.status.t_label.text()
-    w.copy_action.trigger()
+    w.acts.copy.trigger()
     image = QApplication.clipboard().image()
     assert not image.isNull() and image.size() == w.files.screenshot_image().size()
 
@@ -230,7 +230,7 @@ def test_gates_and_summary_tabs_show_the_cells_own_numbers(qtbot, make_window):
 
     w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
     for _ in range(6):
-        click(qtbot, w, w.step_action)
+        click(qtbot, w, w.acts.step)
     w.history_view.agent_box.setValue(2)
     w.history_view.row_box.setValue(1)
     w.gates_dock.raise_()
@@ -249,10 +249,10 @@ def test_tracing_can_be_switched_off_and_on(qtbot, make_window):
     w = make_window()
     qtbot.keyClick(w, Qt.Key.Key_T)
     assert not w.stepper.tracing
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert w.shape_panel.table.rowCount() == 0 and "tracing is off" in w.shape_panel.header.text()
     qtbot.keyClick(w, Qt.Key.Key_T)
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     assert w.shape_panel.table.rowCount() == 5
 
 
@@ -266,3 +266,25 @@ def test_step_op_pauses_play(qtbot, make_window):
     t = w.stepper.t
     qtbot.wait(50)
     assert w.stepper.t == t and w.shape_panel.current_row == 0
+
+
+def test_window_actions_are_typed_fields_added_to_the_window(make_window):
+    """Every action is a field of ``WindowActions`` and is the window's (so its key works); none is set by name."""
+    from dataclasses import FrozenInstanceError, fields
+
+    from PySide6.QtGui import QAction
+
+    from hiddenscope.gui.actions import WindowActions
+
+    w = make_window()
+    assert isinstance(w.acts, WindowActions)
+    added = w.actions()
+    for field in fields(w.acts):
+        action = getattr(w.acts, field.name)
+        assert isinstance(action, QAction) and action in added, field.name
+        assert not hasattr(w, f"{field.name}_action")  # no attribute made up from a name
+    with pytest.raises(FrozenInstanceError):
+        w.acts.step = w.acts.back  # type: ignore[misc]
+    assert set(w.acts.live_only()) <= {getattr(w.acts, field.name) for field in fields(w.acts)}
+    for dock in (w.moments_dock, w.trajectory_dock, w.agents_dock, w.edit_dock):
+        assert dock.toggleViewAction() in w.view_menu.actions()  # add_dock lists each dock in View

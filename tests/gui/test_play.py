@@ -25,9 +25,9 @@ def test_views_hear_of_frames_on_the_gui_thread_while_the_stepper_steps_in_a_wor
     w.model.frameChanged.connect(lambda frame: heard_on.add(threading.get_ident()))
     w.stepper.changed.connect(lambda kind: stepped_on.add(threading.get_ident()))
     w.speed_box.setValue(w.speed_box.maximum())
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     qtbot.waitUntil(lambda: w.stepper.t >= 30, timeout=10_000)
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     assert stepped_on and gui_thread not in stepped_on  # Play really stepped elsewhere...
     assert heard_on == {gui_thread}  # ...and no view was ever called from there
 
@@ -45,9 +45,9 @@ def slow_model(inside: threading.Event, seconds: float):
 def test_pause_during_a_slow_step_waits_for_it_and_leaves_no_thread_behind(qtbot, make_window):
     inside = threading.Event()
     w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=slow_model(inside, 0.4))
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     qtbot.waitUntil(inside.is_set, timeout=5000)
-    click(qtbot, w, w.play_action)  # while the worker is inside a 0.4 s step
+    click(qtbot, w, w.acts.play)  # while the worker is inside a 0.4 s step
     assert not w.playing and not play_threads_alive()
     t = w.stepper.t
     assert t == 1  # the step in progress finished, and it is on screen
@@ -95,7 +95,7 @@ def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person
         "page": lambda: qtbot.mouseClick(
             w.grid.next_button if w.grid.page < 1 else w.grid.prev_button, Qt.MouseButton.LeftButton
         ),
-        "difference": lambda: w.diff_action.trigger(),
+        "difference": lambda: w.acts.diff.trigger(),
     }
     done = {name: 0 for name in actions}
     side_views_drew = {view: set() for view in (w.history_view, w.gates_view, w.summary_view)}
@@ -107,7 +107,7 @@ def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person
     w.frameDrawn.connect(note_side_views)
     for _ in range(50):
         if not w.playing:
-            click(qtbot, w, w.play_action)
+            click(qtbot, w, w.acts.play)
         qtbot.waitUntil(lambda drawn=w.frames_drawn: w.frames_drawn >= drawn + 3, timeout=10_000)
         for _ in range(rng.randint(1, 4)):
             name = rng.choice(list(actions))
@@ -116,7 +116,7 @@ def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person
             qtbot.wait(rng.choice([0, 1, 5]))
         if not w.playing:  # scrubbing and Step op pause Play: the views must agree at once
             assert_every_view_shows(w, w.stepper.t)
-    click(qtbot, w, w.play_action) if w.playing else None
+    click(qtbot, w, w.acts.play) if w.playing else None
     assert not w.playing and not play_threads_alive()
     assert all(done.values()), done
     assert all(len(seen) > 10 for seen in side_views_drew.values())  # they kept drawing during Play

@@ -72,18 +72,18 @@ def test_monkey(qtbot, make_window, monkeypatch, seed):
 
     def storm():
         for _ in range(rng.randint(2, 9)):
-            w.play_action.trigger()
+            w.acts.play.trigger()
             QApplication.processEvents()
 
     actions = [
-        lambda: w.step_action.trigger(),
-        lambda: w.back_action.trigger(),
-        lambda: w.reset_action.trigger(),
-        lambda: w.init_action.trigger(),
-        lambda: w.play_action.trigger(),
+        lambda: w.acts.step.trigger(),
+        lambda: w.acts.back.trigger(),
+        lambda: w.acts.reset.trigger(),
+        lambda: w.acts.init.trigger(),
+        lambda: w.acts.play.trigger(),
         lambda: qtbot.keyClick(w, rng.choice(keys)),
         lambda: w.timeline.setValue(rng.randint(w.timeline.minimum(), w.timeline.maximum())),
-        lambda: w.diff_action.trigger(),
+        lambda: w.acts.diff.trigger(),
         lambda: w.shape_panel.op_button.click(),
         lambda: w.resize(rng.randint(900, 1600), rng.randint(560, 1000)),
         apply_config,
@@ -205,7 +205,7 @@ def test_a_stepper_outlives_its_window(qtbot, settings):
     stepper = Stepper(Config(batch_size=2, n_agents=2, hidden_dim=16, device="cpu"))
     w = MainWindow(stepper, settings)
     w.show()
-    w.step_action.trigger()
+    w.acts.step.trigger()
     w.close()
     w.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -43,11 +43,11 @@ class FakeDialogAnswer:
 def test_save_button_writes_a_png_whose_pixels_are_the_hidden_state(qtbot, make_window, tmp_path, monkeypatch):
     w = make_window(Config(batch_size=8, n_agents=3, hidden_dim=32))
     for _ in range(4):
-        w.step_action.trigger()
+        w.acts.step.trigger()
     out = tmp_path / "grid.png"
     answer = FakeDialogAnswer(out)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
-    qtbot.mouseClick(w.stepping_bar.widgetForAction(w.save_action), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.stepping_bar.widgetForAction(w.acts.save), Qt.MouseButton.LeftButton)
     assert out.exists()
     assert answer.proposed.endswith("hiddenscope_t00004.png")
     values = w.stepper.frame.hidden
@@ -56,9 +56,9 @@ def test_save_button_writes_a_png_whose_pixels_are_the_hidden_state(qtbot, make_
         np.testing.assert_allclose(decoded, np.clip(values[:, agent, :], -1, 1), atol=TOLERANCE)
     assert f"Saved {out}" in w.statusBar().currentMessage()
     # The folder is remembered for the next screenshot.
-    w.step_action.trigger()
+    w.acts.step.trigger()
     answer.path = tmp_path / "next.png"
-    w.save_action.trigger()
+    w.acts.save.trigger()
     assert answer.proposed == str(tmp_path / "hiddenscope_t00005.png")
 
 
@@ -76,7 +76,7 @@ def test_the_initial_state_is_all_the_colour_of_zero(qtbot, make_window, tmp_pat
 
 def test_one_agents_heatmap_from_its_context_menu_action(qtbot, make_window, tmp_path):
     w = make_window(Config(batch_size=6, n_agents=4, hidden_dim=24))
-    w.step_action.trigger()
+    w.acts.step.trigger()
     out = w.files.save_screenshot(tmp_path / "agent2.png", agent=2)
     values = w.stepper.frame.hidden
     _, tiles = decoded_tiles(out, values, [2])
@@ -90,13 +90,13 @@ def test_an_existing_file_is_replaced_only_when_the_user_says_yes(
     qtbot, make_window, tmp_path, monkeypatch, answer, replaced
 ):
     w = make_window()
-    w.step_action.trigger()
+    w.acts.step.trigger()
     out = tmp_path / "keep.png"
     out.write_bytes(b"the user's own file")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialogAnswer(out))
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: asked.append(args[2]) or answer)
-    w.save_action.trigger()
+    w.acts.save.trigger()
     assert asked and "already exists" in asked[0]
     assert (out.read_bytes() != b"the user's own file") is replaced
     assert not list(tmp_path.glob("*.part"))
@@ -108,7 +108,7 @@ def test_a_folder_that_does_not_exist_gives_a_message_and_no_crash(qtbot, make_w
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
     assert w.files.save_screenshot(tmp_path / "missing" / "x.png") is None
     assert messages and "does not exist" in messages[0]
-    w.step_action.trigger()  # the app keeps working
+    w.acts.step.trigger()  # the app keeps working
     assert w.stepper.t == 1
 
 
@@ -139,19 +139,19 @@ def test_headless_screenshot_command_matches_the_model(tmp_path):
 
 def test_save_screenshot_paints_the_page_shown_not_every_agent(qtbot, make_window, tmp_path, monkeypatch):
     w = make_window(Config(batch_size=4, n_agents=40, hidden_dim=16))
-    w.step_action.trigger()
+    w.acts.step.trigger()
     qtbot.mouseClick(w.grid.next_button, Qt.MouseButton.LeftButton)
     page = w.grid.visible_agents()
     assert page == list(range(16, 32))
     out = tmp_path / "page.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialogAnswer(out))
-    qtbot.mouseClick(w.stepping_bar.widgetForAction(w.save_action), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.stepping_bar.widgetForAction(w.acts.save), Qt.MouseButton.LeftButton)
     values = w.stepper.frame.hidden
     image, tiles = decoded_tiles(out, values, page)  # the image is laid out for these 16 agents only
     assert "agents 16" in image.text("Title") and image.text("Title").endswith("31 of 40")  # which page it is
     for agent, decoded in tiles.items():
         np.testing.assert_allclose(decoded, np.clip(values[:, agent, :], -1, 1), atol=TOLERANCE)
-    w.copy_action.trigger()
+    w.acts.copy.trigger()
     from PySide6.QtWidgets import QApplication
 
     copied = QApplication.clipboard().image()

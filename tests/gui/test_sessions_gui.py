@@ -50,7 +50,7 @@ def test_compare_with_a_session_shows_b_minus_a_as_the_planted_offset(make_windo
     # Opening a B shows B − A at once, in the difference colours.
     assert window.compare.mode_actions["B-A"].isChecked()
     for t in range(1, 4):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
         assert window.model.frame.t == t
         np.testing.assert_allclose(window.grid.values, OFFSET, atol=1e-6)
         assert window.grid.levels == (-0.5, 0.5)
@@ -60,7 +60,7 @@ def test_compare_with_a_session_shows_b_minus_a_as_the_planted_offset(make_windo
     np.testing.assert_allclose(window.grid.values, truth[3] + OFFSET, atol=1e-6)
     assert "of B: b.h5" in window.grid.axes_label.text()
     # Past B's end the caption says so and A is shown.
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
     assert "B: b.h5 has no t = 4 (it holds t = 0..3)" in window.grid.axes_label.text()
     np.testing.assert_array_equal(window.grid.values, window.model.frame.hidden)
     # The history view follows the mode: B − A is the offset where B has the step, NaN (black) after.
@@ -103,12 +103,12 @@ def test_compare_with_a_checkpoint_steps_b_in_lockstep(make_window, qtbot, open_
     window = make_window(SMALL)
     same = tmp_path / "same.pt"
     torch.save(window.stepper.model.state_dict(), same)
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
     open_dialog.append(same)
     window.compare.checkpoint_action.trigger()
     assert window.compare.label.text().strip() == "B: same.pt"
     for _ in range(3):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
         assert window.model.comparison.stepper.latest == window.model.frame.t
         assert not window.grid.values.any()  # the same weights on the same inputs: B − A is exactly zero
 
@@ -134,13 +134,13 @@ def test_open_session_replays_the_recorded_states_with_step_back_and_the_timelin
     window.sessions.open_action.trigger()
     assert window.model.stepper is not live and window.model.stepper.model is None
     assert "run.h5" in window.windowTitle() and "recorded session" in window.windowTitle()
-    assert not window.open_action.isEnabled() and not window.config_panel.isEnabled()
+    assert not window.acts.open.isEnabled() and not window.config_panel.isEnabled()
     for t in range(1, 4):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
         assert window.t_label.text().split()[2] == str(t)
         np.testing.assert_array_equal(window.grid.values, truth.snapshot(t).hidden)
         assert window.shape_panel.records and window.shape_panel.records[0].step == t
-    click(qtbot, window, window.back_action)
+    click(qtbot, window, window.acts.back)
     np.testing.assert_array_equal(window.grid.values, truth.snapshot(2).hidden)
     window.timeline.setValue(5)  # the slider spans the whole recording
     assert window.timeline.maximum() == 6 and window.model.frame.t == 5
@@ -149,14 +149,14 @@ def test_open_session_replays_the_recorded_states_with_step_back_and_the_timelin
     window.gates_dock.raise_()
     qtbot.waitUntil(lambda: "holds the hidden states, not the model" in window.gates_view.caption.text())
     # Step past the end: the status bar says it is a recording and where it ends; no dialog, nothing reset.
-    click(qtbot, window, window.step_action)
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
+    click(qtbot, window, window.acts.step)
     assert window.model.frame.t == 6
     assert "run.h5 is a recording: it ends at t = 6" in window.statusBar().currentMessage()
     assert messages == []
     # Close session: back to the live run, as it was.
     window.sessions.close_action.trigger()
-    assert window.model.stepper is live and window.open_action.isEnabled() and window.config_panel.isEnabled()
+    assert window.model.stepper is live and window.acts.open.isEnabled() and window.config_panel.isEnabled()
     np.testing.assert_array_equal(window.grid.values, live.frame.hidden)
 
 
@@ -165,7 +165,7 @@ def test_play_on_a_session_stops_at_its_end_with_a_message(make_window, qtbot, m
     window = make_window(SMALL)
     window.speed_box.setValue(200)
     assert window.sessions.open_session(path)
-    click(qtbot, window, window.play_action)
+    click(qtbot, window, window.acts.play)
     qtbot.waitUntil(lambda: not window.playing, timeout=10000)
     assert window.model.frame.t == 4 and messages == []
     assert "it ends at t = 4" in window.statusBar().currentMessage()
@@ -190,7 +190,7 @@ def test_a_bad_session_file_is_a_dialog_and_the_session_shown_stays(make_window,
         bad.write_text("this is a text file\n")
     window = make_window(SMALL)
     assert window.sessions.open_session(good)
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
     shown, values = window.model.stepper, window.grid.values.copy()
     assert not window.sessions.open_session(bad)
     assert len(messages) == 1 and "bad.h5" in messages[0]
@@ -254,16 +254,16 @@ def test_record_streams_every_step_of_step_and_play_to_the_file(make_window, qtb
     # A history of 4 steps: the file must hold every step all the same.
     window = make_window(SMALL, history_budget=4 * 4 * (2 * 3 * 6 + 2 * 3 * 4))
     assert window.stepper.history.capacity == 4
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
     save_dialog.append(out)
     click(qtbot, window, window.sessions.record_action)
     assert window.sessions.record_action.isChecked() and window.sessions.recording is not None
     assert window.sessions.record_label.isVisible() and "REC rec.h5 · 1 step" in window.sessions.record_label.text()
     for _ in range(5):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
     assert "6 steps" in window.sessions.record_label.text()
     window.speed_box.setValue(200)
-    click(qtbot, window, window.play_action)
+    click(qtbot, window, window.acts.play)
     qtbot.waitUntil(lambda: window.stepper.latest >= 20, timeout=20000)
     click(qtbot, window, window.sessions.record_action)  # stops Play, finishes the file
     assert not window.sessions.record_action.isChecked() and not window.sessions.record_label.isVisible()
@@ -293,7 +293,7 @@ def test_record_never_replaces_a_file_without_a_yes(make_window, qtbot, save_dia
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     save_dialog.append(out)
     click(qtbot, window, window.sessions.record_action)
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
     click(qtbot, window, window.sessions.record_action)
     from hiddenscope.core.session import SessionReader
 
@@ -307,7 +307,7 @@ def test_record_to_a_folder_that_is_gone_is_a_dialog(make_window, qtbot, save_di
     click(qtbot, window, window.sessions.record_action)
     assert window.sessions.recording is None and not window.sessions.record_action.isChecked()
     assert len(messages) == 1 and "gone" in messages[0]
-    click(qtbot, window, window.step_action)  # the app goes on
+    click(qtbot, window, window.acts.step)  # the app goes on
     assert window.model.frame.t == 1
 
 
@@ -318,9 +318,9 @@ def test_reset_while_recording_finishes_the_file_and_says_so(make_window, qtbot,
     window = make_window(SMALL)
     save_dialog.append(out)
     click(qtbot, window, window.sessions.record_action)
-    click(qtbot, window, window.step_action)
-    click(qtbot, window, window.step_action)
-    click(qtbot, window, window.reset_action)
+    click(qtbot, window, window.acts.step)
+    click(qtbot, window, window.acts.step)
+    click(qtbot, window, window.acts.reset)
     assert window.sessions.recording is None and not window.sessions.record_action.isChecked()
     assert messages and "the run started over" in messages[-1] and "rec.h5 holds 3 steps" in messages[-1]
     with SessionReader(out) as reader:
@@ -399,7 +399,7 @@ def test_export_movie_writes_a_frame_per_t_of_the_range_asked(make_window, qtbot
 
     window = make_window(SMALL)
     for _ in range(6):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
 
     def answer(dialog) -> QDialog.DialogCode:  # From t 2, To t 5, GIF: as a person fills the dialog in
         start, stop = dialog.findChildren(QSpinBox)[:2]
@@ -430,7 +430,7 @@ def test_a_cancelled_movie_leaves_no_file(make_window, qtbot, monkeypatch, tmp_p
 
     window = make_window(SMALL)
     for _ in range(4):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
     monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
     out = tmp_path / "movies"
     out.mkdir()
@@ -443,7 +443,7 @@ def test_heatmaps_as_svg_and_pdf_hold_the_title_and_every_agent(make_window, qtb
     import re
 
     window = make_window(SMALL)
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
     svg, pdf = tmp_path / "grid.svg", tmp_path / "grid.pdf"
     save_dialog.append(svg)
     window.sessions.figure_action.trigger()
@@ -468,8 +468,8 @@ def test_closing_the_window_while_recording_finishes_the_file(make_window, qtbot
     out = tmp_path / "rec.h5"
     window = make_window(SMALL)
     assert window.sessions.start_recording(out)
-    click(qtbot, window, window.step_action)
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
+    click(qtbot, window, window.acts.step)
     window.close()
     with SessionReader(out) as reader:
         assert (reader.first, reader.last) == (0, 2)
@@ -479,8 +479,8 @@ def test_closing_the_window_while_recording_finishes_the_file(make_window, qtbot
 def test_a_movie_past_the_newest_step_steps_the_live_run_on(make_window, qtbot, tmp_path):
     iio = pytest.importorskip("imageio.v3", reason="the movies extra is not installed: hiddenscope[movies]")
     window = make_window(SMALL)
-    click(qtbot, window, window.step_action)
-    click(qtbot, window, window.step_action)
+    click(qtbot, window, window.acts.step)
+    click(qtbot, window, window.acts.step)
     assert window.sessions.export_movie(tmp_path / "m.gif", 0, 6, fps=5) == tmp_path / "m.gif"
     assert len(iio.imread(tmp_path / "m.gif", index=None)) == 7
     assert window.stepper.latest == 6 and window.model.frame.t == 6  # the run went on, as Play would have
@@ -490,7 +490,7 @@ def test_fast_forward_through_a_session_stops_at_its_end(make_window, qtbot, mes
     path = record(tmp_path, steps=30)
     window = make_window(SMALL)
     assert window.sessions.open_session(path)
-    window.fast_action.trigger()
+    window.acts.fast.trigger()
     qtbot.waitUntil(lambda: not window.playing, timeout=10000)
     assert window.model.frame.t == 30 and messages == []
     assert "it ends at t = 30" in window.statusBar().currentMessage()
@@ -512,6 +512,6 @@ def test_compare_a_recording_with_a_checkpoint_on_its_recorded_inputs(make_windo
     assert window.compare.label.text().strip() == "B: other.pt"
     comp = window.model.comparison
     for t in range(1, 6):
-        click(qtbot, window, window.step_action)
+        click(qtbot, window, window.acts.step)
         np.testing.assert_allclose(window.grid.values, comp.hidden_at(t) - window.model.frame.hidden)
         assert np.abs(window.grid.values).max() > 0

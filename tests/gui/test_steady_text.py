@@ -31,14 +31,14 @@ class LayoutCount(QObject):
 def test_playing_does_not_lay_the_main_window_out_again_for_each_frame(qtbot, make_window):
     w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
     w.speed_box.setValue(w.speed_box.maximum())
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     qtbot.wait(200)
     count = LayoutCount()
     w.installEventFilter(count)
     frames = w.frames_drawn
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     qtbot.waitUntil(lambda: w.frames_drawn >= frames + 60, timeout=20_000)
-    click(qtbot, w, w.play_action)
+    click(qtbot, w, w.acts.play)
     w.removeEventFilter(count)
     drawn = w.frames_drawn - frames
     # Every frame changes t, the step time, the captions of the grid, the shape panel and the history view:
@@ -63,14 +63,14 @@ def test_a_shorter_step_time_does_not_move_the_status_bar(qtbot, make_window):
     w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=sometimes_slow(slow))
     status = w.status
     slow.set()
-    click(qtbot, w, w.step_action)  # "step 150.xx ms"
+    click(qtbot, w, w.acts.step)  # "step 150.xx ms"
     slow.clear()
     qtbot.wait(100)
     wide_text = status.step_label.text()
     # The status bar's labels sit against its right edge: a narrower step label would move those on its left.
     places = {label: label.mapTo(w, QPoint(0, 0)) for label in (status.step_label, status.t_label)}
     widths = status.step_label.width()
-    click(qtbot, w, w.step_action)  # "step 0.xx ms": two digits fewer
+    click(qtbot, w, w.acts.step)  # "step 0.xx ms": two digits fewer
     qtbot.wait(100)
     assert float(wide_text.split()[1]) >= 100 > float(status.step_label.text().split()[1])
     assert status.step_label.width() == widths  # it does not narrow...
@@ -84,7 +84,7 @@ def test_a_shorter_step_time_does_not_move_the_status_bar(qtbot, make_window):
 @pytest.mark.qt_log_ignore("This plugin does not support raise")  # the offscreen platform, showing the tooltip
 def test_a_caption_too_long_for_the_grid_is_cut_and_leaves_the_window_as_wide(qtbot, make_window):
     w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
-    click(qtbot, w, w.step_action)
+    click(qtbot, w, w.acts.step)
     qtbot.wait(100)
     caption = w.grid.axes_label
     width, caption_width = w.width(), caption.width()
