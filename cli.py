@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 
@@ -239,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the .png file to write")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--agent", type=_whole, default=None, help="only this agent's heatmap (0-based)")
+    _add_look_options(p)
     _add_model_options(p, suppress=True)
 
     p = sub.add_parser("compare", help="compare two sessions step by step, agent by agent (|h_B − h_A|)")
@@ -257,12 +259,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_count, default=None, help="without --session: timesteps to run (default 10)")
     p.add_argument("--from", dest="start", type=_count, default=None, metavar="T", help="with --session: first t")
     p.add_argument("--to", dest="stop", type=_count, default=None, metavar="T", help="with --session: last t")
-    p.add_argument("--out", required=True, help="the .mp4 or .gif file to write")
+    p.add_argument("--out", default=None, help="the .mp4 or .gif file to write")
+    p.add_argument(
+        "--frames",
+        default=None,
+        metavar="DIR",
+        help="also (or instead) write every frame as DIR/t000012.png, each the PNG screenshot writes at that t",
+    )
     p.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
     p.add_argument("--agent", type=_whole, default=None, help="only this agent's heatmap (0-based)")
-    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--force", action="store_true", help="replace --out (and frames in --frames) if they exist")
+    _add_look_options(p, movie=True)
     _add_model_options(p, suppress=True)
     return parser
+
+
+def _add_look_options(parser: argparse.ArgumentParser, movie: bool = False) -> None:
+    """--order and --difference: how the picture looks, as View → Order units and Difference set it in the app."""
+    from hiddenscope.core.analysis import ORDERINGS
+
+    when = "at the movie's last t, one order for every frame" if movie else "at the t drawn"
+    parser.add_argument(
+        "--order",
+        choices=ORDERINGS,
+        default="index",
+        help=f"lay the units out by this rule over the held steps up to t ({when}); default index",
+    )
+    parser.add_argument("--difference", action="store_true", help="draw h_t − h_{t−1} on the ±0.5 scale")
+
+
+def _look(args: argparse.Namespace, stepper, t: int):
+    """The Look the options ask for at ``t`` (the unit order computed from the steps held up to ``t``)."""
+    from hiddenscope.core.picture import Look, order_at
+
+    return Look(difference=args.difference, order=order_at(stepper, args.order, t))
 
 
 def session_parts(args: argparse.Namespace) -> dict:
@@ -282,6 +312,7 @@ def session_parts(args: argparse.Namespace) -> dict:
         "input_factory": planned.input_factory,
         "history_budget": args.history_mb * 1024 * 1024,
         "edits": planned.edits,
+        "loaded": planned.loaded,  # what runs, as planned: the app's File menu plans its next choice from it
     }
 
 
@@ -352,6 +383,39 @@ def _progress(what: str, unit: str = "steps"):
     return report
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that a recording ends as it does on Ctrl+C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def _record(record_session, stepper, args: argparse.Namespace, out) -> int:
+    """Record a session; Ctrl+C or SIGTERM finish the file and say, in a line, what it holds (exit 130 / 143)."""
+    import signal
+    import threading
+
+    from hiddenscope.core.session import RecordingStopped
+
+    def started(recorder) -> None:
+        if recorder.replacing:  # a killed run leaves the old file whole and the new steps here
+            print(f"hiddenscope: recording to {recorder.file_path}; it replaces {out} when done", file=sys.stderr)
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        record_session(stepper, args.steps, out, force=args.force, progress=_progress("recorded"), started=started)
+    except RecordingStopped as stop:
+        by_term = isinstance(stop.__cause__, _Terminated)
+        print(f"hiddenscope: {'terminated' if by_term else 'interrupted'}: {stop}", file=sys.stderr)
+        return 143 if by_term else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from hiddenscope.core.export import check_npz_budget, export_npz
     from hiddenscope.core.files import check_output_path
@@ -361,7 +425,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     stepper = make_stepper(args)
     if is_session_path(out):
         # Every step goes to disk as it is computed: the history budget bounds memory, not the file.
-        record_session(stepper, args.steps, out, force=args.force, progress=_progress("recorded"))
+        stopped = _record(record_session, stepper, args, out)
+        if stopped:
+            return stopped
         held = f"{args.steps + 1} timesteps (0..{stepper.latest})"
     else:
         if args.steps:
@@ -434,17 +500,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_movie(args: argparse.Namespace) -> int:
     from hiddenscope.core.files import check_output_path
 
-    out = check_output_path(args.out, args.force)
-    suffix = out.suffix.lower()
-    if suffix not in (".mp4", ".gif"):
+    if args.out is None and args.frames is None:
+        raise UserError("say where to write: --out movie.mp4 (or .gif), --frames DIR, or both")
+    out = check_output_path(args.out, args.force) if args.out is not None else None
+    suffix = out.suffix.lower() if out is not None else ""
+    if out is not None and suffix not in (".mp4", ".gif"):
         raise UserError(f"--out must end in .mp4 or .gif, got {out.name}")
-    if not args.fps > 0:
-        raise UserError(f"--fps must be more than 0, got {args.fps}")
+    if not math.isfinite(args.fps) or not 0.01 <= args.fps <= 1000:
+        raise UserError(f"--fps must be from 0.01 to 1000, got {args.fps}")
     from hiddenscope.gui import movie
 
-    movie.check_available(suffix)
+    if out is not None:
+        movie.check_available(suffix)
     if args.session is not None:
         _refuse_model_options(args, "--steps")
+        from hiddenscope.core.replay import ReplayStepper
         from hiddenscope.core.session import SessionReader
 
         with SessionReader(args.session) as reader:
@@ -453,18 +523,48 @@ def _cmd_movie(args: argparse.Namespace) -> int:
             if not (reader.holds(start) and reader.holds(stop) and start <= stop):
                 raise UserError(f"--from {start} --to {stop}: the session holds t = {reader.first}..{reader.last}")
             _check_agent(args.agent, reader.config.n_agents)
-            frames = movie.session_frames(reader, start, stop, args.agent)
-            count = movie.write_movie(frames, out, args.fps, stop - start + 1, progress=_progress("drew", "frames"))
+            count = _write_movie(args, ReplayStepper(reader), start, stop, out)
     else:
         if args.start is not None or args.stop is not None:
             raise UserError("--from and --to go with --session")
         stepper = make_stepper(args)
         _check_agent(args.agent, stepper.config.n_agents)
         steps = 10 if args.steps is None else args.steps
-        frames = movie.live_frames(stepper, steps, args.agent)
-        count = movie.write_movie(frames, out, args.fps, steps + 1, progress=_progress("drew", "frames"))
-    print(f"wrote {out}: {count} frames at {args.fps:g} frames per second")
+        if args.order != "index":  # the order is the last frame's: run to it first, then draw from history
+            stepper.run(steps)
+            if not stepper.history.holds(stepper.t - steps):
+                raise UserError(
+                    f"--order needs every frame held to draw them after the last: the history holds"
+                    f" t = {stepper.history.first}..{stepper.history.last}; raise --history-mb or record a"
+                    " session (hiddenscope export) and make the movie from it"
+                )
+        count = _write_movie(args, stepper, 0, steps, out)
+    where = " and ".join(str(p) for p in (out, args.frames) if p is not None)
+    print(f"wrote {where}: {count} frames" + (f" at {args.fps:g} frames per second" if out is not None else ""))
     return 0
+
+
+def _write_movie(args: argparse.Namespace, stepper, start: int, stop: int, out) -> int:
+    """The movie and/or frames of ``start..stop``, one Look for all (its order the last t's, where known)."""
+    from hiddenscope.gui import movie
+
+    agents = list(range(stepper.config.n_agents)) if args.agent is None else [args.agent]
+    # Live without --order, the last t is not run yet: its order is index all the same.
+    look = _look(args, stepper, stop if stepper.history.holds(stop) else stepper.t)
+    total = stop - start + 1
+    folder = movie.check_frames_folder(args.frames, range(start, stop + 1), args.force) if args.frames else None
+    pictures = movie.pictures(stepper, start, stop, look, agents)
+    if out is None:
+        assert folder is not None
+        return movie.write_frames(pictures, folder, total, progress=_progress("wrote", "frames"))
+
+    def frames():
+        for picture in pictures:
+            if folder is not None:
+                movie.save_picture(picture, folder / movie.frame_name(picture.t))
+            yield movie.picture_frame(picture)
+
+    return movie.write_movie(frames(), out, args.fps, total, progress=_progress("drew", "frames"))
 
 
 def _refuse_model_options(args: argparse.Namespace, *given: str) -> None:
@@ -526,9 +626,12 @@ def _screenshot_from_session(args: argparse.Namespace, out) -> int:
     reader, t = _open_session_at(args)
     with reader:
         _check_agent(args.agent, reader.config.n_agents)
-        from hiddenscope.gui.movie import save_session_screenshot
+        from hiddenscope.core.replay import ReplayStepper
+        from hiddenscope.gui.headless import save_screenshot_headless
 
-        save_session_screenshot(reader, t, out, agent=args.agent)
+        replay = ReplayStepper(reader)
+        replay.seek(t)
+        save_screenshot_headless(replay, out, agent=args.agent, look=_look(args, replay, t))
     print(f"wrote {out}")
     return 0
 
@@ -552,7 +655,7 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
     stepper.run(10 if args.steps is None else args.steps)
     from hiddenscope.gui.headless import save_screenshot_headless
 
-    save_screenshot_headless(stepper, out, agent=args.agent)
+    save_screenshot_headless(stepper, out, agent=args.agent, look=_look(args, stepper, stepper.t))
     print(f"wrote {out}")
     return 0
 

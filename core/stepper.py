@@ -22,6 +22,7 @@ from .events import Event
 from .history import DEFAULT_BUDGET, Frame, History
 from .inputs import PatternInputs
 from .model import CondAgent
+from .plan import Loaded, Plan, Request
 from .trace import ROLE_HIDDEN, ROLE_INPUT, ROLE_RESET, Recorder, TraceRecord, trace_init
 
 ModelFactory = Callable[[Config], torch.nn.Module]
@@ -56,7 +57,12 @@ class Stepper:
         Interventions (:mod:`hiddenscope.core.edits`): each replaces h_T, right after
         step T is computed and before it is written to history, so step T+1 starts
         from the edited state.  They stay through :meth:`reset` and :meth:`rebuild`.
+    loaded
+        What :func:`hiddenscope.core.plan.plan` planned the factories from (see
+        :attr:`loaded`); ``None`` for factories given directly.
     """
+
+    _loaded: Loaded | None = None  # (a recorded session has none)
 
     def __init__(
         self,
@@ -66,8 +72,10 @@ class Stepper:
         history_budget: int = DEFAULT_BUDGET,
         tracing: bool = True,
         edits: Sequence[Edit] = (),
+        loaded: Loaded | None = None,
     ) -> None:
         self.changed = Event()  # emitted with one word: "init", "step", "seek", "rebuild"
+        self._loaded = loaded
         self.edits: list[Edit] = list(edits)
         self.model_factory = model_factory
         self.input_factory = input_factory
@@ -146,18 +154,45 @@ class Stepper:
             raise
         self.changed.emit("rebuild")
 
+    @property
+    def loaded(self) -> Loaded:
+        """What runs, as planned (:class:`~hiddenscope.core.plan.Loaded`): the choices, the checkpoint as read.
+
+        Factories given directly (a script's own model or inputs) count as the
+        request that asks for nothing, with those factories kept while it stays.
+        """
+        if self._loaded is not None:
+            return self._loaded
+        return Loaded(Request(), self.model_factory, input_factory=self.input_factory)
+
+    def use_plan(self, planned: Plan) -> None:
+        """Run what ``planned`` says (model, inputs, config) and remember it as :attr:`loaded`.
+
+        The edits stay as they are.  On any error the current session is kept as it was.
+        """
+        old = self._loaded
+        self._loaded = planned.loaded
+        try:
+            self._set_factories(planned.model_factory, planned.input_factory, planned.config)
+        except Exception:
+            self._loaded = old
+            raise
+
     def set_model_factory(self, factory: ModelFactory, config: Config | None = None) -> None:
         """Use another model (a checkpoint, a plug-in); on any error keep the current one."""
-        old_factory = self.model_factory
-        self.model_factory = factory
-        try:
-            self.rebuild(config or self.config)
-        except Exception:
-            self.model_factory = old_factory
-            raise
+        self.set_factories(factory, self.input_factory, config or self.config)
 
     def set_factories(self, model_factory: ModelFactory, input_factory: InputFactory, config: Config) -> None:
         """Use another model and input source together (a checkpoint and the environment replanned for it)."""
+        old = self._loaded
+        self._loaded = None  # factories given directly: not planned
+        try:
+            self._set_factories(model_factory, input_factory, config)
+        except Exception:
+            self._loaded = old
+            raise
+
+    def _set_factories(self, model_factory: ModelFactory, input_factory: InputFactory, config: Config) -> None:
         old = self.model_factory, self.input_factory
         self.model_factory, self.input_factory = model_factory, input_factory
         try:
@@ -192,13 +227,7 @@ class Stepper:
 
     def set_input_factory(self, factory: InputFactory, config: Config | None = None) -> None:
         """Use another input source (and the config it fixes); on any error keep the current one."""
-        old_factory = self.input_factory
-        self.input_factory = factory
-        try:
-            self.rebuild(config or self.config)
-        except Exception:
-            self.input_factory = old_factory
-            raise
+        self.set_factories(self.model_factory, factory, config or self.config)
 
     # -- stepping ---------------------------------------------------------
     def init_hidden(self, emit: bool = True) -> Frame:
@@ -415,9 +444,16 @@ class Stepper:
         wrote_new = any(
             r.kind == "new" and r.role not in ("input", ROLE_RESET) and r.numel == hidden_numel for r in done
         )
-        pair = None if wrote_new else self.history.pair(frame.t)
-        if pair is None:
+        if wrote_new:
             return frame.hidden, ""
+        pair = self.history.pair(frame.t)
+        if pair is None:
+            hist = self.history
+            return None, (
+                f"before op {op_index + 1} the memory still holds h_{frame.t - 1}, which is no longer held"
+                f" (the history holds t = {hist.first}..{hist.last}): nothing to draw before the op that writes"
+                f" h_{frame.t}"
+            )
         before = pair[0]
         if frame.episode is not None and any(r.role == ROLE_RESET and r.op.startswith("where") for r in done):
             # After the reset: rows whose episode starts hold init_hidden's state, the others h_{t-1}.

@@ -9,18 +9,21 @@ leaves the session as it was and says why.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from hiddenscope.core.checkpoint import RunSettings
+from hiddenscope.core.plan import Plan, Request
 
 from .heatmaps import HeatmapGrid
 from .i18n import tr
 from .model import StepperModel
-from .screenshot import render_grid, save_png, screenshot_title
+from .screenshot import render_picture, save_png
 
 DROPPABLE = (".th", ".pt", ".pth", ".safetensors", ".npy", ".npz")
 
@@ -30,9 +33,7 @@ class FileActions:
 
     def __init__(self, parent: QWidget, model: StepperModel, grid: HeatmapGrid, settings: QSettings) -> None:
         self.parent, self.model, self.grid, self.settings = parent, model, grid, settings
-        self.model_source = ""  # the checkpoint file on screen ('' for the seed model)
         self._seed_config = model.config  # what File → Seed model goes back to
-        self.run_settings: RunSettings | None = None  # the loaded run's config.json, where it had one
 
     @property
     def stepper(self):
@@ -75,23 +76,11 @@ class FileActions:
         return Path(name)
 
     # -- pictures ----------------------------------------------------------
-    def _title(self, agent: int | None = None) -> str:
-        s = self.stepper
-        title = screenshot_title(self.model.frame.t, s.config.label(), str(s.device), s.config.dtype, self.grid.caption)
-        agents = self.grid.visible_agents()
-        if agent is None and self.grid.pages > 1:  # say which page the picture is
-            title += f" · agents {agents[0]}–{agents[-1]} of {s.config.n_agents}"
-        return title
-
     def screenshot_image(self, agent: int | None = None) -> QImage:
-        """The heatmaps shown (the grid's page, or one agent) painted at full resolution."""
-        from .unit_marks import arranged, order_caption
+        """The grid's picture of the page shown (or of one agent) rendered at full resolution.
 
-        values = self.grid.values if self.grid.values is not None else self.model.frame.hidden
-        agents = self.grid.visible_agents() if agent is None else [agent]
-        title = self._title(agent) + (f" · {order_caption(self.model)}" if self.model.unit_order is not None else "")
-        # Columns in the order the grid shows them (View → Order units); the title lists the first units.
-        return render_grid(arranged(values, self.model.unit_order), agents, title, self.grid.levels)
+        UserError when Step op is on an op with nothing to draw."""
+        return render_picture(self.grid.page_picture(agent))
 
     def save_screenshot(self, path: str | Path | None = None, agent: int | None = None) -> Path | None:
         """Save the heatmaps shown (the page, or one agent) as a PNG; asks for a path when none is given."""
@@ -109,9 +98,9 @@ class FileActions:
         from hiddenscope.core.files import check_output_path
 
         def write() -> Path:
-            return save_png(
-                self.screenshot_image(agent), check_output_path(path, force=True, what="screenshot"), self._title(agent)
-            )
+            picture = self.grid.page_picture(agent)
+            image = render_picture(picture)
+            return save_png(image, check_output_path(path, force=True, what="screenshot"), picture.title)
 
         ok, saved = self.model.attempt("Save screenshot", write)
         if ok:
@@ -142,8 +131,10 @@ class FileActions:
 
     def copy_screenshot(self) -> None:
         """Put the heatmaps shown on the clipboard, for pasting into slides or notes."""
-        QApplication.clipboard().setImage(self.screenshot_image())
-        self._say("Copied the heatmap grid to the clipboard", 4000)
+        ok, image = self.model.attempt("Copy screenshot", self.screenshot_image)
+        if ok:
+            QApplication.clipboard().setImage(image)
+            self._say("Copied the heatmap grid to the clipboard", 4000)
 
     def export_history(self, path: str | Path | None = None) -> Path | None:
         """Save the held history to ``.npz``; asks for a path when none is given."""
@@ -168,12 +159,41 @@ class FileActions:
         return saved
 
     # -- models and inputs ---------------------------------------------------
+    # Each choice is the core.plan.Request the command line makes for the same options, planned by
+    # core.plan.plan from what is loaded (Stepper.loaded) and run with Stepper.use_plan: one route.
+    @property
+    def model_source(self) -> str:
+        """The checkpoint on screen, by name ('' for the seed model or a plug-in), from what is loaded."""
+        return self.stepper.loaded.source
+
+    @property
+    def run_settings(self) -> RunSettings | None:
+        """The loaded run's settings (its config.json, where it had one), from what is loaded."""
+        return self.stepper.loaded.settings
+
+    def _use(self, what: str, request: Request, keep_model: bool = True) -> Plan | None:
+        """Plan ``request`` as the command line does and run it; on any problem say which and keep the session."""
+        from hiddenscope.core.plan import plan
+
+        loaded = self.stepper.loaded
+        if not keep_model:  # the model on screen goes, even one given directly (File → Seed model)
+            loaded = replace(loaded, model_factory=None, agent=None)
+
+        def use() -> Plan:
+            planned = plan(request, loaded)
+            self.stepper.use_plan(planned)
+            return planned
+
+        ok, planned = self.model.attempt(what, use)
+        return planned if ok else None
+
     def open_checkpoint(self, path: str | Path | None = None) -> bool:
         """Step a trained agent instead; on any problem say which and keep the model on screen.
 
         ``path`` may be an ``agent.th`` (or another weights file), a step folder or a
-        run folder (its latest step).  With a live environment on, the environment is
-        planned again for the new agent (its inputs as the run built them).
+        run folder (its latest step): ``--checkpoint PATH`` on the command line.  With a
+        live environment on, the environment is planned again for the new agent (its
+        inputs as the run built them).
         """
         if path is None:
             path = self._ask_open(
@@ -183,36 +203,14 @@ class FileActions:
             )
             if path is None:
                 return False
-        from hiddenscope.core.checkpoint import load_agent
-
         if not self.model_source:
             self._seed_config = self.stepper.config
-
-        def load() -> str:
-            loaded = load_agent(path)
-            c = self.stepper.config
-            config = c.replace(**loaded.fixed(), model=loaded.label)
-            if c.env:
-                from hiddenscope.core.env_inputs import env_inputs_factory
-
-                inputs, config = env_inputs_factory(
-                    config,
-                    c.env,
-                    dict(c.env_options),
-                    last_action=loaded.settings.obs_last_action,
-                    agent_id=loaded.settings.obs_agent_id,
-                    fixed_input=True,
-                )
-                self.stepper.set_factories(loaded.build, inputs, config)
-            else:
-                self.stepper.set_model_factory(loaded.build, config)
-            self.run_settings = loaded.settings
-            return f"{loaded.path}{f' ({loaded.note})' if loaded.note else ''}"
-
-        ok, where = self.model.attempt("Open checkpoint", load)
-        if not ok:
+        request = self.stepper.loaded.request.with_model(self.stepper.config, checkpoint=str(path))
+        planned = self._use("Open checkpoint", request)
+        if planned is None or planned.loaded is None or planned.loaded.agent is None:
             return False
-        self.model_source = Path(path).name
+        agent = planned.loaded.agent
+        where = f"{agent.path}{f' ({agent.note})' if agent.note else ''}"
         self.parent.setWindowTitle(f"hiddenscope — {self.model_source}")
         self._say(f"Loaded {where}: {self.stepper.units} GRU units, {self.stepper.config.label()}", 8000)
         return True
@@ -230,43 +228,33 @@ class FileActions:
 
     def use_seed_model(self) -> bool:
         """Back to the seed's own agent; the sizes in the configuration panel apply again."""
-        from hiddenscope.core.stepper import seed_model
-
         # The seed model's own sizes as they were before the checkpoint; the session's batch and agents.
         c = self.stepper.config
-        config = self._seed_config.replace(
-            batch_size=c.batch_size, n_agents=c.n_agents, seed=c.seed, device=c.device, dtype=c.dtype
-        )
-        if not self.model.attempt("Seed model", self.stepper.set_model_factory, seed_model, config)[0]:
+        current = c.replace(hidden_dim=self._seed_config.hidden_dim, input_dim=self._seed_config.input_dim)
+        request = self.stepper.loaded.request.with_model(current)
+        if self._use("Seed model", request, keep_model=False) is None:
             return False
-        self.model_source = ""
-        self.run_settings = None
         self.parent.setWindowTitle("hiddenscope")
-        self._say(f"Seed model: {config.label()}")
+        self._say(f"Seed model: {self.stepper.config.label()}")
         return True
 
     def open_inputs(self, path: str | Path | None = None) -> bool:
-        """Feed the agent inputs from a file; on any problem say which and keep the current inputs."""
+        """Feed the agent inputs from a file (``--inputs PATH``); on any problem say which and keep the current ones."""
         if path is None:
             path = self._ask_open(tr("Open inputs"), "Arrays (*.npy *.npz *.pt);;All files (*)", "files/inputs_dir")
             if path is None:
                 return False
-        from hiddenscope.core.input_files import file_inputs_factory
-
-        if not self._switch_inputs("Open inputs", lambda config: file_inputs_factory(path, config)):
+        if not self._switch_inputs("Open inputs", inputs=str(path)):
             return False
         bad = getattr(self.stepper.source, "nonfinite_count", 0)
         note = f"; {bad:,} NaN/Inf values, drawn black" if bad else ""
         self._say(f"Inputs from {path}{note}", 8000)
         return True
 
-    def _switch_inputs(self, what: str, make) -> bool:
-        """Install an input source from ``make(config) -> (factory, config)``; keep the old one on any error."""
-
-        def switch() -> None:
-            self.stepper.set_input_factory(*make(self.stepper.config))
-
-        if not self.model.attempt(what, switch)[0]:
+    def _switch_inputs(self, what: str, **choice: Any) -> bool:
+        """Plan the inputs ``choice`` (``Request.with_inputs``) for the model on screen; on an error keep the old."""
+        request = self.stepper.loaded.request.with_inputs(self.stepper.config, **choice)
+        if self._use(what, request) is None:
             return False
         self._say(f"Inputs: {self.stepper.source.describe()}", 8000)
         return True
@@ -284,31 +272,26 @@ class FileActions:
     def use_environment(
         self, name: str = "simple_spread", options: dict[str, str] | None = None, actions: str = ""
     ) -> bool:
-        """Feed the agents from live environments ``name``; a trained agent gets its inputs as its run built them."""
-        from hiddenscope.core.env_inputs import MIRRORED, env_inputs_factory
+        """Feed the agents from live environments ``name``; a trained agent gets its inputs as its run built them.
 
-        def plan(config):
-            if actions:
-                config = config.replace(actions=actions)
-            trained = config.family in MIRRORED
-            settings = self.run_settings or RunSettings()
-            typed = dict(options or {})
-            return env_inputs_factory(
-                config,
-                name,
-                typed,
-                last_action=settings.obs_last_action,
-                agent_id=settings.obs_agent_id,
-                n_agents=None if typed or name == "vmas" else config.n_agents,
-                fixed_input=trained,
-            )
+        ``--env NAME --env-arg KEY=VALUE … --actions ACTIONS`` on the command line; with no
+        options typed the environment gets the window's agents (``--env-arg n_agents=N``).
+        """
+        from hiddenscope.core.env_inputs import AGENT_OPTION
 
-        return self._switch_inputs(f"Inputs from {name}", plan)
+        typed = dict(options or {})
+        agent_key = AGENT_OPTION.get(name.partition(":")[0])
+        if not typed and name != "vmas" and agent_key is not None:
+            typed[agent_key] = str(self.stepper.config.n_agents)
+        return self._switch_inputs(
+            f"Inputs from {name}",
+            env=name,
+            env_args=[f"{key}={value}" for key, value in typed.items()],
+            actions=actions or self.stepper.loaded.request.actions,
+        )
 
     def use_pattern_inputs(self) -> bool:
-        from hiddenscope.core.stepper import pattern_inputs
-
-        return self._switch_inputs("Pattern inputs", lambda config: (pattern_inputs, config))
+        return self._switch_inputs("Pattern inputs")
 
     # -- drag and drop -------------------------------------------------------
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hiddenscope.core.picture import Look, build_picture
 from hiddenscope.core.stepper import Stepper
 
 
@@ -17,12 +18,11 @@ def ensure_gui_app():
     return QGuiApplication.instance() or QGuiApplication(["hiddenscope"])
 
 
-def save_screenshot_headless(stepper: Stepper, out: str | Path, agent: int | None = None) -> Path:
-    """Render the heatmaps of the timestep shown (all agents, or one) and write a PNG."""
-    app = ensure_gui_app()  # noqa: F841 - must live while painting
-    from .screenshot import render_grid, save_png, screenshot_title
+def save_screenshot_headless(
+    stepper: Stepper, out: str | Path, agent: int | None = None, look: Look | None = None
+) -> Path:
+    """Render the picture of the timestep shown (all agents, or one) for ``look`` and write a PNG."""
+    from .movie import save_picture
 
-    frame = stepper.frame
     agents = list(range(stepper.config.n_agents)) if agent is None else [agent]
-    title = screenshot_title(frame.t, stepper.config.label(), str(stepper.device), stepper.config.dtype)
-    return save_png(render_grid(frame.hidden, agents, title), out, title)
+    return save_picture(build_picture(stepper, look=look or Look(), agents=agents), out)

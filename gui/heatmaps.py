@@ -1,7 +1,9 @@
 """The grid of per-agent heatmaps, drawn as one reused mosaic image per frame.
 
-It is a view of a :class:`~hiddenscope.gui.model.StepperModel`: it draws what
-:meth:`StepperModel.values_shown` gives for each frame, op and difference mode.
+It is a view of a :class:`~hiddenscope.gui.model.StepperModel`: it draws the
+:class:`~hiddenscope.core.picture.Picture` that :meth:`StepperModel.picture` builds for
+each frame, op, difference, compare mode and unit order (:attr:`HeatmapGrid.picture`);
+saved pictures render the same Picture for the page shown (:meth:`HeatmapGrid.page_picture`).
 
 Each heatmap is ``batch × units`` for one agent: rows are batch entries (top to
 bottom), columns are GRU units.  The agents on the current page are tiled into
@@ -29,6 +31,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
+from hiddenscope.core.picture import Picture
 
 from .index_image import IndexImageItem
 from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
@@ -65,7 +68,8 @@ class HeatmapGrid(QWidget):
         self.per_page = per_page
         self.page = 0
         self.n_agents = 0
-        self.values: np.ndarray | None = None
+        self.picture: Picture | None = None  # what is drawn (all agents; the page is the ones on screen)
+        self.values: np.ndarray | None = None  # the picture's values in unit-index order
         self.levels = LEVELS
         self.caption = "h"
         self.draw_count = 0  # agent heatmaps coloured and pushed so far; read by tests and benchmarks
@@ -131,18 +135,29 @@ class HeatmapGrid(QWidget):
         model.opChanged.connect(self.update_from_model)
         model.differenceChanged.connect(self.update_from_model)
         model.comparisonChanged.connect(self.update_from_model)
-        model.unitOrderChanged.connect(self._draw)
+        model.unitOrderChanged.connect(self.update_from_model)
         model.unitSelectionChanged.connect(self._draw)
         self.update_from_model()
 
     def update_from_model(self) -> None:
-        """Draw what the model says is shown now (a frame, its difference, or the state after an op)."""
-        values, caption, levels, why = self.model.values_shown()
-        if values is None:
-            self.axes_label.setText(f"after op {self.model.op_index + 1}: {why}")
+        """Draw the model's picture now (a frame, its difference, B or B − A, the state after an op)."""
+        picture = self.picture = self.model.picture()
+        if picture.data is None:
+            self.axes_label.setText(f"after op {self.model.op_index + 1}: {picture.why}")
         else:
             self.reset_rows = reset_rows_of(self.model.frame)
-            self.set_values(values, caption, levels)
+            self.set_values(picture.data, picture.caption, picture.levels)
+
+    def page_picture(self, agent: int | None = None) -> Picture:
+        """The picture of the page shown (or of one agent), titled for saving: what screenshots and figures render."""
+        agents = self.visible_agents() if agent is None else [agent]
+        t = self.picture.t if self.picture is not None else None
+        return self.model.picture(t, agents, self.page_note() if agent is None else "")
+
+    def page_note(self) -> str:
+        """What a saved picture's title adds to say which page of agents it shows ('' with one page)."""
+        agents = self.visible_agents()
+        return f" · agents {agents[0]}–{agents[-1]} of {self.n_agents}" if self.pages > 1 and agents else ""
 
     # -- layout -----------------------------------------------------------
     @property
@@ -278,7 +293,7 @@ class HeatmapGrid(QWidget):
                 break
             # Only the rows drawn are coloured, in the model's unit order.
             index = COLOURS.index(shown[data_rows, first : first + cols], self.levels)
-            index = arranged(index, self.model.unit_order)
+            index = arranged(index, self._order())
             for i in range(index.shape[1]):
                 x = i * (units + gap_x)
                 self._mosaic[image_rows, x : x + units] = index[:, i]
@@ -293,6 +308,11 @@ class HeatmapGrid(QWidget):
         self.unit_marks.place([self.tile_origin(a) for a in agents], units, self._titles)
         caption = self._axes_text.replace(ROWS_NOTE, self._rows_text()) + self.unit_marks.caption()
         self.axes_label.setText(self._reset_text() + caption + warning)
+
+    def _order(self) -> np.ndarray | None:
+        """The picture's unit order (``None``: by index)."""
+        order = self.picture.order if self.picture is not None else None
+        return None if order is None else order.order
 
     def _rows_text(self) -> str:
         if self.row_stride == 1:

@@ -13,8 +13,10 @@ from importlib import resources
 import numpy as np
 from PySide6.QtGui import QIcon
 
-LEVELS = (-1.0, 1.0)  # a GRU's hidden state lives in [-1, 1]
-DIFF_LEVELS = (-0.5, 0.5)  # one step rarely moves a unit further; a fixed scale keeps frames comparable
+# The scales are the Picture's (core); views import them from here beside the colour map.
+from hiddenscope.core.picture import DIFF_LEVELS as DIFF_LEVELS
+from hiddenscope.core.picture import LEVELS as LEVELS
+
 NAN_RGB = (0, 0, 0)  # NaN and Inf are drawn black: no value of the map is black
 
 

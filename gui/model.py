@@ -29,12 +29,20 @@ from hiddenscope.core.compare import Comparison
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
+from hiddenscope.core.picture import (
+    COMPARE_MODES,
+    DIFF_LEVELS,
+    LEVELS,
+    Look,
+    Picture,
+    UnitOrder,
+    build_picture,
+    order_at,
+)
 from hiddenscope.core.retrace import retrace
 from hiddenscope.core.stepper import Stepper
 
-from .look import DIFF_LEVELS, LEVELS
-
-COMPARE_MODES = ("A", "B", "B-A")
+__all__ = ["COMPARE_MODES", "StepperModel"]
 
 
 class StepperModel(QObject):
@@ -67,9 +75,7 @@ class StepperModel(QObject):
         self.comparison: Comparison | None = None  # B, shown beside A per compare_mode
         self.compare_mode = "A"  # one of COMPARE_MODES
         self.unit_selection: analysis.Selection | None = None
-        self.unit_order: np.ndarray | None = None
-        self.unit_order_by = "index"
-        self.unit_order_span = ""  # the held steps the order was computed from, as text
+        self.order: UnitOrder | None = None  # the units' display order (None: by index)
         self._pending: set[str] = set()
         self._pending_lock = threading.Lock()
         self._quiet = threading.local()  # set on fast-forward's worker while it makes steps nobody draws
@@ -105,13 +111,14 @@ class StepperModel(QObject):
     def _show_current(self, rebuilt: bool, kinds: set[str] | frozenset[str] = frozenset()) -> None:
         if self.comparison is not None:
             self._follow_with_comparison(kinds)
+        # The frame and op first: a view hearing "rebuilt" reads them, and must find the new stepper's.
+        self.frame = self.stepper.snapshot(copy=not self._in_place())
+        self.op_index = -1
         if rebuilt:
             c = self.stepper.config
             self.agent, self.row = min(self.agent, c.n_agents - 1), min(self.row, c.batch_size - 1)
             self._forget_other_units()
             self.rebuilt.emit()
-        self.frame = self.stepper.snapshot(copy=not self._in_place())
-        self.op_index = -1
         self.frameChanged.emit(self.frame)
 
     def _in_place(self) -> bool:
@@ -157,41 +164,25 @@ class StepperModel(QObject):
     def trace_length(self) -> int:
         return len(self.frame.trace or [])
 
-    def values_shown(self) -> tuple[np.ndarray | None, str, tuple[float, float], str]:
-        """What the heatmaps show for the frame and options now: ``(values, caption, levels, why)``.
+    @property
+    def look(self) -> Look:
+        """How the views look at the frame now: op, difference, compare mode and unit order."""
+        return Look(self.op_index, self.difference, self.compare_mode, self.order)
 
-        ``values`` is ``None`` (and ``why`` says why) when Step op is on an op whose
-        result is not a hidden state.
+    def picture(self, t: int | None = None, agents: list[int] | None = None, page_note: str = "") -> Picture:
+        """What the heatmaps show at ``t`` (default: the frame shown) for the options now.
+
+        The one place the window works out what is shown: the grid draws it, and the
+        screenshot, clipboard, SVG/PDF and movie frames render it.
         """
-        frame = self.frame
-        if self.op_index >= 0:
-            record = (frame.trace or [])[self.op_index]
-            values, why = self.stepper.stage_state(self.op_index, frame.t)
-            return values, f"after op {self.op_index + 1}: {record.op} {tuple(record.shape)}", LEVELS, why
-        if self.comparison is not None and self.compare_mode != "A":
-            return self._compared(frame.t)
-        if self.difference:
-            diff = self.stepper.difference(frame.t)
-            if diff is not None:
-                return diff, f"h_{frame.t} − h_{frame.t - 1}", DIFF_LEVELS, ""
-            return frame.hidden, f"h_{frame.t} (no earlier step held to subtract)", LEVELS, ""
-        return frame.hidden, f"h_{frame.t}", LEVELS, ""
+        frame = self.frame if t is None or t == self.frame.t else None
+        source = _Shown(self.stepper, frame) if frame is not None else self.stepper
+        return build_picture(source, t, self.look, self.comparison, agents, page_note)  # type: ignore[arg-type]
 
-    def _compared(self, t: int) -> tuple[np.ndarray | None, str, tuple[float, float], str]:
-        """B's ``h_t`` (its difference ``h_t − h_{t−1}`` with Difference on), or ``B − A``."""
-        comp = self.comparison
-        assert comp is not None
-        b = comp.hidden_at(t)
-        if b is None:
-            return self.frame.hidden, f"h_{t} of A: {comp.describe_missing(t)}", LEVELS, ""
-        if self.compare_mode == "B-A":
-            return b - self.frame.hidden, f"B − A = h_{t}(B) − h_{t}(A), {comp.label}", DIFF_LEVELS, ""
-        if self.difference:
-            before = comp.hidden_at(t - 1)
-            if before is not None:
-                return b - before, f"h_{t} − h_{t - 1} of {comp.label}", DIFF_LEVELS, ""
-            return b, f"h_{t} of {comp.label} (no earlier step held to subtract)", LEVELS, ""
-        return b, f"h_{t} of {comp.label}", LEVELS, ""
+    def values_shown(self) -> tuple[np.ndarray | None, str, tuple[float, float], str]:
+        """What the heatmaps show now: ``(values, caption, levels, why)`` of :meth:`picture` (units by index)."""
+        p = self.picture()
+        return p.data, p.caption, p.levels, p.why
 
     def history_shown(self, agent: int, row: int, t: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
         """What the history view shows per the compare mode: ``(ts, values (T, units), levels, label)``.
@@ -405,6 +396,20 @@ class StepperModel(QObject):
     # -- which units, in which order (issue 11) ------------------------------
     ANALYSIS_BYTES = 256 * 2**20  # the newest held steps that fit are read for an ordering or a search
 
+    @property
+    def unit_order(self) -> np.ndarray | None:
+        """The units' display order (``order[i]`` is shown i-th), or ``None``: by index."""
+        return None if self.order is None else self.order.order
+
+    @property
+    def unit_order_by(self) -> str:
+        return "index" if self.order is None else self.order.by
+
+    @property
+    def unit_order_span(self) -> str:
+        """The held steps the order was computed from, as text."""
+        return "" if self.order is None else self.order.span
+
     def held_for_analysis(self) -> tuple[np.ndarray, np.ndarray]:
         """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit :attr:`ANALYSIS_BYTES`."""
         hist = self.stepper.history
@@ -438,18 +443,13 @@ class StepperModel(QObject):
         return chosen
 
     def set_unit_order(self, by: str) -> bool:
-        """Lay the units out by ``by`` (an :data:`analysis.ORDERINGS` name), computed once from the held history."""
+        """Lay the units out by ``by`` (an :data:`analysis.ORDERINGS` name), computed once from the steps held up to
+        the t shown, as ``hiddenscope screenshot --order`` computes it at that t."""
         if by not in analysis.ORDERINGS:
             self.message.emit(f"Unknown unit ordering {by!r}; use one of {', '.join(analysis.ORDERINGS)}", 8000)
             return False
-        order = None
-        span = ""
-        if by != "index":
-            ts, hidden = self.held_for_analysis()
-            order = analysis.order_units(hidden, by)  # type: ignore[arg-type]
-            span = f"t = {ts[0]}…{ts[-1]}" if len(ts) else "nothing held"
-        self.unit_order, self.unit_order_by, self.unit_order_span = order, by, span
-        self.unitOrderChanged.emit(order)
+        self.order = order_at(self.stepper, by, self.frame.t, self.ANALYSIS_BYTES)
+        self.unitOrderChanged.emit(self.unit_order)
         return True
 
     def _forget_other_units(self) -> None:
@@ -458,3 +458,22 @@ class StepperModel(QObject):
             self.set_unit_selection(None)
         if self.unit_order is not None:
             self.set_unit_order(self.unit_order_by)
+
+
+class _Shown:
+    """The stepper, with the frame the views show standing in for its snapshot at that t.
+
+    The frame shown was taken when it was relayed; Play may since have moved the stepper
+    on (and a small ring dropped that t), so pictures of the frame shown read that frame.
+    """
+
+    def __init__(self, stepper: Stepper, frame: Frame) -> None:
+        self._stepper, self._frame = stepper, frame
+
+    def snapshot(self, t: int | None = None, copy: bool = True) -> Frame:
+        if t is None or t == self._frame.t:
+            return self._frame
+        return self._stepper.snapshot(t, copy)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stepper, name)

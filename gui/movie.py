@@ -1,9 +1,11 @@
 """Movies of the heatmap grid over time (``hiddenscope movie``): MP4 through imageio-ffmpeg, GIF through Pillow.
 
-Each frame is the screenshot renderer's own picture (:func:`.screenshot.render_grid`:
-one block of whole pixels per value, the title line with t), padded with white to even
-sides, which H.264 in yuv420p needs.  Frames are drawn and written one at a time, so a
-long movie needs the memory of one frame (a GIF keeps Pillow's palette work besides).
+Each frame is a :class:`~hiddenscope.core.picture.Picture` rendered as a screenshot is
+(:func:`.screenshot.render_picture`: one block of whole pixels per value, the title line
+with t), padded with white to even sides, which H.264 in yuv420p needs; ``movie --frames``
+writes the unpadded PNGs, each the one ``hiddenscope screenshot`` writes at its t.
+Frames are drawn and written one at a time, so a long movie needs the memory of one
+frame (a GIF keeps Pillow's palette work besides).
 The file is written under a temporary name beside the target and renamed when complete.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from hiddenscope.core.errors import FileProblem, UserError
-from hiddenscope.core.session import SessionReader
+from hiddenscope.core.picture import Look, Picture, build_picture
 from hiddenscope.core.stepper import Stepper
 
 from .headless import ensure_gui_app
@@ -38,54 +40,71 @@ def check_available(suffix: str) -> None:
         raise UserError(f"writing {suffix} needs {EXTRA}: {exc}") from None
 
 
-def grid_frame(values: np.ndarray, agents: list[int], title: str) -> np.ndarray:
-    """The heatmap grid of ``values`` ``(batch, n_agents, units)`` as ``(height, width, 3)`` uint8, even sides."""
-    app = ensure_gui_app()  # noqa: F841 - must live while painting
-    from .screenshot import image_rgb, render_grid
-
-    rgb = image_rgb(render_grid(values, agents, title))
+def even_sides(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` padded with white to even sides (H.264 in yuv420p needs them)."""
     h, w, _ = rgb.shape
     return np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), constant_values=255)
 
 
-def session_frames(reader: SessionReader, start: int, stop: int, agent: int | None = None) -> Iterator[np.ndarray]:
-    """Frames for timesteps ``start..stop`` of a recorded session, read from disk one at a time."""
-    agents = list(range(reader.config.n_agents)) if agent is None else [agent]
-    for t in range(start, stop + 1):
-        yield grid_frame(reader.hidden(t), agents, session_title(reader, t))
-
-
-def session_title(reader: SessionReader, t: int) -> str:
-    """The title line a live screenshot of the recorded run has at ``t``."""
-    from .screenshot import screenshot_title
-
-    c = reader.config
-    return screenshot_title(t, c.label(), str(reader.config_record.get("device_used", c.device)), c.dtype)
-
-
-def save_session_screenshot(
-    reader: SessionReader, t: int, out: str | os.PathLike[str], agent: int | None = None
-) -> Path:
-    """The PNG ``hiddenscope screenshot`` writes at ``t``, drawn from a recorded session (no model)."""
+def picture_frame(picture: Picture) -> np.ndarray:
+    """``picture`` rendered as a screenshot is, as ``(height, width, 3)`` uint8 with even sides."""
     app = ensure_gui_app()  # noqa: F841 - must live while painting
-    from .screenshot import render_grid, save_png
+    from .screenshot import image_rgb, render_picture
 
-    agents = list(range(reader.config.n_agents)) if agent is None else [agent]
-    title = session_title(reader, t)
-    return save_png(render_grid(reader.hidden(t), agents, title), out, title)
+    return even_sides(image_rgb(render_picture(picture)))
 
 
-def live_frames(stepper: Stepper, steps: int, agent: int | None = None) -> Iterator[np.ndarray]:
-    """The frame shown now, then one per step for ``steps`` steps of the model."""
-    from .screenshot import screenshot_title
+def save_picture(picture: Picture, out: str | os.PathLike[str]) -> Path:
+    """``picture`` as the PNG ``hiddenscope screenshot`` writes (the title in its text chunk)."""
+    app = ensure_gui_app()  # noqa: F841 - must live while painting
+    from .screenshot import render_picture, save_png
 
-    c = stepper.config
-    agents = list(range(c.n_agents)) if agent is None else [agent]
-    for k in range(steps + 1):
-        if k:
+    return save_png(render_picture(picture), out, picture.title)
+
+
+def pictures(stepper: Stepper, start: int, stop: int, look: Look, agents: list[int]) -> Iterator[Picture]:
+    """The pictures of timesteps ``start..stop``; a live run past its newest step steps on to make them."""
+    for t in range(start, stop + 1):
+        while stepper.latest < t:
+            if stepper.t < stepper.latest:
+                stepper.seek(stepper.latest)
             stepper.step()
-        frame = stepper.frame
-        yield grid_frame(frame.hidden, agents, screenshot_title(frame.t, c.label(), str(stepper.device), c.dtype))
+        yield build_picture(stepper, t, look, agents=agents)
+
+
+def frame_name(t: int) -> str:
+    """The file ``movie --frames`` writes the frame of ``t`` to."""
+    return f"t{t:06d}.png"
+
+
+def check_frames_folder(folder: str | os.PathLike[str], ts: range, force: bool) -> Path:
+    """The folder for ``movie --frames`` (made if missing); UserError if it is not one or a frame file is there."""
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise FileProblem(f"--frames {path}: not a folder")
+    taken = [frame_name(t) for t in ts if (path / frame_name(t)).exists()] if path.is_dir() else []
+    if taken and not force:
+        raise FileProblem(
+            f"--frames {path} already holds {taken[0]}{' and more' if len(taken) > 1 else ''};"
+            " add --force to replace them"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileProblem(f"cannot make the folder {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def write_frames(
+    frames: Iterable[Picture], folder: Path, total: int, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Each picture as ``folder/t000012.png``, the PNG ``hiddenscope screenshot`` writes at that t; how many."""
+    count = 0
+    for count, picture in enumerate(frames, 1):
+        save_picture(picture, folder / frame_name(picture.t))
+        if progress is not None:
+            progress(count, total)
+    return count
 
 
 def write_movie(

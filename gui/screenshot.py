@@ -1,7 +1,10 @@
-"""Heatmap screenshots at full resolution: every value is a block of whole pixels.
+"""Heatmap pictures at full resolution: every value is a block of whole pixels.
 
-The image is painted directly from the numbers (not grabbed from the screen),
-so it has the same size whatever the window size, works with no display, and
+A :class:`~hiddenscope.core.picture.Picture` is rendered here and only here: to an
+image (:func:`render_picture`: PNG screenshots, the clipboard, movie frames, the
+``screenshot`` and ``movie`` commands) or through any painter (:func:`paint_picture`:
+SVG and PDF figures).  The image is painted from the numbers (not grabbed from the
+screen), so it has the same size whatever the window size, works with no display, and
 its pixels can be read back to the values they encode through the colour map.
 """
 
@@ -15,7 +18,9 @@ import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
+from hiddenscope.core.errors import UserError
 from hiddenscope.core.files import atomic_write
+from hiddenscope.core.picture import Picture, title_line
 from hiddenscope.core.png import encode_png
 
 from .look import LEVELS, lut, to_rgb
@@ -62,6 +67,29 @@ def _qimage_from_rgb(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb)
     h, w, _ = rgb.shape
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def picture_layout(picture: Picture) -> GridLayout:
+    """Where :func:`paint_picture` puts each tile of ``picture``."""
+    values = picture.values
+    assert values is not None, picture.why
+    return grid_layout(values.shape[0], values.shape[2], list(picture.agents))
+
+
+def render_picture(picture: Picture) -> QImage:
+    """``picture`` as an image: its agents' heatmaps (units in its order), its title and colour bar."""
+    values = picture.values
+    if values is None:
+        raise UserError(f"nothing to draw at t = {picture.t}: {picture.why}")
+    return render_grid(values, list(picture.agents), picture.title, picture.levels)
+
+
+def paint_picture(painter: QPainter, picture: Picture) -> GridLayout:
+    """Paint ``picture`` with ``painter`` (an image, or an SVG or PDF generator) as :func:`render_picture` draws it."""
+    values = picture.values
+    if values is None:
+        raise UserError(f"nothing to draw at t = {picture.t}: {picture.why}")
+    return paint_grid(painter, values, list(picture.agents), picture.title, picture.levels)
 
 
 def render_grid(values: np.ndarray, agents: list[int], title: str, levels: tuple[float, float] = LEVELS) -> QImage:
@@ -154,5 +182,4 @@ def save_png(image: QImage, path: str | Path, title: str = "") -> Path:
     return atomic_write(path, lambda handle: handle.write(payload))
 
 
-def screenshot_title(t: int, config_label: str, device: str, dtype: str, caption: str = "h") -> str:
-    return f"hiddenscope · {caption} at t = {t} · {config_label} · {device} · {dtype}"
+screenshot_title = title_line  # the title line every saved picture has (core.picture)

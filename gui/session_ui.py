@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
@@ -59,9 +58,9 @@ from .actions import window_action
 from .file_actions import FileActions
 from .heatmaps import HeatmapGrid
 from .i18n import tr
-from .look import DIFF_LEVELS, LEVELS
 from .model import StepperModel
-from .screenshot import grid_layout, image_rgb, paint_grid, render_grid, screenshot_title
+from .movie import even_sides
+from .screenshot import image_rgb, paint_picture, picture_layout, render_picture
 
 # translated when shown: the tooltip of an action that changes the model or its inputs (a recording has neither)
 NOT_LIVE = "Not for a recorded session (it holds states, not a model): File → Close session goes back to the live run"
@@ -87,8 +86,9 @@ class Recording(QObject):
     def __init__(self, stepper: Stepper, path: Path, force: bool) -> None:
         super().__init__()
         self.stepper, self.path = stepper, path
-        # From the newest step computed: what Step and Play compute from now on follows it.
-        self.recorder = SessionRecorder(path, stepper, force=force, from_t=stepper.latest)
+        # From the step shown: stepped back into history, Play then moves through the held steps
+        # before it computes new ones, and the file holds every step watched from here on.
+        self.recorder = SessionRecorder(path, stepper, force=force, from_t=stepper.t)
         self.active = True
         try:
             self.recorder.record_new()
@@ -292,7 +292,7 @@ class SessionControls(QObject):
         if path is None:
             path = self.files._ask_path(
                 tr("Record to session"),
-                f"hiddenscope_run_t{self.model.stepper.latest:05d}.h5",
+                f"hiddenscope_run_t{self.model.stepper.t:05d}.h5",
                 "Session (*.h5)",
                 "files/session_dir",
             )
@@ -309,7 +309,7 @@ class SessionControls(QObject):
         self.recording = recording
         self.record_action.setChecked(True)
         self._show_recording()
-        self.model.message.emit(f"Recording to {path} from t = {self.model.stepper.latest}", 6000)
+        self.model.message.emit(f"Recording to {path} from t = {self.model.stepper.t}", 6000)
         return True
 
     def stop_recording(self) -> str:
@@ -348,36 +348,22 @@ class SessionControls(QObject):
             self.record_label.setText(f"  ● REC {r.path.name} · {r.steps} step{'' if r.steps == 1 else 's'}  ")
 
     # -- movies and figures ------------------------------------------------
-    def values_at(self, t: int) -> tuple[np.ndarray, str, tuple[float, float]]:
-        """What the heatmaps would show at ``t`` in the compare mode now: ``(values, caption, levels)``."""
-        a = self.model.stepper.snapshot(t).hidden
-        comp, mode = self.model.comparison, self.model.compare_mode
-        if comp is None or mode == "A":
-            return a, "h", LEVELS
-        comp.advance_to(t)
-        b = comp.hidden_at(t)
-        if b is None:
-            return a, "h of A (B has no step here)", LEVELS
-        if mode == "B":
-            return b, f"h of {comp.label}", LEVELS
-        return b - a, f"B − A, {comp.label}", DIFF_LEVELS
+    def movie_frames(self, start: int, stop: int, agents: list[int], page_note: str = ""):
+        """Frames for t = start..stop: the picture the grid shows, at each t (its order, difference, compare mode).
 
-    def _title(self, t: int, caption: str) -> str:
-        s = self.model.stepper
-        return screenshot_title(t, s.config.label(), str(s.device), s.config.dtype, caption)
-
-    def movie_frames(self, start: int, stop: int, agents: list[int]):
-        """Frames for t = start..stop; past the newest step a live run steps on, as Play would show it."""
+        Past the newest step a live run steps on, as Play would show it.
+        """
         stepper = self.model.stepper
+        comp = self.model.comparison
         for t in range(start, stop + 1):
             if t > stepper.latest:
                 if stepper.t < stepper.latest:
                     stepper.seek(stepper.latest)
                 stepper.step()
-            values, caption, levels = self.values_at(t)
-            rgb = image_rgb(render_grid(values, agents, self._title(t, caption), levels))
-            h, w, _ = rgb.shape
-            yield np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), constant_values=255)
+            if comp is not None:
+                comp.advance_to(t)
+            rgb = image_rgb(render_picture(self.model.picture(t, agents, page_note)))
+            yield even_sides(rgb)
 
     def export_movie(
         self,
@@ -415,10 +401,10 @@ class SessionControls(QObject):
         progress.setWindowTitle(tr("hiddenscope — Export movie"))
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
-        agents = self.grid.visible_agents()
+        agents, note = self.grid.visible_agents(), self.grid.page_note()
 
         def frames():
-            for frame in self.movie_frames(start, stop, agents):
+            for frame in self.movie_frames(start, stop, agents, note):
                 if progress.wasCanceled():
                     raise Cancelled
                 yield frame
@@ -482,11 +468,9 @@ class SessionControls(QObject):
 
     def figure_bytes(self, kind: str) -> bytes:
         """The heatmap grid shown (page, compare mode, levels), painted by an SVG or PDF generator."""
-        values = self.grid.values if self.grid.values is not None else self.model.frame.hidden
-        agents = self.grid.visible_agents()
-        title = self.files._title()
-        batch, _, units = values.shape
-        layout = grid_layout(batch, units, agents)
+        picture = self.grid.page_picture()
+        title = picture.title
+        layout = picture_layout(picture)
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -513,7 +497,7 @@ class SessionControls(QObject):
             )
         painter = QPainter(device)
         try:
-            paint_grid(painter, values, agents, title, self.grid.levels)
+            paint_picture(painter, picture)
         finally:
             painter.end()
         buffer.close()
