@@ -9,12 +9,16 @@ names both values; nothing is silently replaced, and the resulting
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, units_for
 from .edits import Edit, parse_edits
 from .errors import ConfigError, UserError
+
+if TYPE_CHECKING:
+    from .checkpoint import LoadedAgent, RunSettings
 
 SIZE_FLAGS = {
     "batch_size": "--batch-size",
@@ -22,6 +26,13 @@ SIZE_FLAGS = {
     "hidden_dim": "--hidden-dim",
     "input_dim": "--input-dim",
 }
+# What a request leaves to the session when not asked: from ``Request.current``, else the defaults.
+SESSION_FIELDS = ("batch_size", "n_agents", "hidden_dim", "input_dim", "seed", "device", "dtype")
+# Which model runs, and where its inputs come from: the two choices File → Open … / Use environment change.
+MODEL_CHOICE = ("checkpoint", "load_step", "run_config", "agent", "model")
+INPUT_CHOICE = ("inputs", "env", "env_args", "actions")
+RUN_FLAGS = ("obs_last_action", "obs_agent_id")  # how the run built an environment's inputs: with --env only
+INPUT_FIELDS = ("env", "env_options", "obs_last_action", "obs_agent_id", "actions")  # a Config's, about inputs
 
 
 @dataclass
@@ -47,6 +58,8 @@ class Request:
     obs_agent_id: bool | None = None
     actions: str | None = None
     edits: list[str] = field(default_factory=list)  # --edit T:AGENTS:OP, in the order given
+    # The session this request changes (the app's configuration): what is not asked is taken from it, not the defaults.
+    current: Config | None = None
 
     @classmethod
     def from_namespace(cls, namespace: Any) -> Request:
@@ -54,7 +67,63 @@ class Request:
         values["agent"] = getattr(namespace, "run_agent", None)
         values["env_args"] = list(values["env_args"] or [])
         values["edits"] = list(values["edits"] or [])
+        values["current"] = None
         return cls(**values)
+
+    def with_model(self, current: Config, **choice: Any) -> Request:
+        """Another model (``checkpoint=``, ``model=``, or none: the seed's), the inputs as chosen, in ``current``.
+
+        What the app's File → Open checkpoint / Open run / Seed model ask for: the
+        request the command line would make with these options, sizes left to
+        ``current``.  The run flags go: a new model's run says its own.
+        """
+        return self._changed(current, MODEL_CHOICE, choice)
+
+    def with_inputs(self, current: Config, **choice: Any) -> Request:
+        """Other inputs (``inputs=``, or ``env=`` with ``env_args=``/``actions=``; none: the pattern), same model.
+
+        The run flags (``obs_last_action``, ``obs_agent_id``) stay for another environment unless given.
+        """
+        flags = {k: getattr(self, k) for k in RUN_FLAGS} if choice.get("env") else dict.fromkeys(RUN_FLAGS)
+        choice = {**flags, **choice}
+        return self._changed(current, INPUT_CHOICE + RUN_FLAGS, choice)
+
+    def _changed(self, current: Config, group: tuple[str, ...], choice: dict[str, Any]) -> Request:
+        unknown = set(choice) - set(group)
+        if unknown:
+            raise TypeError(f"not among {group}: {sorted(unknown)}")
+        kept = {k: getattr(self, k) for k in MODEL_CHOICE + INPUT_CHOICE + RUN_FLAGS if k not in group}
+        if group == MODEL_CHOICE:
+            kept.update(dict.fromkeys(RUN_FLAGS))
+        values = {**kept, **choice}
+        values["env_args"] = list(values.get("env_args") or [])
+        return Request(**values, current=current)  # sizes, seed, device, dtype: current's; edits: the session's own
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What runs and what it was planned from: the one record of "what is loaded".
+
+    A :class:`Stepper` keeps the one it was built or last planned with
+    (:attr:`Stepper.loaded <hiddenscope.core.stepper.Stepper.loaded>`); the app's
+    File menu plans its next request from it, so a checkpoint given on the command
+    line and one opened from the menu are the same thing to both.
+    """
+
+    request: Request
+    model_factory: Any = None  # what the request's model choice built; reused while that choice stays
+    agent: LoadedAgent | None = None  # the checkpoint as read (its file, layout, weights, run settings)
+    input_factory: Any = None  # an input source a caller built itself (not planned), kept while the inputs stay
+
+    @property
+    def source(self) -> str:
+        """The checkpoint (file or folder) as chosen, by name; '' for the seed model or a plug-in."""
+        return Path(self.request.checkpoint).name if self.request.checkpoint else ""
+
+    @property
+    def settings(self) -> RunSettings | None:
+        """The loaded run's settings (its config.json, where it had one); None without a checkpoint."""
+        return self.agent.settings if self.agent is not None else None
 
 
 @dataclass
@@ -64,16 +133,27 @@ class Plan:
     input_factory: Any
     notes: list[str]
     edits: list[Edit] = field(default_factory=list)  # checked against the sizes when the Stepper is built
+    loaded: Loaded | None = None  # what this plan loads, for Stepper.loaded (always set by plan())
 
 
-def plan(request: Request) -> Plan:
-    """Work out the configuration and the model and input factories for ``request`` (nothing is built yet)."""
+def plan(request: Request, loaded: Loaded | None = None) -> Plan:
+    """Work out the configuration and the model and input factories for ``request`` (nothing is built yet).
+
+    ``loaded`` is what runs now (``Stepper.loaded``): while the request's model
+    choice is the same, its model (and checkpoint, as read) is reused rather than
+    read again; an input source a caller built itself stays while the input choice does.
+    """
     from .stepper import pattern_inputs, seed_model
 
     r = request
     edits = parse_edits(r.edits)  # a malformed edit is refused before anything is loaded
+    same_model = loaded is not None and _choice(loaded.request, MODEL_CHOICE) == _choice(r, MODEL_CHOICE)
+    inputs_choice = INPUT_CHOICE + RUN_FLAGS
+    same_inputs = loaded is not None and _choice(loaded.request, inputs_choice) == _choice(r, inputs_choice)
     defaults = Config()
-    asked = {k: getattr(r, k) for k in ("batch_size", "n_agents", "hidden_dim", "input_dim", "seed", "device", "dtype")}
+    if r.current is not None:
+        defaults = defaults.replace(**{k: getattr(r.current, k) for k in SESSION_FIELDS})
+    asked = {k: getattr(r, k) for k in SESSION_FIELDS}
     base = {k: v for k, v in asked.items() if v is not None}
     config = defaults.replace(**base)
     if r.actions is not None:
@@ -83,6 +163,7 @@ def plan(request: Request) -> Plan:
     input_factory: Any = pattern_inputs
     fixed_input = False
     settings = None
+    agent = None
     for flag, value in (("--load-step", r.load_step), ("--run-config", r.run_config), ("--run-agent", r.agent)):
         if value is not None and not r.checkpoint:
             raise ConfigError(f"{flag} goes with --checkpoint")
@@ -97,26 +178,37 @@ def plan(request: Request) -> Plan:
     ):
         if value is not None and not r.env:
             raise ConfigError(f"{flag} is about inputs built from a live environment; it goes with --env")
+    kept = loaded if loaded is not None and same_model and loaded.model_factory is not None else None
+    if kept is not None:
+        model_factory = kept.model_factory  # the model that runs stays: not read or imported again
     if r.model:
         from .checkpoint import plugin_factory
 
-        model_factory = plugin_factory(r.model)
+        if kept is None:
+            model_factory = plugin_factory(r.model)
         config = config.replace(model=r.model, family="plugin")
     if r.checkpoint:
         from .checkpoint import load_agent
 
-        loaded = load_agent(r.checkpoint, load_step=r.load_step, run_config=r.run_config, agent=r.agent)
-        fixed = loaded.fixed()
-        where = f"the checkpoint {loaded.path}"
-        _check_explicit(asked, fixed, where, loaded.layout.family)
-        config = config.replace(**fixed, model=loaded.label)
-        model_factory = loaded.build
+        if kept is not None and kept.agent is not None:
+            agent = kept.agent
+        else:
+            agent = load_agent(r.checkpoint, load_step=r.load_step, run_config=r.run_config, agent=r.agent)
+            model_factory = agent.build
+        fixed = agent.fixed()
+        where = f"the checkpoint {agent.path}"
+        _check_explicit(asked, fixed, where, agent.layout.family)
+        config = config.replace(**fixed, model=agent.label)
         fixed_input = True
-        settings = loaded.settings
-        if loaded.note:
-            notes.append(f"{loaded.path}: {loaded.note}")
+        settings = agent.settings
+        if agent.note:
+            notes.append(f"{agent.path}: {agent.note}")
         if settings.path:
             notes.append(f"run settings from {settings.path}")
+    own_inputs = loaded.input_factory if loaded is not None and same_inputs else None
+    if own_inputs is not None and r.current is not None:  # a caller's own source: the inputs as they were
+        input_factory = own_inputs
+        config = config.replace(**{k: getattr(r.current, k) for k in INPUT_FIELDS})
     if r.inputs:
         from .input_files import file_inputs_factory
 
@@ -174,7 +266,12 @@ def plan(request: Request) -> Plan:
         config = planned
     elif r.env_args:
         raise ConfigError("--env-arg goes with --env")
-    return Plan(config.validate(), model_factory, input_factory, notes, edits)
+    what = Loaded(replace(r, current=None), model_factory, agent)
+    return Plan(config.validate(), model_factory, input_factory, notes, edits, what)
+
+
+def _choice(request: Request, group: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in (getattr(request, k) for k in group))
 
 
 def _check_explicit(asked: dict[str, Any], fixed: dict[str, Any], where: str, family: str) -> None:

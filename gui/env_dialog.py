@@ -1,8 +1,9 @@
 """The dialog that picks a live environment, its options and how actions are chosen.
 
-It only collects choices: the window's file actions plan the inputs with
-:func:`hiddenscope.core.env_inputs.env_inputs_factory`, which checks them against
-the model and says what does not fit.
+It only collects choices: the window's file actions turn them into the request
+``--env NAME --env-arg KEY=VALUE … --actions A`` makes on the command line and plan
+it with :func:`hiddenscope.core.plan.plan`, which checks them against the model and
+says what does not fit.
 """
 
 from __future__ import annotations
