@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .config import Config, units_for
-from .errors import CheckpointError, ConfigError, FileProblem
+from .errors import CheckpointError, ConfigError, FileProblem, first_line
 from .files import check_readable_file
 from .model import CondAgent
 
@@ -46,7 +46,7 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
 
             data: Any = load_file(str(path), device="cpu")
         except Exception as exc:
-            raise CheckpointError(f"checkpoint {path} is not a valid .safetensors file ({_first_line(exc)})") from None
+            raise CheckpointError(f"checkpoint {path} is not a valid .safetensors file ({first_line(exc)})") from None
     else:
         try:
             data = torch.load(path, map_location="cpu", weights_only=True)
@@ -66,11 +66,6 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
                 f"checkpoint {path} is corrupted, truncated or not a PyTorch file ({torch_load_reason(exc)})"
             ) from None
     return _as_state_dict(data, path)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
 
 
 def refused_global(exc: BaseException) -> str | None:
@@ -93,7 +88,7 @@ def torch_load_reason(exc: BaseException) -> str:
     if marker in text:
         rest = [line.strip() for line in text.split(marker, 1)[1].splitlines() if line.strip()]
         return rest[0][:200] if rest else "the weights-only loader could not read it"
-    return _first_line(exc)
+    return first_line(exc)
 
 
 def _as_state_dict(data: Any, path: Path) -> dict[str, torch.Tensor]:
@@ -429,7 +424,7 @@ def read_run_config(path: str | Path) -> RunSettings:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FileProblem(f"run config {path} is not valid JSON ({_first_line(exc)})") from None
+        raise FileProblem(f"run config {path} is not valid JSON ({first_line(exc)})") from None
     if not isinstance(doc, dict):
         raise FileProblem(f"run config {path} must be a JSON object (a sacred config.json), not {type(doc).__name__}")
 
@@ -615,7 +610,7 @@ def plugin_factory(spec: str) -> ModelFactory:
         module = importlib.import_module(module_name)
     except Exception as exc:
         raise ConfigError(
-            f"--model: cannot import {module_name!r} ({type(exc).__name__}: {_first_line(exc)})"
+            f"--model: cannot import {module_name!r} ({type(exc).__name__}: {first_line(exc)})"
         ) from None
     factory = getattr(module, attr, None)
     if not callable(factory):
@@ -625,7 +620,7 @@ def plugin_factory(spec: str) -> ModelFactory:
         try:
             model = factory(config)
         except Exception as exc:
-            raise ConfigError(f"--model: {spec}(config) failed: {type(exc).__name__}: {_first_line(exc)}") from None
+            raise ConfigError(f"--model: {spec}(config) failed: {type(exc).__name__}: {first_line(exc)}") from None
         if not isinstance(model, nn.Module) or not hasattr(model, "init_hidden"):
             raise ConfigError(f"--model: {spec}(config) must return an nn.Module with init_hidden and forward")
         return model

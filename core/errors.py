@@ -5,6 +5,10 @@ is none) is raised as a :class:`UserError`; the command line prints its message
 on one line and exits with status 2, the app shows it in a message box.
 """
 
+from __future__ import annotations
+
+import os
+
 
 class UserError(Exception):
     """A mistake in what the user asked for, with a message that says how to fix it."""
@@ -24,3 +28,11 @@ class FileProblem(UserError):
 
 class CheckpointError(FileProblem):
     """A checkpoint that is unsafe, corrupted, or does not fit the model."""
+
+
+def first_line(exc: BaseException) -> str:
+    """What went wrong, in a line: the system's words for an errno (HDF5's own text is long), else the first line."""
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__

@@ -71,7 +71,7 @@ import numpy as np
 
 from .config import Config
 from .episodes import EpisodeStep
-from .errors import FileProblem
+from .errors import FileProblem, first_line
 from .export import config_record
 from .files import _umask, check_output_path, check_readable_file
 from .history import Frame
@@ -338,7 +338,7 @@ class SessionRecorder:
             d["has_input"][k] = frame.inputs is not None
             d["t"][k] = frame.t
         except (OSError, RuntimeError) as exc:
-            self._salvage(f"could not write step {frame.t} to {self.target}: {_first_line(exc)}")
+            self._salvage(f"could not write step {frame.t} to {self.target}: {first_line(exc)}")
         self.steps = k + 1
         self._next_t = frame.t + 1
 
@@ -359,7 +359,7 @@ class SessionRecorder:
                 self._finish()
             except (OSError, RuntimeError) as exc:
                 self._discard()
-                raise FileProblem(f"could not write {self.target}: {_first_line(exc)}; nothing was changed") from None
+                raise FileProblem(f"could not write {self.target}: {first_line(exc)}; nothing was changed") from None
             return self.target
 
     def _finish(self) -> None:
@@ -434,14 +434,6 @@ class SessionRecorder:
             self.close()
         else:
             self.abort()
-
-
-def _first_line(exc: BaseException) -> str:
-    """What went wrong, in a line: the system's words for an errno (HDF5's own text is long), else the first line."""
-    if isinstance(exc, OSError) and exc.errno:
-        return os.strerror(exc.errno)
-    lines = str(exc).strip().splitlines()
-    return lines[0][:300] if lines else type(exc).__name__
 
 
 @contextmanager

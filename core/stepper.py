@@ -17,7 +17,7 @@ import torch
 from .config import DTYPES, Config, check_fits, resolve_device
 from .device import StepClock, cell_block_rows, cell_blocks, layout_of, torch_threads
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
-from .errors import ConfigError
+from .errors import ConfigError, first_line
 from .events import Event
 from .history import DEFAULT_BUDGET, Frame, History
 from .inputs import PatternInputs
@@ -105,7 +105,7 @@ class Stepper:
             with torch.no_grad():
                 probe = model.init_hidden(config.batch_size)  # type: ignore[operator]
         except (RuntimeError, ValueError, TypeError, AttributeError) as exc:
-            raise ConfigError(f"the model's init_hidden({config.batch_size}) failed: {_first_line(exc)}") from None
+            raise ConfigError(f"the model's init_hidden({config.batch_size}) failed: {first_line(exc)}") from None
         units = int(probe.shape[-1])
         if probe.numel() != config.batch_size * config.n_agents * units:
             raise ConfigError(
@@ -316,7 +316,7 @@ class Stepper:
             records = recorder.finish(output, hidden) if recorder is not None else None
         except (RuntimeError, ValueError, TypeError, IndexError) as exc:
             # A model that does not fit its inputs fails inside PyTorch; say so, keep the session.
-            raise ConfigError(f"the model failed at step {t + 1}: {_first_line(exc)}") from None
+            raise ConfigError(f"the model failed at step {t + 1}: {first_line(exc)}") from None
         if hidden.numel() != c.batch_size * c.n_agents * self.units:
             raise ConfigError(
                 f"the model returned a hidden state of shape {tuple(hidden.shape)}; expected {c.rows} × {self.units}"
@@ -542,12 +542,6 @@ def step_threads(model: torch.nn.Module, rows: int, available: int, device: torc
         return None
     macs = rows * sum(p.numel() for p in model.parameters())
     return 1 if macs < ONE_THREAD_BELOW_MACS else max(1, available)
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (its type's name if it has none), at most 300 characters."""
-    lines = str(exc).strip().splitlines()
-    return lines[0][:300] if lines else type(exc).__name__
 
 
 def _same_data(a: torch.Tensor, b: torch.Tensor) -> bool:
