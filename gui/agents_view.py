@@ -41,6 +41,7 @@ from hiddenscope.core.analysis import (
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 
+from .controls import tipped
 from .i18n import tr
 from .index_image import IndexImageItem
 from .look import COLOURS, LEVELS
@@ -63,7 +64,7 @@ class AgentsView(SideView):
         self.ranked_ts = np.zeros(0, int)
         self.left_out: list[int] = []  # agents left out of the ranking: their states held NaN or Inf
 
-        self.metric_box = QComboBox(toolTip=tr("How two agents' states are compared (over batch rows and units)"))
+        self.metric_box = tipped(QComboBox(), tr("How two agents' states are compared (over batch rows and units)"))
         self.metric_box.addItem(tr("correlation"), "correlation")  # the data, not the text, is the metric
         self.metric_box.setItemData(0, tr("Pearson correlation of the two agents' states"), Qt.ItemDataRole.ToolTipRole)
         self.metric_box.addItem(tr("cosine"), "cosine")
@@ -90,12 +91,12 @@ class AgentsView(SideView):
         self._labelled_for = -1
         self.view.scene().sigMouseMoved.connect(self._on_hover)
 
-        self.span_box = QSpinBox(
-            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" " + tr("steps"),
-            toolTip=tr("Rank the units over the newest this many held steps"),
-        )  # fmt: skip
-        self.rank_button = QPushButton(
-            tr("Rank units"), toolTip=tr("Rank the units over the held steps now (not per frame)")
+        self.span_box = tipped(
+            QSpinBox(minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" " + tr("steps")),
+            tr("Rank the units over the newest this many held steps"),
+        )
+        self.rank_button = tipped(
+            QPushButton(tr("Rank units")), tr("Rank the units over the held steps now (not per frame)")
         )
         self.rank_button.clicked.connect(self.rerank)
         self.rank_caption = QLabel()
@@ -110,7 +111,9 @@ class AgentsView(SideView):
                 tr("Each agent's variance over time, averaged over agents"),
             )
         ):
-            self.table.horizontalHeaderItem(col).setToolTip(tip)
+            header = self.table.horizontalHeaderItem(col)
+            assert header is not None  # set by setHorizontalHeaderLabels
+            header.setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -154,14 +157,17 @@ class AgentsView(SideView):
         index = self.metric_box.findData(str(settings.value("agents/metric", "correlation")))
         self.metric_box.setCurrentIndex(max(0, index))
         try:
-            self.span_box.setValue(int(settings.value("agents/span", DEFAULT_SPAN)))
+            self.span_box.setValue(int(str(settings.value("agents/span", DEFAULT_SPAN))))
         except (TypeError, ValueError):
             pass
-        self.metric_box.currentIndexChanged.connect(lambda _i: settings.setValue("agents/metric", self.metric))
+        self.metric_box.currentIndexChanged.connect(
+            lambda _i: settings.setValue("agents/metric", self.similarity_metric)
+        )
         self.span_box.valueChanged.connect(lambda n: settings.setValue("agents/span", n))
 
     @property
-    def metric(self) -> str:
+    def similarity_metric(self) -> str:
+        """The similarity chosen: ``"correlation"`` or ``"cosine"`` (not ``metric``, which is QWidget's)."""
         return str(self.metric_box.currentData())
 
     def _forget(self) -> None:
@@ -180,7 +186,7 @@ class AgentsView(SideView):
             self.caption.setText(tr("Comparing agents needs at least two agents."))
             self.image.clear()
             return
-        self.similarity = agent_similarity(values, self.metric)
+        self.similarity = agent_similarity(values, self.similarity_metric)
         COLOURS.paint(self.image, self.similarity, LEVELS)
         self.image.setRect(-0.5, -0.5, n_agents, n_agents)
         self._label_axes(n_agents)
@@ -188,7 +194,7 @@ class AgentsView(SideView):
         undefined = (
             "\nblack: undefined (a state holds NaN, or has no spread)" if np.isnan(self.similarity).any() else ""
         )
-        self.caption.setText(f"{self.metric} of the agents' {caption}{undefined}")
+        self.caption.setText(f"{self.similarity_metric} of the agents' {caption}{undefined}")
         self.caption.setToolTip(
             f"Each agent's {caption} is one vector of batch rows × units; each cell compares two agents' vectors"
         )
@@ -233,7 +239,9 @@ class AgentsView(SideView):
         i, j = round(point.y()), round(point.x())
         n = len(self.similarity)
         if 0 <= i < n and 0 <= j < n:
-            self.model.message.emit(f"{self.metric} of agents {i} and {j}: {self.similarity[i, j]:.4f}", 4000)
+            self.model.message.emit(
+                f"{self.similarity_metric} of agents {i} and {j}: {self.similarity[i, j]:.4f}", 4000
+            )
 
     # -- the identity ranking (on demand) ------------------------------------------------
     def rerank(self) -> bool:
@@ -267,7 +275,12 @@ class AgentsView(SideView):
 
     def ranked_units(self) -> list[int]:
         """The units listed, most telling first (what the table shows)."""
-        return [int(self.table.item(r, 0).text()) for r in range(self.table.rowCount())]
+        return [self._unit_in_row(r) for r in range(self.table.rowCount())]
+
+    def _unit_in_row(self, row: int) -> int:
+        item = self.table.item(row, 0)
+        assert item is not None  # _fill_table fills every cell of every row
+        return int(item.text())
 
     def _fill_table(self) -> None:
         ranking = self.ranking
@@ -303,7 +316,7 @@ class AgentsView(SideView):
 
     def selected_units(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectedIndexes()})
-        return [int(self.table.item(r, 0).text()) for r in rows]
+        return [self._unit_in_row(r) for r in rows]
 
     def _on_units_chosen(self) -> None:
         """Mark the chosen units in every view, as a selection (the same the unit selector makes)."""

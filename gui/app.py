@@ -29,7 +29,7 @@ def run_app(
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setOrganizationName("hiddenscope")
     app.setApplicationName("hiddenscope")
-    app.setStyle("Fusion")
+    QApplication.setStyle("Fusion")
     install_language(language or str(QSettings().value("ui/language", "auto")))
     stepper = session if isinstance(session, Stepper) else Stepper(session, history_budget=history_budget)
     window = MainWindow(stepper)

@@ -65,7 +65,8 @@ class CompareControls:
             self.mode_actions[mode] = a
         self.label = QLabel()
         self.label.setToolTip(tr("B: the run compared with"))
-        self.toolbar = QToolBar(tr("Compare"), objectName="compare")
+        self.toolbar = QToolBar(tr("Compare"))
+        self.toolbar.setObjectName("compare")
         self.toolbar.setMovable(False)
         self.toolbar.addWidget(QLabel(f" {tr('Compare')} "))
         for a in self.mode_actions.values():

@@ -7,12 +7,13 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpin
 
 from hiddenscope.core.config import DTYPES, MAX_SIZE, Config, available_devices, format_bytes, step_bytes, units_for
 
+from .controls import tipped
 from .i18n import tr
 from .model import StepperModel
 
 
 def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:
-    box = QSpinBox(minimum=minimum, maximum=maximum, toolTip=tip)
+    box = tipped(QSpinBox(minimum=minimum, maximum=maximum), tip)
     box.setKeyboardTracking(False)
     box.setAccelerated(True)
     return box
@@ -37,13 +38,13 @@ class ConfigPanel(QWidget):
         self.units_label = QLabel()
         self.inputs = _spin(1, 65536, "Inputs per agent per timestep (cond_input)")
         self.seed = _spin(0, 2**31 - 1, "Seed for the weights and the inputs: same seed, same numbers")
-        self.device = QComboBox(toolTip="Where the model runs; only devices this machine has are offered")
+        self.device = tipped(QComboBox(), "Where the model runs; only devices this machine has are offered")
         self.device.addItems(["auto", *available_devices()])
-        self.dtype = QComboBox(toolTip="Floating-point type of the weights and the hidden state")
+        self.dtype = tipped(QComboBox(), "Floating-point type of the weights and the hidden state")
         self.dtype.addItems(list(DTYPES))
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
-        self.apply_button = QPushButton(tr("Apply"), toolTip="Rebuild the model with these settings (Ctrl+Return)")
+        self.apply_button = tipped(QPushButton(tr("Apply")), "Rebuild the model with these settings (Ctrl+Return)")
         self.apply_button.setDefault(True)
 
         form = QFormLayout()

@@ -37,6 +37,7 @@ from hiddenscope.core.branch import branch_comparison
 from hiddenscope.core.edits import Edit
 from hiddenscope.core.errors import UserError
 
+from .controls import tipped, tool_button
 from .i18n import tr
 from .model import StepperModel
 
@@ -68,54 +69,58 @@ class EditPanel(QWidget):
         self.edits: list[Edit] = []  # the list waiting for Make branch
         self._follow_t = True  # T follows the timestep shown until the user sets it
 
-        self.t_box = QSpinBox(minimum=0, maximum=1_000_000_000, toolTip=tr("The timestep whose state h_T is edited"))
+        self.t_box = tipped(QSpinBox(minimum=0, maximum=1_000_000_000), tr("The timestep whose state h_T is edited"))
         self.t_box.valueChanged.connect(self._t_set_by_user)
-        self.t_here = QToolButton(text=tr("t shown"), toolTip=tr("T = the timestep shown (and follow it)"))
+        self.t_here = tool_button(tr("t shown"), tr("T = the timestep shown (and follow it)"))
         self.t_here.clicked.connect(self._follow)
         # "all" is --edit syntax: the fields' text is the edit, never translated.
-        self.agents_edit = QLineEdit(
-            "0", toolTip=tr("Agents whose state is edited: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
+        self.agents_edit = tipped(
+            QLineEdit("0"),
+            tr("Agents whose state is edited: all, one index (3), a range (0-2) or a comma list (0,2,5-7)"),
         )
-        self.rows_edit = QLineEdit(
-            "all", toolTip=tr("Batch rows: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
+        self.rows_edit = tipped(
+            QLineEdit("all"), tr("Batch rows: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
         )
-        self.units_edit = QLineEdit(
-            "all", toolTip=tr("GRU units: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
+        self.units_edit = tipped(
+            QLineEdit("all"), tr("GRU units: all, one index (3), a range (0-2) or a comma list (0,2,5-7)")
         )
-        self.op_box = QComboBox(toolTip=tr("What happens to the chosen values"))
+        self.op_box = tipped(QComboBox(), tr("What happens to the chosen values"))
         for name, (text, _placeholder, tip) in OPS.items():
             self.op_box.addItem(tr(text), name)  # the data, not the text, is the op
             tip = tr(tip) if tip else tr("The chosen values become 0")
             self.op_box.setItemData(self.op_box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.arg_edit = QLineEdit()
-        self.command_line = QLineEdit(
-            readOnly=True, toolTip=tr("The same edit on the command line (--edit is repeatable)")
+        self.command_line = tipped(
+            QLineEdit(readOnly=True), tr("The same edit on the command line (--edit is repeatable)")
         )
-        self.copy_button = QToolButton(text=tr("Copy"), toolTip=tr("Copy the --edit text to the clipboard"))
+        self.copy_button = tool_button(tr("Copy"), tr("Copy the --edit text to the clipboard"))
         self.copy_button.clicked.connect(lambda: QApplication.clipboard().setText(self.command_text()))
         self.problem = QLabel(wordWrap=True)
         self.problem.setStyleSheet("color: #e57373;")
 
-        self.add_button = QPushButton(
-            tr("Add to list"), toolTip=tr("Keep this edit and write another; Make branch then runs every listed edit")
+        self.add_button = tipped(
+            QPushButton(tr("Add to list")),
+            tr("Keep this edit and write another; Make branch then runs every listed edit"),
         )
         self.add_button.clicked.connect(self.add_edit)
-        self.edit_list = QListWidget(toolTip=tr("The edits the branch runs with, in order (several at one T in turn)"))
+        self.edit_list = tipped(
+            QListWidget(), tr("The edits the branch runs with, in order (several at one T in turn)")
+        )
         self.edit_list.setMaximumHeight(90)
-        self.remove_button = QToolButton(text=tr("Remove"), toolTip=tr("Take the selected edit off the list"))
+        self.remove_button = tool_button(tr("Remove"), tr("Take the selected edit off the list"))
         self.remove_button.clicked.connect(self.remove_edit)
-        self.branch_button = QPushButton(
-            tr("Make branch"),
-            toolTip=tr("Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)"),
+        self.branch_button = tipped(
+            QPushButton(tr("Make branch")),
+            tr("Run the session again with these edits beside it (B), stepped in lockstep (Ctrl+B)"),
         )
         self.branch_button.setShortcut("Ctrl+B")
         self.branch_button.clicked.connect(self.make_branch)
-        self.drop_button = QToolButton(text=tr("Drop branch"), toolTip=tr("Stop comparing with the branch"))
+        self.drop_button = tool_button(tr("Drop branch"), tr("Stop comparing with the branch"))
         self.drop_button.clicked.connect(lambda: self.model.set_comparison(None))
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QToolButton] = {}
         for mode, text in MODE_TEXT.items():
-            button = QToolButton(text=text, checkable=True, toolTip=tr(MODE_TIP[mode]))
+            button = tool_button(text, tr(MODE_TIP[mode]), checkable=True)
             button.clicked.connect(lambda _checked=False, mode=mode: self.model.set_compare_mode(mode))
             self.mode_group.addButton(button)
             self.mode_buttons[mode] = button

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from hiddenscope.core.envs import ENV_NAMES, env_options
 
+from .controls import tipped
 from .i18n import tr
 
 # What the combo boxes show (translated when shown); their data is the key.
@@ -52,10 +53,10 @@ class EnvironmentDialog(QDialog):
         self.settings = settings
         self.n_agents = n_agents
         self.agents_fixed = agents_fixed
-        self.env_box = QComboBox(toolTip=tr("The environment whose observations the agents get, one per batch row"))
+        self.env_box = tipped(QComboBox(), tr("The environment whose observations the agents get, one per batch row"))
         for name in ENV_NAMES:
             self.env_box.addItem(tr(TITLES[name]), name)
-        self.actions_box = QComboBox(toolTip=tr("How the agents' outputs become actions in the environment"))
+        self.actions_box = tipped(QComboBox(), tr("How the agents' outputs become actions in the environment"))
         for key, text in ACTIONS.items():
             self.actions_box.addItem(tr(text), key)
         self.option_form = QFormLayout()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidge
 
 from hiddenscope.core.history import Frame
 
+from .controls import tipped
 from .i18n import tr
 from .index_image import IndexImageItem
 from .look import COLOURS
@@ -28,8 +29,8 @@ class HistoryView(SideView):
 
     def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
-        self.agent_box = QSpinBox(minimum=0, maximum=0, toolTip="Agent whose history is shown")
-        self.row_box = QSpinBox(minimum=0, maximum=0, toolTip="Batch row whose history is shown")
+        self.agent_box = tipped(QSpinBox(minimum=0, maximum=0), "Agent whose history is shown")
+        self.row_box = tipped(QSpinBox(minimum=0, maximum=0), "Batch row whose history is shown")
         self.span_label = CaptionLine()
         range_box = TimeRangeBox()  # a drag on the plot picks a time range to select units over
         self.plot = PlotWidget(background="#1e1e1e", viewBox=range_box, axisItems={"bottom": TimeAxis()})
@@ -43,8 +44,8 @@ class HistoryView(SideView):
         self.plot.invertY(True)
         self.image = IndexImageItem()
         self.plot.addItem(self.image)
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))
-        self.plot.addItem(self.cursor)
+        self.t_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd54f", width=2))  # the t shown
+        self.plot.addItem(self.t_line)
         self.unit_rows = UnitRowMarks(model, self.plot.getPlotItem())
         self.selector = UnitSelector(model, self.plot.getPlotItem(), range_box)
         self.hover_text = ""
@@ -106,7 +107,7 @@ class HistoryView(SideView):
             self.unit_rows.place(values.shape[1], float(ts[0]) - 0.5, float(ts[-1]) + 0.5)
             held = f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)"
             self.span_label.setText(f"{which}: {held}" if which else held)
-        self.cursor.setValue(frame.t)
+        self.t_line.setValue(frame.t)
         self.tracks.draw(frame)
 
     def _on_mouse_moved(self, scene_pos) -> None:

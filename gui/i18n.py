@@ -34,15 +34,14 @@ def resolve_language(choice: str | None) -> str:
 
 def install_language(choice: str | None) -> str:
     """Load the translation for ``choice`` into the running application; returns the language used."""
-    app = QCoreApplication.instance()
     for translator in _installed:
-        app.removeTranslator(translator)
+        QCoreApplication.removeTranslator(translator)
     _installed.clear()
     language = resolve_language(choice)
     if language != "en":
         translator = QTranslator()
         if translator.load(resource_path(f"i18n/hiddenscope_{language}.qm")):
-            app.installTranslator(translator)
+            QCoreApplication.installTranslator(translator)
             _installed.append(translator)
         else:
             language = "en"

@@ -75,7 +75,11 @@ def to_index(values: np.ndarray, levels: tuple[float, float] = LEVELS, out: np.n
         scaled[~finite] = 0.0
     np.clip(scaled, 0, top, out=scaled)
     np.rint(scaled, out=scaled)
-    index = scaled.astype(np.uint8) if out is None else np.copyto(out, scaled, casting="unsafe") or out
+    if out is None:
+        index = scaled.astype(np.uint8)
+    else:
+        np.copyto(out, scaled, casting="unsafe")
+        index = out
     if finite is not None:
         index[~finite] = NAN_INDEX
     return index

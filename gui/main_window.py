@@ -7,6 +7,7 @@ saving and loading is :class:`~hiddenscope.gui.file_actions.FileActions`.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
@@ -185,7 +186,7 @@ class MainWindow(QMainWindow):
         language_menu = self.view_menu.addMenu(tr("Language"))
         chosen = str(self.settings.value("ui/language", "auto"))
         for code, name in LANGUAGES.items():
-            action = language_menu.addAction(name, lambda code=code: self._set_language(code))
+            action = language_menu.addAction(name, partial(self._set_language, code))
             action.setCheckable(True)
             action.setChecked(code == chosen)
         self.view_menu.addSeparator()
@@ -259,7 +260,7 @@ class MainWindow(QMainWindow):
         else:  # first start: once laid out, the shape trace gets room for its table
             QTimer.singleShot(0, self, self._first_layout)  # with self as context: dropped if the window goes
         try:
-            self.speed_box.setValue(float(self.settings.value("play/speed", 10.0)))
+            self.speed_box.setValue(float(str(self.settings.value("play/speed", 10.0))))
         except (TypeError, ValueError):
             pass
 

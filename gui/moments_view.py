@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from hiddenscope.core.analysis import Moment, Selection, similar_moments
 from hiddenscope.core.history import Frame
 
+from .controls import tool_button
 from .i18n import tr
 from .model import StepperModel
 from .side_view import SideView
@@ -49,7 +49,7 @@ class MomentsView(SideView):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setToolTip(tr("Click a moment to show it: its t, agent and batch row"))
-        self.refresh_button = QToolButton(text="↻ " + tr("Refresh"), toolTip=tr("Search the history held now again"))
+        self.refresh_button = tool_button("↻ " + tr("Refresh"), tr("Search the history held now again"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         row = self.save_row()

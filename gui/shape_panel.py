@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from hiddenscope.core.notes import note_for
 from hiddenscope.core.retrace import can_retrace
 from hiddenscope.core.trace import TraceRecord
 
+from .controls import tool_button
 from .i18n import tr
 from .look import icon
 from .model import StepperModel
@@ -63,8 +63,8 @@ class ShapePanel(QWidget):
         self._highlighted: tuple | None = None
 
         self.header = CaptionLine(rich=True)
-        self.op_back_button = QToolButton(icon=icon("op_back"), toolTip="Previous tensor transition of this step ([)")
-        self.op_button = QToolButton(icon=icon("op"), toolTip="Step op: next tensor transition of this step (])")
+        self.op_back_button = tool_button(tip="Previous tensor transition of this step ([)", icon=icon("op_back"))
+        self.op_button = tool_button(tip="Step op: next tensor transition of this step (])", icon=icon("op"))
         self.op_button.setText(tr("Step op"))
         self.op_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.op_label = QLabel()
@@ -191,8 +191,9 @@ class ShapePanel(QWidget):
                     item.setForeground(
                         QBrush(QColor("#000000")) if brush.style() != Qt.BrushStyle.NoBrush else QBrush()
                     )
-        if current >= 0:
-            self.table.scrollToItem(self.table.item(current, 0))
+        current_item = self.table.item(current, 0) if current >= 0 else None
+        if current_item is not None:
+            self.table.scrollToItem(current_item)
         self.note.setText("<br>".join(f"⚠ {n}" for n in notes) if notes else "")
         self.note.setVisible(bool(notes))
         n = len(self.records)

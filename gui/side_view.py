@@ -21,10 +21,11 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from hiddenscope.core.history import Frame
 
+from .controls import tool_button
 from .i18n import tr
 from .look import icon
 from .model import StepperModel
@@ -84,11 +85,12 @@ class SideView(QWidget):
         else:
             row.addStretch(1)
         # While Play runs and this view is drawn less often than the others, it says so (see _show_pace).
-        self.pace_label = QLabel(objectName="pace")
+        self.pace_label = QLabel()
+        self.pace_label.setObjectName("pace")
         self.pace_label.setStyleSheet("color: palette(mid);")
         self.pace_label.hide()
         row.addWidget(self.pace_label)
-        self.save_button = QToolButton(icon=icon("camera"), toolTip="Save this view as a PNG or an SVG")
+        self.save_button = tool_button(tip="Save this view as a PNG or an SVG", icon=icon("camera"))
         self.save_button.clicked.connect(self.saveRequested)
         row.addWidget(self.save_button)
         return row

@@ -15,7 +15,8 @@ class Timeline(QToolBar):
     """``t = …`` and a slider that scrubs the recorded history through the model."""
 
     def __init__(self, model: StepperModel) -> None:
-        super().__init__("Timeline", objectName="timeline")
+        super().__init__("Timeline")
+        self.setObjectName("timeline")
         self.model = model
         self.setMovable(False)
         self.t_label = SteadyLabel(min_width=120)

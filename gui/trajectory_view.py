@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSettings, Qt
-from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen
+from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen, QStandardItemModel
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -35,6 +35,7 @@ from hiddenscope.core.analysis import PCA, agent_trajectories, held_hidden
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 
+from .controls import tipped
 from .i18n import tr
 from .look import to_rgb
 from .model import StepperModel
@@ -102,11 +103,11 @@ class VectorScatter(pg.ScatterPlotItem):
     def paint(self, painter: QPainter, *args: object) -> None:
         engine = painter.paintEngine()
         if engine is not None and engine.type() == QPaintEngine.Type.SVG and self._exportOpts is False:
-            self._exportOpts = {"antialias": True}  # what pyqtgraph's own exporters set: no symbol cache
+            self.setExportMode(True, {"antialias": True})  # what pyqtgraph's own exporters set: no symbol cache
             try:
                 super().paint(painter, *args)
             finally:
-                self._exportOpts = False
+                self.setExportMode(False)
         else:
             super().paint(painter, *args)
 
@@ -134,7 +135,8 @@ def fit_trajectories(
     if method == "UMAP":
         import umap  # only offered when importable
 
-        points, bases = {}, {}
+        points: dict[int, np.ndarray] = {}
+        bases: dict[int, PCA] = {}  # UMAP has no basis to project later frames with
         units = hidden.shape[-1]
         for agent in agents:
             states = hidden[:, :, agent].reshape(-1, units).astype(np.float64)
@@ -161,23 +163,25 @@ class TrajectoryView(SideView):
         self._lines_for: tuple[int, int] | None = None
         self.agents: list[int] = list(range(min(model.config.n_agents, MAX_AGENTS)))
 
-        self.method_box = QComboBox(toolTip=tr("How the states are brought down to two dimensions"))
+        self.method_box = tipped(QComboBox(), tr("How the states are brought down to two dimensions"))
         self.method_box.addItems(["PCA", "UMAP"])  # names, not translated: the text is the method
         if not umap_available():
-            item = self.method_box.model().item(1)
+            items = self.method_box.model()
+            assert isinstance(items, QStandardItemModel)  # a combo box's own model
+            item = items.item(1)
             item.setEnabled(False)
             item.setToolTip(tr("UMAP needs the umap-learn package: pip install umap-learn (or the umap extra)"))
             self.method_box.setItemData(1, item.toolTip(), Qt.ItemDataRole.ToolTipRole)
-        self.shared_box = QCheckBox(
-            tr("one plane"),
-            toolTip=tr("Fit one PCA to all agents together, so their paths share axes (off: one PCA per agent)"),
+        self.shared_box = tipped(
+            QCheckBox(tr("one plane")),
+            tr("Fit one PCA to all agents together, so their paths share axes (off: one PCA per agent)"),
         )
-        self.span_box = QSpinBox(
-            minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" " + tr("steps"),
-            toolTip=tr("Fit on the newest this many held steps (every batch row)"),
-        )  # fmt: skip
-        self.fit_button = QPushButton(
-            tr("Fit"), toolTip=tr("Fit the projection on the held steps now (it is not refitted per frame) (F)")
+        self.span_box = tipped(
+            QSpinBox(minimum=2, maximum=1_000_000, value=DEFAULT_SPAN, singleStep=64, suffix=" " + tr("steps")),
+            tr("Fit on the newest this many held steps (every batch row)"),
+        )
+        self.fit_button = tipped(
+            QPushButton(tr("Fit")), tr("Fit the projection on the held steps now (it is not refitted per frame) (F)")
         )
         self.fit_button.setShortcut("F")
         self.fit_button.clicked.connect(self.refit)
@@ -217,7 +221,7 @@ class TrajectoryView(SideView):
             self.method_box.setCurrentIndex(1)
         self.shared_box.setChecked(str(settings.value("trajectories/one_plane", "false")).lower() == "true")
         try:
-            self.span_box.setValue(int(settings.value("trajectories/span", DEFAULT_SPAN)))
+            self.span_box.setValue(int(str(settings.value("trajectories/span", DEFAULT_SPAN))))
         except (TypeError, ValueError):
             pass
         self.method_box.currentTextChanged.connect(lambda text: settings.setValue("trajectories/method", text))
@@ -342,20 +346,21 @@ class TrajectoryView(SideView):
 
     def _draw_b(self, fit: Fit, row: int) -> str:
         """B's path (the branch, a second checkpoint, a session) in A's fitted plane, dashed; '' without B."""
-        comp = getattr(self.model, "comparison", None)
-        shown = comp is not None and getattr(self.model, "compare_mode", "A") != "A" and bool(fit.bases)
-        key = (id(fit), row, id(comp), comp.holds(int(fit.ts[-1])) if shown else None) if shown else None
+        comp = self.model.comparison
+        if self.model.compare_mode == "A" or not fit.bases:
+            comp = None  # B is not shown
+        key = (id(fit), row, id(comp), comp.holds(int(fit.ts[-1]))) if comp is not None else None
         if key == self._b_for:
             return self._b_text
         self._b_for, self._b_text = key, ""
         for agent, b_line in self.b_lines.items():
-            if not shown:
+            if comp is None:
                 b_line.setData([], [])
                 continue
             states = comp.unit_window(agent, row, fit.ts)
             xy = fit.bases[agent].project(states)
             b_line.setData(xy[:, 0], xy[:, 1])
-        if shown:
+        if comp is not None:
             self._b_text = f" · dashed: {comp.label} in A's plane"
         return self._b_text
 

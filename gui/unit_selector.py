@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from hiddenscope.core.analysis import DEFAULT_THRESHOLD, Selection
 
+from .controls import tipped, tool_button
 from .i18n import tr
 from .model import StepperModel
 from .unit_marks import SELECTED_COLOUR
@@ -121,18 +121,19 @@ class UnitSelector(QWidget):
         self.made: Selection | None = None  # the last selection made here
         self._selecting = False
 
-        self.agents_box = QComboBox(
-            toolTip=tr(
+        self.agents_box = tipped(
+            QComboBox(),
+            tr(
                 "Which agents a unit must stay past τ in (this agent: the one History follows as you drag;"
                 " the selection stays when History moves on)"
-            )
+            ),
         )
         for key, text in AGENT_CHOICES:
             self.agents_box.addItem(tr(text), key)
-        self.agents_edit = QLineEdit(placeholderText="0-2, 4", toolTip=tr("Agents, e.g. 0-2, 4"))
+        self.agents_edit = tipped(QLineEdit(placeholderText="0-2, 4"), tr("Agents, e.g. 0-2, 4"))
         self.agents_edit.setMaximumWidth(80)
         self.agents_edit.setEnabled(False)
-        self.rows_box = QComboBox(toolTip=tr("Which batch rows a unit must stay past τ in"))
+        self.rows_box = tipped(QComboBox(), tr("Which batch rows a unit must stay past τ in"))
         for key, text in ROW_CHOICES:
             self.rows_box.addItem(tr(text), key)
         self.threshold_box = QDoubleSpinBox(
@@ -141,10 +142,12 @@ class UnitSelector(QWidget):
         self.threshold_box.setToolTip(
             tr("Keep the units whose value stays past this threshold at every step of the range")
         )
-        self.sign_box = QComboBox(toolTip=tr("Keep units that stay above τ, below −τ, or either (one side throughout)"))
+        self.sign_box = tipped(
+            QComboBox(), tr("Keep units that stay above τ, below −τ, or either (one side throughout)")
+        )
         for key, text in SIGNS:
             self.sign_box.addItem(tr(text), key)
-        self.clear_button = QToolButton(text=tr("Clear"), toolTip=tr("Forget the range and the selected units (Esc)"))
+        self.clear_button = tool_button(tr("Clear"), tr("Forget the range and the selected units (Esc)"))
         self.clear_button.setShortcut("Esc")
         self.result = QLabel(selection_text(None), wordWrap=True)
         self.result.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -184,7 +187,7 @@ class UnitSelector(QWidget):
         """Remember τ and the sign in ``settings`` (and take what it remembers now)."""
         self.settings = settings
         try:
-            threshold = float(settings.value("analysis/threshold", DEFAULT_THRESHOLD))
+            threshold = float(str(settings.value("analysis/threshold", DEFAULT_THRESHOLD)))
         except (TypeError, ValueError):
             threshold = DEFAULT_THRESHOLD
         sign = self.sign_box.findData(str(settings.value("analysis/sign", "positive")))

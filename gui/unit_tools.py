@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QToolBar
 
 from hiddenscope.core.analysis import ORDERINGS
 
+from .controls import tipped
 from .dock_host import DockHost
 from .file_actions import FileActions
 from .i18n import tr
@@ -39,10 +40,11 @@ class UnitOrderBar(QToolBar):
     """Order units: a combo box, Re-order, and a menu of the same choices for the View menu."""
 
     def __init__(self, model: StepperModel, settings: QSettings) -> None:
-        super().__init__(tr("Unit order"), objectName="unit_order")
+        super().__init__(tr("Unit order"))
+        self.setObjectName("unit_order")
         self.model = model
         self.settings = settings
-        self.combo = QComboBox(toolTip=tr("How the heatmaps, History and Gates lay out the units"))
+        self.combo = tipped(QComboBox(), tr("How the heatmaps, History and Gates lay out the units"))
         for i, by in enumerate(ORDERINGS):
             self.combo.addItem(tr(ORDER_NAMES[by]), by)  # the data, not the text, is the order
             self.combo.setItemData(i, tr(ORDER_TIPS[by]), Qt.ItemDataRole.ToolTipRole)

@@ -1,4 +1,4 @@
-"""core/ stays free of Qt, and installing hiddenscope adds one import name, not ``core`` or ``gui``."""
+"""core/ and its subpackages stay free of Qt; installing hiddenscope adds one import name, not ``core`` or ``gui``."""
 
 from __future__ import annotations
 
@@ -14,17 +14,16 @@ CORE_DIR = Path(hiddenscope.core.__file__).parent
 FORBIDDEN = ("PySide6", "pyqtgraph", "shiboken6", "hiddenscope.gui")
 
 
-def imported_modules(path: Path) -> list[str]:
-    """Every module a file imports, with relative imports resolved against hiddenscope.core."""
+def imported_modules(path: Path, package: tuple[str, ...] = ("hiddenscope", "core")) -> list[str]:
+    """Every module a file imports, with relative imports resolved against its ``package``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = ["hiddenscope", "core"]
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[: len(package) - (node.level - 1)]
+                base = list(package[: len(package) - (node.level - 1)])
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
@@ -35,6 +34,18 @@ def imported_modules(path: Path) -> list[str]:
 
 def is_forbidden(module: str) -> bool:
     return any(module == bad or module.startswith(bad + ".") for bad in FORBIDDEN)
+
+
+def qt_offenders(root: Path) -> dict[str, list[str]]:
+    """The forbidden imports of every ``.py`` under ``root`` (hiddenscope.core), subpackages included, by path."""
+    offenders = {}
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        package = ("hiddenscope", "core", *relative.parent.parts)  # core/agents/base.py is in hiddenscope.core.agents
+        bad = [m for m in imported_modules(path, package) if is_forbidden(m)]
+        if bad:
+            offenders[relative.as_posix()] = bad
+    return offenders
 
 
 def test_the_checker_sees_relative_and_absolute_qt_imports(tmp_path):
@@ -53,19 +64,39 @@ def test_the_checker_sees_relative_and_absolute_qt_imports(tmp_path):
     assert "hiddenscope.core.trace" in modules
 
 
+def test_the_checker_walks_core_subpackages(tmp_path):
+    """A subpackage file (core/envs/…) that imports Qt, or the GUI by a relative import, is caught."""
+    (tmp_path / "envs" / "inner").mkdir(parents=True)
+    (tmp_path / "stepper.py").write_text("from . import trace\n")
+    (tmp_path / "envs" / "__init__.py").write_text("")
+    (tmp_path / "envs" / "viewer.py").write_text("from PySide6 import QtWidgets\nfrom ..history import History\n")
+    (tmp_path / "envs" / "frames.py").write_text("from ...gui import app\n")  # hiddenscope.gui, three dots up
+    (tmp_path / "envs" / "inner" / "draw.py").write_text("from ....gui.look import icon\nfrom ..base import Env\n")
+    assert qt_offenders(tmp_path) == {
+        "envs/frames.py": ["hiddenscope.gui", "hiddenscope.gui.app"],
+        "envs/inner/draw.py": ["hiddenscope.gui.look", "hiddenscope.gui.look.icon"],
+        "envs/viewer.py": ["PySide6", "PySide6.QtWidgets"],
+    }
+    # Resolved against the file's own package: ..base in core/envs/inner is hiddenscope.core.envs.base.
+    assert "hiddenscope.core.envs.base" in imported_modules(
+        tmp_path / "envs" / "inner" / "draw.py", ("hiddenscope", "core", "envs", "inner")
+    )
+
+
 def test_core_source_imports_no_qt():
-    files = sorted(CORE_DIR.glob("*.py"))
+    files = sorted(CORE_DIR.rglob("*.py"))
     assert len(files) >= 10, files  # really looking at core/
-    offenders = {path.name: bad for path in files if (bad := [m for m in imported_modules(path) if is_forbidden(m)])}
-    assert offenders == {}
+    subpackages = {path.parent.name for path in files if path.parent != CORE_DIR}
+    assert {"agents", "envs"} <= subpackages, subpackages  # and into its subpackages
+    assert qt_offenders(CORE_DIR) == {}
 
 
 def test_importing_core_and_the_cli_loads_no_qt(tmp_path):
     script = """
 import importlib, json, pkgutil, sys
 import hiddenscope.core, hiddenscope.cli
-for info in pkgutil.iter_modules(hiddenscope.core.__path__):
-    importlib.import_module("hiddenscope.core." + info.name)
+for info in pkgutil.walk_packages(hiddenscope.core.__path__, "hiddenscope.core."):  # subpackages' modules too
+    importlib.import_module(info.name)
 from hiddenscope.cli import main
 code = main(["shapes", "--steps", "1", "--batch-size", "2", "--n-agents", "2", "--hidden-dim", "8", "--input-dim", "3"])
 code += main(["export", "--steps", "1", "--out", "run.npz", "--batch-size", "2", "--hidden-dim", "8"])
@@ -81,6 +112,7 @@ print(json.dumps({"code": code, "qt": qt, "core": sorted(m for m in sys.modules 
     assert result["code"] == 0
     assert result["qt"] == []
     assert "hiddenscope.core.stepper" in result["core"]
+    assert {"hiddenscope.core.agents.pymarl", "hiddenscope.core.envs.mpe"} <= set(result["core"])
 
 
 def test_the_install_adds_no_top_level_core_or_gui(tmp_path):

@@ -395,7 +395,7 @@ def test_the_choices_are_remembered_for_the_next_window(qtbot, make_window):
     fill_edit(w.edit_panel, 0, "2-3", "clamp", "-0.2,0.2", units="0-5")
     w.close()
     again = make_window(EDIT_CONFIG)
-    assert again.agents_view.metric == "cosine" and again.agents_view.span_box.value() == 64
+    assert again.agents_view.similarity_metric == "cosine" and again.agents_view.span_box.value() == 64
     assert again.trajectory_view.shared_box.isChecked() and again.trajectory_view.span_box.value() == 128
     assert again.edit_panel.command_line.text() == "--edit 0:2-3:clamp=-0.2,0.2:units=0-5"
 

@@ -74,7 +74,7 @@ def assert_every_view_shows(w, t: int) -> None:
     assert w.grid.caption.startswith((f"h_{t}", "after op"))
     for view in (w.history_view, w.gates_view, w.summary_view):
         assert view.shown_t == t, (type(view).__name__, view.shown_t, t)
-    assert w.history_view.cursor.value() == t and w.summary_view.cursors[0].value() == t
+    assert w.history_view.t_line.value() == t and w.summary_view.cursors[0].value() == t
     assert all(cursor.value() == t for cursor in w.gates_view.cursors)
 
 
