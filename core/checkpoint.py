@@ -609,9 +609,7 @@ def plugin_factory(spec: str) -> ModelFactory:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
-        raise ConfigError(
-            f"--model: cannot import {module_name!r} ({type(exc).__name__}: {first_line(exc)})"
-        ) from None
+        raise ConfigError(f"--model: cannot import {module_name!r} ({type(exc).__name__}: {first_line(exc)})") from None
     factory = getattr(module, attr, None)
     if not callable(factory):
         raise ConfigError(f"--model: {module_name!r} has no callable {attr!r}")
@@ -626,14 +624,3 @@ def plugin_factory(spec: str) -> ModelFactory:
         return model
 
     return build
-
-
-# Names older code and tests use for PyMARL's layout.
-from .agents.pymarl import RNNAgent as PyMARLAgent  # noqa: E402, F401
-
-
-def PyMARLController(agent: Any, n_agents: int) -> nn.Module:
-    """PyMARL's ``BasicMAC`` mirror around ``agent``."""
-    from .agents.pymarl import BasicMAC
-
-    return BasicMAC(agent, n_agents, agent.fc2.out_features, agent.rnn_hidden_dim)

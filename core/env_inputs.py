@@ -127,9 +127,3 @@ def agent_count_source(config: Config, explicit: int | None) -> str:
     if explicit is not None:
         return "--n-agents"
     return f"the checkpoint's agents ({config.model or 'one network per agent'}):"
-
-
-def mpe_inputs_factory(config: Config) -> tuple[InputFactory, Config]:
-    """``simple_spread`` with the config's agents (the app's File → MPE inputs)."""
-    fixed = config.family in MIRRORED
-    return env_inputs_factory(config, "simple_spread", {}, n_agents=config.n_agents, fixed_input=fixed)

@@ -22,7 +22,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.core.checkpoint import PyMARLAgent, checkpoint_factory
+from hiddenscope.core.agents.pymarl import RNNAgent
+from hiddenscope.core.checkpoint import checkpoint_factory
 from hiddenscope.core.env_inputs import env_inputs_factory
 from hiddenscope.core.envs import env_spec
 from hiddenscope.gui.main_window import MainWindow
@@ -38,7 +39,7 @@ def main() -> int:
     torch.manual_seed(1)
     # LBF obs + one-hot last action + one-hot agent id, as a PyMARL run with both flags builds them.
     inputs = spec.obs_dim + spec.n_actions + spec.n_agents
-    torch.save(PyMARLAgent(inputs, 64, spec.n_actions).state_dict(), folder / "agent.th")
+    torch.save(RNNAgent(inputs, 64, spec.n_actions).state_dict(), folder / "agent.th")
     model, config = checkpoint_factory(folder / "agent.th", Config(batch_size=8, n_agents=3, device="cpu"))
     source, config = env_inputs_factory(config, "lbf", OPTIONS, last_action=True, agent_id=True, fixed_input=True)
     stepper = Stepper(config, model_factory=model, input_factory=source)

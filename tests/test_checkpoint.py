@@ -16,8 +16,8 @@ from safetensors.torch import save_file
 
 from hiddenscope.cli import main
 from hiddenscope.core import CheckpointError, Config, ConfigError, Stepper
+from hiddenscope.core.agents.pymarl import RNNAgent
 from hiddenscope.core.checkpoint import (
-    PyMARLAgent,
     checkpoint_factory,
     detect_kind,
     load_state_dict_file,
@@ -30,7 +30,7 @@ from hiddenscope.core.model import CondAgent
 def pymarl_th(tmp_path):
     torch.manual_seed(1)
     path = tmp_path / "agent.th"
-    torch.save(PyMARLAgent(30, 64, 5).state_dict(), path)
+    torch.save(RNNAgent(30, 64, 5).state_dict(), path)
     return path
 
 
@@ -58,7 +58,7 @@ def test_pymarl_agent_steps_the_way_pymarl_would(pymarl_th):
     factory, config = checkpoint_factory(pymarl_th, Config(batch_size=2, n_agents=3))
     stepper = Stepper(config, model_factory=factory)
     stepper.run(3)
-    agent = PyMARLAgent(30, 64, 5)
+    agent = RNNAgent(30, 64, 5)
     agent.load_state_dict(torch.load(pymarl_th, weights_only=True))
     hidden = agent.init_hidden().unsqueeze(0).expand(2, 3, -1)
     with torch.no_grad():
@@ -132,7 +132,7 @@ def test_seed_state_dict_round_trip_gives_the_same_numbers(tmp_path):
 
 def test_safetensors_round_trip(tmp_path):
     torch.manual_seed(0)
-    agent = PyMARLAgent(12, 64, 4)
+    agent = RNNAgent(12, 64, 4)
     path = tmp_path / "agent.safetensors"
     save_file({k: v.contiguous() for k, v in agent.state_dict().items()}, str(path))
     factory, config = checkpoint_factory(path, Config(batch_size=2, n_agents=2))
@@ -289,7 +289,7 @@ def test_checkpoint_sizes_fill_in_what_the_command_line_leaves_out(pymarl_th, ca
 
 def test_nested_legacy_and_data_parallel_checkpoints_load(tmp_path):
     torch.manual_seed(3)
-    sd = PyMARLAgent(9, 32, 4).state_dict()
+    sd = RNNAgent(9, 32, 4).state_dict()
     variants = {
         "nested.th": ({"state_dict": sd, "epoch": 12}, {}),
         "legacy.th": (sd, {"_use_new_zipfile_serialization": False}),

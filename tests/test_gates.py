@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.core.checkpoint import PyMARLAgent, PyMARLController
+from hiddenscope.core.agents.pymarl import BasicMAC, RNNAgent
 from hiddenscope.core.gates import find_gru_cell, gru_gates, summary_stats
 from hiddenscope.core.model import CondAgent
 
@@ -63,8 +63,8 @@ def test_gates_match_grucell_for_any_size(rows, inputs, units, seed):
 
 def test_gates_inside_a_pymarl_agent_reproduce_its_hidden_state():
     torch.manual_seed(2)
-    agent = PyMARLAgent(30, 64, 5)
-    model = PyMARLController(agent, n_agents=3)
+    agent = RNNAgent(30, 64, 5)
+    model = BasicMAC(agent, n_agents=3, n_actions=5, units=64)
     assert find_gru_cell(model) is agent.rnn
     inputs = torch.randn(4, 3, 30)
     hidden = torch.randn(4, 3, 64).tanh()

@@ -74,9 +74,9 @@ def test_bad_input_files_say_why(tmp_path, write, words, capsys):
 
 
 def test_a_file_that_does_not_fit_the_checkpoint_is_explained(tmp_path, capsys):
-    from hiddenscope.core.checkpoint import PyMARLAgent
+    from hiddenscope.core.agents.pymarl import RNNAgent
 
-    torch.save(PyMARLAgent(30, 64, 5).state_dict(), tmp_path / "agent.th")
+    torch.save(RNNAgent(30, 64, 5).state_dict(), tmp_path / "agent.th")
     np.save(tmp_path / "x.npy", np.zeros((4, 2, 3, 16), np.float32))
     assert main(["shapes", "--checkpoint", str(tmp_path / "agent.th"), "--inputs", str(tmp_path / "x.npy")]) == 2
     assert "x.npy has 16 inputs per agent, but the checkpoint takes 30" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from hiddenscope.core import Config
-from hiddenscope.core.checkpoint import PyMARLAgent
+from hiddenscope.core.agents.pymarl import RNNAgent
 from hiddenscope.gui.env_dialog import EnvironmentDialog
 
 pytest.importorskip("lbforaging")
@@ -150,7 +150,7 @@ def pymarl_run(tmp_path, inputs: int, flags: dict) -> tuple:
     for step, seed in ((100, 1), (200, 2)):
         torch.manual_seed(seed)
         (run / str(step)).mkdir(parents=True)
-        agent = PyMARLAgent(inputs, 64, 5)
+        agent = RNNAgent(inputs, 64, 5)
         torch.save(agent.state_dict(), run / str(step) / "agent.th")
         agents[step] = agent
     (run / "config.json").write_text(json.dumps({"agent": "rnn", "rnn_hidden_dim": 64, **flags}))
