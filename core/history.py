@@ -7,8 +7,9 @@ memory budget, so a long Play never grows memory past it: the oldest steps are
 dropped first.
 
 One thread writes (the stepper, which may run in Play's worker) while others
-read.  Writers take :attr:`History.lock` only to move the bounds (:meth:`slot`,
-:meth:`finish`, :meth:`clear`); readers get copies through :meth:`snapshot`,
+read.  Writers take :attr:`History.lock` to claim a slot and to clear (:meth:`slot`,
+:meth:`clear`); :meth:`finish` moves the newest bound without it, and only once the
+slot is complete, so no reader ever finds a half-written step held.  Readers get copies through :meth:`snapshot`,
 :meth:`pair` and :meth:`read_window`, never the ring's own slots, unless they
 ask for views with ``snapshot(t, copy=False)`` and know no step writes that slot
 while they hold them (the window does, see ``gui/model.py``).

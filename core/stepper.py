@@ -337,10 +337,6 @@ class Stepper:
             outputs = self.history.outputs[slot] if separate_output and self.history.outputs is not None else None
             self.history.write_episode(slot, source.act(outputs, host_avail))
         self.history.finish(t + 1, records, step_ms, has_inputs=True, layout=layout_of(hidden))
-        feedback = getattr(source, "feedback", None)
-        if feedback is not None:  # an older input source that acts on what the model said
-            frame = self.history.frame(t + 1)
-            feedback(frame.output if frame.output is not None else frame.hidden)
         self.hidden_state = hidden
         self.t = self.latest = t + 1
         self.changed.emit("step")
