@@ -4,8 +4,8 @@ The worker computes step t+1 while the GUI thread draws step t (the stepper's
 change reaches the views through :class:`~hiddenscope.gui.model.StepperModel`,
 queued), then waits until t+1 has been handed to the views before it computes
 t+2.  Steps the speed asked for but that could not be drawn in time are skipped,
-not queued (counted in ``frames_dropped``), so Play runs at the speed asked or as
-fast as frames can be drawn, and Pause answers after at most the step in progress.
+not queued, so Play runs at the speed asked or as fast as frames can be drawn,
+and Pause answers after at most the step in progress.
 
 Fast-forward (:meth:`PlayController.set_fast`) steps as fast as the model goes and
 draws at the display's rate: a frame timer on the GUI thread asks the worker for a
@@ -88,7 +88,6 @@ class PlayController(QObject):
         self.fps = 0.0
         self.steps_per_s = 0.0
         self.fast = False
-        self.frames_dropped = 0
         self._frame_t = 0
         self._want_frame = threading.Event()  # fast-forward: the GUI asks the worker for a step to draw
         self._frame_timer = QTimer(self, singleShot=True)  # fast-forward: when to ask for the next frame
@@ -280,9 +279,7 @@ class PlayController(QObject):
             stepper.step()
             interval = 1.0 / self.speed
             now = time.perf_counter()
-            late = now - due
-            if late > interval:  # behind the speed asked: skip what is overdue rather than queue it
-                self.frames_dropped += int(late / interval)
+            if now - due > interval:  # behind the speed asked: skip what is overdue rather than queue it
                 due = now
             due += interval
 
