@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -172,9 +172,8 @@ class AgentsView(SideView):
 
     def _forget(self) -> None:
         self.ranking = None
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        self.table.blockSignals(False)
+        with QSignalBlocker(self.table):
+            self.table.setRowCount(0)
 
     # -- the similarity matrix (per frame) ------------------------------------------------
     def draw(self, frame: Frame) -> None:
@@ -286,17 +285,16 @@ class AgentsView(SideView):
         ranking = self.ranking
         assert ranking is not None
         top = ranking.order[:TOP_UNITS]
-        self.table.blockSignals(True)  # refilling is not the user choosing units
-        self.table.clearSelection()
-        self.table.setRowCount(len(top))
-        for r, unit in enumerate(top):
-            cells = (str(int(unit)), _number(ranking.ratio[unit]), _number(ranking.between[unit]),
-                     _number(ranking.within[unit]))  # fmt: skip
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
-        self.table.blockSignals(False)
+        with QSignalBlocker(self.table):  # refilling is not the user choosing units
+            self.table.clearSelection()
+            self.table.setRowCount(len(top))
+            for r, unit in enumerate(top):
+                cells = (str(int(unit)), _number(ranking.ratio[unit]), _number(ranking.between[unit]),
+                         _number(ranking.within[unit]))  # fmt: skip
+                for c, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
 
     def _say_if_stale(self) -> None:

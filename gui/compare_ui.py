@@ -12,15 +12,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar
 
 from hiddenscope.core.compare import SessionComparison, checkpoint_comparison, recorded_inputs_comparison
 
 from .actions import window_action
+from .file_actions import ask_open
 from .i18n import tr
 from .model import COMPARE_MODES, StepperModel
 
-MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}
+MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}  # the compare modes' and the branch modes' buttons
 MODE_TIP = {  # translated when shown
     "A": "Show A: the run on screen",
     "B": "Show B: the run compared with, at the same t",
@@ -91,19 +92,15 @@ class CompareControls:
         self.label.setText(f"  {comp.label}  " if comp is not None else f"  {tr('no B: File → Compare with…')}  ")
 
     # -- opening a B -----------------------------------------------------------
-    def _ask_open(self, title: str, filter_text: str, key: str) -> Path | None:
-        folder = str(self.settings.value(key, str(Path.home())))
-        name, _ = QFileDialog.getOpenFileName(self.window, title, folder, filter_text)
-        if not name:
-            return None
-        self.settings.setValue(key, str(Path(name).parent))
-        return Path(name)
-
     def compare_with_session(self, path: str | Path | None = None) -> bool:
         """B = the recorded session at ``path`` (asked for when None); a bad file is a dialog, A stays as it was."""
         if path is None:
-            path = self._ask_open(
-                tr("Compare with session"), "Sessions (*.h5 *.hdf5);;All files (*)", "files/session_dir"
+            path = ask_open(
+                self.window,
+                self.settings,
+                tr("Compare with session"),
+                "Sessions (*.h5 *.hdf5);;All files (*)",
+                "files/session_dir",
             )
             if path is None:
                 return False
@@ -121,7 +118,9 @@ class CompareControls:
     def compare_with_checkpoint(self, path: str | Path | None = None) -> bool:
         """B = the checkpoint at ``path`` on A's inputs (a recording's own recorded inputs), stepped to A's t."""
         if path is None:
-            path = self._ask_open(
+            path = ask_open(
+                self.window,
+                self.settings,
                 tr("Compare with checkpoint"),
                 "Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)",
                 "files/checkpoint_dir",

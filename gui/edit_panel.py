@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -37,6 +37,7 @@ from hiddenscope.core.branch import branch_comparison
 from hiddenscope.core.edits import Edit
 from hiddenscope.core.errors import UserError
 
+from .compare_ui import MODE_TEXT
 from .controls import tipped, tool_button
 from .i18n import tr
 from .model import StepperModel
@@ -51,7 +52,6 @@ OPS = {
     "swap": ("swap agents A,B", "A,B, e.g. 0,1", "Agents A and B exchange values; AGENTS must be all or A,B"),
 }
 PROGRESS_S = 0.05  # how often a long Make branch updates its progress dialog (and hears Cancel)
-MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}
 MODE_TIP = {  # translated when shown
     "A": "Show A, the original run, in the heatmaps, history and agents views",
     "B": "Show B, the branch, in the heatmaps, history and agents views",
@@ -239,9 +239,8 @@ class EditPanel(QWidget):
 
     def _on_frame(self, *_args: object) -> None:
         if self._follow_t:
-            self.t_box.blockSignals(True)  # the model moved, not the user
-            self.t_box.setValue(self.model.frame.t)
-            self.t_box.blockSignals(False)
+            with QSignalBlocker(self.t_box):  # the model moved, not the user
+                self.t_box.setValue(self.model.frame.t)
             self._show_edit()  # every frame while T follows: nothing to remember
 
     # -- the list and the branch ----------------------------------------------------------

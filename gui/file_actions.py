@@ -28,6 +28,16 @@ from .screenshot import render_picture, save_png
 DROPPABLE = (".th", ".pt", ".pth", ".safetensors", ".npy", ".npz")
 
 
+def ask_open(parent: QWidget, settings: QSettings, title: str, filter_text: str, key: str) -> Path | None:
+    """A file to open, asked in the folder remembered under ``key`` (which then remembers this one)."""
+    folder = str(settings.value(key, str(Path.home())))
+    name, _ = QFileDialog.getOpenFileName(parent, title, folder, filter_text)
+    if not name:
+        return None
+    settings.setValue(key, str(Path(name).parent))
+    return Path(name)
+
+
 class FileActions:
     """The File menu's work, and what happens to a dropped file."""
 
@@ -68,12 +78,7 @@ class FileActions:
         return path
 
     def _ask_open(self, title: str, filter_text: str, key: str) -> Path | None:
-        folder = str(self.settings.value(key, str(Path.home())))
-        name, _ = QFileDialog.getOpenFileName(self.parent, title, folder, filter_text)
-        if not name:
-            return None
-        self.settings.setValue(key, str(Path(name).parent))
-        return Path(name)
+        return ask_open(self.parent, self.settings, title, filter_text, key)
 
     # -- pictures ----------------------------------------------------------
     def screenshot_image(self, agent: int | None = None) -> QImage:

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
@@ -252,10 +252,9 @@ class HeatmapGrid(QWidget):
         many = self.pages > 1
         for w in (self.prev_button, self.next_button, self.page_box):
             w.setVisible(many)
-        self.page_box.blockSignals(True)
-        self.page_box.setMaximum(self.pages)
-        self.page_box.setValue(self.page + 1)
-        self.page_box.blockSignals(False)
+        with QSignalBlocker(self.page_box):
+            self.page_box.setMaximum(self.pages)
+            self.page_box.setValue(self.page + 1)
         self.prev_button.setEnabled(self.page > 0)
         self.next_button.setEnabled(self.page < self.pages - 1)
         if agents:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
@@ -90,10 +91,9 @@ class HistoryView(SideView):
             (self.agent_box, c.n_agents - 1, self.model.agent),
             (self.row_box, c.batch_size - 1, self.model.row),
         ):
-            box.blockSignals(True)  # the model already knows: no echo back to it
-            box.setMaximum(maximum)
-            box.setValue(value)
-            box.blockSignals(False)
+            with QSignalBlocker(box):  # the model already knows: no echo back to it
+                box.setMaximum(maximum)
+                box.setValue(value)
 
     def draw(self, frame: Frame) -> None:
         ts, values, levels, which = self.model.history_shown(self.model.agent, self.model.row, frame.t)

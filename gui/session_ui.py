@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QObject,
     QRect,
     QSettings,
+    QSignalBlocker,
     QSize,
     QSizeF,
     Qt,
@@ -335,9 +336,8 @@ class SessionControls(QObject):
         self.model.failed.emit("Record", why)
 
     def _uncheck(self) -> None:
-        self.record_action.blockSignals(True)
-        self.record_action.setChecked(False)
-        self.record_action.blockSignals(False)
+        with QSignalBlocker(self.record_action):
+            self.record_action.setChecked(False)
 
     @Slot()
     @Slot(int)

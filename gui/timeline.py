@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QSlider, QToolBar
 
 from hiddenscope.core.history import Frame
@@ -33,10 +33,9 @@ class Timeline(QToolBar):
 
     def _on_frame(self, frame: Frame) -> None:
         hist = self.model.stepper.history
-        self.slider.blockSignals(True)  # showing the model's t is not a request to seek
-        self.slider.setRange(hist.first, max(hist.last, frame.t))
-        self.slider.setValue(frame.t)
-        self.slider.blockSignals(False)
+        with QSignalBlocker(self.slider):  # showing the model's t is not a request to seek
+            self.slider.setRange(hist.first, max(hist.last, frame.t))
+            self.slider.setValue(frame.t)
         self.t_label.setText(f"  t = {frame.t}  (latest {max(self.model.stepper.latest, frame.t)})  ")
 
     def _on_slider(self, t: int) -> None:

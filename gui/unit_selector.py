@@ -14,7 +14,7 @@ import math
 import re
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -191,29 +191,24 @@ class UnitSelector(QWidget):
         except (TypeError, ValueError):
             threshold = DEFAULT_THRESHOLD
         sign = self.sign_box.findData(str(settings.value("analysis/sign", "positive")))
-        for widget in (self.threshold_box, self.sign_box):
-            widget.blockSignals(True)
-        self.threshold_box.setValue(threshold)
-        self.sign_box.setCurrentIndex(max(0, sign))
-        for widget in (self.threshold_box, self.sign_box):
-            widget.blockSignals(False)
+        with QSignalBlocker(self.threshold_box), QSignalBlocker(self.sign_box):
+            self.threshold_box.setValue(threshold)
+            self.sign_box.setCurrentIndex(max(0, sign))
 
     # -- the range ----------------------------------------------------------
     def set_span(self, start: int, stop: int) -> None:
         """Select over timesteps ``start..stop`` (what a drag from ``start`` to ``stop`` does)."""
         start, stop = min(start, stop), max(start, stop)
         self.span = (start, stop)
-        self.region.blockSignals(True)
-        self.region.setRegion((start - 0.5, stop + 0.5))
-        self.region.blockSignals(False)
+        with QSignalBlocker(self.region):
+            self.region.setRegion((start - 0.5, stop + 0.5))
         self.region.show()
         self.select()
 
     def _on_drag(self, a: float, b: float, finished: bool) -> None:
         start, stop = round(a), round(b)
-        self.region.blockSignals(True)
-        self.region.setRegion((start - 0.5, stop + 0.5))
-        self.region.blockSignals(False)
+        with QSignalBlocker(self.region):
+            self.region.setRegion((start - 0.5, stop + 0.5))
         self.region.show()
         if finished:
             self.set_span(start, stop)

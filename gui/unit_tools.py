@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QToolBar
 
@@ -89,9 +89,8 @@ class UnitOrderBar(QToolBar):
 
     def _show_choice(self, *_args: object) -> None:
         by = self.model.unit_order_by
-        self.combo.blockSignals(True)  # the model already knows: no echo back to it
-        self.combo.setCurrentIndex(max(0, self.combo.findData(by)))
-        self.combo.blockSignals(False)
+        with QSignalBlocker(self.combo):  # the model already knows: no echo back to it
+            self.combo.setCurrentIndex(max(0, self.combo.findData(by)))
         self.menu_actions[by].setChecked(True)
 
 
