@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -52,12 +53,27 @@ def check_readable_file(path: str | Path, what: str, error: type[FileProblem] = 
 
 
 def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:
-    """Call ``write(file)`` on a temporary file, then rename it to ``target``.
+    """Call ``write(file)`` on a temporary file, then rename it to ``target`` (see :func:`atomic_path`).
 
     When ``target`` is a symbolic link, the file it points to is the one replaced
     (the temporary file goes beside that file, so the rename stays atomic).  On any
     error the temporary file is removed, ``target`` is untouched and a
     :class:`FileProblem` says what went wrong.  Returns ``target`` as given.
+    """
+    with atomic_path(target) as tmp, open(tmp, "wb") as handle:
+        write(handle)
+    return Path(target)
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
+    """A temporary file beside ``target`` for a writer that wants a path; renamed to ``target`` when the block ends.
+
+    ``suffix`` ends the temporary name (``.mp4``: a writer that picks the format by
+    name).  The file gets ``target``'s permissions (or what the umask allows for a new
+    one) and is synced before the rename.  On any error in the block the temporary file
+    is removed and ``target`` is untouched; an :class:`OSError` becomes a
+    :class:`FileProblem`, anything else is raised as it was.
     """
     target = Path(target)
     final = Path(os.path.realpath(target))
@@ -66,17 +82,20 @@ def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], ob
     except OSError:
         mode = 0o666 & ~_umask()  # what a plain open() would have created
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".part{suffix}", dir=final.parent)
+        os.close(fd)
     except OSError as exc:
         raise FileProblem(
             f"cannot write {target}: the folder {final.parent} does not accept new files ({exc.strerror or exc})"
         ) from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            os.chmod(tmp_name, mode)  # mkstemp makes it 0600
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)  # mkstemp makes it 0600
+        yield Path(tmp_name)
+        fd = os.open(tmp_name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp_name, final)
     except BaseException as exc:
         try:
@@ -86,7 +105,6 @@ def atomic_write(target: str | os.PathLike[str], write: Callable[[IO[bytes]], ob
         if isinstance(exc, OSError):
             raise FileProblem(f"could not write {target}: {exc.strerror or exc}; nothing was changed") from None
         raise
-    return target
 
 
 def _umask() -> int:

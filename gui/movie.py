@@ -6,19 +6,20 @@ with t), padded with white to even sides, which H.264 in yuv420p needs; ``movie 
 writes the unpadded PNGs, each the one ``hiddenscope screenshot`` writes at its t.
 Frames are drawn and written one at a time, so a long movie needs the memory of one
 frame (a GIF keeps Pillow's palette work besides).
-The file is written under a temporary name beside the target and renamed when complete.
+The file is written under a temporary name beside the target and renamed when complete
+(:func:`hiddenscope.core.files.atomic_path`, as every file hiddenscope writes).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from hiddenscope.core.errors import FileProblem, UserError
+from hiddenscope.core.files import atomic_path
 from hiddenscope.core.picture import Look, Picture, build_picture
 from hiddenscope.core.stepper import Stepper
 
@@ -114,15 +115,13 @@ def write_movie(
     total: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Write ``frames`` (all the same size) to ``out`` (``.mp4`` or ``.gif``); return how many were written."""
+    """Write ``frames`` (all the same size) to ``out`` (``.mp4`` or ``.gif``); return how many were written.
+
+    Through :func:`hiddenscope.core.files.atomic_path`: on any error (Cancel included)
+    the temporary file goes and ``out`` is as it was.
+    """
     target = Path(out)
-    final = Path(os.path.realpath(target))
     suffix = target.suffix.lower()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".part{suffix}", dir=final.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise FileProblem(f"cannot write {target}: {exc.strerror or exc}") from None
 
     def counted() -> Iterator[np.ndarray]:
         for k, frame in enumerate(frames, 1):
@@ -133,27 +132,14 @@ def write_movie(
 
     written = [0]
     try:
-        if suffix == ".mp4":
-            _write_mp4(counted(), tmp, fps)
-        else:
-            _write_gif(counted(), tmp, fps)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, final)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, (OSError, RuntimeError)):
-            raise FileProblem(f"could not write {target}: {exc}; nothing was changed") from None
-        raise
+        with atomic_path(target, suffix) as tmp:
+            if suffix == ".mp4":
+                _write_mp4(counted(), str(tmp), fps)
+            else:
+                _write_gif(counted(), str(tmp), fps)
+    except RuntimeError as exc:  # ffmpeg's or Pillow's own failure (an OSError is a FileProblem already)
+        raise FileProblem(f"could not write {target}: {exc}; nothing was changed") from None
     return written[0]
-
-
-def _umask() -> int:
-    from hiddenscope.core.files import _umask as umask
-
-    return umask()
 
 
 def _write_mp4(frames: Iterator[np.ndarray], path: str, fps: float) -> None:
