@@ -32,7 +32,7 @@ from .device import torch_threads
 from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from .stepper import Stepper
+    from .stepper import BaseStepper
 
 Sign = Literal["positive", "negative", "both"]
 Ordering = Literal["index", "mean", "variance", "change", "cluster"]
@@ -41,7 +41,9 @@ DEFAULT_THRESHOLD = 0.3
 Indices = Sequence[int] | None  # None: all
 
 
-def held_hidden(stepper: Stepper, start: int | None = None, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def held_hidden(
+    stepper: BaseStepper, start: int | None = None, stop: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(ts, hidden (T, batch, n_agents, units))``: a copy of the held steps ``start..stop`` (inclusive).
 
     Defaults: from the oldest held step to the newest.  Steps the history no longer

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from .compare import StepperComparison
 from .edits import Edit, check_edits
 from .errors import ConfigError
-from .stepper import Stepper
+from .stepper import BaseStepper, Stepper
 
 
 def branch_label(edits: Sequence[Edit]) -> str:
@@ -25,7 +25,7 @@ def branch_label(edits: Sequence[Edit]) -> str:
     return "branch: " + " ".join(edit.canonical() for edit in edits)
 
 
-def branch_comparison(original: Stepper, edits: Sequence[Edit]) -> StepperComparison:
+def branch_comparison(original: BaseStepper, edits: Sequence[Edit]) -> StepperComparison:
     """B: ``original`` built again with ``edits`` added to its own; not stepped yet.
 
     A ConfigError names the first edit that does not fit the session (an agent, row
@@ -33,7 +33,7 @@ def branch_comparison(original: Stepper, edits: Sequence[Edit]) -> StepperCompar
     """
     if not edits:
         raise ConfigError("a branch needs at least one edit")
-    if getattr(original, "replay", False):
+    if not original.capabilities.edits_memory or not isinstance(original, Stepper):
         raise ConfigError("the session on screen is a recording: a branch needs a live model to step")
     c = original.config
     check_edits(edits, c.batch_size, c.n_agents, original.units)

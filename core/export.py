@@ -13,10 +13,10 @@ import numpy as np
 from .config import format_bytes
 from .errors import ConfigError
 from .files import atomic_write
-from .stepper import Stepper
+from .stepper import BaseStepper, Stepper
 
 
-def history_arrays(stepper: Stepper) -> dict[str, np.ndarray]:
+def history_arrays(stepper: BaseStepper) -> dict[str, np.ndarray]:
     """The held history as arrays, oldest step first.
 
     ``hidden`` is ``(T, batch, n_agents, units)``; ``inputs[k]`` is the input

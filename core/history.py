@@ -6,10 +6,18 @@ the hidden state, the trace and the step time.  Its capacity comes from a
 memory budget, so a long Play never grows memory past it: the oldest steps are
 dropped first.
 
+:class:`HeldSteps` is what every view reads, whatever holds the steps: the frame
+source.  :class:`History` is the ring in memory; a recorded session's steps are read
+from its file by :class:`~hiddenscope.core.replay.SessionHistory`.  Both answer the
+same reads (:meth:`~HeldSteps.frame`, :meth:`~HeldSteps.snapshot`,
+:meth:`~HeldSteps.window`, :meth:`~HeldSteps.read_window`, the bounds and
+:meth:`~HeldSteps.traced`).
+
 One thread writes (the stepper, which may run in Play's worker) while others
-read.  Writers take :attr:`History.lock` to claim a slot and to clear (:meth:`slot`,
-:meth:`clear`); :meth:`finish` moves the newest bound without it, and only once the
-slot is complete, so no reader ever finds a half-written step held.  Readers get copies through :meth:`snapshot`,
+read.  Writers take :attr:`HeldSteps.lock` to claim a slot and to clear
+(:meth:`History.slot`, :meth:`History.clear`); :meth:`History.finish` moves the
+newest bound without it, and only once the slot is complete, so no reader ever finds
+a half-written step held.  Readers get copies through :meth:`snapshot`,
 :meth:`pair` and :meth:`read_window`, never the ring's own slots, unless they
 ask for views with ``snapshot(t, copy=False)`` and know no step writes that slot
 while they hold them (the window does, see ``gui/model.py``).
@@ -20,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -48,56 +56,77 @@ class Frame:
     retraced: bool = False
 
 
-class History:
-    """A ring buffer of :class:`Frame` data whose size is set by ``budget_bytes``."""
+@dataclass(frozen=True)
+class Held:
+    """Which timesteps a run holds, read at one moment: what views show and check against."""
+
+    first: int
+    last: int  # -1: nothing held
+    capacity: int
+    nbytes: int  # host memory set aside for them (0: read from disk as asked)
+
+    def __len__(self) -> int:
+        return 0 if self.last < 0 else self.last - self.first + 1
+
+    def holds(self, t: int) -> bool:
+        return self.first <= t <= self.last
+
+
+class StepArray(Protocol):
+    """Per-step values indexed by slot (``t % capacity``): a numpy array, or a session dataset read on demand."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, key: Any) -> Any: ...
+
+
+class PerStep(Protocol):
+    """One value (a trace, a layout) per slot, or ``None``."""
+
+    def __getitem__(self, slot: int) -> Any: ...
+
+
+class HeldSteps:
+    """The steps a run holds, read by every view: a frame source, in memory or on disk.
+
+    Timestep ``t`` sits at slot ``t % capacity`` of each per-step array.  Subclasses
+    fill the arrays; the reads here take copies under :attr:`lock` (or check
+    afterwards that no writer overtook them, :meth:`read_window`).
+    """
+
+    hidden: StepArray
+    inputs: StepArray
+    outputs: StepArray | None
+    episode_start: StepArray
+    actions: StepArray
+    rewards: StepArray
+    returns: StepArray
+    done: StepArray
+    _traces: PerStep
+    _layouts: PerStep
 
     def __init__(
         self,
-        hidden_shape: tuple[int, ...],
-        input_shape: tuple[int, ...],
-        output_shape: tuple[int, ...] | None = None,
-        budget_bytes: int = DEFAULT_BUDGET,
-        max_steps: int | None = None,
-        episode_shape: tuple[int, int] | None = None,
-        pin_memory: bool = False,
+        capacity: int,
+        bytes_per_step: int,
+        episode_shape: tuple[int, int] | None,
+        budget_bytes: int = 0,
+        pinned: bool = False,
+        first: int = 0,
+        last: int = -1,
     ) -> None:
-        per_step = 4 * (int(np.prod(hidden_shape)) + int(np.prod(input_shape)))
-        if output_shape is not None:
-            per_step += 4 * int(np.prod(output_shape))
-        if episode_shape is not None:
-            batch, agents = episode_shape
-            per_step += batch * (1 + 4 + 4 + 4 + 8 * agents)
-        capacity = max(2, budget_bytes // per_step)
-        if max_steps is not None:
-            capacity = max(2, min(capacity, max_steps))
         self.capacity = int(capacity)
-        self.bytes_per_step = per_step
+        self.bytes_per_step = bytes_per_step
         self.budget_bytes = budget_bytes
-        # np.empty only reserves address space: pages are touched as steps arrive.  With a CUDA model
-        # (pin_memory) the arrays the device writes into are page-locked instead, so its copies to
-        # them can run asynchronously; that commits their memory up front.
-        empty = _pinned_empty if pin_memory else _empty
-        self.pinned = pin_memory
-        self.hidden = empty((self.capacity, *hidden_shape))
-        self.inputs = empty((self.capacity, *input_shape))
-        self.outputs = empty((self.capacity, *output_shape)) if output_shape is not None else None
+        self.pinned = pinned
         self.episode_shape = episode_shape
-        if episode_shape is not None:
-            self.episode_start = np.zeros((self.capacity, episode_shape[0]), bool)
-            self.actions = np.full((self.capacity, *episode_shape), -1, np.int64)
-            self.rewards = np.zeros((self.capacity, episode_shape[0]), np.float32)
-            self.returns = np.zeros((self.capacity, episode_shape[0]), np.float32)
-            self.done = np.zeros((self.capacity, episode_shape[0]), bool)
         self._has_inputs = np.zeros(self.capacity, bool)
-        self._traces: list[list[TraceRecord] | None] = [None] * self.capacity
         self._retraced = np.zeros(self.capacity, bool)
-        # How each step's hidden state lay in memory (shape, stride, offset, storage size), so a step can be
-        # re-run from history on a tensor laid out as the live one was (core.retrace).
-        self._layouts: list[Layout | None] = [None] * self.capacity
         self._step_ms = np.zeros(self.capacity)
         self._writes = np.zeros(self.capacity, np.int64)  # which write put each slot's step there (write_ids)
-        self.first = 0  # oldest timestep held
-        self.last = -1  # newest timestep held (-1: empty)
+        self.first = first  # oldest timestep held
+        self.last = last  # newest timestep held (-1: empty)
         self.lock = threading.Lock()
         self._epoch = 0  # counts clear(): a reader's window from before a clear is stale
 
@@ -106,59 +135,16 @@ class History:
 
     @property
     def nbytes(self) -> int:
+        """Host memory set aside for the steps."""
         return self.capacity * self.bytes_per_step
 
     def holds(self, t: int) -> bool:
         return self.first <= t <= self.last
 
-    def clear(self) -> None:
+    def bounds(self) -> Held:
+        """The bounds now, taken together under the lock."""
         with self.lock:
-            self.first, self.last = 0, -1
-            self._traces = [None] * self.capacity
-            self._layouts = [None] * self.capacity
-            self._epoch += 1
-
-    def slot(self, t: int) -> int:
-        """Claim the slot for timestep ``t`` (the next one), dropping the oldest if full.
-
-        ``t`` is not held until :meth:`finish`: a reader in another thread (the
-        window, while Play steps in its worker) never sees a slot half written,
-        and the dropped oldest step stops being held before it is overwritten.
-        """
-        with self.lock:
-            if self.last >= 0 and t != self.last + 1:
-                raise ValueError(f"history holds up to t={self.last}; cannot append t={t}")
-            if self.last >= 0 and t - self.first + 1 > self.capacity:
-                self.first = t - self.capacity + 1
-            return t % self.capacity
-
-    def finish(
-        self,
-        t: int,
-        trace: list[TraceRecord] | None,
-        step_ms: float,
-        has_inputs: bool,
-        layout: Layout | None = None,
-    ) -> None:
-        """Timestep ``t``'s slot is written: record its trace (``None``: not traced), time and layout; hold it."""
-        i = t % self.capacity
-        self._traces[i] = trace
-        self._retraced[i] = False
-        self._layouts[i] = layout
-        self._step_ms[i] = step_ms
-        self._has_inputs[i] = has_inputs
-        self._writes[i] = new_write_ids(1)[0]
-        if self.last < 0:
-            self.first = t
-        self.last = t
-
-    def write_episode(self, slot: int, step: EpisodeStep) -> None:
-        """Write what a step did in the environments into its (claimed, not yet finished) slot."""
-        self.episode_start[slot] = step.start
-        self.actions[slot] = step.actions
-        self.rewards[slot] = step.rewards
-        self.returns[slot] = step.returns
-        self.done[slot] = step.done
+            return Held(self.first, self.last, self.capacity, self.nbytes)
 
     def frame(self, t: int) -> Frame:
         if not self.holds(t):
@@ -184,27 +170,6 @@ class History:
         """Whether step ``t`` has a trace (recorded as it ran, or re-run later); False if not held."""
         with self.lock:
             return self.holds(t) and self._traces[t % self.capacity] is not None
-
-    def rerun_inputs(self, t: int) -> tuple[np.ndarray, Layout | None, np.ndarray, np.ndarray] | None:
-        """Copies of what re-running step ``t`` needs: ``(h_{t-1}, its layout, inputs_t, h_t)``.
-
-        ``None`` unless both steps are held and step ``t`` had inputs (not t = 0).
-        """
-        with self.lock:
-            if not (self.holds(t) and self.holds(t - 1) and self._has_inputs[t % self.capacity]):
-                return None
-            i, before = t % self.capacity, (t - 1) % self.capacity
-            return self.hidden[before].copy(), self._layouts[before], self.inputs[i].copy(), self.hidden[i].copy()
-
-    def set_trace(self, t: int, trace: list[TraceRecord]) -> bool:
-        """Give the held, untraced step ``t`` the trace found by re-running it; False if it is gone or traced."""
-        with self.lock:
-            i = t % self.capacity
-            if not self.holds(t) or self._traces[i] is not None:
-                return False
-            self._traces[i] = trace
-            self._retraced[i] = True
-            return True
 
     def write_ids(self, ts: np.ndarray) -> np.ndarray:
         """An id for each timestep of ``ts`` (held ones) naming the write that put it in its slot.
@@ -275,6 +240,135 @@ class History:
         with self.lock:
             ts = self._window(end, span, skip)
             return ts, read(ts)
+
+    def rerun_inputs(self, t: int) -> tuple[np.ndarray, Layout | None, np.ndarray, np.ndarray] | None:
+        """What re-running step ``t`` needs (see :meth:`History.rerun_inputs`); ``None``: it cannot be re-run."""
+        return None
+
+    def set_trace(self, t: int, trace: list[TraceRecord]) -> bool:
+        """Give step ``t`` the trace found by re-running it; False where that cannot be kept."""
+        return False
+
+
+class History(HeldSteps):
+    """A ring buffer of :class:`Frame` data in memory whose size is set by ``budget_bytes``."""
+
+    hidden: np.ndarray
+    inputs: np.ndarray
+    outputs: np.ndarray | None
+    episode_start: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    returns: np.ndarray
+    done: np.ndarray
+
+    def __init__(
+        self,
+        hidden_shape: tuple[int, ...],
+        input_shape: tuple[int, ...],
+        output_shape: tuple[int, ...] | None = None,
+        budget_bytes: int = DEFAULT_BUDGET,
+        max_steps: int | None = None,
+        episode_shape: tuple[int, int] | None = None,
+        pin_memory: bool = False,
+    ) -> None:
+        per_step = 4 * (int(np.prod(hidden_shape)) + int(np.prod(input_shape)))
+        if output_shape is not None:
+            per_step += 4 * int(np.prod(output_shape))
+        if episode_shape is not None:
+            batch, agents = episode_shape
+            per_step += batch * (1 + 4 + 4 + 4 + 8 * agents)
+        capacity = max(2, budget_bytes // per_step)
+        if max_steps is not None:
+            capacity = max(2, min(capacity, max_steps))
+        super().__init__(capacity, per_step, episode_shape, budget_bytes, pin_memory)
+        # np.empty only reserves address space: pages are touched as steps arrive.  With a CUDA model
+        # (pin_memory) the arrays the device writes into are page-locked instead, so its copies to
+        # them can run asynchronously; that commits their memory up front.
+        empty = _pinned_empty if pin_memory else _empty
+        self.hidden = empty((self.capacity, *hidden_shape))
+        self.inputs = empty((self.capacity, *input_shape))
+        self.outputs = empty((self.capacity, *output_shape)) if output_shape is not None else None
+        if episode_shape is not None:
+            self.episode_start = np.zeros((self.capacity, episode_shape[0]), bool)
+            self.actions = np.full((self.capacity, *episode_shape), -1, np.int64)
+            self.rewards = np.zeros((self.capacity, episode_shape[0]), np.float32)
+            self.returns = np.zeros((self.capacity, episode_shape[0]), np.float32)
+            self.done = np.zeros((self.capacity, episode_shape[0]), bool)
+        self._traces: list[list[TraceRecord] | None] = [None] * self.capacity
+        # How each step's hidden state lay in memory (shape, stride, offset, storage size), so a step can be
+        # re-run from history on a tensor laid out as the live one was (core.retrace).
+        self._layouts: list[Layout | None] = [None] * self.capacity
+
+    def clear(self) -> None:
+        with self.lock:
+            self.first, self.last = 0, -1
+            self._traces = [None] * self.capacity
+            self._layouts = [None] * self.capacity
+            self._epoch += 1
+
+    def slot(self, t: int) -> int:
+        """Claim the slot for timestep ``t`` (the next one), dropping the oldest if full.
+
+        ``t`` is not held until :meth:`finish`: a reader in another thread (the
+        window, while Play steps in its worker) never sees a slot half written,
+        and the dropped oldest step stops being held before it is overwritten.
+        """
+        with self.lock:
+            if self.last >= 0 and t != self.last + 1:
+                raise ValueError(f"history holds up to t={self.last}; cannot append t={t}")
+            if self.last >= 0 and t - self.first + 1 > self.capacity:
+                self.first = t - self.capacity + 1
+            return t % self.capacity
+
+    def finish(
+        self,
+        t: int,
+        trace: list[TraceRecord] | None,
+        step_ms: float,
+        has_inputs: bool,
+        layout: Layout | None = None,
+    ) -> None:
+        """Timestep ``t``'s slot is written: record its trace (``None``: not traced), time and layout; hold it."""
+        i = t % self.capacity
+        self._traces[i] = trace
+        self._retraced[i] = False
+        self._layouts[i] = layout
+        self._step_ms[i] = step_ms
+        self._has_inputs[i] = has_inputs
+        self._writes[i] = new_write_ids(1)[0]
+        if self.last < 0:
+            self.first = t
+        self.last = t
+
+    def write_episode(self, slot: int, step: EpisodeStep) -> None:
+        """Write what a step did in the environments into its (claimed, not yet finished) slot."""
+        self.episode_start[slot] = step.start
+        self.actions[slot] = step.actions
+        self.rewards[slot] = step.rewards
+        self.returns[slot] = step.returns
+        self.done[slot] = step.done
+
+    def rerun_inputs(self, t: int) -> tuple[np.ndarray, Layout | None, np.ndarray, np.ndarray] | None:
+        """Copies of what re-running step ``t`` needs: ``(h_{t-1}, its layout, inputs_t, h_t)``.
+
+        ``None`` unless both steps are held and step ``t`` had inputs (not t = 0).
+        """
+        with self.lock:
+            if not (self.holds(t) and self.holds(t - 1) and self._has_inputs[t % self.capacity]):
+                return None
+            i, before = t % self.capacity, (t - 1) % self.capacity
+            return self.hidden[before].copy(), self._layouts[before], self.inputs[i].copy(), self.hidden[i].copy()
+
+    def set_trace(self, t: int, trace: list[TraceRecord]) -> bool:
+        """Give the held, untraced step ``t`` the trace found by re-running it; False if it is gone or traced."""
+        with self.lock:
+            i = t % self.capacity
+            if not self.holds(t) or self._traces[i] is not None:
+                return False
+            self._traces[i] = trace
+            self._retraced[i] = True
+            return True
 
 
 _write_lock = threading.Lock()

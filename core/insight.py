@@ -25,7 +25,7 @@ from torch import nn
 from .gates import SATURATION, find_gru_cell, gru_gates, summary_stats
 
 if TYPE_CHECKING:
-    from .stepper import Stepper
+    from .stepper import BaseStepper
 
 # Re-exported: callers that import them from here keep working.
 __all__ = [
@@ -56,7 +56,7 @@ def _probe(model: nn.Module) -> nn.Module:
 
 
 def gate_history(
-    stepper: Stepper, agent: int, row: int, span: int = 128, t: int | None = None
+    stepper: BaseStepper, agent: int, row: int, span: int = 128, t: int | None = None
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Gates of one agent and batch row over recorded steps: ``ts`` and ``{"r"|"z"|"n"|"h": (T, units)}``.
 
@@ -66,9 +66,9 @@ def gate_history(
     computed from its weights.
     """
     model = stepper.model
-    if find_gru_cell(model) is None:
+    if model is None or stepper.initial_state is None or find_gru_cell(model) is None:
         return stepper.held_window(span, with_inputs=True, t=t), {}
-    hist = stepper.history
+    hist, initial = stepper.history, stepper.initial_state
 
     def read(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         slots = ts % hist.capacity
@@ -76,7 +76,7 @@ def gate_history(
         if hist.episode_shape is not None:
             # A row whose episode starts at t ran from init_hidden's state, not from h_{t-1}.
             starts = hist.episode_start[slots, row] & (ts > 1)
-            hidden[starts] = stepper.initial_state[row]
+            hidden[starts] = initial[row]
         return hist.inputs[slots, row], hidden
 
     ts, (inputs, hidden) = hist.read_window(stepper.t if t is None else t, span, read, skip=1)
@@ -130,7 +130,7 @@ class SummaryCache:
 
 
 def summary_history(
-    stepper: Stepper, span: int = 256, t: int | None = None, cache: SummaryCache | None = None
+    stepper: BaseStepper, span: int = 256, t: int | None = None, cache: SummaryCache | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-agent hidden-state norm (mean over batch rows) and fraction of saturated units (|h| > 0.95).
 

@@ -26,7 +26,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from . import analysis
 
 if TYPE_CHECKING:
     from .compare import Comparison
-    from .stepper import Stepper
+    from .stepper import BaseStepper
 
 LEVELS = (-1.0, 1.0)  # a GRU's hidden state lives in [-1, 1]
 DIFF_LEVELS = (-0.5, 0.5)  # one step rarely moves a unit further; a fixed scale keeps frames comparable
@@ -110,22 +110,12 @@ class Picture:
         return np.arange(n)
 
 
-class PictureSource(Protocol):
-    """What :func:`build_picture` reads: a live :class:`Stepper` or a recorded session's replay."""
-
-    t: int
-
-    def snapshot(self, t: int | None = None, copy: bool = True): ...
-    def difference(self, t: int | None = None) -> np.ndarray | None: ...
-    def stage_state(self, op_index: int, t: int | None = None) -> tuple[np.ndarray | None, str]: ...
-
-
 def title_line(t: int, config_label: str, device: str, dtype: str, caption: str = "h") -> str:
     """The title of a saved picture: what is shown, at which t, of which model, on which device."""
     return f"hiddenscope · {caption} at t = {t} · {config_label} · {device} · {dtype}"
 
 
-def order_at(stepper: Stepper, by: str, t: int | None = None, budget_bytes: int = ORDER_BYTES) -> UnitOrder | None:
+def order_at(stepper: BaseStepper, by: str, t: int | None = None, budget_bytes: int = ORDER_BYTES) -> UnitOrder | None:
     """The units ordered ``by`` a rule of :data:`analysis.ORDERINGS`, from the held steps up to ``t``.
 
     ``t`` defaults to the timestep shown.  The newest held steps up to ``t`` that fit
@@ -148,7 +138,7 @@ def order_at(stepper: Stepper, by: str, t: int | None = None, budget_bytes: int 
 
 
 def build_picture(
-    stepper: Stepper,
+    stepper: BaseStepper,
     t: int | None = None,
     look: Look = Look(),
     comparison: Comparison | None = None,
@@ -174,7 +164,7 @@ def build_picture(
 
 
 def _values(
-    stepper: Stepper, frame, look: Look, comparison: Comparison | None
+    stepper: BaseStepper, frame, look: Look, comparison: Comparison | None
 ) -> tuple[np.ndarray | None, str, tuple[float, float], str, list[str]]:
     t = frame.t
     trace = frame.trace or []
@@ -199,7 +189,7 @@ def _values(
 
 
 def _compared(
-    stepper: Stepper, frame, look: Look, comp: Comparison
+    stepper: BaseStepper, frame, look: Look, comp: Comparison
 ) -> tuple[np.ndarray | None, str, tuple[float, float], str, list[str]]:
     """B's ``h_t`` (its difference with Difference on), or ``B − A``."""
     t = frame.t

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,12 +23,12 @@ import torch
 
 from .config import DTYPES, Config
 from .errors import UserError
-from .events import Event
-from .history import Frame, History, new_write_ids
+from .history import Frame, HeldSteps, new_write_ids
 from .session import SessionReader
-from .stepper import Stepper
+from .stepper import BaseStepper, Capabilities
 from .trace import TraceRecord
 
+RECORDING = Capabilities(steps_model=False, retraces=False, has_gates=False, edits_memory=False, is_recording=True)
 LINES_KEPT = 8  # (row, agent) pairs whose units over time are kept while replaying
 STEPS_KEPT = 4096  # timesteps kept per pair (96 units: 1.5 MiB)
 
@@ -125,45 +124,37 @@ class _Nothing:
         return None
 
 
-class SessionHistory(History):
-    """A :class:`History` whose steps are a session file's, read lazily; it holds every recorded step.
+class SessionHistory(HeldSteps):
+    """The steps of a session file, read lazily as the views ask for them: it holds every recorded step.
 
     Timestep ``t`` sits at "slot" ``t`` (the capacity is one past the last timestep), so the
     history's readers, which index ``t % capacity``, read the file's row ``t - first``.
     Nothing is ever written to it.
     """
 
-    def __init__(self, reader: SessionReader) -> None:  # no super().__init__: nothing to allocate
+    def __init__(self, reader: SessionReader) -> None:
         self.reader = reader
-        self.capacity = max(2, reader.last + 1)
-        self.first, self.last = reader.first, reader.last
-        self.lock = threading.Lock()
-        self._epoch = 0
         batch, n_agents, units = reader.shape
         inputs = reader._file["inputs"].shape[1:]
         outputs = reader._file["outputs"].shape[1:] if reader.has_outputs else None
-        self.bytes_per_step = 4 * (batch * n_agents * units + int(np.prod(inputs)) + int(np.prod(outputs or (0,))))
-        self.budget_bytes = 0
-        self.pinned = False
-        self.hidden = _Steps(reader, "hidden")  # type: ignore[assignment]
-        self.inputs = _Steps(reader, "inputs")  # type: ignore[assignment]
-        self.outputs = _Steps(reader, "outputs") if outputs is not None else None  # type: ignore[assignment]
-        self.episode_shape = (batch, n_agents) if reader.episodic else None
+        per_step = 4 * (batch * n_agents * units + int(np.prod(inputs)) + int(np.prod(outputs or (0,))))
+        episode_shape = (batch, n_agents) if reader.episodic else None
+        super().__init__(max(2, reader.last + 1), per_step, episode_shape, first=reader.first, last=reader.last)
+        self.hidden = _Steps(reader, "hidden")
+        self.inputs = _Steps(reader, "inputs")
+        self.outputs = _Steps(reader, "outputs") if outputs is not None else None
         if reader.episodic:
-            self.episode_start = _Steps(reader, "episode_start")  # type: ignore[assignment]
-            self.actions = _Steps(reader, "actions")  # type: ignore[assignment]
-            self.rewards = _Steps(reader, "rewards")  # type: ignore[assignment]
-            self.returns = _Steps(reader, "returns")  # type: ignore[assignment]
-            self.done = _Steps(reader, "done")  # type: ignore[assignment]
+            self.episode_start = _Steps(reader, "episode_start")
+            self.actions = _Steps(reader, "actions")
+            self.rewards = _Steps(reader, "rewards")
+            self.returns = _Steps(reader, "returns")
+            self.done = _Steps(reader, "done")
         # Per-step flags and times are a few bytes a step: read once, at timestep positions.
-        self._has_inputs = np.zeros(self.capacity, bool)
         self._has_inputs[reader.first :] = reader.read("has_input")
-        self._step_ms = np.zeros(self.capacity)
         self._step_ms[reader.first :] = reader.read("step_ms")
-        self._retraced = np.zeros(self.capacity, bool)
         self._writes = new_write_ids(self.capacity)  # each step is written once, by the recording
-        self._traces = _Traces(reader)  # type: ignore[assignment]
-        self._layouts = _Nothing()  # type: ignore[assignment]
+        self._traces = _Traces(reader)
+        self._layouts = _Nothing()
 
     @property
     def nbytes(self) -> int:
@@ -172,38 +163,23 @@ class SessionHistory(History):
     def traced(self, t: int) -> bool:
         return self.holds(t) and int(self.reader._file["trace_index"][t - self.first]) >= 0
 
-    def rerun_inputs(self, t: int) -> None:
-        return None  # a recording has no model to re-run a step with
 
-    def set_trace(self, t: int, trace: list[TraceRecord]) -> bool:
-        return False
-
-    def clear(self) -> None:
-        raise UserError("a recorded session cannot be cleared")
-
-    def slot(self, t: int) -> int:
-        raise UserError("a recorded session cannot be appended to")
-
-
-class ReplayStepper(Stepper):
+class ReplayStepper(BaseStepper):
     """A recorded session, driven like a stepper: Step, Back, seek and Play move through its timesteps.
 
-    ``model`` is None: views that need the model (the gates) say so.  The configuration,
-    device and dtype are the ones the session was recorded with.
+    ``model`` is None and :attr:`capabilities` says it is a recording: views that need
+    the model (the gates, re-tracing, edits) say so.  The configuration, device and dtype
+    are the ones the session was recorded with.
     """
 
-    replay = True
+    reader: SessionReader
+    history: SessionHistory
 
-    def __init__(self, reader: SessionReader) -> None:  # no super().__init__: no model to build
-        self.changed = Event()
+    def __init__(self, reader: SessionReader) -> None:
+        super().__init__()
         self.reader = reader
         self.path = reader.path
-        self.edits = []
         self.recorded_edits: list[dict] = list(reader.edits)
-        self.model_factory = None  # type: ignore[assignment]
-        self.input_factory = None  # type: ignore[assignment]
-        self.history_budget = 0
-        self.tracing = True
         config: Config = reader.config
         self.config = config
         device = str(reader.config_record.get("device_used", config.device))
@@ -212,16 +188,24 @@ class ReplayStepper(Stepper):
         except RuntimeError:
             self.device = torch.device("cpu")
         self.dtype = DTYPES.get(config.dtype, torch.float32)
-        self.model = None  # type: ignore[assignment]
-        self.source = None
+        self.model = None
         self.units = reader.shape[2]
         self.output_shape = tuple(reader._file["outputs"].shape[1:]) if reader.has_outputs else None
         self.history = SessionHistory(reader)
-        self.hidden_state = None
         self.init_trace = reader.trace(reader.first)
         self.initial_state = reader.hidden(reader.first) if reader.first == 0 else None
         self.t = reader.first
         self.latest = reader.last
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return RECORDING
+
+    def refusal(self, what: str) -> UserError:
+        return UserError(
+            f"{self.path.name} is a recorded session with no model: {what} needs a live run"
+            " (File → Close session goes back to it)"
+        )
 
     @property
     def episodic(self) -> bool:
@@ -232,6 +216,8 @@ class ReplayStepper(Stepper):
         return f"{self.path.name}: t = {self.reader.first}..{self.reader.last}, {self.reader.model or 'model'}"
 
     def end_message(self) -> str:
+        if self.t < self.latest:
+            return ""
         return (
             f"{self.path.name} is a recording: it ends at t = {self.reader.last}"
             f" (it holds t = {self.reader.first}..{self.reader.last}); nothing after that was recorded"
@@ -249,33 +235,12 @@ class ReplayStepper(Stepper):
 
     def step(self, trace: bool | None = None) -> Frame:
         """The next recorded timestep; :class:`EndOfRecording` after the last."""
-        if self.t >= self.latest:
-            raise EndOfRecording(self.end_message())
+        end = self.end_message()
+        if end:
+            raise EndOfRecording(end)
         self.t += 1
         self.changed.emit("seek")
         return self.history.frame(self.t)
-
-    # -- what needs the model ----------------------------------------------
-    def _refuse(self, what: str) -> UserError:
-        return UserError(
-            f"{self.path.name} is a recorded session with no model: {what} needs a live run"
-            " (File → Close session goes back to it)"
-        )
-
-    def rebuild(self, config: Config) -> None:
-        raise self._refuse("a new configuration")
-
-    def set_model_factory(self, factory: Any, config: Config | None = None) -> None:
-        raise self._refuse("another model")
-
-    def set_input_factory(self, factory: Any, config: Config | None = None) -> None:
-        raise self._refuse("other inputs")
-
-    def set_factories(self, model_factory: Any, input_factory: Any, config: Config) -> None:
-        raise self._refuse("another model")
-
-    def set_edits(self, edits: Sequence[Any]) -> None:
-        raise self._refuse("editing the memory")
 
     def close(self) -> None:
         self.reader.close()

@@ -24,7 +24,7 @@ from .insight import _probe
 from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder, TraceRecord
 
 if TYPE_CHECKING:
-    from .stepper import Stepper
+    from .stepper import BaseStepper
 
 # A re-run's h_t may differ from the recorded one by rounding only: the held state is float32.
 MATCH_TOLERANCE = 1e-4
@@ -44,23 +44,25 @@ class Retrace(NamedTuple):
         return self.max_abs_diff <= MATCH_TOLERANCE
 
 
-def can_retrace(stepper: Stepper) -> bool:
+def can_retrace(stepper: BaseStepper) -> bool:
     """Whether held steps can be re-run at all.
 
     Steps in live environments cannot: their action masks and the raw observations
     behind the built inputs are not held, so fast-forward traces every one of them.
     Nor can a recorded session's: there is no model to run.
     """
-    return not stepper.episodic and getattr(stepper, "model", None) is not None  # a recording has no model
+    return stepper.capabilities.retraces
 
 
-def retrace(stepper: Stepper, t: int) -> Retrace:
+def retrace(stepper: BaseStepper, t: int) -> Retrace:
     """Re-run step ``t`` (``h_{t-1}`` → ``h_t``) from history with tracing on; safe while Play steps.
 
     Raises :class:`RetraceError` when the step cannot be re-run (not held, ``h_{t-1}``
     gone from the ring, t = 0, live environments).
     """
-    if not can_retrace(stepper):
+    from .stepper import Stepper
+
+    if not can_retrace(stepper) or not isinstance(stepper, Stepper):
         raise RetraceError(
             "steps in live environments cannot be re-run from history (their action masks are not held);"
             " fast-forward traces each of them as it runs"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -17,13 +18,16 @@ import torch
 from .config import DTYPES, Config, check_fits, resolve_device
 from .device import StepClock, cell_block_rows, cell_blocks, layout_of, torch_threads
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
-from .errors import ConfigError, first_line
+from .errors import ConfigError, UserError, first_line
 from .events import Event
-from .history import DEFAULT_BUDGET, Frame, History
+from .history import DEFAULT_BUDGET, Frame, HeldSteps, History
 from .inputs import PatternInputs
 from .model import CondAgent
 from .plan import Loaded, Plan, Request
 from .trace import ROLE_HIDDEN, ROLE_INPUT, ROLE_RESET, Recorder, TraceRecord, trace_init
+
+if TYPE_CHECKING:
+    from .session import SessionReader
 
 ModelFactory = Callable[[Config], torch.nn.Module]
 InputFactory = Callable[[Config], Any]
@@ -38,7 +42,229 @@ def pattern_inputs(config: Config) -> PatternInputs:
     return PatternInputs(config.batch_size, config.n_agents, config.input_dim, seed=config.seed)
 
 
-class Stepper:
+@dataclass(frozen=True)
+class Capabilities:
+    """What the run on screen can do; views and actions ask this instead of probing what it is."""
+
+    steps_model: bool  # Step computes new steps with a model (a recording only moves through its own)
+    retraces: bool  # a held step can be re-run with tracing on (not in live environments, not in a recording)
+    has_gates: bool  # the model is there to work out its gates
+    edits_memory: bool  # memory edits and branches need a model to step
+    is_recording: bool  # a session file: every step is held, on disk
+
+
+class BaseStepper:
+    """What every run on screen is: a timestep shown, the steps held (a frame source) and reads of them.
+
+    :class:`Stepper` computes its steps with a model; a recorded session's
+    :class:`~hiddenscope.core.replay.ReplayStepper` reads them from the file.  Views read
+    either through the methods here and decide what to offer from :attr:`capabilities`.
+    :attr:`changed` fires with one word: "init", "step", "seek" or "rebuild".
+    """
+
+    config: Config
+    device: torch.device
+    dtype: torch.dtype
+    units: int
+    output_shape: tuple[int, ...] | None
+    history: HeldSteps
+    model: torch.nn.Module | None
+    initial_state: np.ndarray | None
+    init_trace: list[TraceRecord] | None
+    reader: SessionReader | None = None  # the session file a recording reads (None: a live run)
+    source: Any = None  # where a live run's inputs come from (None: a recording's are in its file)
+
+    def __init__(self) -> None:
+        self.changed = Event()
+        self.edits: list[Edit] = []
+        self.tracing = True
+        self.t = 0  # the timestep shown
+        self.latest = 0  # the newest timestep held
+
+    @property
+    def capabilities(self) -> Capabilities:
+        raise NotImplementedError
+
+    @property
+    def episodic(self) -> bool:
+        """Whether the steps come from live environments that run episodes (see :mod:`.episodes`)."""
+        return False
+
+    def step(self, trace: bool | None = None) -> Frame:
+        raise NotImplementedError
+
+    def init_hidden(self, emit: bool = True) -> Frame:
+        """Back to the start (a live run computes ``h_0`` again; a recording shows its first step)."""
+        raise NotImplementedError
+
+    def reset(self) -> Frame:
+        return self.init_hidden()
+
+    def rebuild(self, config: Config) -> None:
+        """Run on ``config`` from now on; :class:`UserError` where the run has no model to build."""
+        raise self.refusal("a new configuration")
+
+    def set_edits(self, edits: Sequence[Edit]) -> None:
+        """Edit the memory from now on; :class:`UserError` where the run has no model to step."""
+        raise self.refusal("editing the memory")
+
+    def refusal(self, what: str) -> UserError:
+        """The error for ``what`` this run cannot do (it has no model)."""
+        return UserError(f"this run has no model: {what} needs a live run")
+
+    def end_message(self) -> str:
+        """Why Step cannot go on from the timestep shown ('' when it can: a live run never ends)."""
+        return ""
+
+    def close(self) -> None:
+        """Let go of what the run holds open (a recording's file)."""
+
+    def back(self) -> Frame | None:
+        """Go one timestep back through history, without recomputing. ``None`` if not held."""
+        if self.t - 1 < self.history.first:
+            return None
+        self.t -= 1
+        self.changed.emit("seek")
+        return self.history.frame(self.t)
+
+    def seek(self, t: int) -> Frame:
+        """Show timestep ``t`` from history."""
+        if not self.history.holds(t):
+            raise IndexError(f"timestep {t} is not in history ({self.history.first}..{self.history.last})")
+        self.t = t
+        self.changed.emit("seek")
+        return self.history.frame(t)
+
+    # -- reading ----------------------------------------------------------
+    # Everything below may be called from another thread while Play steps in its
+    # worker: it returns copies taken from the history under its lock, never ring slots (unless asked).
+    @property
+    def frame(self) -> Frame:
+        """The timestep shown, as a read-only copy."""
+        return self.snapshot()
+
+    def snapshot(self, t: int | None = None, copy: bool = True) -> Frame:
+        """Timestep ``t`` (default: the one shown) as read-only copies; IndexError if ``t`` is not held.
+
+        ``copy=False``: read-only views of the history instead (see :meth:`History.snapshot`).
+        """
+        if t is not None:
+            return self.history.snapshot(t, copy)
+        try:
+            return self.history.snapshot(self.t, copy)
+        except IndexError:
+            # Play's worker stepped past it (and the ring dropped it) since t was read:
+            # the newest step is the one shown now.
+            return self.history.snapshot(None, copy)
+
+    @property
+    def trace(self) -> list[TraceRecord]:
+        """The trace that produced the state now shown: init at t = 0, else the step into t."""
+        return self.snapshot().trace or []
+
+    def difference(self, t: int | None = None) -> np.ndarray | None:
+        """``h_t − h_{t−1}`` for timestep ``t`` (default: the one shown); ``None`` at the oldest held."""
+        pair = self.history.pair(self.t if t is None else t)
+        return None if pair is None else pair[1] - pair[0]
+
+    def stage_state(self, op_index: int, t: int | None = None) -> tuple[np.ndarray | None, str]:
+        """The hidden state as it stands after op ``op_index`` of the trace into timestep ``t``.
+
+        ``t`` defaults to the timestep shown.  Returns ``(values, why)``: values shaped
+        ``(batch, n_agents, units)`` when that op's result has the hidden state's shape,
+        else ``None`` and a sentence saying why there is nothing to draw.  Before the op
+        that wrote new memory for the hidden state, its views still hold ``h_{t-1}``; from
+        that op on they hold ``h_t``.  At initialisation everything is ``h_0``.
+        """
+        frame = self.snapshot(t)
+        trace = frame.trace or []
+        if not 0 <= op_index < len(trace):
+            raise IndexError(f"op {op_index} is not in this step's trace of {len(trace)} ops")
+        record = trace[op_index]
+        c = self.config
+        hidden_numel = c.batch_size * c.n_agents * self.units
+        if record.role == "input":
+            return None, f"{record.op} works on the inputs {tuple(record.shape)}; the hidden state is not touched yet"
+        if record.numel != hidden_numel or record.shape[-1] != self.units:
+            return None, f"{record.op} gives {tuple(record.shape)}: not a hidden-state shape, nothing to draw"
+        if record.phase == "init":
+            return frame.hidden, ""
+        done = trace[: op_index + 1]
+        resets = record.role == ROLE_RESET or any(r.role == ROLE_RESET and r.op.startswith("where") for r in trace)
+        if resets and self.initial_state is None:
+            return (
+                None,
+                f"{record.op} uses init_hidden's state, which this recording does not hold (it starts after t = 0)",
+            )
+        initial = self.initial_state
+        if record.role == ROLE_RESET and not record.op.startswith("where"):
+            return initial, ""  # init_hidden's state, on its way to the rows that start
+        wrote_new = any(
+            r.kind == "new" and r.role not in ("input", ROLE_RESET) and r.numel == hidden_numel for r in done
+        )
+        if wrote_new:
+            return frame.hidden, ""
+        pair = self.history.pair(frame.t)
+        if pair is None:
+            hist = self.history
+            return None, (
+                f"before op {op_index + 1} the memory still holds h_{frame.t - 1}, which is no longer held"
+                f" (the history holds t = {hist.first}..{hist.last}): nothing to draw before the op that writes"
+                f" h_{frame.t}"
+            )
+        before = pair[0]
+        if frame.episode is not None and any(r.role == ROLE_RESET and r.op.startswith("where") for r in done):
+            # After the reset: rows whose episode starts hold init_hidden's state, the others h_{t-1}.
+            assert initial is not None
+            before = np.where(frame.episode.start[:, None, None], initial, before)
+        return before, ""
+
+    def held_window(self, span: int, with_inputs: bool = False, t: int | None = None) -> np.ndarray:
+        """Up to ``span`` held timesteps ending at ``t`` (default: the one shown), or later near the oldest.
+
+        ``with_inputs`` leaves out the oldest held step, which has no recorded input
+        when it is t = 0 (views that re-run steps need ``h_{t-1}`` and the inputs).
+        Only a list of timesteps: to read their values use :meth:`unit_history` or
+        :meth:`History.read_window`, which check the writer did not overtake the read.
+        """
+        return self.history.window(self.t if t is None else t, span, 1 if with_inputs else 0)
+
+    def unit_history(
+        self, agent: int, row: int, span: int = 256, t: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``, a copy."""
+        hist = self.history
+        return hist.read_window(
+            self.t if t is None else t, span, lambda ts: hist.hidden[ts % hist.capacity, row, agent, :]
+        )
+
+    def episode_tracks(
+        self, row: int, span: int = 256, t: int | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """What batch row ``row`` did in its environment over held steps, a copy: ``(ts, tracks)``.
+
+        ``tracks`` holds ``start`` (T,) bool (an episode starts at that step), ``returns``
+        (T,) (the episode's return so far), ``rewards`` (T,) and ``actions`` (T, n_agents)
+        (-1 at t = 0).  Empty without live environments.
+        """
+        hist = self.history
+        if hist.episode_shape is None:
+            return np.arange(0), {}
+
+        def read(ts: np.ndarray) -> dict[str, np.ndarray]:
+            slots = ts % hist.capacity
+            held = hist._has_inputs[slots]
+            return {
+                "start": hist.episode_start[slots, row] & held,
+                "returns": np.where(held, hist.returns[slots, row], np.nan),
+                "rewards": np.where(held, hist.rewards[slots, row], np.nan),
+                "actions": np.where(held[:, None], hist.actions[slots, row], -1),
+            }
+
+        return hist.read_window(self.t if t is None else t, span, read)
+
+
+class Stepper(BaseStepper):
     """Steps a recurrent multi-agent model one timestep at a time and remembers what happened.
 
     Parameters
@@ -62,7 +288,10 @@ class Stepper:
         :attr:`loaded`); ``None`` for factories given directly.
     """
 
-    _loaded: Loaded | None = None  # (a recorded session has none)
+    _loaded: Loaded | None = None
+    history: History
+    model: torch.nn.Module
+    initial_state: np.ndarray
 
     def __init__(
         self,
@@ -74,7 +303,7 @@ class Stepper:
         edits: Sequence[Edit] = (),
         loaded: Loaded | None = None,
     ) -> None:
-        self.changed = Event()  # emitted with one word: "init", "step", "seek", "rebuild"
+        super().__init__()
         self._loaded = loaded
         self.edits: list[Edit] = list(edits)
         self.model_factory = model_factory
@@ -142,6 +371,13 @@ class Stepper:
     def episodic(self) -> bool:
         """Whether the inputs come from live environments that run episodes (see :mod:`.episodes`)."""
         return bool(getattr(self.source, "episodic", False))
+
+    @property
+    def capabilities(self) -> Capabilities:
+        # Steps in live environments cannot be re-run: their action masks and raw observations are not held.
+        return Capabilities(
+            steps_model=True, retraces=not self.episodic, has_gates=True, edits_memory=True, is_recording=False
+        )
 
     def rebuild(self, config: Config) -> None:
         """Switch to a new configuration; on any error the current session is kept as it was."""
@@ -363,142 +599,6 @@ class Stepper:
         if inputs is not None:
             held = torch.from_numpy(hist.inputs[slot])
             held.copy_(inputs.reshape(held.shape), non_blocking=queued)
-
-    def back(self) -> Frame | None:
-        """Go one timestep back through history, without recomputing. ``None`` if not held."""
-        if self.t - 1 < self.history.first:
-            return None
-        self.t -= 1
-        self.changed.emit("seek")
-        return self.history.frame(self.t)
-
-    def seek(self, t: int) -> Frame:
-        """Show timestep ``t`` from history."""
-        if not self.history.holds(t):
-            raise IndexError(f"timestep {t} is not in history ({self.history.first}..{self.history.last})")
-        self.t = t
-        self.changed.emit("seek")
-        return self.history.frame(t)
-
-    # -- reading ----------------------------------------------------------
-    # Everything below may be called from another thread while Play steps in its
-    # worker: it returns copies taken from the history under its lock, never ring slots (unless asked).
-    @property
-    def frame(self) -> Frame:
-        """The timestep shown, as a read-only copy."""
-        return self.snapshot()
-
-    def snapshot(self, t: int | None = None, copy: bool = True) -> Frame:
-        """Timestep ``t`` (default: the one shown) as read-only copies; IndexError if ``t`` is not held.
-
-        ``copy=False``: read-only views of the history instead (see :meth:`History.snapshot`).
-        """
-        if t is not None:
-            return self.history.snapshot(t, copy)
-        try:
-            return self.history.snapshot(self.t, copy)
-        except IndexError:
-            # Play's worker stepped past it (and the ring dropped it) since t was read:
-            # the newest step is the one shown now.
-            return self.history.snapshot(None, copy)
-
-    @property
-    def trace(self) -> list[TraceRecord]:
-        """The trace that produced the state now shown: init at t = 0, else the step into t."""
-        return self.snapshot().trace or []
-
-    def difference(self, t: int | None = None) -> np.ndarray | None:
-        """``h_t − h_{t−1}`` for timestep ``t`` (default: the one shown); ``None`` at the oldest held."""
-        pair = self.history.pair(self.t if t is None else t)
-        return None if pair is None else pair[1] - pair[0]
-
-    def stage_state(self, op_index: int, t: int | None = None) -> tuple[np.ndarray | None, str]:
-        """The hidden state as it stands after op ``op_index`` of the trace into timestep ``t``.
-
-        ``t`` defaults to the timestep shown.  Returns ``(values, why)``: values shaped
-        ``(batch, n_agents, units)`` when that op's result has the hidden state's shape,
-        else ``None`` and a sentence saying why there is nothing to draw.  Before the op
-        that wrote new memory for the hidden state, its views still hold ``h_{t-1}``; from
-        that op on they hold ``h_t``.  At initialisation everything is ``h_0``.
-        """
-        frame = self.snapshot(t)
-        trace = frame.trace or []
-        if not 0 <= op_index < len(trace):
-            raise IndexError(f"op {op_index} is not in this step's trace of {len(trace)} ops")
-        record = trace[op_index]
-        c = self.config
-        hidden_numel = c.batch_size * c.n_agents * self.units
-        if record.role == "input":
-            return None, f"{record.op} works on the inputs {tuple(record.shape)}; the hidden state is not touched yet"
-        if record.numel != hidden_numel or record.shape[-1] != self.units:
-            return None, f"{record.op} gives {tuple(record.shape)}: not a hidden-state shape, nothing to draw"
-        if record.phase == "init":
-            return frame.hidden, ""
-        done = trace[: op_index + 1]
-        if record.role == ROLE_RESET and not record.op.startswith("where"):
-            return self.initial_state, ""  # init_hidden's state, on its way to the rows that start
-        wrote_new = any(
-            r.kind == "new" and r.role not in ("input", ROLE_RESET) and r.numel == hidden_numel for r in done
-        )
-        if wrote_new:
-            return frame.hidden, ""
-        pair = self.history.pair(frame.t)
-        if pair is None:
-            hist = self.history
-            return None, (
-                f"before op {op_index + 1} the memory still holds h_{frame.t - 1}, which is no longer held"
-                f" (the history holds t = {hist.first}..{hist.last}): nothing to draw before the op that writes"
-                f" h_{frame.t}"
-            )
-        before = pair[0]
-        if frame.episode is not None and any(r.role == ROLE_RESET and r.op.startswith("where") for r in done):
-            # After the reset: rows whose episode starts hold init_hidden's state, the others h_{t-1}.
-            before = np.where(frame.episode.start[:, None, None], self.initial_state, before)
-        return before, ""
-
-    def held_window(self, span: int, with_inputs: bool = False, t: int | None = None) -> np.ndarray:
-        """Up to ``span`` held timesteps ending at ``t`` (default: the one shown), or later near the oldest.
-
-        ``with_inputs`` leaves out the oldest held step, which has no recorded input
-        when it is t = 0 (views that re-run steps need ``h_{t-1}`` and the inputs).
-        Only a list of timesteps: to read their values use :meth:`unit_history` or
-        :meth:`History.read_window`, which check the writer did not overtake the read.
-        """
-        return self.history.window(self.t if t is None else t, span, 1 if with_inputs else 0)
-
-    def unit_history(
-        self, agent: int, row: int, span: int = 256, t: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """One agent's hidden state over time, for one batch row: ``(ts, values (T, units))``, a copy."""
-        hist = self.history
-        return hist.read_window(
-            self.t if t is None else t, span, lambda ts: hist.hidden[ts % hist.capacity, row, agent, :]
-        )
-
-    def episode_tracks(
-        self, row: int, span: int = 256, t: int | None = None
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """What batch row ``row`` did in its environment over held steps, a copy: ``(ts, tracks)``.
-
-        ``tracks`` holds ``start`` (T,) bool (an episode starts at that step), ``returns``
-        (T,) (the episode's return so far), ``rewards`` (T,) and ``actions`` (T, n_agents)
-        (-1 at t = 0).  Empty without live environments.
-        """
-        hist = self.history
-        if hist.episode_shape is None:
-            return np.arange(0), {}
-
-        def read(ts: np.ndarray) -> dict[str, np.ndarray]:
-            slots = ts % hist.capacity
-            held = hist._has_inputs[slots]
-            return {
-                "start": hist.episode_start[slots, row] & held,
-                "returns": np.where(held, hist.returns[slots, row], np.nan),
-                "rewards": np.where(held, hist.rewards[slots, row], np.nan),
-                "actions": np.where(held[:, None], hist.actions[slots, row], -1),
-            }
-
-        return hist.read_window(self.t if t is None else t, span, read)
 
     def run(self, steps: int) -> None:
         for _ in range(steps):

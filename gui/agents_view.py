@@ -1,7 +1,7 @@
 """Agents side by side: how alike the agents' states are at this step, and which units tell them apart.
 
 Top: the agent × agent similarity of what the heatmaps show now (``h_t``, or the
-difference, the branch, …: :meth:`StepperModel.values_shown`), each agent's state
+difference, the branch, …: :meth:`StepperModel.picture`), each agent's state
 taken as one vector over batch rows and units; correlation or cosine, a choice.
 It is redrawn per frame.  Below: the units ranked by how much they separate the
 agents against how much they move in time (:func:`~hiddenscope.core.analysis.identity_units`),
@@ -11,6 +11,8 @@ view (the model's unit selection).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import pyqtgraph as pg
@@ -166,9 +168,9 @@ class AgentsView(SideView):
         self.span_box.valueChanged.connect(lambda n: settings.setValue("agents/span", n))
 
     @property
-    def similarity_metric(self) -> str:
+    def similarity_metric(self) -> Literal["correlation", "cosine"]:
         """The similarity chosen: ``"correlation"`` or ``"cosine"`` (not ``metric``, which is QWidget's)."""
-        return str(self.metric_box.currentData())
+        return "cosine" if self.metric_box.currentData() == "cosine" else "correlation"
 
     def _forget(self) -> None:
         self.ranking = None
@@ -177,7 +179,8 @@ class AgentsView(SideView):
 
     # -- the similarity matrix (per frame) ------------------------------------------------
     def draw(self, frame: Frame) -> None:
-        values, caption, _levels, _why = self.model.values_shown()
+        picture = self.model.picture()
+        values, caption = picture.data, picture.caption
         if values is None:  # Step op on an op that is not a hidden state: compare the step's h_t
             values, caption = frame.hidden, f"h_{frame.t}"
         n_agents = values.shape[1]
@@ -249,7 +252,7 @@ class AgentsView(SideView):
         if stepper.config.n_agents < 2:
             self.rank_caption.setText(tr("Ranking units by agent needs at least two agents."))
             return False
-        last = stepper.history.last
+        last = self.model.bounds().last
         ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
         if len(ts) < 2:
             self.rank_caption.setText(tr("Step at least once: ranking needs two held steps."))
@@ -300,7 +303,7 @@ class AgentsView(SideView):
     def _say_if_stale(self) -> None:
         if self.ranking is None or not len(self.ranked_ts):
             return
-        hist = self.model.stepper.history
+        hist = self.model.bounds()
         a, b = int(self.ranked_ts[0]), int(self.ranked_ts[-1])
         newer = "  · newer steps held: Rank units again to include them" if b != hist.last else ""
         left_out = ""

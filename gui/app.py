@@ -6,11 +6,11 @@ import sys
 
 from hiddenscope.core.config import Config
 from hiddenscope.core.history import DEFAULT_BUDGET
-from hiddenscope.core.stepper import Stepper
+from hiddenscope.core.stepper import BaseStepper, Stepper
 
 
 def run_app(
-    session: Config | Stepper,
+    session: Config | BaseStepper,
     history_budget: int = DEFAULT_BUDGET,
     argv: list[str] | None = None,
     language: str | None = None,
@@ -31,7 +31,7 @@ def run_app(
     app.setApplicationName("hiddenscope")
     QApplication.setStyle("Fusion")
     install_language(language or str(QSettings().value("ui/language", "auto")))
-    stepper = session if isinstance(session, Stepper) else Stepper(session, history_budget=history_budget)
+    stepper = session if isinstance(session, BaseStepper) else Stepper(session, history_budget=history_budget)
     window = MainWindow(stepper)
     window.show()
     return app.exec()

@@ -127,7 +127,7 @@ class CompareControls:
             )
             if path is None:
                 return False
-        reader = getattr(self.model.stepper, "reader", None)  # A is a recording: B gets the inputs it recorded
+        reader = self.model.stepper.reader  # A is a recording: B gets the inputs it recorded
         if reader is not None:
             ok, comparison = self.model.attempt("Compare with checkpoint", recorded_inputs_comparison, reader, path)
         else:

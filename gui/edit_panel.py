@@ -309,7 +309,7 @@ class EditPanel(QWidget):
 
     def _offer_branch(self) -> None:
         """A recording on screen has no model to step a branch with: say so on the button."""
-        recording = bool(getattr(self.model.stepper, "replay", False))
+        recording = not self.model.stepper.capabilities.edits_memory
         self.branch_button.setEnabled(not recording)
         self.branch_button.setToolTip(
             tr("A is a recording: a branch needs a live model to step. Open the model and its inputs to make one.")

@@ -160,7 +160,7 @@ class FileActions:
             "Export history", lambda: export_npz(self.stepper, check_output_path(path, force=True, what="export"))
         )
         if ok:
-            self._say(f"Exported {len(self.stepper.history)} timesteps to {saved}")
+            self._say(f"Exported {len(self.model.bounds())} timesteps to {saved}")
         return saved
 
     # -- models and inputs ---------------------------------------------------

@@ -105,9 +105,14 @@ class HeatmapGrid(QWidget):
         self.colorbar.getAxis("right").enableAutoSIPrefix(False)  # ±0.5 reads as ±0.5, not ±500 × 0.001
         self.view.ci.addItem(self.colorbar, row=0, col=1)
 
-        self.prev_button = QToolButton(text="◀", toolTip="Previous page of agents (Page Up)")
-        self.next_button = QToolButton(text="▶", toolTip="Next page of agents (Page Down)")
-        self.page_box = QSpinBox(minimum=1, maximum=1, toolTip="Page of agents shown")
+        self.prev_button, self.next_button = QToolButton(), QToolButton()
+        self.prev_button.setText("◀")
+        self.prev_button.setToolTip("Previous page of agents (Page Up)")
+        self.next_button.setText("▶")
+        self.next_button.setToolTip("Next page of agents (Page Down)")
+        self.page_box = QSpinBox()
+        self.page_box.setRange(1, 1)
+        self.page_box.setToolTip("Page of agents shown")
         self.page_label = QLabel()
         # A long caption (an op's explanation) is cut at the grid's edge rather than widening the window.
         self.axes_label = CaptionLine()
@@ -314,7 +319,7 @@ class HeatmapGrid(QWidget):
         return None if order is None else order.order
 
     def _rows_text(self) -> str:
-        if self.row_stride == 1:
+        if self.row_stride == 1 or self.values is None:
             self.axes_label.setToolTip("")
             return ""
         self.axes_label.setToolTip(

@@ -63,7 +63,7 @@ class GatesView(SideView):
 
     def draw(self, frame: Frame) -> None:
         agent, row = self.model.agent, self.model.row
-        if self.model.stepper.model is None:  # a recorded session: the gates are worked out by re-running the model
+        if not self.model.stepper.capabilities.has_gates:  # a recording: gates are worked out by re-running the model
             self.caption.setText(
                 "A recorded session holds the hidden states, not the model: the gates need the model to re-run"
                 " the steps. Open the checkpoint it was recorded with (File → Close session, then Open checkpoint)."

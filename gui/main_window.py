@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QDoubleSpinBox, QLabel, QMainWindow, 
 
 from hiddenscope.core.config import Config
 from hiddenscope.core.history import Frame
-from hiddenscope.core.stepper import Stepper
+from hiddenscope.core.stepper import BaseStepper
 
 from .actions import WindowActions, make_actions
 from .agents_view import AgentsView
@@ -46,9 +46,8 @@ class MainWindow(QMainWindow):
 
     frameDrawn = Signal(int)  # every view has been handed timestep t
 
-    def __init__(self, stepper: Stepper, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, stepper: BaseStepper, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.stepper = stepper
         self.settings = settings or QSettings()
         self.setWindowTitle("hiddenscope")
         self.setWindowIcon(icon("app"))
@@ -68,7 +67,12 @@ class MainWindow(QMainWindow):
         self.frames_drawn = 0
         self.acts: WindowActions = make_actions(self, self.model, self.play_controller, self.files, self.grid)
         self.sessions = SessionControls(
-            self, self.model, self.grid, self.files, self.settings, live_only=self.acts.live_only()
+            self,
+            self.model,
+            self.grid,
+            self.files,
+            self.settings,
+            live_only=[*self.acts.live_only(), self.config_panel],
         )
         self._make_toolbars()
         self._make_menus()
@@ -96,6 +100,12 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
     # -- construction -----------------------------------------------------
+
+    @property
+    def stepper(self) -> BaseStepper:
+        """The run on screen (the live one, or a recording opened in its place)."""
+        return self.model.stepper
+
     def _make_toolbars(self) -> None:
         bar = QToolBar("Stepping")
         bar.setObjectName("stepping")

@@ -28,7 +28,7 @@ from hiddenscope.core import analysis
 from hiddenscope.core.compare import Comparison
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import UserError
-from hiddenscope.core.history import Frame
+from hiddenscope.core.history import Frame, Held
 from hiddenscope.core.picture import (
     COMPARE_MODES,
     DIFF_LEVELS,
@@ -40,7 +40,7 @@ from hiddenscope.core.picture import (
     order_at,
 )
 from hiddenscope.core.retrace import retrace
-from hiddenscope.core.stepper import Stepper
+from hiddenscope.core.stepper import BaseStepper
 
 __all__ = ["COMPARE_MODES", "StepperModel"]
 
@@ -62,10 +62,11 @@ class StepperModel(QObject):
     comparisonChanged = Signal()  # B (a Comparison) or the compare mode (A, B, B-A) changed
     _poke = Signal()
 
-    def __init__(self, stepper: Stepper, parent: QObject | None = None) -> None:
+    def __init__(self, stepper: BaseStepper, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.stepper = stepper
         self.frame: Frame = stepper.frame
+        self.held: Held = stepper.history.bounds()  # the steps held when the frame shown was taken
         self.op_index = -1
         self.difference = False
         self.agent = 0
@@ -112,6 +113,7 @@ class StepperModel(QObject):
         if self.comparison is not None:
             self._follow_with_comparison(kinds)
         # The frame and op first: a view hearing "rebuilt" reads them, and must find the new stepper's.
+        self.held = self.stepper.history.bounds()
         self.frame = self.stepper.snapshot(copy=not self._in_place())
         self.op_index = -1
         if rebuilt:
@@ -160,6 +162,10 @@ class StepperModel(QObject):
     def config(self) -> Config:
         return self.stepper.config
 
+    def bounds(self) -> Held:
+        """The steps held now (Play may have moved on since the frame shown: :attr:`held` is that frame's)."""
+        return self.stepper.history.bounds()
+
     @property
     def trace_length(self) -> int:
         return len(self.frame.trace or [])
@@ -178,11 +184,6 @@ class StepperModel(QObject):
         frame = self.frame if t is None or t == self.frame.t else None
         source = _Shown(self.stepper, frame) if frame is not None else self.stepper
         return build_picture(source, t, self.look, self.comparison, agents, page_note)  # type: ignore[arg-type]
-
-    def values_shown(self) -> tuple[np.ndarray | None, str, tuple[float, float], str]:
-        """What the heatmaps show now: ``(values, caption, levels, why)`` of :meth:`picture` (units by index)."""
-        p = self.picture()
-        return p.data, p.caption, p.levels, p.why
 
     def history_shown(self, agent: int, row: int, t: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
         """What the history view shows per the compare mode: ``(ts, values (T, units), levels, label)``.
@@ -217,10 +218,10 @@ class StepperModel(QObject):
         return self.attempt("Reset", self.stepper.reset)[0]
 
     def step(self) -> bool:
-        end_message = getattr(self.stepper, "end_message", None)  # a recorded session: its last t is the end
-        if end_message is not None and self.stepper.t >= self.stepper.latest:
+        end = self.stepper.end_message()  # a recording ends at its last t
+        if end:
             self.aboutToAct.emit()
-            self.message.emit(end_message(), 8000)
+            self.message.emit(end, 8000)
             return False
         ok = self.attempt("Step", self.stepper.step)[0]
         if not ok:
@@ -300,7 +301,7 @@ class StepperModel(QObject):
             self.rebuilt.emit()  # the panel goes back to the configuration still in use
         return ok
 
-    def set_stepper(self, stepper: Stepper) -> None:
+    def set_stepper(self, stepper: BaseStepper) -> None:
         """Show another stepper (a recorded session opened, or the live run again); the views follow at once.
 
         Play stops first; a comparison that does not fit the new one is closed (``failed`` says so).
@@ -327,9 +328,9 @@ class StepperModel(QObject):
         self.op_index = max(-1, index)
         self.opChanged.emit(self.op_index)
         if self.op_index >= 0:
-            values, _, _, why = self.values_shown()
-            if values is None:
-                self.message.emit(why, 6000)
+            picture = self.picture()
+            if picture.data is None:
+                self.message.emit(picture.why, 6000)
 
     def next_op(self) -> None:
         """From the whole step to its first op; from an op to the next (after the last: the whole step)."""
@@ -467,7 +468,7 @@ class _Shown:
     on (and a small ring dropped that t), so pictures of the frame shown read that frame.
     """
 
-    def __init__(self, stepper: Stepper, frame: Frame) -> None:
+    def __init__(self, stepper: BaseStepper, frame: Frame) -> None:
         self._stepper, self._frame = stepper, frame
 
     def snapshot(self, t: int | None = None, copy: bool = True) -> Frame:

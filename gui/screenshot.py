@@ -11,6 +11,7 @@ its pixels can be read back to the values they encode through the colour map.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,7 +177,7 @@ def png_bytes(image: QImage, title: str = "") -> bytes:
     return encode_png(image_rgb(image), {"Title": title, "Software": "hiddenscope"} if title else None)
 
 
-def save_png(image: QImage, path: str | Path, title: str = "") -> Path:
+def save_png(image: QImage, path: str | os.PathLike[str], title: str = "") -> Path:
     """Write ``image`` to ``path`` atomically: the old file survives any failure."""
     payload = png_bytes(image, title)
     return atomic_write(path, lambda handle: handle.write(payload))

@@ -34,7 +34,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QAction, QPageLayout, QPageSize, QPaintDevice, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -53,7 +53,7 @@ from hiddenscope.core.errors import FileProblem
 from hiddenscope.core.files import atomic_write, check_output_path
 from hiddenscope.core.replay import ReplayStepper
 from hiddenscope.core.session import SUFFIXES, SessionReader, SessionRecorder
-from hiddenscope.core.stepper import Stepper
+from hiddenscope.core.stepper import BaseStepper, Stepper
 
 from .actions import window_action
 from .file_actions import FileActions
@@ -147,12 +147,12 @@ class SessionControls(QObject):
         files: FileActions,
         settings: QSettings,
         *,
-        live_only: Sequence[QAction],
+        live_only: Sequence[QAction | QWidget],
     ) -> None:
         super().__init__(window)
         self.window, self.model, self.grid, self.files, self.settings = window, model, grid, files, settings
-        self.live_only = tuple(live_only)  # the window's actions that change the model or its inputs
-        self.live: Stepper | None = None  # the live run kept while a recording is shown
+        self.live_only = tuple(live_only)  # the window's actions (and panel) that change the model or its inputs
+        self.live: BaseStepper | None = None  # the live run kept while a recording is shown
         self.recording: Recording | None = None
 
         def action(text: str, slot, tip: str, key: str | None = None, icon_name: str | None = None) -> QAction:
@@ -195,7 +195,7 @@ class SessionControls(QObject):
 
     @property
     def replaying(self) -> bool:
-        return isinstance(self.model.stepper, ReplayStepper)
+        return self.model.stepper.capabilities.is_recording
 
     # -- replay ------------------------------------------------------------
     @staticmethod
@@ -219,10 +219,10 @@ class SessionControls(QObject):
         self.stop_recording()
         replay = ReplayStepper(reader)
         old = self.model.stepper
-        if not isinstance(old, ReplayStepper):
+        if not old.capabilities.is_recording:
             self.live = old
         self._show_stepper(replay)
-        if isinstance(old, ReplayStepper):
+        if old.capabilities.is_recording:
             old.close()
         self.model.message.emit(
             f"Replaying {reader.path.name}: t = {reader.first}..{reader.last} of {reader.model or 'a model'},"
@@ -234,7 +234,7 @@ class SessionControls(QObject):
     def close_session(self) -> bool:
         """Back to the live run (a fresh seed-model run when the app opened on a session)."""
         old = self.model.stepper
-        if not isinstance(old, ReplayStepper):
+        if not old.capabilities.is_recording or old.reader is None:
             return False
         live = self.live
         if live is None:
@@ -248,12 +248,11 @@ class SessionControls(QObject):
         self._show_stepper(live)
         old.close()
         self.live = None
-        self.model.message.emit(f"Closed {old.path.name}; back to the live run", 6000)
+        self.model.message.emit(f"Closed {old.reader.path.name}; back to the live run", 6000)
         return True
 
-    def _show_stepper(self, stepper: Stepper) -> None:
+    def _show_stepper(self, stepper: BaseStepper) -> None:
         self.model.set_stepper(stepper)
-        self.window.stepper = stepper  # type: ignore[attr-defined]
         self._show_mode()
 
     def _show_mode(self) -> None:
@@ -264,17 +263,12 @@ class SessionControls(QObject):
             if not a.property("live_tip"):
                 a.setProperty("live_tip", a.toolTip())
             a.setToolTip(tr(NOT_LIVE) if replaying else str(a.property("live_tip")))
-        panel = getattr(self.window, "config_panel", None)
-        if isinstance(panel, QWidget):
-            panel.setEnabled(not replaying)
-            panel.setToolTip(tr(NOT_LIVE) if replaying else "")
         self.record_action.setEnabled(not replaying)
         self.close_action.setEnabled(replaying)
-        if replaying:
-            s = self.model.stepper
-            assert isinstance(s, ReplayStepper)
+        reader = self.model.stepper.reader
+        if reader is not None:
             self.window.setWindowTitle(
-                f"hiddenscope — {s.path.name} (recorded session, t = {s.reader.first}..{s.latest})"
+                f"hiddenscope — {reader.path.name} (recorded session, t = {reader.first}..{reader.last})"
             )
         else:
             source = getattr(self.files, "model_source", "")
@@ -376,7 +370,7 @@ class SessionControls(QObject):
         from . import movie
 
         self.model.aboutToAct.emit()
-        hist = self.model.stepper.history
+        hist = self.model.bounds()
         if path is None:
             asked = self._ask_movie(hist.first, hist.last)
             if asked is None:
@@ -432,13 +426,14 @@ class SessionControls(QObject):
         dialog = QDialog(self.window)
         dialog.setWindowTitle(tr("hiddenscope — Export movie"))
         form = QFormLayout(dialog)
-        start_box = QSpinBox(minimum=first, maximum=last, value=first, toolTip=tr("First timestep of the movie"))
-        stop_box = QSpinBox(
-            minimum=first,
-            maximum=last if self.replaying else last + 100_000,
-            value=last,
-            toolTip=tr("Last timestep of the movie")
-            + ("" if self.replaying else tr("; past the newest, the model steps on")),
+        start_box, stop_box = QSpinBox(), QSpinBox()
+        start_box.setRange(first, last)
+        start_box.setValue(first)
+        start_box.setToolTip(tr("First timestep of the movie"))
+        stop_box.setRange(first, last if self.replaying else last + 100_000)
+        stop_box.setValue(last)
+        stop_box.setToolTip(
+            tr("Last timestep of the movie") + ("" if self.replaying else tr("; past the newest, the model steps on"))
         )
         fps_box = QDoubleSpinBox(minimum=0.5, maximum=60.0, value=10.0, decimals=1, suffix=" fps")
         kind_box = QComboBox()
@@ -474,21 +469,22 @@ class SessionControls(QObject):
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        device: QPaintDevice
         if kind == ".svg":
             from PySide6.QtSvg import QSvgGenerator
 
-            device = QSvgGenerator()
-            device.setOutputDevice(buffer)
-            device.setSize(QSize(layout.width, layout.height))
-            device.setViewBox(QRect(0, 0, layout.width, layout.height))
-            device.setTitle(title)
-            device.setDescription("hiddenscope heatmap grid")
+            svg = device = QSvgGenerator()
+            svg.setOutputDevice(buffer)
+            svg.setSize(QSize(layout.width, layout.height))
+            svg.setViewBox(QRect(0, 0, layout.width, layout.height))
+            svg.setTitle(title)
+            svg.setDescription("hiddenscope heatmap grid")
         else:
-            device = QPdfWriter(buffer)
-            device.setTitle(title)
-            device.setCreator("hiddenscope")
-            device.setResolution(72)  # one layout pixel is one point
-            device.setPageLayout(
+            pdf = device = QPdfWriter(buffer)
+            pdf.setTitle(title)
+            pdf.setCreator("hiddenscope")
+            pdf.setResolution(72)  # one layout pixel is one point
+            pdf.setPageLayout(
                 QPageLayout(
                     QPageSize(QSizeF(layout.width, layout.height), QPageSize.Unit.Point, "hiddenscope"),
                     QPageLayout.Orientation.Portrait,

@@ -114,7 +114,7 @@ class ShapePanel(QWidget):
             self.header.setText(f"<b>t = {frame.t}</b> · not traced: fast-forward computed it without drawing it")
         elif frame.retraced and frame.trace:
             self.header.setText(self.header.text() + " · traced afterwards, re-run from history")
-        self.trace_button.setVisible(untraced and can_retrace(stepper) and stepper.history.holds(frame.t - 1))
+        self.trace_button.setVisible(untraced and can_retrace(stepper) and self.model.held.holds(frame.t - 1))
 
     def _on_op(self, index: int) -> None:
         self.op_index = index

@@ -53,7 +53,7 @@ class StatusLine:
             return
         self._updated_at = now
         s, frame = self.model.stepper, self.model.frame
-        hist = s.history
+        hist = self.model.held
         self.device_label.setText(f"  {s.device} · {s.config.dtype}  ")
         self.t_label.setText(f"  t = {frame.t}  ")
         self.step_label.setText(f"  step {frame.step_ms:.2f} ms  " if frame.t else "  step — ms  ")
@@ -62,7 +62,7 @@ class StatusLine:
         self.rate_label.setVisible(self.model.playing)
         self.episodes_label.setText(episodes_text(s.source))
         self.episodes_label.setVisible(bool(self.episodes_label.text()))
-        reader = getattr(s, "reader", None)
+        reader = s.reader
         if reader is not None:  # a recorded session: it holds every step, on disk
             text = f"  session {reader.path.name}: t = {reader.first}..{reader.last}, from disk  "
         else:

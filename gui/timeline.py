@@ -32,7 +32,7 @@ class Timeline(QToolBar):
         self._on_frame(model.frame)
 
     def _on_frame(self, frame: Frame) -> None:
-        hist = self.model.stepper.history
+        hist = self.model.held
         with QSignalBlocker(self.slider):  # showing the model's t is not a request to seek
             self.slider.setRange(hist.first, max(hist.last, frame.t))
             self.slider.setValue(frame.t)

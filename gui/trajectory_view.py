@@ -257,7 +257,7 @@ class TrajectoryView(SideView):
 
     def _fit(self) -> bool:
         stepper = self.model.stepper
-        last = stepper.history.last
+        last = self.model.bounds().last
         ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
         agents = [a for a in self.agents if a < stepper.config.n_agents] or [0]
         if len(ts) < 2:
@@ -276,7 +276,7 @@ class TrajectoryView(SideView):
         """Whether the history now holds steps the fit has not seen (or lost some it was fitted on)."""
         if self.fit is None:
             return True
-        hist = self.model.stepper.history
+        hist = self.model.bounds()
         return int(self.fit.ts[-1]) != hist.last or int(self.fit.ts[0]) < hist.first
 
     # -- drawing ---------------------------------------------------------------------

@@ -96,7 +96,6 @@ def test_what_needs_the_model_is_refused_naming_the_recording(recorded):
     replay, _ = recorded
     for attempt in (
         lambda: replay.rebuild(SMALL),
-        lambda: replay.set_model_factory(None),
         lambda: replay.set_edits([]),
     ):
         with pytest.raises(UserError, match="run.h5 is a recorded session with no model"):
