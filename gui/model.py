@@ -41,6 +41,7 @@ from hiddenscope.core.picture import (
 )
 from hiddenscope.core.retrace import retrace
 from hiddenscope.core.stepper import BaseStepper
+from hiddenscope.core.view_state import Change, ViewState
 
 __all__ = ["COMPARE_MODES", "StepperModel"]
 
@@ -67,16 +68,13 @@ class StepperModel(QObject):
         self.stepper = stepper
         self.frame: Frame = stepper.frame
         self.held: Held = stepper.history.bounds()  # the steps held when the frame shown was taken
-        self.op_index = -1
-        self.difference = False
-        self.agent = 0
-        self.row = 0
+        # How the views look (op, difference, agent and row, units and their order, compare mode): plain
+        # Python with one event per change, relayed here as the signals above.
+        self.view = ViewState()
+        self.view.changed.connect(self._relay_view)
         self.playing = False
         self._laps = False  # fast-forward plays: the frames shown are copies (see _in_place)
         self.comparison: Comparison | None = None  # B, shown beside A per compare_mode
-        self.compare_mode = "A"  # one of COMPARE_MODES
-        self.unit_selection: analysis.Selection | None = None
-        self.order: UnitOrder | None = None  # the units' display order (None: by index)
         self._pending: set[str] = set()
         self._pending_lock = threading.Lock()
         self._quiet = threading.local()  # set on fast-forward's worker while it makes steps nobody draws
@@ -115,10 +113,10 @@ class StepperModel(QObject):
         # The frame and op first: a view hearing "rebuilt" reads them, and must find the new stepper's.
         self.held = self.stepper.history.bounds()
         self.frame = self.stepper.snapshot(copy=not self._in_place())
-        self.op_index = -1
+        self.view.set_op_index(-1, announce=False)  # a new frame is shown whole (frameChanged says so)
         if rebuilt:
             c = self.stepper.config
-            self.agent, self.row = min(self.agent, c.n_agents - 1), min(self.row, c.batch_size - 1)
+            self.view.fit_selection(c.n_agents, c.batch_size)
             self._forget_other_units()
             self.rebuilt.emit()
         self.frameChanged.emit(self.frame)
@@ -146,9 +144,9 @@ class StepperModel(QObject):
             if comp.live:
                 comp.advance_to(self.stepper.t)
         except UserError as exc:
-            self.comparison, self.compare_mode = None, "A"
+            self.comparison = None
             comp.close()
-            self.comparisonChanged.emit()
+            self.view.set_compare_mode("A")
             self.failed.emit("Compare", f"{comp.label} was closed: {exc}")
 
     # -- what views read ---------------------------------------------------
@@ -170,10 +168,54 @@ class StepperModel(QObject):
     def trace_length(self) -> int:
         return len(self.frame.trace or [])
 
+    # The view state's fields, read as the model's (views read them here).
+    @property
+    def op_index(self) -> int:
+        return self.view.op_index
+
+    @property
+    def difference(self) -> bool:
+        return self.view.difference
+
+    @property
+    def agent(self) -> int:
+        return self.view.agent
+
+    @property
+    def row(self) -> int:
+        return self.view.row
+
+    @property
+    def compare_mode(self) -> str:
+        return self.view.compare_mode
+
+    @property
+    def unit_selection(self) -> analysis.Selection | None:
+        return self.view.unit_selection
+
+    @property
+    def order(self) -> UnitOrder | None:
+        return self.view.order
+
     @property
     def look(self) -> Look:
         """How the views look at the frame now: op, difference, compare mode and unit order."""
-        return Look(self.op_index, self.difference, self.compare_mode, self.order)
+        return self.view.look
+
+    def _relay_view(self, change: Change, value: Any) -> None:
+        """A view-state event as the signal views connect to (on the GUI thread: user actions change it)."""
+        if change is Change.OP:
+            self.opChanged.emit(value)
+        elif change is Change.DIFFERENCE:
+            self.differenceChanged.emit(value)
+        elif change is Change.SELECTION:
+            self.selectionChanged.emit(*value)
+        elif change is Change.UNIT_SELECTION:
+            self.unitSelectionChanged.emit(value)
+        elif change is Change.UNIT_ORDER:
+            self.unitOrderChanged.emit(None if value is None else value.order)
+        elif change is Change.COMPARE_MODE:
+            self.comparisonChanged.emit()
 
     def picture(self, t: int | None = None, agents: list[int] | None = None, page_note: str = "") -> Picture:
         """What the heatmaps show at ``t`` (default: the frame shown) for the options now.
@@ -325,8 +367,7 @@ class StepperModel(QObject):
             self.aboutToAct.emit()
         if index >= self.trace_length - 1:
             index = -1
-        self.op_index = max(-1, index)
-        self.opChanged.emit(self.op_index)
+        self.view.set_op_index(index)
         if self.op_index >= 0:
             picture = self.picture()
             if picture.data is None:
@@ -343,9 +384,7 @@ class StepperModel(QObject):
             self.set_op(current - 1)
 
     def set_difference(self, on: bool) -> None:
-        if on != self.difference:
-            self.difference = on
-            self.differenceChanged.emit(on)
+        self.view.set_difference(on)
 
     def set_comparison(self, comparison: Comparison | None) -> bool:
         """Show ``comparison`` as B beside A (None: stop comparing); a B of another shape is refused (``failed``)."""
@@ -360,11 +399,12 @@ class StepperModel(QObject):
         old, self.comparison = self.comparison, comparison
         if old is not None and old is not comparison:
             old.close()
+        mode = self.compare_mode
         if comparison is None:
-            self.compare_mode = "A"
-        elif self.compare_mode == "A":
-            self.compare_mode = "B-A"  # what one usually opens a comparison for
-        self.comparisonChanged.emit()
+            mode = "A"
+        elif mode == "A":
+            mode = "B-A"  # what one usually opens a comparison for
+        self.view.set_compare_mode(mode)  # comparisonChanged: B and the mode together
         return True
 
     def set_compare_mode(self, mode: str) -> None:
@@ -374,16 +414,11 @@ class StepperModel(QObject):
         if mode != "A" and self.comparison is None:
             self.message.emit("Nothing to compare with: File → Compare with session… or Compare with checkpoint…", 6000)
             mode = "A"
-        if mode != self.compare_mode:
-            self.compare_mode = mode
-        self.comparisonChanged.emit()  # also when unchanged: the menu's checked mode goes back to the one in use
+        self.view.set_compare_mode(mode)  # also when unchanged: the menu's checked mode goes back to the one in use
 
     def set_selection(self, agent: int, row: int) -> None:
         c = self.stepper.config
-        agent, row = max(0, min(agent, c.n_agents - 1)), max(0, min(row, c.batch_size - 1))
-        if (agent, row) != (self.agent, self.row):
-            self.agent, self.row = agent, row
-            self.selectionChanged.emit(agent, row)
+        self.view.set_selection(agent, row, c.n_agents, c.batch_size)
 
     def set_playing(self, playing: bool, laps: bool = False) -> None:
         """Called by the Play controller only; ``laps``: its worker runs ahead of the views (fast-forward)."""
@@ -420,8 +455,7 @@ class StepperModel(QObject):
 
     def set_unit_selection(self, selection: analysis.Selection | None) -> None:
         """Mark ``selection``'s units in every view (``None``: no selection)."""
-        self.unit_selection = selection
-        self.unitSelectionChanged.emit(selection)
+        self.view.set_unit_selection(selection)
 
     def select_units(
         self,
@@ -449,8 +483,7 @@ class StepperModel(QObject):
         if by not in analysis.ORDERINGS:
             self.message.emit(f"Unknown unit ordering {by!r}; use one of {', '.join(analysis.ORDERINGS)}", 8000)
             return False
-        self.order = order_at(self.stepper, by, self.frame.t, self.ANALYSIS_BYTES)
-        self.unitOrderChanged.emit(self.unit_order)
+        self.view.set_order(order_at(self.stepper, by, self.frame.t, self.ANALYSIS_BYTES))
         return True
 
     def _forget_other_units(self) -> None:
