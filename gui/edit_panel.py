@@ -12,8 +12,6 @@ the branch (B) and B − A.
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -34,12 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from hiddenscope.core.branch import branch_comparison
+from hiddenscope.core.compare import Comparison
 from hiddenscope.core.edits import Edit
 from hiddenscope.core.errors import UserError
 
 from .compare_ui import MODE_TEXT
 from .controls import tipped, tool_button
 from .i18n import tr
+from .long_work import Cancelled, Progress, run_with_progress
 from .model import StepperModel
 
 # op name -> (what the combo shows, the argument's placeholder or None, its tooltip); translated when shown
@@ -51,7 +50,6 @@ OPS = {
     "copy": ("copy from agent A", "A, e.g. 0", "The chosen agents take agent A's values (same rows and units)"),
     "swap": ("swap agents A,B", "A,B, e.g. 0,1", "Agents A and B exchange values; AGENTS must be all or A,B"),
 }
-PROGRESS_S = 0.05  # how often a long Make branch updates its progress dialog (and hears Cancel)
 MODE_TIP = {  # translated when shown
     "A": "Show A, the original run, in the heatmaps, history and agents views",
     "B": "Show B, the branch, in the heatmaps, history and agents views",
@@ -273,29 +271,28 @@ class EditPanel(QWidget):
                 return False
         stepper = self.model.stepper
 
-        def build():  # the branch computes every step the session has, so B − A covers all A holds
-            comparison = branch_comparison(stepper, edits)
-            target = stepper.latest
-            progress = QProgressDialog(f"Computing the branch up to t = {target}…", tr("Cancel"), 0, target, self)
-            progress.setWindowTitle(tr("hiddenscope — Make branch"))
-            progress.setWindowModality(Qt.WindowModality.WindowModal)
-            progress.setMinimumDuration(500)  # shown only when it takes a while
-            shown = time.perf_counter()
-            for t in range(1, target + 1):
-                comparison.advance_to(t)
-                if time.perf_counter() - shown > PROGRESS_S or t == target:
-                    shown = time.perf_counter()
-                    progress.setValue(t)  # a modal dialog handles the Cancel click in here
-                    if progress.wasCanceled():
-                        return None
-            progress.close()
-            return comparison
+        comparison = None
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            ok, comparison = self.model.attempt("Make branch", build)
-        finally:
-            QApplication.restoreOverrideCursor()
+        def build() -> Comparison | None:  # the branch computes every step the session has, so B − A covers all
+            target = stepper.latest
+            branch = branch_comparison(stepper, edits)
+
+            def catch_up(progress: Progress) -> Comparison:
+                for t in range(1, target + 1):
+                    progress.check()
+                    branch.advance_to(t)
+                    progress.report(t)
+                return branch
+
+            try:
+                return run_with_progress(
+                    self, tr("hiddenscope — Make branch"), f"Computing the branch up to t = {target}…", target, catch_up
+                )
+            except Cancelled:
+                branch.close()
+                return None
+
+        ok, comparison = self.model.attempt("Make branch", build)
         if ok and comparison is None:
             self.model.message.emit(tr("Make branch cancelled: no branch was made"), 6000)
             return False

@@ -31,7 +31,7 @@ from .inside_views import GatesView, SummaryView
 from .look import icon
 from .model import StepperModel
 from .moments_view import MomentsView
-from .play import PlayController
+from .play import CLOSE_WAIT_S, PlayController
 from .session_ui import SessionControls
 from .shape_panel import ShapePanel
 from .side_view import SideView
@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.shape_dock], [250], Qt.Orientation.Vertical)
 
     def closeEvent(self, event) -> None:
-        self.pause()
+        self.play_controller.stop(limit_s=CLOSE_WAIT_S)  # a bounded wait: the window closes even mid-step
         self.sessions.stop_recording()  # a recording in progress is finished, not left half-written
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())

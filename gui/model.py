@@ -75,6 +75,7 @@ class StepperModel(QObject):
         self.playing = False
         self._laps = False  # fast-forward plays: the frames shown are copies (see _in_place)
         self.comparison: Comparison | None = None  # B, shown beside A per compare_mode
+        self._b_failed = ""  # why B could not step beside A in the worker ('' when it could)
         self._pending: set[str] = set()
         self._pending_lock = threading.Lock()
         self._quiet = threading.local()  # set on fast-forward's worker while it makes steps nobody draws
@@ -88,6 +89,14 @@ class StepperModel(QObject):
     def _relay(self, kind: str) -> None:
         if kind == "step" and getattr(self._quiet, "on", False):
             return
+        comp = self.comparison
+        if kind == "step" and comp is not None and comp.live and not self._b_failed:
+            # B steps beside A in the thread that stepped A (Play's worker), not in the views' relay on the
+            # GUI thread.  Play stops before anything replaces B (aboutToAct), so B is not changed meanwhile.
+            try:
+                comp.advance_to(self.stepper.t)
+            except UserError as exc:
+                self._b_failed = str(exc)
         with self._pending_lock:
             first = not self._pending
             self._pending.add(kind)
@@ -137,6 +146,8 @@ class StepperModel(QObject):
         comp = self.comparison
         assert comp is not None
         try:
+            if self._b_failed:
+                raise UserError(self._b_failed)
             if "rebuild" in kinds:
                 comp.check_fits(self.shape)
             if "init" in kinds or "rebuild" in kinds:
@@ -397,6 +408,7 @@ class StepperModel(QObject):
                 self.failed.emit("Compare", str(exc))
                 return False
         old, self.comparison = self.comparison, comparison
+        self._b_failed = ""
         if old is not None and old is not comparison:
             old.close()
         mode = self.compare_mode

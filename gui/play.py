@@ -16,10 +16,12 @@ goes on with steps nobody will see, untraced and not announced to the views
 history on request (:mod:`hiddenscope.core.retrace`).  Steps in live environments
 cannot be re-run, so there every step is traced as usual.
 
-Stopping sets a flag the worker checks between steps and then joins the thread:
-there is no timeout after which a thread that may still be stepping is left
-behind.  A step can take long (a big model on the CPU); the wait cursor shows
-while Pause waits for it.
+Stopping sets a flag the worker checks between steps and then joins the thread.
+A step can take long (a big model on the CPU): the wait cursor shows and the status
+bar says Pause is waiting for it.  Pause waits for that step, so nothing changes the
+run under it; closing the window waits at most :data:`CLOSE_WAIT_S` and says so when
+the step is still running then (the thread ends with the step; the process does not
+wait for it).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ SHORT_STEP_MS = 1.0
 # a fast-forward frame counts as drawn once a repaint has run after it, or after this long without one
 # (a hidden or minimised window does not repaint).
 PAINT_WAIT_S = 0.05
+CLOSE_WAIT_S = 5.0  # closing the window waits this long at most for a step in progress
 
 
 def display_interval_ms() -> int:
@@ -103,6 +106,7 @@ class PlayController(QObject):
         if dispatcher is not None:  # the GUI thread's event loop, about to wait: everything queued is done
             dispatcher.aboutToBlock.connect(self._frame_done)
         self._thread: threading.Thread | None = None
+        self._lingering: threading.Thread | None = None  # a worker left to finish its step (stop's limit passed)
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._drawn_t = -1
@@ -135,6 +139,9 @@ class PlayController(QObject):
             if fast == self.fast:
                 return
             self.stop()  # from normal Play to fast-forward, or back
+        lingering, self._lingering = self._lingering, None
+        if lingering is not None:  # a worker left in its step when the window closed: it must end first
+            lingering.join()
         self._stop.clear()
         self._run += 1
         self._drawn_t = self._painted_t = self.model.frame.t
@@ -155,23 +162,37 @@ class PlayController(QObject):
         if fast:
             self.fastChanged.emit(True)
 
-    def stop(self) -> None:
-        """End Play: the step in progress finishes, the thread ends, the views show where it stopped."""
+    def stop(self, limit_s: float | None = None) -> bool:
+        """End Play: the step in progress finishes, the thread ends, the views show where it stopped.
+
+        ``limit_s``: wait at most this long for the step in progress (closing the window); past it
+        the status bar says so, the thread is left to end with its step, and ``False`` is returned.
+        """
         thread = self._thread
         if thread is None:
-            return
+            return True
         self._stop.set()
         self._frame_timer.stop()
         self._paint_timeout.stop()
         with self._wake:
             self._wake.notify_all()
         thread.join(0.1)
-        if thread.is_alive():  # a long step: say that Pause is waiting for it
+        waited = thread.is_alive()
+        if waited:  # a long step: say that Pause is waiting for it
+            self.model.message.emit("Waiting for the step in progress to finish…", 0)
             QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                thread.join()
+                thread.join(limit_s)
             finally:
                 QGuiApplication.restoreOverrideCursor()
+        stopped = not thread.is_alive()
+        if waited and stopped:
+            self.model.message.emit("", 1)
+        if not stopped:
+            self._lingering = thread
+            self.model.message.emit(
+                f"Play's worker is still in a step after {limit_s:g} s; it ends when that step does", 10000
+            )
         self._thread = None
         was_fast, self.fast = self.fast, False
         for window in self._watched:
@@ -183,6 +204,7 @@ class PlayController(QObject):
         if was_fast:
             self.fastChanged.emit(False)
         self.stopped.emit("")
+        return stopped
 
     # -- GUI thread ------------------------------------------------------------
     def _on_frame(self, frame: Frame) -> None:

@@ -30,7 +30,6 @@ from PySide6.QtCore import (
     QSignalBlocker,
     QSize,
     QSizeF,
-    Qt,
     Signal,
     Slot,
 )
@@ -43,7 +42,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QMainWindow,
-    QProgressDialog,
     QSpinBox,
     QWidget,
 )
@@ -59,16 +57,13 @@ from .actions import window_action
 from .file_actions import FileActions
 from .heatmaps import HeatmapGrid
 from .i18n import tr
+from .long_work import Cancelled, Progress, run_with_progress
 from .model import StepperModel
 from .movie import even_sides
 from .screenshot import image_rgb, paint_picture, picture_layout, render_picture
 
 # translated when shown: the tooltip of an action that changes the model or its inputs (a recording has neither)
 NOT_LIVE = "Not for a recorded session (it holds states, not a model): File → Close session goes back to the live run"
-
-
-class Cancelled(Exception):
-    """The person cancelled a long export."""
 
 
 class Recording(QObject):
@@ -391,33 +386,30 @@ class SessionControls(QObject):
         if not ok:
             return None
         total = stop - start + 1
-        progress = QProgressDialog(f"Writing {path.name}…", tr("Cancel"), 0, total, self.window)
-        progress.setWindowTitle(tr("hiddenscope — Export movie"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         agents, note = self.grid.visible_agents(), self.grid.page_note()
+        target = path
 
-        def frames():
-            for frame in self.movie_frames(start, stop, agents, note):
-                if progress.wasCanceled():
-                    raise Cancelled
-                yield frame
+        def write(progress: Progress) -> Path:
+            # On a worker: the frames are stepped (past the newest, live) and painted there; the window keeps drawing.
+            def frames():
+                for frame in self.movie_frames(start, stop, agents, note):
+                    progress.check()
+                    yield frame
 
-        def tick(done: int, _total: int) -> None:
-            progress.setValue(done)
+            check_output_path(target, force=True, what="movie")
+            movie.write_movie(frames(), target, fps, total, lambda done, _total: progress.report(done))
+            return target
 
-        def write() -> Path:
-            check_output_path(path, force=True, what="movie")
-            movie.write_movie(frames(), path, fps, total, tick)
-            return path
+        def run() -> Path:
+            return run_with_progress(
+                self.window, tr("hiddenscope — Export movie"), f"Writing {target.name}…", total, write
+            )
 
         try:
-            ok, saved = self.model.attempt("Export movie", write)
+            ok, saved = self.model.attempt("Export movie", run)
         except Cancelled:
             self.model.message.emit(f"Movie cancelled; {path.name} was not written", 6000)
             return None
-        finally:
-            progress.close()
         if ok:
             self.model.message.emit(f"Saved {saved}: {total} frames, t = {start}..{stop}", 8000)
         return saved if ok else None

@@ -492,3 +492,27 @@ def test_the_agents_views_axis_labels_do_not_run_into_each_other_at_64_agents(qt
         side = (lambda r: (r.left(), r.right())) if name == "bottom" else (lambda r: (r.top(), r.bottom()))
         spans = sorted(side(r) for r in rects)
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), (name, spans)
+
+
+def test_make_branch_catches_up_on_a_worker_not_the_gui_thread(qtbot, make_window):
+    """The branch's steps run off the GUI thread (the window keeps drawing while a long branch computes)."""
+    import threading
+
+    from hiddenscope.core.model import CondAgent
+
+    stepped_on: list[int] = []
+
+    class Watched(CondAgent):
+        def forward(self, inputs, hidden_state):
+            stepped_on.append(threading.get_ident())
+            return super().forward(inputs, hidden_state)
+
+    factory = lambda c: Watched(c.input_dim, c.n_agents, c.hidden_dim)  # noqa: E731
+    w = make_window(EDIT_CONFIG, model_factory=factory)
+    step(qtbot, w, 6)
+    panel = w.edit_panel
+    fill_edit(panel, 3, "1", "set", "0.5", units="2-4")
+    stepped_on.clear()
+    qtbot.mouseClick(panel.branch_button, Qt.MouseButton.LeftButton)
+    assert w.model.comparison is not None
+    assert stepped_on and threading.get_ident() not in stepped_on  # every branch step ran on the worker

@@ -248,3 +248,41 @@ def test_while_playing_the_paints_a_side_view_brings_count_in_its_period(qtbot, 
     period = paint_s / side_view.SHARE  # 0.6 s, or more where Qt paints twice for a draw
     assert view.period() >= 0.8 * period
     assert len(drawn) <= 3.0 / (0.8 * period) + 2
+
+
+def test_a_live_b_steps_beside_a_on_plays_worker_not_on_the_gui_thread(qtbot, make_window, tmp_path):
+    import torch
+
+    w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=16))
+    same = tmp_path / "same.pt"
+    torch.save(w.stepper.model.state_dict(), same)
+    assert w.compare.compare_with_checkpoint(same)
+    b = w.model.comparison.stepper
+    gui_thread = threading.get_ident()
+    b_stepped_on: set[int] = set()
+    b.changed.connect(lambda kind: b_stepped_on.add(threading.get_ident()) if kind == "step" else None)
+    w.speed_box.setValue(w.speed_box.maximum())
+    click(qtbot, w, w.acts.play)
+    qtbot.waitUntil(lambda: w.model.frame.t >= 20, timeout=10_000)
+    click(qtbot, w, w.acts.play)
+    assert b_stepped_on and gui_thread not in b_stepped_on  # B's steps ran on Play's worker
+    assert b.latest == w.stepper.t
+    assert not w.grid.values.any()  # same weights, same inputs: B − A is zero at every t shown
+
+
+def test_closing_the_window_mid_step_waits_a_bounded_time_and_says_so(qtbot, make_window, monkeypatch):
+    from hiddenscope.gui import main_window
+
+    monkeypatch.setattr(main_window, "CLOSE_WAIT_S", 0.3)
+    inside = threading.Event()
+    w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16), model_factory=slow_model(inside, 3.0))
+    click(qtbot, w, w.acts.play)
+    qtbot.waitUntil(inside.is_set, timeout=5000)
+    started = time.perf_counter()
+    w.close()
+    took = time.perf_counter() - started
+    assert took < 2.5  # not the 3 s step: the window closed after its bounded wait
+    assert "still in a step after 0.3 s" in w.statusBar().currentMessage()
+    assert not w.playing
+    for thread in play_threads_alive():
+        thread.join()  # the step ends on its own; nothing else is left running
