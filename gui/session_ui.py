@@ -208,11 +208,26 @@ class SessionControls(QObject):
             )
             if path is None:
                 return False
-        ok, reader = self.model.attempt("Open session", SessionReader, path)
+        chosen = Path(path)
+
+        def read(_progress: Progress) -> ReplayStepper:  # on a worker: a large file's checks take a while
+            reader = SessionReader(chosen)
+            try:
+                return ReplayStepper(reader)
+            except BaseException:
+                reader.close()
+                raise
+
+        ok, replay = self.model.attempt(
+            "Open session",
+            lambda: run_with_progress(
+                self.window, tr("hiddenscope — Open session"), f"Reading {chosen.name}…", 0, read
+            ),
+        )
         if not ok:
             return False
         self.stop_recording()
-        replay = ReplayStepper(reader)
+        reader = replay.reader
         old = self.model.stepper
         if not old.capabilities.is_recording:
             self.live = old
