@@ -325,7 +325,7 @@ def make_stepper(args: argparse.Namespace):  # a Stepper; torch is loaded anyway
 
 def _cmd_shapes(args: argparse.Namespace) -> int:
     from hiddenscope.core.export import config_record
-    from hiddenscope.core.notes import note_for
+    from hiddenscope.core.trace_notes import note_for
 
     if args.session is not None:
         return _shapes_from_session(args)
@@ -508,7 +508,7 @@ def _cmd_movie(args: argparse.Namespace) -> int:
         raise UserError(f"--out must end in .mp4 or .gif, got {out.name}")
     if not math.isfinite(args.fps) or not 0.01 <= args.fps <= 1000:
         raise UserError(f"--fps must be from 0.01 to 1000, got {args.fps}")
-    from hiddenscope.gui import movie
+    from hiddenscope.gui.export import movie
 
     if out is not None:
         movie.check_available(suffix)
@@ -546,7 +546,7 @@ def _cmd_movie(args: argparse.Namespace) -> int:
 
 def _write_movie(args: argparse.Namespace, stepper, start: int, stop: int, out) -> int:
     """The movie and/or frames of ``start..stop``, one Look for all (its order the last t's, where known)."""
-    from hiddenscope.gui import movie
+    from hiddenscope.gui.export import movie
 
     agents = list(range(stepper.config.n_agents)) if args.agent is None else [args.agent]
     # Live without --order, the last t is not run yet: its order is index all the same.
@@ -591,7 +591,7 @@ def _open_session_at(args: argparse.Namespace):
 
 
 def _shapes_from_session(args: argparse.Namespace) -> int:
-    from hiddenscope.core.notes import note_for
+    from hiddenscope.core.trace_notes import note_for
 
     reader, t = _open_session_at(args)
     with reader:
@@ -627,7 +627,7 @@ def _screenshot_from_session(args: argparse.Namespace, out) -> int:
     with reader:
         _check_agent(args.agent, reader.config.n_agents)
         from hiddenscope.core.replay import ReplayStepper
-        from hiddenscope.gui.headless import save_screenshot_headless
+        from hiddenscope.gui.export.headless import save_screenshot_headless
 
         replay = ReplayStepper(reader)
         replay.seek(t)
@@ -653,7 +653,7 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
     if args.agent is not None and not 0 <= args.agent < stepper.config.n_agents:
         raise UserError(f"--agent must be from 0 to {stepper.config.n_agents - 1}, got {args.agent}")
     stepper.run(10 if args.steps is None else args.steps)
-    from hiddenscope.gui.headless import save_screenshot_headless
+    from hiddenscope.gui.export.headless import save_screenshot_headless
 
     save_screenshot_headless(stepper, out, agent=args.agent, look=_look(args, stepper, stepper.t))
     print(f"wrote {out}")

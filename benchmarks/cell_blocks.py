@@ -1,4 +1,4 @@
-"""A step with its GRU cells in row blocks (``hiddenscope.core.device.CellBlocks``) against the whole cell.
+"""A step with its GRU cells in row blocks (``hiddenscope.core.step_runtime.CellBlocks``) against the whole cell.
 
     python benchmarks/cell_blocks.py [--quick]
 
@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.core.device import CELL_BLOCK_ROWS
+from hiddenscope.core.step_runtime import CELL_BLOCK_ROWS
 from hiddenscope.core.tuning import keep_freed_memory
 
 SIZES = ((256, 16), (128, 64), (256, 64), (512, 64), (1024, 64))

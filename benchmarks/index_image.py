@@ -39,11 +39,11 @@ def measure(rounds: int = 5, per_round: int = 20) -> dict[str, dict[str, float]]
     import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
-    from hiddenscope.gui.index_image import IndexImageItem
-    from hiddenscope.gui.look import index_lut
+    from hiddenscope.gui.theme import index_lut
+    from hiddenscope.gui.widgets.index_image import IndexImageItem
 
     QApplication.instance() or QApplication([])
-    pg.setConfigOptions(imageAxisOrder="row-major")  # as the app sets it (gui/heatmaps.py)
+    pg.setConfigOptions(imageAxisOrder="row-major")  # as the app sets it (gui/views/heatmap_grid.py)
     rng = np.random.default_rng(0)
     results: dict[str, dict[str, float]] = {}
     for name, shape in SIZES.items():

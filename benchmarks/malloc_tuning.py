@@ -24,7 +24,8 @@ import sys
 CHILD = r"""
 import json, resource, sys, threading, time
 import psutil
-from hiddenscope.core import Config, Stepper
+from hiddenscope.core import Config
+from hiddenscope.core import Stepper
 from hiddenscope.core.tuning import keep_freed_memory
 
 tuned = sys.argv[1] == "with"

@@ -45,7 +45,7 @@ def qt_quality(level: int) -> int:
 def screenshot_image(batch: int = 1024, n_agents: int = 64):
     """The grid image the app saves for this size, painted from a real stepped model."""
     from hiddenscope.core import Config, Stepper
-    from hiddenscope.gui.screenshot import render_grid, screenshot_title
+    from hiddenscope.gui.export.render import render_grid, screenshot_title
 
     stepper = Stepper(
         Config(batch_size=batch, n_agents=n_agents, device="cpu"), history_budget=64 * 2**20, tracing=False
@@ -58,7 +58,7 @@ def screenshot_image(batch: int = 1024, n_agents: int = 64):
 def write_hand(image, path: Path, title: str, one_core: bool = False) -> None:
     from hiddenscope.core import png
     from hiddenscope.core.files import atomic_write
-    from hiddenscope.gui.screenshot import image_rgb
+    from hiddenscope.gui.export.render import image_rgb
 
     saved = png._PARALLEL_BYTES
     if one_core:

@@ -22,7 +22,7 @@ For each size (batch × agents × units) it measures, offscreen:
   frame over the mean of bare steps taken just after it (``paired_frame_and_bare_ms``), so that
   the machine's drift between the two measurements cancels;
 - ``bare_step_blocked_ms``: the same bare call with its GRU cells in the row blocks the app's
-  steps use on the CPU (``hiddenscope.core.device.CellBlocks``: same bits, less memory traffic; the
+  steps use on the CPU (``hiddenscope.core.step_runtime.CellBlocks``: same bits, less memory traffic; the
   plain call where a step is too small for blocks), and ``frame_over_blocked_step`` and
   ``frame_over_blocked_step_paired`` (``paired_blocked_step_ms``): the frame over that, the app's
   own model step, so what drawing adds to it;
@@ -66,8 +66,8 @@ import torch
 
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.config import resolve_device
-from hiddenscope.core.device import cell_blocks, torch_threads
 from hiddenscope.core.errors import UserError
+from hiddenscope.core.step_runtime import cell_blocks, torch_threads
 from hiddenscope.core.trace import trace_forward
 from hiddenscope.core.tuning import keep_freed_memory
 
@@ -372,7 +372,8 @@ def rss_after(config: Config, steps: int) -> tuple[float, float, float, float]:
     """Resident memory (MiB) after ``steps`` traced steps in a fresh process; the budget, RSS at start and halfway."""
     code = f"""
 import psutil, json
-from hiddenscope.core import Config, Stepper
+from hiddenscope.core import Config
+from hiddenscope.core import Stepper
 from hiddenscope.core.tuning import keep_freed_memory
 keep_freed_memory()
 s = Stepper(Config(**{config.__dict__!r}), history_budget={HISTORY_BUDGET})

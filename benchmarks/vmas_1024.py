@@ -26,9 +26,9 @@ import numpy as np
 import torch
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.core.device import torch_threads
 from hiddenscope.core.envs import make_env_batch
 from hiddenscope.core.inputs import PatternInputs
+from hiddenscope.core.step_runtime import torch_threads
 
 BATCH = 1024
 

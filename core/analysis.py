@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import torch
 
-from .device import torch_threads
 from .errors import ConfigError
+from .step_runtime import torch_threads
 
 if TYPE_CHECKING:
     from .stepper import BaseStepper

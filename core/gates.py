@@ -1,6 +1,6 @@
 """The arithmetic for looking inside a GRU: its gates, and per-agent summaries of a hidden-state history.
 
-Everything here is a pure function of tensors or arrays; :mod:`hiddenscope.core.insight`
+Everything here is a pure function of tensors or arrays; :mod:`hiddenscope.core.gru_history`
 uses it to work on a :class:`~hiddenscope.core.stepper.Stepper`'s recorded steps.
 """
 

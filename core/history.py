@@ -20,7 +20,7 @@ newest bound without it, and only once the slot is complete, so no reader ever f
 a half-written step held.  Readers get copies through :meth:`snapshot`,
 :meth:`pair` and :meth:`read_window`, never the ring's own slots, unless they
 ask for views with ``snapshot(t, copy=False)`` and know no step writes that slot
-while they hold them (the window does, see ``gui/model.py``).
+while they hold them (the window does, see ``gui/stepper_model.py``).
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ class HeldSteps:
 
         ``copy=False`` gives read-only views of the ring's slot instead, for a reader that
         knows no step will write that slot while it holds them (the window, paused or in
-        normal Play: a step writes only the slot after the newest; see ``gui/model.py``).
+        normal Play: a step writes only the slot after the newest; see ``gui/stepper_model.py``).
         IndexError if ``t`` is not held.
         """
         with self.lock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .device import torch_threads
+from .step_runtime import torch_threads
 
 TORCH_FROM = 1 << 16  # inputs with at least this many numbers are built with PyTorch's kernels
 

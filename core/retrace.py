@@ -2,7 +2,7 @@
 
 Fast-forward computes the steps it will not draw without tracing.  When a person
 wants to see one of them, :func:`retrace` re-runs it: from ``h_{t-1}`` as held
-(laid out in memory exactly as the live state was, :func:`~hiddenscope.core.device.lay_out`)
+(laid out in memory exactly as the live state was, :func:`~hiddenscope.core.step_runtime.lay_out`)
 and the inputs held for step ``t``, through a private copy of the model (the one the
 gates view uses, so the live model, which Play may be stepping meanwhile, is never
 touched), under the same :class:`~hiddenscope.core.trace.Recorder` a live step uses,
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 
-from .device import cell_blocks, lay_out, torch_threads
 from .errors import UserError
-from .insight import _probe
+from .gru_history import _probe
+from .step_runtime import cell_blocks, lay_out, torch_threads
 from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder, TraceRecord
 
 if TYPE_CHECKING:

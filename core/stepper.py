@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from .config import DTYPES, Config, check_fits, resolve_device
-from .device import StepClock, cell_block_rows, cell_blocks, layout_of, torch_threads
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
 from .errors import ConfigError, UserError, first_line
 from .events import Event
@@ -24,6 +23,7 @@ from .history import DEFAULT_BUDGET, Frame, HeldSteps, History
 from .inputs import PatternInputs
 from .model import CondAgent
 from .plan import Loaded, Plan, Request
+from .step_runtime import StepClock, cell_block_rows, cell_blocks, layout_of, torch_threads
 from .trace import ROLE_HIDDEN, ROLE_INPUT, ROLE_RESET, Recorder, TraceRecord, trace_init
 
 if TYPE_CHECKING:

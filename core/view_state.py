@@ -3,7 +3,7 @@
 :class:`ViewState` is what every view shares about *how* to show the run (the op walked
 with Step op, Difference, the agent and batch row the side views follow, the units
 selected and their order, the compare mode).  It knows nothing of Qt: the window's
-:class:`~hiddenscope.gui.model.StepperModel` relays its :attr:`ViewState.changed` events
+:class:`~hiddenscope.gui.stepper_model.StepperModel` relays its :attr:`ViewState.changed` events
 as signals, and scripts and tests can drive it directly.  Its :attr:`look` is what
 :func:`~hiddenscope.core.picture.build_picture` needs.
 

@@ -23,8 +23,8 @@ def run_app(
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from .i18n import install_language
-    from .main_window import MainWindow
+    from hiddenscope.gui.i18n import install_language
+    from hiddenscope.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setOrganizationName("hiddenscope")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
-from .look import resource_path
+from hiddenscope.gui.theme import resource_path
 
 CONTEXT = "hiddenscope"
 LANGUAGES = {"auto": "Automatic (system)", "en": "English", "zh_CN": "中文（简体）"}

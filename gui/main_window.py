@@ -1,8 +1,8 @@
 """The main window: it composes the views, docks, menus and actions, and draws nothing itself.
 
-Every view is built on the one :class:`~hiddenscope.gui.model.StepperModel` and
-renders what it says; Play is a :class:`~hiddenscope.gui.play.PlayController`;
-saving and loading is :class:`~hiddenscope.gui.file_actions.FileActions`.
+Every view is built on the one :class:`~hiddenscope.gui.stepper_model.StepperModel` and
+renders what it says; Play is a :class:`~hiddenscope.gui.controllers.play.PlayController`;
+saving and loading is :class:`~hiddenscope.gui.controllers.files.FileActions`.
 """
 
 from __future__ import annotations
@@ -16,29 +16,28 @@ from PySide6.QtWidgets import QDockWidget, QDoubleSpinBox, QLabel, QMainWindow, 
 from hiddenscope.core.config import Config
 from hiddenscope.core.history import Frame
 from hiddenscope.core.stepper import BaseStepper
-
-from .actions import WindowActions, make_actions
-from .agents_view import AgentsView
-from .analysis_docks import add_analysis_docks
-from .compare_ui import CompareControls
-from .config_panel import ConfigPanel
-from .edit_panel import EditPanel
-from .file_actions import FileActions
-from .heatmaps import HeatmapGrid
-from .history_view import HistoryView
-from .i18n import LANGUAGES, tr
-from .inside_views import GatesView, SummaryView
-from .look import icon
-from .model import StepperModel
-from .moments_view import MomentsView
-from .play import CLOSE_WAIT_S, PlayController
-from .session_ui import SessionControls
-from .shape_panel import ShapePanel
-from .side_view import SideView
-from .status import StatusLine
-from .timeline import Timeline
-from .trajectory_view import TrajectoryView
-from .unit_tools import UnitOrderBar, add_unit_tools
+from hiddenscope.gui.controllers.actions import WindowActions, make_actions
+from hiddenscope.gui.controllers.analysis_docks import add_analysis_docks
+from hiddenscope.gui.controllers.compare import CompareControls
+from hiddenscope.gui.controllers.files import FileActions
+from hiddenscope.gui.controllers.play import CLOSE_WAIT_S, PlayController
+from hiddenscope.gui.controllers.sessions import SessionControls
+from hiddenscope.gui.controllers.status_line import StatusLine
+from hiddenscope.gui.controllers.unit_tools import UnitOrderBar, add_unit_tools
+from hiddenscope.gui.i18n import LANGUAGES, tr
+from hiddenscope.gui.panels.configuration import ConfigPanel
+from hiddenscope.gui.panels.edit_memory import EditPanel
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import icon
+from hiddenscope.gui.views.agents import AgentsView
+from hiddenscope.gui.views.gates_and_summary import GatesView, SummaryView
+from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
+from hiddenscope.gui.views.shape_trace import ShapePanel
+from hiddenscope.gui.views.side_view import SideView
+from hiddenscope.gui.views.similar_moments import MomentsView
+from hiddenscope.gui.views.trajectories import TrajectoryView
+from hiddenscope.gui.views.unit_history import HistoryView
+from hiddenscope.gui.widgets.timeline import Timeline
 
 
 class MainWindow(QMainWindow):

@@ -21,7 +21,7 @@ I18N = ROOT / "resources" / "i18n"
 def tr_strings() -> set[str]:
     """Every literal passed to tr() in gui/."""
     found = set()
-    for path in (ROOT / "gui").glob("*.py"):
+    for path in (ROOT / "gui").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)

@@ -7,10 +7,10 @@ import torch
 from torch import nn
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.core import device as device_module
-from hiddenscope.core.device import CELL_BLOCK_ROWS, MIN_BLOCKED_ROWS, CellBlocks, cell_block_rows, torch_threads
+from hiddenscope.core import step_runtime as device_module
 from hiddenscope.core.inputs import PatternInputs
 from hiddenscope.core.retrace import retrace
+from hiddenscope.core.step_runtime import CELL_BLOCK_ROWS, MIN_BLOCKED_ROWS, CellBlocks, cell_block_rows, torch_threads
 
 
 def planted_cell(rows: int, inputs: int = 7, units: int = 12, seed: int = 0):

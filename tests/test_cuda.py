@@ -23,8 +23,8 @@ from torch import nn
 from hiddenscope.cli import main
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.checkpoint import checkpoint_factory
-from hiddenscope.core.device import StepClock
 from hiddenscope.core.retrace import retrace
+from hiddenscope.core.step_runtime import StepClock
 
 HAS_CUDA = torch.cuda.is_available()
 cuda = pytest.mark.skipif(not HAS_CUDA, reason="no CUDA GPU on this machine (torch.cuda.is_available() is False)")

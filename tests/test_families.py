@@ -306,7 +306,7 @@ def test_gates_rerun_each_agents_own_cell_and_start_episodes_from_init_hidden(tm
     pytest.importorskip("lbforaging")
     from hiddenscope.core.env_inputs import env_inputs_factory
     from hiddenscope.core.envs import env_spec
-    from hiddenscope.core.insight import gate_history
+    from hiddenscope.core.gru_history import gate_history
 
     options = {"size": "5", "food": "1", "max_episode_steps": "12", "players": "2"}
     spec = env_spec("lbf", dict(options))

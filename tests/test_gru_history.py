@@ -10,7 +10,7 @@ import numpy as np
 
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.edits import parse_edits
-from hiddenscope.core.insight import SummaryCache, gate_history, summary_history
+from hiddenscope.core.gru_history import SummaryCache, gate_history, summary_history
 
 
 def test_gate_history_of_the_stepper_reproduces_the_recorded_states():

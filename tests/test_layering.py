@@ -74,7 +74,7 @@ def test_the_checker_walks_core_subpackages(tmp_path):
     (tmp_path / "envs" / "inner" / "draw.py").write_text("from ....gui.look import icon\nfrom ..base import Env\n")
     assert qt_offenders(tmp_path) == {
         "envs/frames.py": ["hiddenscope.gui", "hiddenscope.gui.app"],
-        "envs/inner/draw.py": ["hiddenscope.gui.look", "hiddenscope.gui.look.icon"],
+        "envs/inner/draw.py": ["hiddenscope.gui.theme", "hiddenscope.gui.theme.icon"],
         "envs/viewer.py": ["PySide6", "PySide6.QtWidgets"],
     }
     # Resolved against the file's own package: ..base in core/envs/inner is hiddenscope.core.envs.base.

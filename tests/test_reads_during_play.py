@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.core.insight import SummaryCache, gate_history, summary_history
+from hiddenscope.core.gru_history import SummaryCache, gate_history, summary_history
 
 CONFIG = Config(batch_size=3, n_agents=2, hidden_dim=16, input_dim=4, device="cpu")
 STEPS = 4000

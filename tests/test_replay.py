@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hiddenscope.core import Config, Stepper, UserError
-from hiddenscope.core.insight import SummaryCache, summary_history
+from hiddenscope.core.gru_history import SummaryCache, summary_history
 from hiddenscope.core.replay import EndOfRecording, ReplayStepper
 from hiddenscope.core.session import SessionReader, SessionRecorder, record_session
 

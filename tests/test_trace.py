@@ -12,8 +12,8 @@ from torch import nn
 
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.model import CondAgent
-from hiddenscope.core.notes import note_for
 from hiddenscope.core.trace import trace_forward, trace_init
+from hiddenscope.core.trace_notes import note_for
 
 
 def shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:

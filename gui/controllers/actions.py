@@ -14,12 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from .file_actions import FileActions
-from .heatmaps import HeatmapGrid
-from .i18n import tr
-from .look import icon
-from .model import StepperModel
-from .play import PlayController
+from hiddenscope.gui.controllers.files import FileActions
+from hiddenscope.gui.controllers.play import PlayController
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import icon
+from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
 
 Key = QKeySequence.StandardKey
 CHECKABLE = ("diff", "trace", "fast")

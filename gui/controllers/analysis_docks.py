@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
 
-from .agents_view import AgentsView
-from .dock_host import DockHost
-from .edit_panel import EditPanel
-from .file_actions import FileActions
-from .heatmaps import HeatmapGrid
-from .i18n import tr
-from .model import StepperModel
-from .trajectory_view import TrajectoryView
+from hiddenscope.gui.controllers.files import FileActions
+from hiddenscope.gui.dock_host import DockHost
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.panels.edit_memory import EditPanel
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.views.agents import AgentsView
+from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
+from hiddenscope.gui.views.trajectories import TrajectoryView
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,10 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar
 
 from hiddenscope.core.compare import SessionComparison, checkpoint_comparison, recorded_inputs_comparison
-
-from .actions import window_action
-from .file_actions import ask_open
-from .i18n import tr
-from .model import COMPARE_MODES, StepperModel
+from hiddenscope.gui.controllers.actions import window_action
+from hiddenscope.gui.controllers.files import ask_open
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import COMPARE_MODES, StepperModel
 
 MODE_TEXT = {"A": "A", "B": "B", "B-A": "B − A"}  # the compare modes' and the branch modes' buttons
 MODE_TIP = {  # translated when shown

@@ -19,11 +19,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from hiddenscope.core.checkpoint import RunSettings
 from hiddenscope.core.plan import Plan, Request
-
-from .heatmaps import HeatmapGrid
-from .i18n import tr
-from .model import StepperModel
-from .screenshot import render_picture, save_png
+from hiddenscope.gui.export.render import render_picture, save_png
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
 
 DROPPABLE = (".th", ".pt", ".pth", ".safetensors", ".npy", ".npz")
 
@@ -115,8 +114,7 @@ class FileActions:
     def save_view(self, view: QWidget, name: str, path: str | Path | None = None) -> Path | None:
         """Save a side view (history, gates, summary, …) as it is drawn: PNG, or SVG for a path ending ``.svg``."""
         from hiddenscope.core.files import check_output_path
-
-        from .view_export import FORMATS, save_view_image
+        from hiddenscope.gui.export.view_image import FORMATS, save_view_image
 
         self.model.aboutToAct.emit()
         t = self.model.frame.t
@@ -266,7 +264,7 @@ class FileActions:
 
     def choose_environment(self) -> bool:
         """Ask which environment (and its options, and how to act), then feed the agents from it."""
-        from .env_dialog import EnvironmentDialog
+        from hiddenscope.gui.panels.environment_dialog import EnvironmentDialog
 
         c = self.stepper.config
         dialog = EnvironmentDialog(c.n_agents, self.settings, self.parent, agents_fixed=c.family == "epymarl-ns")

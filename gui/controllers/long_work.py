@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from .i18n import tr
+from hiddenscope.gui.i18n import tr
 
 T = TypeVar("T")
 PROGRESS_AFTER_MS = 400  # work that ends sooner shows no dialog

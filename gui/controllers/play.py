@@ -1,7 +1,7 @@
 """Play: the model steps in a worker thread, paced, never more than one step ahead of the screen.
 
 The worker computes step t+1 while the GUI thread draws step t (the stepper's
-change reaches the views through :class:`~hiddenscope.gui.model.StepperModel`,
+change reaches the views through :class:`~hiddenscope.gui.stepper_model.StepperModel`,
 queued), then waits until t+1 has been handed to the views before it computes
 t+2.  Steps the speed asked for but that could not be drawn in time are skipped,
 not queued, so Play runs at the speed asked or as fast as frames can be drawn,
@@ -38,8 +38,7 @@ from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 from hiddenscope.core.replay import EndOfRecording
 from hiddenscope.core.retrace import can_retrace
-
-from .model import StepperModel
+from hiddenscope.gui.stepper_model import StepperModel
 
 WAIT_SLICE_S = 0.05  # how often a waiting worker looks at the stop flag
 DEFAULT_REFRESH_HZ = 60.0  # the display's rate when the screen does not say

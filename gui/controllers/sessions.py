@@ -52,15 +52,14 @@ from hiddenscope.core.files import atomic_write, check_output_path
 from hiddenscope.core.replay import ReplayStepper
 from hiddenscope.core.session import SUFFIXES, SessionReader, SessionRecorder
 from hiddenscope.core.stepper import BaseStepper, Stepper
-
-from .actions import window_action
-from .file_actions import FileActions
-from .heatmaps import HeatmapGrid
-from .i18n import tr
-from .long_work import Cancelled, Progress, run_with_progress
-from .model import StepperModel
-from .movie import even_sides
-from .screenshot import image_rgb, paint_picture, picture_layout, render_picture
+from hiddenscope.gui.controllers.actions import window_action
+from hiddenscope.gui.controllers.files import FileActions
+from hiddenscope.gui.controllers.long_work import Cancelled, Progress, run_with_progress
+from hiddenscope.gui.export.movie import even_sides
+from hiddenscope.gui.export.render import image_rgb, paint_picture, picture_layout, render_picture
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
 
 # translated when shown: the tooltip of an action that changes the model or its inputs (a recording has neither)
 NOT_LIVE = "Not for a recorded session (it holds states, not a model): File → Close session goes back to the live run"
@@ -377,7 +376,7 @@ class SessionControls(QObject):
         fps: float | None = None,
     ) -> Path | None:
         """The heatmaps shown (the page of agents, the compare mode) for t = start..stop as GIF or MP4."""
-        from . import movie
+        from hiddenscope.gui.export import movie
 
         self.model.aboutToAct.emit()
         hist = self.model.bounds()

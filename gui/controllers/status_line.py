@@ -6,10 +6,10 @@ import time
 
 from PySide6.QtWidgets import QStatusBar
 
-from .i18n import tr
-from .model import StepperModel
-from .play import PlayController
-from .steady_label import SteadyLabel
+from hiddenscope.gui.controllers.play import PlayController
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.widgets.steady_label import SteadyLabel
 
 PERIOD_S = 1 / 15  # while playing, the labels change at most this often
 

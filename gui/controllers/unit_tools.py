@@ -18,14 +18,13 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QToolBar
 
 from hiddenscope.core.analysis import ORDERINGS
-
-from .controls import tipped
-from .dock_host import DockHost
-from .file_actions import FileActions
-from .i18n import tr
-from .model import StepperModel
-from .moments_view import MomentsView
-from .unit_marks import ORDER_NAMES
+from hiddenscope.gui.controllers.files import FileActions
+from hiddenscope.gui.dock_host import DockHost
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.views.similar_moments import MomentsView
+from hiddenscope.gui.views.unit_layout import ORDER_NAMES
+from hiddenscope.gui.widgets.controls import tipped
 
 ORDER_TIPS = {  # translated when shown
     "index": "Units in index order 0, 1, 2, …",

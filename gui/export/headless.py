@@ -22,7 +22,7 @@ def save_screenshot_headless(
     stepper: Stepper, out: str | Path, agent: int | None = None, look: Look | None = None
 ) -> Path:
     """Render the picture of the timestep shown (all agents, or one) for ``look`` and write a PNG."""
-    from .movie import save_picture
+    from hiddenscope.gui.export.movie import save_picture
 
     agents = list(range(stepper.config.n_agents)) if agent is None else [agent]
     return save_picture(build_picture(stepper, look=look or Look(), agents=agents), out)

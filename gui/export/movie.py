@@ -22,8 +22,7 @@ from hiddenscope.core.errors import FileProblem, UserError
 from hiddenscope.core.files import atomic_path
 from hiddenscope.core.picture import Look, Picture, build_picture
 from hiddenscope.core.stepper import Stepper
-
-from .headless import ensure_gui_app
+from hiddenscope.gui.export.headless import ensure_gui_app
 
 EXTRA = 'pip install "hiddenscope[movies]" (imageio and imageio-ffmpeg)'
 
@@ -50,7 +49,7 @@ def even_sides(rgb: np.ndarray) -> np.ndarray:
 def picture_frame(picture: Picture) -> np.ndarray:
     """``picture`` rendered as a screenshot is, as ``(height, width, 3)`` uint8 with even sides."""
     app = ensure_gui_app()  # noqa: F841 - must live while painting
-    from .screenshot import image_rgb, render_picture
+    from hiddenscope.gui.export.render import image_rgb, render_picture
 
     return even_sides(image_rgb(render_picture(picture)))
 
@@ -58,7 +57,7 @@ def picture_frame(picture: Picture) -> np.ndarray:
 def save_picture(picture: Picture, out: str | os.PathLike[str]) -> Path:
     """``picture`` as the PNG ``hiddenscope screenshot`` writes (the title in its text chunk)."""
     app = ensure_gui_app()  # noqa: F841 - must live while painting
-    from .screenshot import render_picture, save_png
+    from hiddenscope.gui.export.render import render_picture, save_png
 
     return save_png(render_picture(picture), out, picture.title)
 

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.files import atomic_write
 from hiddenscope.core.picture import Picture, title_line
 from hiddenscope.core.png import encode_png
-
-from .look import LEVELS, lut, to_rgb
+from hiddenscope.gui.theme import LEVELS, lut, to_rgb
 
 MARGIN = 16
 TITLE_H = 30
+TITLE_LINE_H = 18  # each further line of a long title
 LABEL_H = 18
 GAP = 14
 BAR_W = 18
@@ -44,24 +44,51 @@ class GridLayout:
     colorbar: QRect
     width: int
     height: int
+    title_lines: tuple[str, ...] = ()  # the title as drawn, wrapped at " · " to the picture's width
 
 
-def grid_layout(batch: int, units: int, agents: list[int]) -> GridLayout:
+def _title_font() -> QFont:
+    font = QFont("sans-serif")
+    font.setPixelSize(14)
+    return font
+
+
+def wrap_title(title: str, width: int) -> tuple[str, ...]:
+    """``title`` in lines no wider than ``width`` pixels, broken after its " · " separators."""
+    if not title:
+        return ()
+    metrics = QFontMetrics(_title_font())
+    lines: list[str] = []
+    line = ""
+    for part in title.split(" · "):
+        joined = f"{line} · {part}" if line else part
+        if line and metrics.horizontalAdvance(joined) > width:
+            lines.append(line + " ·")
+            line = part
+        else:
+            line = joined
+    return (*lines, line)
+
+
+def grid_layout(batch: int, units: int, agents: list[int], title: str = "") -> GridLayout:
+    """Where the tiles, colour bar and title of a picture go; a long ``title`` takes more lines."""
     scale = max(1, TARGET_TILE // max(batch, units))
     tile_w, tile_h = units * scale, batch * scale
     cols = max(1, math.ceil(math.sqrt(len(agents))))
     rows = max(1, math.ceil(len(agents) / cols))
+    grid_w = cols * tile_w + (cols - 1) * GAP
+    grid_h = rows * (LABEL_H + tile_h) + (rows - 1) * GAP
+    width = max(MARGIN + grid_w + GAP + BAR_W + BAR_LABEL_W + MARGIN, 480)
+    lines = wrap_title(title, width - 2 * MARGIN)
+    top = MARGIN + TITLE_H + max(0, len(lines) - 1) * TITLE_LINE_H
     tiles = {}
     for i, agent in enumerate(agents):
         x = MARGIN + (i % cols) * (tile_w + GAP)
-        y = MARGIN + TITLE_H + (i // cols) * (LABEL_H + tile_h + GAP) + LABEL_H
+        y = top + (i // cols) * (LABEL_H + tile_h + GAP) + LABEL_H
         tiles[agent] = QRect(x, y, tile_w, tile_h)
-    grid_w = cols * tile_w + (cols - 1) * GAP
-    grid_h = rows * (LABEL_H + tile_h) + (rows - 1) * GAP
-    bar = QRect(MARGIN + grid_w + GAP, MARGIN + TITLE_H + LABEL_H, BAR_W, max(64, min(grid_h - LABEL_H, 512)))
-    width = bar.right() + 1 + BAR_LABEL_W + MARGIN
-    height = MARGIN + TITLE_H + max(grid_h, bar.height() + LABEL_H) + MARGIN
-    return GridLayout(scale, tiles, bar, max(width, 480), height)
+    bar = QRect(MARGIN + grid_w + GAP, top + LABEL_H, BAR_W, max(64, min(grid_h - LABEL_H, 512)))
+    height = top + max(grid_h, bar.height() + LABEL_H) + MARGIN
+    return GridLayout(scale, tiles, bar, width, height, lines)
 
 
 def _qimage_from_rgb(rgb: np.ndarray) -> QImage:
@@ -74,7 +101,7 @@ def picture_layout(picture: Picture) -> GridLayout:
     """Where :func:`paint_picture` puts each tile of ``picture``."""
     values = picture.values
     assert values is not None, picture.why
-    return grid_layout(values.shape[0], values.shape[2], list(picture.agents))
+    return grid_layout(values.shape[0], values.shape[2], list(picture.agents), picture.title)
 
 
 def render_picture(picture: Picture) -> QImage:
@@ -96,7 +123,7 @@ def paint_picture(painter: QPainter, picture: Picture) -> GridLayout:
 def render_grid(values: np.ndarray, agents: list[int], title: str, levels: tuple[float, float] = LEVELS) -> QImage:
     """Paint the heatmaps of ``agents`` from ``values`` ``(batch, n_agents, units)`` with a title and colour bar."""
     batch, _, units = values.shape
-    layout = grid_layout(batch, units, agents)
+    layout = grid_layout(batch, units, agents, title)
     image = QImage(layout.width, layout.height, QImage.Format.Format_RGB32)
     image.fill(QColor("#ffffff"))
     painter = QPainter(image)
@@ -116,16 +143,16 @@ def paint_grid(
     The painter's device should be :func:`grid_layout`'s ``width`` × ``height``.
     """
     batch, _, units = values.shape
-    layout = grid_layout(batch, units, agents)
-    font = QFont("sans-serif")
-    font.setPixelSize(14)
+    layout = grid_layout(batch, units, agents, title)
+    font = _title_font()
     painter.setFont(font)
     painter.setPen(QColor("#202020"))
-    painter.drawText(
-        QRect(MARGIN, MARGIN, layout.width - 2 * MARGIN, TITLE_H - 6),
-        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-        title,
-    )
+    for k, line in enumerate(layout.title_lines):
+        painter.drawText(
+            QRect(MARGIN, MARGIN + k * TITLE_LINE_H, layout.width - 2 * MARGIN, TITLE_H - 6),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            line,
+        )
     font.setPixelSize(12)
     painter.setFont(font)
     for agent, rect in layout.tiles.items():

@@ -15,8 +15,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from hiddenscope.core.files import atomic_write
-
-from .screenshot import save_png
+from hiddenscope.gui.export.render import save_png
 
 FORMATS = "PNG image (*.png);;SVG image (*.svg)"
 

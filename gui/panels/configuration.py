@@ -6,10 +6,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from hiddenscope.core.config import DTYPES, MAX_SIZE, Config, available_devices, format_bytes, step_bytes, units_for
-
-from .controls import tipped
-from .i18n import tr
-from .model import StepperModel
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.widgets.controls import tipped
 
 
 def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:

@@ -34,12 +34,11 @@ from hiddenscope.core.branch import branch_comparison
 from hiddenscope.core.compare import Comparison
 from hiddenscope.core.edits import Edit
 from hiddenscope.core.errors import UserError
-
-from .compare_ui import MODE_TEXT
-from .controls import tipped, tool_button
-from .i18n import tr
-from .long_work import Cancelled, Progress, run_with_progress
-from .model import StepperModel
+from hiddenscope.gui.controllers.compare import MODE_TEXT
+from hiddenscope.gui.controllers.long_work import Cancelled, Progress, run_with_progress
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.widgets.controls import tipped, tool_button
 
 # op name -> (what the combo shows, the argument's placeholder or None, its tooltip); translated when shown
 OPS = {

@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from hiddenscope.core.envs import ENV_NAMES, env_options
-
-from .controls import tipped
-from .i18n import tr
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.widgets.controls import tipped
 
 # What the combo boxes show (translated when shown); their data is the key.
 TITLES = {

@@ -27,11 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from hiddenscope.core.analysis import DEFAULT_THRESHOLD, Selection
-
-from .controls import tipped, tool_button
-from .i18n import tr
-from .model import StepperModel
-from .unit_marks import SELECTED_COLOUR
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.views.unit_layout import SELECTED_COLOUR
+from hiddenscope.gui.widgets.controls import tipped, tool_button
 
 # (data, what the combo shows: translated when shown)
 SIGNS = (("positive", "above τ"), ("negative", "below −τ"), ("both", "either side"))

@@ -42,14 +42,13 @@ from hiddenscope.core.analysis import (
 )
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
-
-from .controls import tipped
-from .i18n import tr
-from .index_image import IndexImageItem
-from .look import COLOURS, LEVELS
-from .model import StepperModel
-from .side_view import LayoutWidget, SideView
-from .time_axis import round_spacing
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import COLOURS, LEVELS
+from hiddenscope.gui.views.side_view import LayoutWidget, SideView
+from hiddenscope.gui.widgets.controls import tipped
+from hiddenscope.gui.widgets.index_image import IndexImageItem
+from hiddenscope.gui.widgets.time_axis import round_spacing
 
 TOP_UNITS = 20
 MAX_LABELLED = 12  # with more agents the cells are too small for their numbers

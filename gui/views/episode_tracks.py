@@ -12,13 +12,12 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
-
-from .i18n import tr
-from .model import StepperModel
-from .side_view import PlotWidget
-from .status import episodes_text
-from .steady_label import CaptionLine
-from .time_axis import TimeAxis
+from hiddenscope.gui.controllers.status_line import episodes_text
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.views.side_view import PlotWidget
+from hiddenscope.gui.widgets.steady_label import CaptionLine
+from hiddenscope.gui.widgets.time_axis import TimeAxis
 
 BOUNDARY_PEN = pg.mkPen("#4dd0e1", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 RETURN_COLOUR = "#ffd54f"

@@ -6,16 +6,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from hiddenscope.core.gru_history import SummaryCache, gate_history, summary_history
 from hiddenscope.core.history import Frame
-from hiddenscope.core.insight import SummaryCache, gate_history, summary_history
-
-from .i18n import tr
-from .index_image import IndexImageItem
-from .look import COLOURS
-from .model import StepperModel
-from .side_view import LayoutWidget, SideView
-from .time_axis import TimeAxis
-from .unit_marks import UnitRowMarks, arranged
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import COLOURS
+from hiddenscope.gui.views.side_view import LayoutWidget, SideView
+from hiddenscope.gui.views.unit_layout import UnitRowMarks, arranged
+from hiddenscope.gui.widgets.index_image import IndexImageItem
+from hiddenscope.gui.widgets.time_axis import TimeAxis
 
 # Gates live in (0, 1): on the diverging map a half-open gate is white, shut blue, open red.
 GATE_ROWS = (

@@ -1,6 +1,6 @@
 """The grid of per-agent heatmaps, drawn as one reused mosaic image per frame.
 
-It is a view of a :class:`~hiddenscope.gui.model.StepperModel`: it draws the
+It is a view of a :class:`~hiddenscope.gui.stepper_model.StepperModel`: it draws the
 :class:`~hiddenscope.core.picture.Picture` that :meth:`StepperModel.picture` builds for
 each frame, op, difference, compare mode and unit order (:attr:`HeatmapGrid.picture`);
 saved pictures render the same Picture for the page shown (:meth:`HeatmapGrid.page_picture`).
@@ -32,12 +32,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxL
 
 from hiddenscope.core.history import Frame
 from hiddenscope.core.picture import Picture
-
-from .index_image import IndexImageItem
-from .look import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
-from .model import StepperModel
-from .steady_label import CaptionLine
-from .unit_marks import GridUnitMarks, arranged, display_units
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
+from hiddenscope.gui.views.unit_layout import GridUnitMarks, arranged, display_units
+from hiddenscope.gui.widgets.index_image import IndexImageItem
+from hiddenscope.gui.widgets.steady_label import CaptionLine
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, exitCleanup=False)
 

@@ -1,6 +1,6 @@
 """The shape panel: the live trace of the timestep shown, one row per tensor transition.
 
-A view of a :class:`~hiddenscope.gui.model.StepperModel`: it shows each frame's
+A view of a :class:`~hiddenscope.gui.stepper_model.StepperModel`: it shows each frame's
 trace and the op walked with Step op; its buttons walk through the model.
 """
 
@@ -21,15 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from hiddenscope.core.history import Frame
-from hiddenscope.core.notes import note_for
 from hiddenscope.core.retrace import can_retrace
 from hiddenscope.core.trace import TraceRecord
-
-from .controls import tool_button
-from .i18n import tr
-from .look import icon
-from .model import StepperModel
-from .steady_label import CaptionLine
+from hiddenscope.core.trace_notes import note_for
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import icon
+from hiddenscope.gui.widgets.controls import tool_button
+from hiddenscope.gui.widgets.steady_label import CaptionLine
 
 COLUMNS = (
     "op",

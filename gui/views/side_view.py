@@ -24,11 +24,10 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from hiddenscope.core.history import Frame
-
-from .controls import tool_button
-from .i18n import tr
-from .look import icon
-from .model import StepperModel
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import icon
+from hiddenscope.gui.widgets.controls import tool_button
 
 PERIOD_S = 1 / 15
 # While Play runs, a side view's draws take at most this share of the time: one whose draw and paint

@@ -23,11 +23,10 @@ from PySide6.QtWidgets import (
 
 from hiddenscope.core.analysis import Moment, Selection, similar_moments
 from hiddenscope.core.history import Frame
-
-from .controls import tool_button
-from .i18n import tr
-from .model import StepperModel
-from .side_view import SideView
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.views.side_view import SideView
+from hiddenscope.gui.widgets.controls import tool_button
 
 TOP = 20
 COLUMNS = ("t", "batch row", "agent", "Jaccard")  # translated when shown

@@ -34,12 +34,11 @@ from PySide6.QtWidgets import (
 from hiddenscope.core.analysis import PCA, agent_trajectories, held_hidden
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
-
-from .controls import tipped
-from .i18n import tr
-from .look import to_rgb
-from .model import StepperModel
-from .side_view import PlotWidget, SideView
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import to_rgb
+from hiddenscope.gui.views.side_view import PlotWidget, SideView
+from hiddenscope.gui.widgets.controls import tipped
 
 SYMBOLS = ("o", "s", "t", "d", "+", "x", "star", "p", "h", "t1", "t2", "t3")
 CURSOR_COLOUR = "#ffd54f"  # the timestep shown, as in the history and gates views

@@ -8,18 +8,17 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
-
-from .controls import tipped
-from .i18n import tr
-from .index_image import IndexImageItem
-from .look import COLOURS
-from .model import StepperModel
-from .side_view import PlotWidget, SideView
-from .steady_label import CaptionLine
-from .time_axis import TimeAxis
-from .tracks_view import EpisodeTracks
-from .unit_marks import UnitRowMarks, arranged
-from .unit_selector import TimeRangeBox, UnitSelector
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.panels.unit_selector import TimeRangeBox, UnitSelector
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.theme import COLOURS
+from hiddenscope.gui.views.episode_tracks import EpisodeTracks
+from hiddenscope.gui.views.side_view import PlotWidget, SideView
+from hiddenscope.gui.views.unit_layout import UnitRowMarks, arranged
+from hiddenscope.gui.widgets.controls import tipped
+from hiddenscope.gui.widgets.index_image import IndexImageItem
+from hiddenscope.gui.widgets.steady_label import CaptionLine
+from hiddenscope.gui.widgets.time_axis import TimeAxis
 
 
 class HistoryView(SideView):

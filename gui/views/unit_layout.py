@@ -1,6 +1,6 @@
 """How the views lay out the units: in the model's unit order, with the selected units marked.
 
-The order and the selection live on :class:`~hiddenscope.gui.model.StepperModel`
+The order and the selection live on :class:`~hiddenscope.gui.stepper_model.StepperModel`
 (``unit_order``, ``unit_selection``); the heatmaps, the history view and the gates
 view read them through the helpers here so all three show the same thing:
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from .i18n import tr
-from .model import StepperModel
+from hiddenscope.gui.i18n import tr
+from hiddenscope.gui.stepper_model import StepperModel
 
 SELECTED_COLOUR = "#00e676"  # green: not a colour of the blue–white–red map
 MIN_LABEL_PX = 16  # at least this far apart (one above another), unit tick labels stay readable

@@ -6,9 +6,8 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QSlider, QToolBar
 
 from hiddenscope.core.history import Frame
-
-from .model import StepperModel
-from .steady_label import SteadyLabel
+from hiddenscope.gui.stepper_model import StepperModel
+from hiddenscope.gui.widgets.steady_label import SteadyLabel
 
 
 class Timeline(QToolBar):

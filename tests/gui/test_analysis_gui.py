@@ -118,7 +118,7 @@ def marked_rows(view_marks) -> list[int]:
 
 def marked_columns(window) -> set[int]:
     """The real units the triangles above the heatmap tiles point at."""
-    from hiddenscope.gui.unit_marks import display_units
+    from hiddenscope.gui.views.unit_layout import display_units
 
     grid = window.grid
     xs, _ = grid.unit_marks.marks.getData()
@@ -236,7 +236,7 @@ def test_ordering_by_variance_puts_the_swinging_unit_first_everywhere(planted, m
     assert cell == (0, 0, SWINGING)
 
     # A saved screenshot lays the columns out as the grid does.
-    from hiddenscope.gui.screenshot import grid_layout, image_rgb
+    from hiddenscope.gui.export.render import grid_layout, image_rgb
 
     ordered_png = image_rgb(window.files.screenshot_image(agent=0))
     tile = grid_layout(BATCH, UNITS, [0]).tiles[0]

@@ -14,7 +14,7 @@ from torch import nn
 from hiddenscope.core import Config, ConfigError
 from hiddenscope.core.edits import Edit
 from hiddenscope.core.export import history_arrays
-from hiddenscope.gui.look import COLOURS
+from hiddenscope.gui.theme import COLOURS
 
 UNITS = 12
 PLANE = (0, 3, 7, 9)  # the circle lives in these units (never in IDENTITY)

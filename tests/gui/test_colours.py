@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hiddenscope.core import Config
-from hiddenscope.gui.look import COLOURS, NAN_RGB
+from hiddenscope.gui.theme import COLOURS, NAN_RGB
 
 
 def drawn_rgb(image_item) -> np.ndarray:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from hiddenscope.core import Config
 from hiddenscope.core.agents.pymarl import RNNAgent
-from hiddenscope.gui.env_dialog import EnvironmentDialog
+from hiddenscope.gui.panels.environment_dialog import EnvironmentDialog
 
 pytest.importorskip("lbforaging")
 LBF = {"size": "5", "food": "1", "max_episode_steps": "30"}

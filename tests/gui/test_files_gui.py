@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from hiddenscope.core import Config
-from hiddenscope.gui.look import NAN_RGB, to_rgb
+from hiddenscope.gui.theme import NAN_RGB, to_rgb
 
 
 def shapes(w):

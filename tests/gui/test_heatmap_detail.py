@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, Qt
 from torch import nn
 
 from hiddenscope.core import Config
-from hiddenscope.gui.look import N_COLOURS, NAN_RGB, index_lut, to_rgb
+from hiddenscope.gui.theme import N_COLOURS, NAN_RGB, index_lut, to_rgb
 
 BATCH, AGENTS, UNITS = 1024, 2, 8
 CODE = 97  # coprime with 253: rows up to 252 apart never share a colour

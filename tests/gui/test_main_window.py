@@ -8,7 +8,7 @@ from helpers import click
 from PySide6.QtCore import QPointF, Qt
 
 from hiddenscope.core import Config
-from hiddenscope.gui.look import COLOURS, to_rgb
+from hiddenscope.gui.theme import COLOURS, to_rgb
 
 
 def shape_cells(window, column):
@@ -226,7 +226,7 @@ def test_copy_puts_the_grid_on_the_clipboard_and_status_bar_shows_t(qtbot, make_
 
 
 def test_gates_and_summary_tabs_show_the_cells_own_numbers(qtbot, make_window):
-    from hiddenscope.core.insight import gate_history, summary_history
+    from hiddenscope.core.gru_history import gate_history, summary_history
 
     w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
     for _ in range(6):
@@ -274,7 +274,7 @@ def test_window_actions_are_typed_fields_added_to_the_window(make_window):
 
     from PySide6.QtGui import QAction
 
-    from hiddenscope.gui.actions import WindowActions
+    from hiddenscope.gui.controllers.actions import WindowActions
 
     w = make_window()
     assert isinstance(w.acts, WindowActions)

@@ -43,7 +43,7 @@ def test_screenshot_and_movie_frames_agree_pixel_for_pixel_with_order_and_differ
     from PySide6.QtGui import QImage
 
     from hiddenscope.cli import main
-    from hiddenscope.gui.screenshot import image_rgb
+    from hiddenscope.gui.export.render import image_rgb
 
     path = planted(tmp_path)
     frames = tmp_path / "frames"
@@ -101,7 +101,7 @@ def test_screen_png_svg_pdf_and_movie_show_the_same_ordered_difference(make_wind
     import imageio.v3 as iio
     from PySide6.QtGui import QImage
 
-    from hiddenscope.gui.screenshot import image_rgb, picture_layout, render_picture
+    from hiddenscope.gui.export.render import image_rgb, picture_layout, render_picture
 
     path = planted(tmp_path)
     window = make_window(SMALL)
@@ -116,7 +116,7 @@ def test_screen_png_svg_pdf_and_movie_show_the_same_ordered_difference(make_wind
     np.testing.assert_allclose(shown.values, expected, atol=1e-7)
     assert window.grid.levels == (-0.5, 0.5)
     # The grid's own mosaic is coloured from the ordered values (columns by mean).
-    from hiddenscope.gui.look import to_rgb
+    from hiddenscope.gui.theme import to_rgb
 
     np.testing.assert_array_equal(window.grid.shown_rgb(0), to_rgb(shown.values[:, 0, :], (-0.5, 0.5)))
     reference = image_rgb(render_picture(window.grid.page_picture()))

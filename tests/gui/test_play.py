@@ -134,7 +134,7 @@ def test_while_playing_a_side_view_draws_as_frames_arrive_not_later_by_timer(qtb
 
     (A draw put off by a timer lands in the middle of the model's next step, where it takes a core.)
     """
-    from hiddenscope.gui import side_view
+    from hiddenscope.gui.views import side_view
 
     period = 0.4
     monkeypatch.setattr(side_view, "PERIOD_S", period)
@@ -180,7 +180,7 @@ def frames_drawn_by(view, window, qtbot, seconds: float, interval_ms: int = 15) 
 
 def test_while_playing_a_side_view_slow_to_draw_draws_less_often(qtbot, make_window, monkeypatch):
     """A side view's draws (and the paints they bring) take about SHARE of the time, not every frame's worth."""
-    from hiddenscope.gui import side_view
+    from hiddenscope.gui.views import side_view
 
     w = make_window(Config(batch_size=4, n_agents=3, hidden_dim=16))
     view = w.history_view
@@ -229,7 +229,7 @@ def test_while_playing_the_paints_a_side_view_brings_count_in_its_period(qtbot, 
     import pyqtgraph as pg
     from PySide6.QtCore import QRectF
 
-    from hiddenscope.gui import side_view
+    from hiddenscope.gui.views import side_view
 
     paint_s = 0.03
 

@@ -146,7 +146,8 @@ def test_the_app_process_exits_cleanly_when_closed_mid_play(tmp_path):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         from PySide6.QtCore import QSettings, QTimer
         from PySide6.QtWidgets import QApplication
-        from hiddenscope.core import Config, Stepper
+        from hiddenscope.core import Config
+        from hiddenscope.core import Stepper
         from hiddenscope.gui.main_window import MainWindow
         app = QApplication([])
         settings = QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat)

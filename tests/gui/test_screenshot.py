@@ -12,8 +12,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from hiddenscope.core import Config, Stepper
-from hiddenscope.gui.look import lut
-from hiddenscope.gui.screenshot import decode, grid_layout
+from hiddenscope.gui.export.render import decode, grid_layout
+from hiddenscope.gui.theme import lut
 
 # Half a colour-map step: the most a value can move when it is turned into one of the map's colours.
 TOLERANCE = 1.0 / (len(lut()) - 1) + 1e-6

@@ -203,7 +203,7 @@ def test_a_screenshot_of_the_session_in_the_app_is_the_command_lines(make_window
     from PySide6.QtGui import QImage
 
     from hiddenscope.cli import main
-    from hiddenscope.gui.screenshot import MARGIN, TITLE_H
+    from hiddenscope.gui.export.render import MARGIN, TITLE_H
 
     path = record(tmp_path, steps=5)
     cli_png, app_png = tmp_path / "cli.png", tmp_path / "app.png"
@@ -215,7 +215,7 @@ def test_a_screenshot_of_the_session_in_the_app_is_the_command_lines(make_window
     a, b = QImage(str(cli_png)), QImage(str(app_png))
     assert a.size() == b.size()
     # Every pixel below the title line is the same (the app's title names what it shows: "h_3").
-    from hiddenscope.gui.screenshot import image_rgb
+    from hiddenscope.gui.export.render import image_rgb
 
     top = MARGIN + TITLE_H
     np.testing.assert_array_equal(image_rgb(a)[top:], image_rgb(b)[top:])
@@ -335,7 +335,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 app = QApplication([])
 shown = []
 QMessageBox.warning = lambda parent, title, text: shown.append(text)
-from hiddenscope.core import Config, Stepper
+from hiddenscope.core import Config
+from hiddenscope.core import Stepper
 from hiddenscope.gui.main_window import MainWindow
 config = Config(batch_size=16, n_agents=8, hidden_dim=64, input_dim=4, device="cpu")
 window = MainWindow(Stepper(config), QSettings(sys.argv[2], QSettings.Format.IniFormat))
@@ -395,7 +396,7 @@ def test_export_movie_writes_a_frame_per_t_of_the_range_asked(make_window, qtbot
     iio = pytest.importorskip("imageio.v3", reason="the movies extra is not installed: hiddenscope[movies]")
     from PySide6.QtWidgets import QDialog, QSpinBox
 
-    from hiddenscope.gui.screenshot import render_grid, screenshot_title
+    from hiddenscope.gui.export.render import render_grid, screenshot_title
 
     window = make_window(SMALL)
     for _ in range(6):
@@ -416,7 +417,7 @@ def test_export_movie_writes_a_frame_per_t_of_the_range_asked(make_window, qtbot
     s = window.stepper
     for k, t in enumerate(range(2, 6)):  # each frame is the screenshot at its t, title line included
         title = screenshot_title(t, s.config.label(), str(s.device), s.config.dtype)
-        from hiddenscope.gui.screenshot import image_rgb
+        from hiddenscope.gui.export.render import image_rgb
 
         expected = image_rgb(render_grid(s.snapshot(t).hidden, [0, 1, 2], title)).astype(int)
         h, w, _ = expected.shape
@@ -455,7 +456,7 @@ def test_heatmaps_as_svg_and_pdf_hold_the_title_and_every_agent(make_window, qtb
     assert window.sessions.save_figure(pdf) == pdf
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and b"/MediaBox" in data
-    from hiddenscope.gui.screenshot import grid_layout
+    from hiddenscope.gui.export.render import grid_layout
 
     layout = grid_layout(2, 6, [0, 1, 2])
     box = re.search(rb"/MediaBox \[\s*([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", data)

@@ -7,7 +7,7 @@ import pytest
 from helpers import draw_specs
 
 from hiddenscope.core import Config
-from hiddenscope.gui.time_axis import TimeAxis, round_spacing
+from hiddenscope.gui.widgets.time_axis import TimeAxis, round_spacing
 
 
 def labels(axis: pg.AxisItem) -> list[tuple[float, str]]:
