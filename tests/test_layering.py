@@ -71,7 +71,7 @@ def test_the_checker_walks_core_subpackages(tmp_path):
     (tmp_path / "envs" / "__init__.py").write_text("")
     (tmp_path / "envs" / "viewer.py").write_text("from PySide6 import QtWidgets\nfrom ..history import History\n")
     (tmp_path / "envs" / "frames.py").write_text("from ...gui import app\n")  # hiddenscope.gui, three dots up
-    (tmp_path / "envs" / "inner" / "draw.py").write_text("from ....gui.look import icon\nfrom ..base import Env\n")
+    (tmp_path / "envs" / "inner" / "draw.py").write_text("from ....gui.theme import icon\nfrom ..base import Env\n")
     assert qt_offenders(tmp_path) == {
         "envs/frames.py": ["hiddenscope.gui", "hiddenscope.gui.app"],
         "envs/inner/draw.py": ["hiddenscope.gui.theme", "hiddenscope.gui.theme.icon"],
@@ -133,3 +133,51 @@ print(json.dumps({name: importlib.util.find_spec(name) is not None for name in n
         "hiddenscope.core": True,
         "hiddenscope.cli": True,
     }
+
+
+GUI_DIR = CORE_DIR.parent / "gui"
+PROBED = {"replay", "reader", "end_message", "model", "history"}  # what a view once asked a stepper by name
+
+
+def held_steps_offenders(gui_dir: Path) -> dict[str, list[str]]:
+    """Views that reach into a stepper's history, or probe what a stepper is by ``getattr``/``isinstance``.
+
+    Only the Qt model (stepper_model.py) reads the history; the others get the held bounds with each
+    snapshot (``model.held``, ``model.bounds()``) and ask ``stepper.capabilities`` what a run can do.
+    """
+    found: dict[str, list[str]] = {}
+    for path in sorted(gui_dir.rglob("*.py")):
+        if path.name == "stepper_model.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            what = ""
+            if isinstance(node, ast.Attribute) and node.attr == "history" and not isinstance(node.ctx, ast.Store):
+                what = f"line {node.lineno}: .history"
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                args = node.args
+                if node.func.id == "getattr" and len(args) >= 2 and isinstance(args[1], ast.Constant):
+                    if args[1].value in PROBED:
+                        what = f"line {node.lineno}: getattr(…, {args[1].value!r})"
+                elif node.func.id == "isinstance" and len(args) == 2 and "Replay" in ast.unparse(args[1]):
+                    what = f"line {node.lineno}: isinstance(…, {ast.unparse(args[1])})"
+            if what:
+                found.setdefault(str(path.relative_to(gui_dir)), []).append(what)
+    return found
+
+
+def test_the_checker_sees_history_reads_and_stepper_probes(tmp_path):
+    (tmp_path / "view.py").write_text(
+        "def draw(model):\n"
+        "    hist = model.stepper.history\n"
+        "    if getattr(model.stepper, 'reader', None): pass\n"
+        "    if isinstance(model.stepper, ReplayStepper): pass\n"
+    )
+    (tmp_path / "stepper_model.py").write_text("def bounds(self):\n    return self.stepper.history.bounds()\n")
+    assert held_steps_offenders(tmp_path) == {
+        "view.py": ["line 2: .history", "line 3: getattr(…, 'reader')", "line 4: isinstance(…, ReplayStepper)"]
+    }
+
+
+def test_no_view_reads_the_history_or_probes_what_the_run_is():
+    assert held_steps_offenders(GUI_DIR) == {}

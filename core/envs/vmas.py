@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..device import torch_threads
+from ..step_runtime import torch_threads
 from ..errors import ConfigError
 from ._common import Option, check_seed, convert_options, guess_value, import_package, quiet
 
