@@ -163,7 +163,15 @@ def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         "--actions",
         default=default(),
         choices=["greedy", "sample"],
-        help="with --env: act greedily on the outputs (default), or sample from a policy (pi_logits agents)",
+        help="with --env: act greedily on the outputs, or sample from a policy (pi_logits agents); default: as"
+        " the run's action_selector acts in test mode (soft_policies samples), else greedily",
+    )
+    g.add_argument(
+        "--terminal-step",
+        action=argparse.BooleanOptionalAction,
+        default=default(),
+        help="with --env: after an episode's last action, one more step on its terminal observation, whose"
+        " action is not taken, as the PyMARL family's runners do (default); --no-terminal-step leaves it out",
     )
     g.add_argument(
         "--model",

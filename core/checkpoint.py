@@ -163,6 +163,8 @@ FAMILY_NAMES = {
     "epymarl-ns": "EPyMARL RNNNSAgent (one network per agent)",
     "pymarl2": "PyMARL2 NRNNAgent",
 }
+# The controller each family's config pairs with an agent unless its ``mac`` says otherwise.
+DEFAULT_MAC = {"rnn": "basic_mac", "rnn_ns": "non_shared_mac", "n_rnn": "n_mac"}
 # The ``agent`` names of the PyMARL family's configs, and which families they can be.
 AGENT_NAMES = {"rnn": ("pymarl", "epymarl"), "rnn_ns": ("epymarl-ns",), "n_rnn": ("pymarl2",), "seed": ("seed",)}
 
@@ -183,6 +185,10 @@ class Layout:
     n_agents: int = 0  # fixed by the weights (one network per agent); 0 where any number fits
     recurrent: bool = True
     layer_norm: bool = False
+    # Which of the family's agent and controller classes run: PyMARL2's ``rnn`` agent with ``basic_mac``
+    # has the same weights as its ``n_rnn`` with ``n_mac`` but other reshapes ("" where the family has one).
+    agent: str = ""
+    mac: str = ""
 
     @property
     def hidden_dim(self) -> int:
@@ -191,6 +197,10 @@ class Layout:
 
     def describe(self, name: str) -> str:
         what = FAMILY_NAMES[self.family]
+        if self.family == "pymarl2" and self.agent == "rnn":
+            what = "PyMARL2 RNNAgent"
+        if self.mac and self.mac != DEFAULT_MAC.get(self.agent):
+            what += f" with {self.mac}"
         if self.family == "seed":
             return f"seed agent {name}"
         extra = " + LayerNorm" if self.layer_norm else ""
@@ -284,6 +294,9 @@ def detect_layout(
         inputs, hidden_dim = describe_seed(state_dict, path)
         layout = Layout("seed", inputs, units_for(hidden_dim))
     elif any(k in state_dict for k in ("fc1.weight", "fc2.weight", "rnn.weight_ih", "rnn.weight")):
+        other = _other_network(state_dict, path)
+        if other:
+            raise CheckpointError(other)
         layout = _rnn_agent_layout(state_dict, path)
     else:
         raise CheckpointError(_not_an_agent(state_dict, path))
@@ -325,6 +338,29 @@ def _non_shared_layout(sd: dict[str, torch.Tensor], path: Path) -> Layout:
             f"checkpoint {path}: one network per agent with layer_norm is not a layout hiddenscope mirrors"
         )
     return dataclasses.replace(first, family="epymarl-ns", n_agents=n)
+
+
+def _other_network(sd: dict[str, torch.Tensor], path: Path) -> str:
+    """What a network with fc1/fc2 keys is when it is not an agent hiddenscope mirrors ('' when it may be one)."""
+    if any(k.startswith("att.") for k in sd):
+        return (
+            f"checkpoint {path} holds PyMARL2's attention agent ATTRNNAgent (agent: att_rnn; it has att.*,"
+            " fc1, rnn, fc2, fc3), which hiddenscope does not mirror; load it with --model MODULE:FACTORY"
+        )
+    if "fc3.weight" not in sd or any(k.startswith("rnn.") for k in sd):
+        return ""
+    shape = tuple(sd["fc3.weight"].shape)
+    if len(shape) == 2 and shape[0] == 1:
+        return (
+            f"checkpoint {path} holds a critic, not an agent: fc1 → fc2 → fc3 with one value out, as EPyMARL's"
+            " CentralVCritic and ACCritic are built; the agent's weights are agent.th in the same folder"
+        )
+    outs = shape[0] if shape else "?"
+    return (
+        f"checkpoint {path} holds a feed-forward network fc1 → fc2 → fc3 ({outs} outputs, no rnn): PyMARL2's"
+        " FFAgent (agent: ff) or a COMA critic (one value per action); neither has a memory to show."
+        " hiddenscope reads the recurrent agents rnn, rnn_ns and n_rnn"
+    )
 
 
 def _not_an_agent(sd: dict[str, torch.Tensor], path: Path) -> str:
@@ -370,7 +406,11 @@ def resolve_checkpoint(path: str | Path, load_step: int | None = None) -> tuple[
                 f"the agent's weights are {path.parent / 'agent.th'}"
             )
         return path, ""
-    steps = {int(p.name): p for p in path.iterdir() if p.is_dir() and p.name.isdigit()}
+    # In os.listdir's order, as the families' run.py reads them: it breaks a tie between two equally near steps.
+    listed = [name for name in os.listdir(path) if name.isdigit() and (path / name).is_dir()]
+    steps: dict[int, Path] = {}
+    for name in listed:
+        steps.setdefault(int(name), path / name)
     if (path / "agent.th").exists() and not (load_step is not None and steps):
         if load_step is not None:
             raise ConfigError(f"--load-step picks a step in a run folder; {path} is a step folder (it holds agent.th)")
@@ -384,8 +424,17 @@ def resolve_checkpoint(path: str | Path, load_step: int | None = None) -> tuple[
         chosen = max(steps)
         how = f"the latest of {len(steps)} saved steps"
     else:
-        chosen = min(steps, key=lambda s: (abs(s - load_step), s))
-        how = f"the saved step nearest to --load-step {load_step}" if chosen != load_step else "--load-step"
+        chosen = min(steps, key=lambda s: abs(s - load_step))  # the first of equally near ones, in listing order
+        tied = [s for s in steps if abs(s - load_step) == abs(chosen - load_step)]
+        if chosen == load_step:
+            how = "--load-step"
+        elif len(tied) > 1:
+            how = (
+                f"the saved step nearest to --load-step {load_step}; {' and '.join(map(str, tied))} are equally"
+                f" near and, as PyMARL's run.py does, the first os.listdir lists is taken"
+            )
+        else:
+            how = f"the saved step nearest to --load-step {load_step}"
     file = steps[chosen] / "agent.th"
     if not file.exists():
         others = [p.name for p in steps[chosen].iterdir()][:6]
@@ -406,7 +455,10 @@ class RunSettings:
     obs_last_action: bool | None = None
     obs_agent_id: bool | None = None
     agent_output: str | None = None
-    flavour: str | None = None  # "epymarl" where the config has EPyMARL's own keys
+    flavour: str | None = None  # "epymarl" or "pymarl2" where the config has that family's own keys
+    action_selector: str | None = None  # epsilon_greedy, soft_policies, multinomial, …
+    test_greedy: bool | None = None  # multinomial: greedy in test mode (its default) or sampled
+    mask_before_softmax: bool | None = None  # a policy's unavailable actions masked before the softmax (default)
 
 
 def find_run_config(checkpoint: Path) -> Path | None:
@@ -455,7 +507,12 @@ def read_run_config(path: str | Path) -> RunSettings:
     output = doc.get("agent_output_type")
     if output is not None and output not in ("q", "pi_logits"):
         raise ConfigError(f"run config {path}: agent_output_type {output!r} is neither q nor pi_logits")
-    epymarl = "use_rnn" in doc or ("hidden_dim" in doc and "rnn_hidden_dim" not in doc)
+    selector = doc.get("action_selector")
+    if selector is not None and selector not in ACTION_SELECTORS:
+        raise ConfigError(
+            f"run config {path}: action_selector {selector!r} is not one hiddenscope follows"
+            f" ({', '.join(ACTION_SELECTORS)}); choose with --actions greedy or --actions sample"
+        )
     return RunSettings(
         path=str(path),
         agent=agent,
@@ -466,8 +523,43 @@ def read_run_config(path: str | Path) -> RunSettings:
         obs_last_action=flag("obs_last_action"),
         obs_agent_id=flag("obs_agent_id"),
         agent_output=output,
-        flavour="epymarl" if epymarl else None,
+        flavour=config_flavour(doc),
+        action_selector=selector,
+        test_greedy=flag("test_greedy"),
+        mask_before_softmax=flag("mask_before_softmax"),
     )
+
+
+# The action selectors a run's config may name, and how each acts in test mode (see actions_for).
+ACTION_SELECTORS = ("epsilon_greedy", "soft_policies", "multinomial")
+
+
+def config_flavour(doc: dict[str, Any]) -> str | None:
+    """Which family wrote a sacred ``config.json``, from keys only that family's ``default.yaml`` has."""
+    if "use_rnn" in doc or "common_reward" in doc or ("hidden_dim" in doc and "rnn_hidden_dim" not in doc):
+        return "epymarl"
+    if "run" in doc or doc.get("mac") == "n_mac" or doc.get("agent") == "n_rnn":
+        return "pymarl2"  # PyMARL2's default.yaml adds ``run``; PyMARL's has no such key
+    return None
+
+
+def actions_for(settings: RunSettings) -> tuple[str, str]:
+    """``("greedy" | "sample", why)``: how the run's ``action_selector`` acts in test mode.
+
+    ``epsilon_greedy`` is greedy (test mode sets its epsilon to ``evaluation_epsilon``,
+    0 in the families' configs); ``soft_policies`` always samples the policy;
+    ``multinomial`` is greedy with ``test_greedy`` (its default) and samples without it.
+    """
+    selector = settings.action_selector
+    if selector is None:
+        return "greedy", ""
+    if selector == "soft_policies":
+        return "sample", "the run's action_selector soft_policies samples the policy, in test mode too"
+    if selector == "multinomial":
+        if settings.test_greedy is False:
+            return "sample", "the run's action_selector multinomial with test_greedy: False samples the policy"
+        return "greedy", "the run's action_selector multinomial with test_greedy takes the likeliest action"
+    return "greedy", f"the run's action_selector {selector} acts greedily in test mode"
 
 
 @dataclass(frozen=True)
@@ -511,8 +603,10 @@ class LoadedAgent:
             model.load_state_dict(self.state_dict, strict=True)
             return model
         from .agents import epymarl, epymarl_ns, pymarl, pymarl2
+        from .agents.base import MirrorController
 
         output = config.agent_output
+        masked = self.settings.mask_before_softmax is not False
         sizes = (layout.inputs, layout.units, layout.n_actions)
         controller: nn.Module
         if layout.family == "epymarl-ns":
@@ -522,16 +616,20 @@ class LoadedAgent:
                     f"--n-agents {config.n_agents} does not fit it"
                 )
             agent: nn.Module = epymarl_ns.RNNNSAgent(*sizes, layout.n_agents, use_rnn=layout.recurrent)
-            controller = epymarl.NonSharedMAC(agent, config.n_agents, layout.n_actions, layout.units, output)
+            mac: type[MirrorController] = epymarl.NonSharedMAC
         elif layout.family == "pymarl2":
-            agent = pymarl2.NRNNAgent(*sizes, use_layer_norm=layout.layer_norm)
-            controller = pymarl2.NMAC(agent, config.n_agents, layout.n_actions, layout.units, output)
-        elif layout.family == "epymarl" or (self.settings.flavour == "epymarl"):
+            if layout.agent == "rnn":
+                agent = pymarl2.RNNAgent(*sizes)
+            else:
+                agent = pymarl2.NRNNAgent(*sizes, use_layer_norm=layout.layer_norm)
+            mac = pymarl2.BasicMAC if layout.mac == "basic_mac" else pymarl2.NMAC
+        elif layout.family == "epymarl":
             agent = epymarl.RNNAgent(*sizes, use_rnn=layout.recurrent)
-            controller = epymarl.BasicMAC(agent, config.n_agents, layout.n_actions, layout.units, output)
+            mac = epymarl.BasicMAC
         else:
             agent = pymarl.RNNAgent(*sizes)
-            controller = pymarl.BasicMAC(agent, config.n_agents, layout.n_actions, layout.units, output)
+            mac = pymarl.BasicMAC
+        controller = mac(agent, config.n_agents, layout.n_actions, layout.units, output, masked)
         controller.recurrent = layout.recurrent
         agent.load_state_dict(self.state_dict, strict=True)
         return controller
@@ -554,9 +652,47 @@ def load_agent(
             f"--run-agent {agent} conflicts with the run config {settings.path}, which says agent {settings.agent!r}"
         )
     sd = load_state_dict_file(file)
-    layout = detect_layout(sd, file, agent or settings.agent)
+    layout = with_flavour(detect_layout(sd, file, agent or settings.agent), settings, agent)
     _check_settings(layout, settings, file)
     return LoadedAgent(file, layout, sd, settings, note)
+
+
+def with_flavour(layout: Layout, settings: RunSettings, agent: str | None = None) -> Layout:
+    """``layout`` as the run's config says it ran: which family, agent class and controller.
+
+    The weights of PyMARL's, EPyMARL's and PyMARL2's ``rnn`` agents are alike; the
+    config's own keys say which family wrote it, and its ``mac`` which controller.
+    """
+    name = agent or settings.agent
+    family = layout.family
+    if family == "seed":
+        return layout
+    if family == "pymarl" and settings.flavour in ("epymarl", "pymarl2"):
+        family = settings.flavour
+    if family == "pymarl2":
+        name = name or ("n_rnn" if layout.layer_norm or settings.flavour != "pymarl2" else "rnn")
+    elif family == "epymarl-ns":
+        name = "rnn_ns"
+    else:
+        name = "rnn"
+    mac = settings.mac or DEFAULT_MAC.get(name, "")
+    known = KNOWN_MACS.get(family, ())
+    if mac not in known:
+        raise ConfigError(
+            f"the run config {settings.path} says mac {mac!r}; hiddenscope mirrors {FAMILY_NAMES[family]}"
+            f" with {' or '.join(known)}"
+        )
+    return dataclasses.replace(layout, family=family, agent=name, mac=mac)
+
+
+# The controllers hiddenscope mirrors, per family.
+KNOWN_MACS = {
+    "seed": ("",),
+    "pymarl": ("basic_mac",),
+    "epymarl": ("basic_mac",),
+    "epymarl-ns": ("non_shared_mac",),
+    "pymarl2": ("basic_mac", "n_mac"),
+}
 
 
 def _check_settings(layout: Layout, settings: RunSettings, path: Path) -> None:

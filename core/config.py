@@ -49,6 +49,10 @@ class Config:
     obs_last_action: bool = False  # inputs carry the one-hot of each agent's last action
     obs_agent_id: bool = False  # inputs carry each agent's one-hot id
     actions: str = "greedy"  # "greedy" (argmax) or "sample" (from a policy)
+    actions_from: str = ""  # who chose ``actions``: --actions, the run's action_selector, or "" (the default)
+    # After an episode's last action, one more step on its terminal observation (the action is not taken),
+    # as the families' runners do; False: the next episode's first observation comes right after.
+    terminal_step: bool = True
 
     def __post_init__(self) -> None:
         # From JSON (an export's config) the options come back as lists; keep them hashable pairs.

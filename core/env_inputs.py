@@ -115,7 +115,8 @@ def env_inputs_factory(
         device = str(resolve_device(c.device))
         env = make_env_batch(c.env, c.batch_size, c.seed, dict(c.env_options), device=device)
         try:
-            return EpisodeInputs(env, c.seed, c.input_dim, c.agent_output if c.n_actions else "q", c.actions)
+            output = c.agent_output if c.n_actions else "q"
+            return EpisodeInputs(env, c.seed, c.input_dim, output, c.actions, terminal_step=c.terminal_step)
         except BaseException:
             env.close()
             raise

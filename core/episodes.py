@@ -17,6 +17,14 @@ Per step ``k`` (the history keeps these beside the hidden state):
   taken in the environment right after it;
 - ``rewards[k]`` (batch,): what the environment returned for ``actions[k]``, summed over agents;
 - ``returns[k]`` (batch,): the episode's return so far, through ``rewards[k]``.
+
+The terminal step: after an episode's last action the families' runners run the
+controller once more on the terminal observation and take no action; so does
+this source (``terminal_step``, the default, where the environment can hold a
+row's reset: every adapter but VMAS).  Row ``r``'s step ``k`` is then terminal
+when ``done[k - 1, r]`` and not ``start[k, r]`` (:func:`terminal_rows`): its
+memory is the episode's last, its action is chosen but not taken (reward 0),
+and the next episode starts at ``k + 1``.
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ class EpisodeInputs:
         input_dim: int | None = None,
         agent_output: str = "q",
         actions: str = "greedy",
+        terminal_step: bool = True,
     ) -> None:
         if actions == "sample" and agent_output != "pi_logits":
             raise ConfigError(
@@ -84,19 +93,26 @@ class EpisodeInputs:
         self.rng = np.random.default_rng(seed)
         self.acted = False
         self.random_actions = False
+        # The terminal step needs an environment that can hold a row's reset for one step.
+        self.terminal_step = bool(terminal_step and hasattr(env, "defer_reset"))
+        if self.terminal_step:
+            env.defer_reset = True  # type: ignore[attr-defined]
+        self.terminal = np.zeros(b, bool)  # rows whose observation now is the terminal one
 
     # -- the input-source protocol ------------------------------------------------------------------------------
     def describe(self) -> str:
         mean = self.mean_return()
         ret = f", mean return {mean:.2f} over the last {len(self.recent_returns)}" if mean is not None else ""
         how = "random actions" if self.random_actions else f"{self.mode} actions"
-        return f"{self.env.describe()} · {self.episodes} episodes done{ret} · {how}"
+        end = " · a step on each terminal observation" if self.terminal_step else ""
+        return f"{self.env.describe()} · {self.episodes} episodes done{ret} · {how}{end}"
 
     def inputs(self, t: int) -> np.ndarray:
         """The observations for the step after ``t`` (``t = 0``: every environment starts over)."""
         if t == 0:
             self.obs = np.asarray(self.env.reset(self.seed), np.float32).copy()
             self.start[:] = True
+            self.terminal[:] = False
             self.last_actions[:] = -1
             self.returns[:] = 0
             self.episodes = 0
@@ -151,18 +167,27 @@ class EpisodeInputs:
             raise ConfigError(f"the environments already acted at step {self.t}")
         actions = self.choose(output, avail)
         start = self.start.copy()
+        terminal = self.terminal.copy()  # these rows' actions are chosen but not taken
         obs, rewards, done = self.env.step(actions)
         rewards = np.asarray(rewards, np.float64).reshape(-1)
-        done = np.asarray(done, bool).reshape(-1)
-        self.returns += rewards
+        done = np.asarray(done, bool).reshape(-1) & ~terminal
+        self.returns += np.where(terminal, 0.0, rewards)
         returns = self.returns.copy()
         for row in np.nonzero(done)[0]:
             self.recent_returns.append(float(self.returns[row]))
         self.episodes += int(done.sum())
-        self.returns[done] = 0.0
         self.obs = np.asarray(obs, np.float32).copy()
-        self.last_actions = np.where(done[:, None], -1, actions)
-        self.start = done.copy()
+        if self.terminal_step:
+            # A row that ended now sees its terminal observation next, with this last action; one that
+            # had its terminal step starts its next episode.
+            self.returns[terminal] = 0.0
+            self.last_actions = np.where(terminal[:, None], -1, actions)
+            self.start = terminal
+            self.terminal = done.copy()
+        else:
+            self.returns[done] = 0.0
+            self.last_actions = np.where(done[:, None], -1, actions)
+            self.start = done.copy()
         self.acted = True
         return EpisodeStep(start, actions, rewards.astype(np.float32), returns.astype(np.float32), done)
 
@@ -172,6 +197,13 @@ class EpisodeInputs:
 
     def close(self) -> None:
         self.env.close()
+
+
+def terminal_rows(start: np.ndarray, previous_done: np.ndarray | None) -> np.ndarray:
+    """Which rows' step is a terminal one: the episode ended at the step before and no new one starts."""
+    if previous_done is None:
+        return np.zeros_like(start, dtype=bool)
+    return np.asarray(previous_done, bool) & ~np.asarray(start, bool)
 
 
 def _draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:

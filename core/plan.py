@@ -30,9 +30,10 @@ SIZE_FLAGS = {
 SESSION_FIELDS = ("batch_size", "n_agents", "hidden_dim", "input_dim", "seed", "device", "dtype")
 # Which model runs, and where its inputs come from: the two choices File → Open … / Use environment change.
 MODEL_CHOICE = ("checkpoint", "load_step", "run_config", "agent", "model")
-INPUT_CHOICE = ("inputs", "env", "env_args", "actions")
+INPUT_CHOICE = ("inputs", "env", "env_args", "actions", "terminal_step")
 RUN_FLAGS = ("obs_last_action", "obs_agent_id")  # how the run built an environment's inputs: with --env only
-INPUT_FIELDS = ("env", "env_options", "obs_last_action", "obs_agent_id", "actions")  # a Config's, about inputs
+# A Config's fields about inputs.
+INPUT_FIELDS = ("env", "env_options", "obs_last_action", "obs_agent_id", "actions", "actions_from", "terminal_step")
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Request:
     obs_last_action: bool | None = None
     obs_agent_id: bool | None = None
     actions: str | None = None
+    terminal_step: bool | None = None  # None: the runners' way (a step on each terminal observation)
     edits: list[str] = field(default_factory=list)  # --edit T:AGENTS:OP, in the order given
     # The session this request changes (the app's configuration): what is not asked is taken from it, not the defaults.
     current: Config | None = None
@@ -157,7 +159,9 @@ def plan(request: Request, loaded: Loaded | None = None) -> Plan:
     base = {k: v for k, v in asked.items() if v is not None}
     config = defaults.replace(**base)
     if r.actions is not None:
-        config = config.replace(actions=r.actions)
+        config = config.replace(actions=r.actions, actions_from=f"--actions {r.actions}")
+    if r.terminal_step is not None:
+        config = config.replace(terminal_step=r.terminal_step)
     notes: list[str] = []
     model_factory: Any = seed_model
     input_factory: Any = pattern_inputs
@@ -175,6 +179,7 @@ def plan(request: Request, loaded: Loaded | None = None) -> Plan:
         ("--obs-last-action", r.obs_last_action),
         ("--obs-agent-id", r.obs_agent_id),
         ("--actions", r.actions),
+        ("--no-terminal-step", False if r.terminal_step is False else None),
     ):
         if value is not None and not r.env:
             raise ConfigError(f"{flag} is about inputs built from a live environment; it goes with --env")
@@ -205,6 +210,16 @@ def plan(request: Request, loaded: Loaded | None = None) -> Plan:
             notes.append(f"{agent.path}: {agent.note}")
         if settings.path:
             notes.append(f"run settings from {settings.path}")
+        if r.env and r.actions is None and settings.action_selector is not None:
+            from .checkpoint import actions_for
+
+            mode, why = actions_for(settings)
+            if mode == "sample" and config.agent_output != "pi_logits":
+                mode, why = "greedy", f"{why}, but this agent outputs Q-values, which are acted on greedily"
+            config = config.replace(actions=mode, actions_from=why)
+            notes.append(f"actions: {mode} ({why}; --actions overrides it)")
+        elif r.actions is not None and settings.action_selector is not None:
+            notes.append(f"actions: {r.actions} (--actions, over the run's action_selector {settings.action_selector})")
     own_inputs = loaded.input_factory if loaded is not None and same_inputs else None
     if own_inputs is not None and r.current is not None:  # a caller's own source: the inputs as they were
         input_factory = own_inputs

@@ -79,6 +79,9 @@ def retrace(stepper: BaseStepper, t: int) -> Retrace:
     x = torch.from_numpy(inputs).to(device=device, dtype=dtype)
     model = _probe(stepper.model)
     build = getattr(model, "build_inputs", None)
+    n_actions = getattr(model, "n_actions", 0) if build is not None else 0
+    # As the live step: a mirrored controller reads masks that allow every action (there are none to hold).
+    allowed = torch.ones(*before.shape[:2], n_actions, device=device, dtype=torch.int32) if n_actions else None
     recorder = Recorder(t, "forward", {id(x): ROLE_INPUT, id(hidden_in): ROLE_HIDDEN})
     # On as many torch threads as the step had: the same sums in the same order.
     # Its GRU cells in the same row blocks, outside the recorder so that it sees each cell whole.
@@ -87,7 +90,8 @@ def retrace(stepper: BaseStepper, t: int) -> Retrace:
         if build is not None:  # as the live step: the controller builds its agents' inputs first
             with recorder.forcing(ROLE_INPUT):
                 agent_inputs = build(x, None, False)
-        output, hidden = model(agent_inputs, hidden_in)
+        extra = (allowed,) if allowed is not None else ()
+        output, hidden = model(agent_inputs, hidden_in, *extra)
     records = recorder.finish(output, hidden)
     hidden, edited = stepper._edited(t, hidden, records, "forward")
     got = hidden.detach().to("cpu", torch.float32).reshape(after.shape).numpy()

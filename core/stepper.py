@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from .agents.base import EpisodeBuffer, MirrorController
 from .config import DTYPES, Config, check_fits, resolve_device
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
 from .errors import ConfigError, UserError, first_line
@@ -190,7 +191,7 @@ class BaseStepper:
         if record.phase == "init":
             return frame.hidden, ""
         done = trace[: op_index + 1]
-        resets = record.role == ROLE_RESET or any(r.role == ROLE_RESET and r.op.startswith("where") for r in trace)
+        resets = any(r.role == ROLE_RESET for r in trace)
         if resets and self.initial_state is None:
             return (
                 None,
@@ -213,7 +214,7 @@ class BaseStepper:
                 f" h_{frame.t}"
             )
         before = pair[0]
-        if frame.episode is not None and any(r.role == ROLE_RESET and r.op.startswith("where") for r in done):
+        if frame.episode is not None and any(r.role == ROLE_RESET for r in done):
             # After the reset: rows whose episode starts hold init_hidden's state, the others h_{t-1}.
             assert initial is not None
             before = np.where(frame.episode.start[:, None, None], initial, before)
@@ -350,6 +351,19 @@ class Stepper(BaseStepper):
         # A large step runs its GRU cells in row blocks that stay in cache (a one-thread call's bits; see CellBlocks).
         self.block_rows = cell_block_rows(device, config.batch_size * config.n_agents)
         self.output_shape: tuple[int, ...] | None = None
+        # A runner's episode buffer for a mirrored controller in live environments (its inputs are built from it).
+        self.episode_buffer: EpisodeBuffer | None = None
+        if self.episodic and isinstance(model, MirrorController):
+            env = source.env
+            self.episode_buffer = EpisodeBuffer(
+                config.batch_size,
+                max(1, int(getattr(env, "episode_limit", 0) or 0)) + 1,
+                config.n_agents,
+                int(env.obs_dim),
+                model.n_actions,
+                device,
+                dtype,
+            )
         self.history = self._new_history(None)
         self.hidden_state: torch.Tensor | None = None
         self.init_trace: list[TraceRecord] | None = None
@@ -518,16 +532,35 @@ class Stepper(BaseStepper):
         roles = {id(inputs): ROLE_INPUT, id(self.hidden_state): ROLE_HIDDEN}
         last_actions = avail = starts = None
         host_avail = None
+        buffer = self.episode_buffer if episodic else None
+        column = 0
         if episodic:
-            if c.obs_last_action:
-                last_actions = torch.from_numpy(source.last_actions_onehot()).to(device=device, dtype=dtype)
-                roles[id(last_actions)] = ROLE_INPUT
             host_avail = source.available_actions()
-            if host_avail is not None:
-                avail = torch.from_numpy(host_avail).to(device=device)
+            if buffer is not None:
+                # The runner's batch.update, outside the trace: this step's column of the episode buffer.
+                column = buffer.next_column(t == 0 or bool(source.start.all()))
+                buffer["obs"][:, column].copy_(inputs)
+                allowed = buffer["avail_actions"][:, column]
+                if host_avail is not None:
+                    allowed.copy_(torch.from_numpy(host_avail))
+                else:
+                    allowed.fill_(1)
+                if c.obs_last_action and column > 0:
+                    buffer["actions_onehot"][:, column - 1].copy_(torch.from_numpy(source.last_actions_onehot()))
+                roles.update({id(v): ROLE_INPUT for v in buffer.data.values()})
+            else:
+                if c.obs_last_action:
+                    last_actions = torch.from_numpy(source.last_actions_onehot()).to(device=device, dtype=dtype)
+                    roles[id(last_actions)] = ROLE_INPUT
+                if host_avail is not None:
+                    avail = torch.from_numpy(host_avail).to(device=device)
             if t > 0 and source.start.any():
                 starts = torch.from_numpy(source.start.copy()).to(device=device)
         build = getattr(self.model, "build_inputs", None)
+        if avail is None and isinstance(self.model, MirrorController) and buffer is None:
+            # No masks (inputs from a file, or an environment without them): every action allowed, as a runner's
+            # buffer holds for such an environment, so a policy's mask ops run as the real controller runs them.
+            avail = torch.ones(c.batch_size, c.n_agents, self.model.n_actions, device=device, dtype=torch.int32)
         recorder = Recorder(t + 1, "forward", roles) if tracing else None
         try:
             # The GRU cells in row blocks (outside the recorder, which sees each cell whole); only around the
@@ -535,20 +568,17 @@ class Stepper(BaseStepper):
             blocks = cell_blocks(self.block_rows, self.threads)
             with torch.no_grad(), blocks, recorder if recorder is not None else contextlib.nullcontext():
                 agent_inputs = inputs
-                if build is not None:  # a mirrored controller builds its agents' inputs as its family does
+                if buffer is not None:
+                    output, hidden, agent_inputs = self._mirrored_step(buffer, column, starts, recorder)
+                elif build is not None:  # a mirrored controller builds its agents' inputs as its family does
                     with recorder.forcing(ROLE_INPUT) if recorder is not None else contextlib.nullcontext():
                         agent_inputs = build(inputs, last_actions, c.obs_agent_id and episodic)
-                hidden_in = self.hidden_state
-                assert hidden_in is not None  # init_hidden ran when the stepper was built
-                if starts is not None:  # rows whose episode starts now go back to the initial state
-                    with recorder.forcing(ROLE_RESET) if recorder is not None else contextlib.nullcontext():
-                        hidden_in = reset_rows(self.model, hidden_in, starts, c.batch_size, c.n_agents)
-                    if recorder is not None:  # from here on it is the hidden state the model reads
-                        recorder.roles[id(hidden_in)] = ROLE_HIDDEN
-                if avail is not None and build is not None:
-                    output, hidden = self.model(agent_inputs, hidden_in, avail)
-                else:
-                    output, hidden = self.model(agent_inputs, hidden_in)
+                if buffer is None:
+                    hidden_in = self._reset(self.hidden_state, starts, recorder)
+                    if avail is not None and build is not None:
+                        output, hidden = self.model(agent_inputs, hidden_in, avail)
+                    else:
+                        output, hidden = self.model(agent_inputs, hidden_in)
             records = recorder.finish(output, hidden) if recorder is not None else None
         except (RuntimeError, ValueError, TypeError, IndexError) as exc:
             # A model that does not fit its inputs fails inside PyTorch; say so, keep the session.
@@ -577,6 +607,41 @@ class Stepper(BaseStepper):
         self.t = self.latest = t + 1
         self.changed.emit("step")
         return self.history.frame(self.t)
+
+    def _reset(
+        self, hidden: torch.Tensor | None, starts: torch.Tensor | None, recorder: Recorder | None
+    ) -> torch.Tensor:
+        """The state a step reads: rows whose episode starts go back to the initial state.
+
+        When every row starts, the controller's own ``init_hidden(batch)`` (an ``expand``: one row of
+        numbers seen through stride 0), as a runner calls it at its episodes' start; when only some
+        do (hiddenscope's rows end their episodes apart), :func:`reset_rows` puts just those back.
+        """
+        assert hidden is not None  # init_hidden ran when the stepper was built
+        if starts is None:
+            return hidden
+        c = self.config
+        with recorder.forcing(ROLE_RESET) if recorder is not None else contextlib.nullcontext():
+            if bool(starts.all()) and isinstance(self.model, MirrorController):
+                hidden = self.model.init_hidden(c.batch_size)
+            else:
+                hidden = reset_rows(self.model, hidden, starts, c.batch_size, c.n_agents)
+        if recorder is not None:  # from here on it is the hidden state the model reads
+            recorder.roles[id(hidden)] = ROLE_HIDDEN
+        return hidden
+
+    def _mirrored_step(
+        self, buffer: EpisodeBuffer, column: int, starts: torch.Tensor | None, recorder: Recorder | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A mirrored controller's step in live environments, in a runner's order: the reset at an episode's
+        start, then ``forward(ep_batch, t)``: inputs built from the buffer's column, masks read from it."""
+        c, model = self.config, self.model
+        assert isinstance(model, MirrorController)
+        hidden_in = self._reset(self.hidden_state, starts, recorder)
+        with recorder.forcing(ROLE_INPUT) if recorder is not None else contextlib.nullcontext():
+            agent_inputs = model._build_inputs(buffer, column, c.obs_last_action, c.obs_agent_id)
+        output, hidden = model(agent_inputs, hidden_in, batch=buffer, t=column)
+        return output, hidden, agent_inputs
 
     def _copy_to_host(
         self, hidden: torch.Tensor, output: torch.Tensor | None, slot: int, inputs: torch.Tensor | None = None
@@ -616,7 +681,7 @@ def reset_rows(
     """
     initial = model.init_hidden(batch_size)  # type: ignore[operator]
     rows = starts.view(batch_size, 1, 1).expand(batch_size, n_agents, 1).reshape(*hidden.shape[:-1], 1)
-    return torch.where(rows, initial.reshape(hidden.shape), hidden)
+    return torch.where(rows, initial.reshape(hidden.shape), hidden)  # hiddenscope's own: rows start apart
 
 
 # Below this many multiply-adds per step (rows × the model's parameters) a step runs on one torch thread.

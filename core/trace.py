@@ -204,9 +204,12 @@ def _caller_line() -> str:
         if not internal:
             mirror = frame.f_globals.get("MIRROR_OF")
             owner = None
-            if mirror == "@self":  # code shared by several families: the instance says which it is
+            if mirror == "@self":  # a mirror module: the instance's class says which real class it stands for
                 owner = type(frame.f_locals.get("self"))
                 mirror = getattr(owner, "mirror_of", None)
+                if isinstance(mirror, str):  # and the method: the real one of the same name, or the one it names
+                    names = getattr(owner, "mirror_methods", {})
+                    mirror = f"{mirror}.{names.get(code.co_name, code.co_name)}"
             key = (code, frame.f_lineno, owner)
             line = _line_cache.get(key)
             if line is None:

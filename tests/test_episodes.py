@@ -59,7 +59,8 @@ def test_a_26_input_agent_plays_simple_spread_and_the_export_alone_shows_how(tra
     out = tmp_path / "run.npz"
     steps, batch = 60, 3
     argv = ["export", "--checkpoint", str(path), "--env", "simple_spread", "--steps", str(steps)]
-    assert main(argv + ["--batch-size", str(batch), "--out", str(out)]) == 0
+    # Without the terminal step (tests/test_real_runs.py covers it): the next episode starts right after.
+    assert main(argv + ["--batch-size", str(batch), "--out", str(out), "--no-terminal-step"]) == 0
     assert "episodes: 6 finished" in capsys.readouterr().out  # 3 rows × 2 episodes of 25 steps in 60 steps
     with np.load(out) as data:
         d = {k: data[k] for k in data.files}
@@ -113,17 +114,17 @@ def test_the_shape_panel_trace_shows_the_inputs_being_built_and_the_reset(traine
 
     p = plan(Request(checkpoint=str(path), env="simple_spread", batch_size=2))
     stepper = Stepper(p.config, model_factory=p.model_factory, input_factory=p.input_factory)
-    stepper.run(26)
-    trace = stepper.trace  # step 26: the first step of every row's second episode
+    stepper.run(27)
+    trace = stepper.trace  # step 27: the first step of every row's second episode (26 is the terminal step)
     ops = [r.op for r in trace]
     assert "cat((6×18, 6×5, 6×3), dim=1)" in ops  # [obs, last action, agent id], rows flattened as BasicMAC does
     assert all(len(op) < 120 for op in ops)  # shapes, never a tensor's printed values
-    reset = [r for r in trace if r.role == "reset"]
-    assert reset and reset[-1].op.startswith("where(") and reset[-1].shape == (6, UNITS)
-    assert any("BasicMAC · hiddenscope's mirror" in r.code for r in trace)
+    reset = [r for r in trace if r.role == "reset"]  # every row starts: the controller's own init_hidden
+    assert reset and reset[-1].op == "expand(2, 3, -1)" and reset[-1].shape == (2, 3, UNITS)
+    assert any("BasicMAC._build_inputs · hiddenscope's mirror" in r.code for r in trace)
     assert [r.role for r in trace if "fc2" in r.code] == ["output"]
     assert stepper.frame.episode.start.all()
-    no_reset = stepper.history.frame(25).trace
+    no_reset = stepper.history.frame(26).trace
     assert not [r for r in no_reset if r.role == "reset"]
 
 

@@ -15,10 +15,12 @@ from torch import nn
 
 from .base import MirrorController
 
-MIRROR_OF = "EPyMARL RNNAgent"
+MIRROR_OF = "@self"  # each class names the EPyMARL class it mirrors (``mirror_of``)
 
 
 class RNNAgent(nn.Module):
+    mirror_of = "EPyMARL RNNAgent"
+
     def __init__(self, input_shape: int, hidden_dim: int, n_actions: int, use_rnn: bool = True) -> None:
         super().__init__()
         self.hidden_dim = hidden_dim

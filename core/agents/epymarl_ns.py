@@ -5,11 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-MIRROR_OF = "EPyMARL RNNNSAgent"
+MIRROR_OF = "@self"  # the class names the EPyMARL class it mirrors (``mirror_of``)
 
 
 class RNNNSAgent(nn.Module):
     """One :class:`RNNAgent` per agent; agent ``i`` reads input column ``i`` and hidden slice ``[:, i]``."""
+
+    mirror_of = "EPyMARL RNNNSAgent"
 
     def __init__(self, input_shape: int, hidden_dim: int, n_actions: int, n_agents: int, use_rnn: bool = True) -> None:
         super().__init__()

@@ -13,10 +13,12 @@ from torch import nn
 
 from .base import MirrorController
 
-MIRROR_OF = "PyMARL RNNAgent"
+MIRROR_OF = "@self"  # each class names the PyMARL class it mirrors (``mirror_of``)
 
 
 class RNNAgent(nn.Module):
+    mirror_of = "PyMARL RNNAgent"
+
     def __init__(self, input_shape: int, rnn_hidden_dim: int, n_actions: int) -> None:
         super().__init__()
         self.rnn_hidden_dim = rnn_hidden_dim

@@ -157,6 +157,10 @@ class RowEnvBatch:
             self.envs = [make() for _ in range(self.batch_size)]
             self._read_sizes(self.envs[0])
         self.seed: int | None = None
+        # defer_reset: a row whose episode ends keeps its terminal observation (and mask) until the next step,
+        # which starts it over instead of stepping it (its action is not taken); ``pending`` marks those rows.
+        self.defer_reset = False
+        self.pending = np.zeros(self.batch_size, bool)
         self.episodes = np.zeros(self.batch_size, np.int64)  # episodes each row ended since reset
         self.last_truncated = np.zeros(self.batch_size, bool)
         self._obs = np.zeros((self.batch_size, self.n_agents, self.obs_dim), np.float32)
@@ -178,7 +182,8 @@ class RowEnvBatch:
         raise NotImplementedError
 
     def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray | None, float, bool, bool]:
-        """``(obs (n_agents, obs_dim), or None when the episode ended; reward summed over agents; done; truncated)``."""
+        """``(obs (n_agents, obs_dim): the terminal one when the episode ended, None if the env gives none;
+        reward summed over agents; done; truncated)``."""
         raise NotImplementedError
 
     def _mask_one(self, env: Any) -> np.ndarray:
@@ -195,6 +200,7 @@ class RowEnvBatch:
         self.seed = check_seed(seed)
         self.episodes[:] = 0
         self.last_truncated[:] = False
+        self.pending[:] = False
         with quiet():
             for row in range(self.batch_size):
                 self._start(row)
@@ -209,13 +215,23 @@ class RowEnvBatch:
         self.last_truncated[:] = False
         with quiet():
             for row, env in enumerate(self.envs):
+                if self.pending[row]:  # its terminal observation had its step: now its next episode starts
+                    self.pending[row] = False
+                    self._start(row)
+                    continue
                 obs, reward, ended, truncated = self._step_one(env, actions[row])
                 rewards[row] = reward
                 if ended:
                     done[row] = True
                     self.last_truncated[row] = truncated
                     self.episodes[row] += 1
-                    self._start(row)
+                    if self.defer_reset:
+                        self.pending[row] = True
+                        self._obs[row] = 0.0 if obs is None else obs
+                        if self._masks is not None:
+                            self._masks[row] = self._mask_one(env)
+                    else:
+                        self._start(row)
                 else:
                     self._obs[row] = obs
                     if self._masks is not None:

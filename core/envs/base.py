@@ -30,6 +30,11 @@ Optional, beyond the protocol (check with ``getattr``; older adapters lack them)
   (so also the number of the episode it is in now, for :func:`episode_seed`).
 - ``last_truncated`` ``(batch,)`` bool: for the rows ``done`` in the last step,
   whether the episode was cut by its time limit rather than ended by the task.
+- ``defer_reset: bool`` (settable) and ``pending`` ``(batch,)`` bool: with ``defer_reset`` a row whose
+  episode ends is not reset inside :meth:`step`; its ``obs`` (and mask) is the terminal one, and the
+  next :meth:`step` starts that row over instead of stepping it (its action is not taken, its reward
+  is 0, it is not done), as the PyMARL family's runners give a terminal observation one more forward
+  pass and no action.  An adapter without it resets at once (VMAS).
 - ``reset_tensors(seed)`` / ``step_tensors(actions)``: the same as ``reset``/``step``
   with torch tensors on ``device`` in and out, for a simulator that lives there
   (VMAS), so a GPU model's actions never leave the GPU.

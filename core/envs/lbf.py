@@ -94,7 +94,7 @@ class ForagingBatch(RowEnvBatch):
         observations, rewards, done, truncated, _ = env.step([int(a) for a in actions])
         ended = bool(done or truncated)
         limit = env.current_step >= self.episode_limit and env.field.sum() > 0
-        obs = None if ended else np.stack(observations).astype(np.float32, copy=False)
+        obs = np.stack(observations).astype(np.float32, copy=False)  # at the end: the terminal observation
         return obs, float(sum(rewards)), ended, bool(truncated or limit)
 
     def _mask_one(self, env: Any) -> np.ndarray:

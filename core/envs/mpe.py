@@ -69,7 +69,7 @@ class SimpleSpreadBatch(RowEnvBatch):
         )
         reward = float(sum(rewards.values()))
         ended = not env.agents or any(terminated.values()) or any(truncated.values())
-        obs = None if ended else self._stack(observations)
+        obs = self._stack(observations) if all(a in observations for a in self.agents) else None
         return obs, reward, bool(ended), bool(any(truncated.values()) and not any(terminated.values()))
 
     def describe(self) -> str:

@@ -91,7 +91,7 @@ class WarehouseBatch(RowEnvBatch):
     def _step_one(self, env: Any, actions: np.ndarray) -> tuple[np.ndarray | None, float, bool, bool]:
         observations, rewards, done, truncated, _ = env.step([int(a) for a in actions])
         ended = bool(done or truncated)
-        obs = None if ended else np.stack(observations).astype(np.float32, copy=False)
+        obs = np.stack(observations).astype(np.float32, copy=False)  # at the end: the terminal observation
         return obs, float(sum(rewards)), ended, bool(truncated or env._cur_steps >= self.episode_limit)
 
     def describe(self) -> str:
