@@ -209,7 +209,10 @@ def _caller_line() -> str:
                 mirror = getattr(owner, "mirror_of", None)
                 if isinstance(mirror, str):  # and the method: the real one of the same name, or the one it names
                     names = getattr(owner, "mirror_methods", {})
-                    mirror = f"{mirror}.{names.get(code.co_name, code.co_name)}"
+                    method = code.co_name
+                    if method.startswith("<") and frame.f_back is not None:  # a comprehension: its function's
+                        method = frame.f_back.f_code.co_name
+                    mirror = f"{mirror}.{names.get(method, method)}"
             key = (code, frame.f_lineno, owner)
             line = _line_cache.get(key)
             if line is None:
