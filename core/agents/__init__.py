@@ -9,7 +9,12 @@ that name beside every line of code that runs from it.
 - :mod:`.pymarl`: PyMARL's ``RNNAgent`` driven by ``BasicMAC``.
 - :mod:`.epymarl`: EPyMARL's ``RNNAgent`` (``use_rnn`` true or false) by ``BasicMAC``,
   and ``RNNNSAgent`` (one network per agent) by ``NonSharedMAC``.
-- :mod:`.pymarl2`: PyMARL2's ``NRNNAgent`` (with or without ``layer_norm``) by ``NMAC``.
+- :mod:`.pymarl2`: PyMARL2's ``NRNNAgent`` (with or without ``layer_norm``) by ``NMAC``, and its
+  ``RNNAgent`` by its ``BasicMAC`` (``agent: rnn``, ``mac: basic_mac``).
+
+In live environments the controller builds its inputs from an
+:class:`~.base.EpisodeBuffer` laid out as a runner's ``EpisodeBatch``.  Each class
+sets ``mirror_of``; the tracer names that class and the method beside each line.
 
 Every controller follows one protocol: ``init_hidden(batch)``,
 ``build_inputs(obs, last_actions_onehot, agent_id)`` (what the family's

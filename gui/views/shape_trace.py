@@ -113,6 +113,9 @@ class ShapePanel(QWidget):
             self.header.setText(f"<b>t = {frame.t}</b> · not traced: fast-forward computed it without drawing it")
         elif frame.retraced and frame.trace:
             self.header.setText(self.header.text() + " · traced afterwards, re-run from history")
+        if c.env and frame.trace and frame.t > 0:  # how this step's outputs became actions, and who chose that
+            why = f" ({c.actions_from})" if c.actions_from else ""
+            self.header.setText(self.header.text() + f" · actions: {c.actions}{why}")
         self.trace_button.setVisible(untraced and can_retrace(stepper) and self.model.held.holds(frame.t - 1))
 
     def _on_op(self, index: int) -> None:
