@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import enum
 
+import numpy as np
+
 from .analysis import Selection
 from .events import Event
 from .picture import COMPARE_MODES, Look, UnitOrder
@@ -83,6 +85,20 @@ class ViewState:
     @property
     def compare_mode(self) -> str:
         return self._compare_mode
+
+    @property
+    def unit_order(self) -> np.ndarray | None:
+        """The units' display order (``order[i]`` is shown i-th), or ``None``: by index."""
+        return None if self._order is None else self._order.order
+
+    @property
+    def unit_order_by(self) -> str:
+        return "index" if self._order is None else self._order.by
+
+    @property
+    def unit_order_span(self) -> str:
+        """The held steps the order was computed from, as text ('' by index)."""
+        return "" if self._order is None else self._order.span
 
     @property
     def look(self) -> Look:

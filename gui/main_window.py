@@ -337,7 +337,7 @@ class MainWindow(QMainWindow):
             icon("camera"), f"Save agent {agent}'s heatmap…", lambda: self.files.save_screenshot(agent=agent)
         )
         menu.addAction(
-            f"Show agent {agent} in the history view", lambda: self.model.set_selection(agent, self.model.row)
+            f"Show agent {agent} in the history view", lambda: self.model.set_selection(agent, self.model.view.row)
         )
         menu.popup(pos.toPoint())
 

@@ -35,7 +35,6 @@ from hiddenscope.core.picture import (
     LEVELS,
     Look,
     Picture,
-    UnitOrder,
     build_picture,
     order_at,
 )
@@ -179,35 +178,6 @@ class StepperModel(QObject):
     def trace_length(self) -> int:
         return len(self.frame.trace or [])
 
-    # The view state's fields, read as the model's (views read them here).
-    @property
-    def op_index(self) -> int:
-        return self.view.op_index
-
-    @property
-    def difference(self) -> bool:
-        return self.view.difference
-
-    @property
-    def agent(self) -> int:
-        return self.view.agent
-
-    @property
-    def row(self) -> int:
-        return self.view.row
-
-    @property
-    def compare_mode(self) -> str:
-        return self.view.compare_mode
-
-    @property
-    def unit_selection(self) -> analysis.Selection | None:
-        return self.view.unit_selection
-
-    @property
-    def order(self) -> UnitOrder | None:
-        return self.view.order
-
     @property
     def look(self) -> Look:
         """How the views look at the frame now: op, difference, compare mode and unit order."""
@@ -245,10 +215,10 @@ class StepperModel(QObject):
         """
         ts, values = self.stepper.unit_history(agent, row, t=t)
         comp = self.comparison
-        if comp is None or self.compare_mode == "A" or len(ts) == 0:
+        if comp is None or self.view.compare_mode == "A" or len(ts) == 0:
             return ts, values, LEVELS, "A" if comp is not None else ""
         b = comp.unit_window(agent, row, ts)
-        if self.compare_mode == "B-A":
+        if self.view.compare_mode == "B-A":
             return ts, b - values, DIFF_LEVELS, f"B − A ({comp.label} − A)"
         return ts, b, LEVELS, comp.label
 
@@ -379,7 +349,7 @@ class StepperModel(QObject):
         if index >= self.trace_length - 1:
             index = -1
         self.view.set_op_index(index)
-        if self.op_index >= 0:
+        if self.view.op_index >= 0:
             picture = self.picture()
             if picture.data is None:
                 self.message.emit(picture.why, 6000)
@@ -387,10 +357,10 @@ class StepperModel(QObject):
     def next_op(self) -> None:
         """From the whole step to its first op; from an op to the next (after the last: the whole step)."""
         if self.trace_length:
-            self.set_op(0 if self.op_index == -1 else self.op_index + 1)
+            self.set_op(0 if self.view.op_index == -1 else self.view.op_index + 1)
 
     def previous_op(self) -> None:
-        current = self.trace_length - 1 if self.op_index == -1 else self.op_index
+        current = self.trace_length - 1 if self.view.op_index == -1 else self.view.op_index
         if self.trace_length and current > 0:
             self.set_op(current - 1)
 
@@ -411,7 +381,7 @@ class StepperModel(QObject):
         self._b_failed = ""
         if old is not None and old is not comparison:
             old.close()
-        mode = self.compare_mode
+        mode = self.view.compare_mode
         if comparison is None:
             mode = "A"
         elif mode == "A":
@@ -443,20 +413,6 @@ class StepperModel(QObject):
 
     # -- which units, in which order (issue 11) ------------------------------
     ANALYSIS_BYTES = 256 * 2**20  # the newest held steps that fit are read for an ordering or a search
-
-    @property
-    def unit_order(self) -> np.ndarray | None:
-        """The units' display order (``order[i]`` is shown i-th), or ``None``: by index."""
-        return None if self.order is None else self.order.order
-
-    @property
-    def unit_order_by(self) -> str:
-        return "index" if self.order is None else self.order.by
-
-    @property
-    def unit_order_span(self) -> str:
-        """The held steps the order was computed from, as text."""
-        return "" if self.order is None else self.order.span
 
     def held_for_analysis(self) -> tuple[np.ndarray, np.ndarray]:
         """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit :attr:`ANALYSIS_BYTES`."""
@@ -500,10 +456,10 @@ class StepperModel(QObject):
 
     def _forget_other_units(self) -> None:
         """After a rebuild the history the selection was made on is gone; the order is made again, for the new units."""
-        if self.unit_selection is not None:
+        if self.view.unit_selection is not None:
             self.set_unit_selection(None)
-        if self.unit_order is not None:
-            self.set_unit_order(self.unit_order_by)
+        if self.view.unit_order is not None:
+            self.set_unit_order(self.view.unit_order_by)
 
 
 class _Shown:

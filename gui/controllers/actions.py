@@ -29,8 +29,9 @@ CHECKABLE = ("diff", "trace", "fast")
 class WindowActions:
     """The window's own actions, one typed field each (``step`` is Step).
 
-    The session and Compare actions are their controllers' (:class:`~.session_ui.SessionControls`,
-    :class:`~.compare_ui.CompareControls`).
+    The session and Compare actions are their controllers'
+    (:class:`~hiddenscope.gui.controllers.sessions.SessionControls`,
+    :class:`~hiddenscope.gui.controllers.compare.CompareControls`).
     """
 
     init: QAction

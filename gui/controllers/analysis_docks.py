@@ -1,7 +1,7 @@
 """The analysis docks of the main window: Trajectories, Agents and Edit memory (issue 11).
 
 :func:`add_analysis_docks` builds the three views on the window's model, docks
-them through a :class:`~.dock_host.DockHost` (which lists them in the View menu;
+them through a :class:`~hiddenscope.gui.dock_host.DockHost` (which lists them in the View menu;
 the window tabs Trajectories and Agents beside History, Edit memory goes below
 the configuration) and wires their camera buttons to the window's file actions.
 The window calls it once, before it restores its saved dock layout.

@@ -85,7 +85,7 @@ class CompareControls:
     def _show(self) -> None:
         comp = self.model.comparison
         for mode, a in self.mode_actions.items():
-            a.setChecked(mode == self.model.compare_mode)
+            a.setChecked(mode == self.model.view.compare_mode)
             a.setEnabled(mode == "A" or comp is not None)
         self.stop_action.setEnabled(comp is not None)
         self.label.setText(f"  {comp.label}  " if comp is not None else f"  {tr('no B: File → Compare with…')}  ")

@@ -11,7 +11,7 @@
   computed it (Play's worker), right after the step: the history never drops a step that
   was not written, so memory stays within the history's budget however long it runs.
 - **Movies and figures**: the heatmap grid over a range of t as GIF or MP4
-  (:mod:`.movie`), and the grid shown as SVG or PDF through Qt's own generators.
+  (:mod:`hiddenscope.gui.export.movie`), and the grid shown as SVG or PDF through Qt's own generators.
 """
 
 from __future__ import annotations
@@ -209,7 +209,9 @@ class SessionControls(QObject):
                 return False
         chosen = Path(path)
 
-        def read(_progress: Progress) -> ReplayStepper:  # on a worker: a large file's checks take a while
+        def read() -> ReplayStepper:
+            # On the GUI thread: the checks read only the file's metadata, and its steps are read as the
+            # views ask.  (Reading it on a worker while Qt deletes objects on this thread deadlocked h5py.)
             reader = SessionReader(chosen)
             try:
                 return ReplayStepper(reader)
@@ -217,12 +219,7 @@ class SessionControls(QObject):
                 reader.close()
                 raise
 
-        ok, replay = self.model.attempt(
-            "Open session",
-            lambda: run_with_progress(
-                self.window, tr("hiddenscope — Open session"), f"Reading {chosen.name}…", 0, read
-            ),
-        )
+        ok, replay = self.model.attempt("Open session", read)
         if not ok:
             return False
         self.stop_recording()

@@ -6,7 +6,7 @@
   the held history (:meth:`StepperModel.set_unit_order`), not every frame: Re-order
   (Ctrl+U) computes it again from what is held now.  The choice is remembered.
 * :func:`add_unit_tools` builds the bar and the Similar moments view, docked on a
-  :class:`~.dock_host.DockHost`; the window puts the bar and its menu in place.
+  :class:`~hiddenscope.gui.dock_host.DockHost`; the window puts the bar and its menu in place.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QToolBar
 
 from hiddenscope.core.analysis import ORDERINGS
+from hiddenscope.core.picture import ORDER_NAMES
 from hiddenscope.gui.controllers.files import FileActions
 from hiddenscope.gui.dock_host import DockHost
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.views.similar_moments import MomentsView
-from hiddenscope.gui.views.unit_layout import ORDER_NAMES
 from hiddenscope.gui.widgets.controls import tipped
 
 ORDER_TIPS = {  # translated when shown
@@ -67,7 +67,7 @@ class UnitOrderBar(QToolBar):
         self.addWidget(self.combo)
         self.addAction(self.reorder_action)
         self.combo.currentIndexChanged.connect(lambda _i: self.choose(self.combo.currentData()))
-        self.reorder_action.triggered.connect(lambda: self.choose(self.model.unit_order_by))
+        self.reorder_action.triggered.connect(lambda: self.choose(self.model.view.unit_order_by))
         model.unitOrderChanged.connect(self._show_choice)
         remembered = str(settings.value("analysis/order", "index"))
         self.choose(remembered if remembered in ORDERINGS else "index")
@@ -82,12 +82,12 @@ class UnitOrderBar(QToolBar):
         if ok:
             self.settings.setValue("analysis/order", by)
             if by != "index":
-                span = self.model.unit_order_span
+                span = self.model.view.unit_order_span
                 self.model.message.emit(f"Units ordered by {ORDER_NAMES[by]} over {span}; Ctrl+U re-orders", 5000)
         return ok
 
     def _show_choice(self, *_args: object) -> None:
-        by = self.model.unit_order_by
+        by = self.model.view.unit_order_by
         with QSignalBlocker(self.combo):  # the model already knows: no echo back to it
             self.combo.setCurrentIndex(max(0, self.combo.findData(by)))
         self.menu_actions[by].setChecked(True)

@@ -1,7 +1,7 @@
 """Movies of the heatmap grid over time (``hiddenscope movie``): MP4 through imageio-ffmpeg, GIF through Pillow.
 
 Each frame is a :class:`~hiddenscope.core.picture.Picture` rendered as a screenshot is
-(:func:`.screenshot.render_picture`: one block of whole pixels per value, the title line
+(:func:`.render.render_picture`: one block of whole pixels per value, the title line
 with t), padded with white to even sides, which H.264 in yuv420p needs; ``movie --frames``
 writes the unpadded PNGs, each the one ``hiddenscope screenshot`` writes at its t.
 Frames are drawn and written one at a time, so a long movie needs the memory of one

@@ -297,7 +297,7 @@ class EditPanel(QWidget):
             return False
         if not ok or not self.model.set_comparison(comparison):
             return False
-        if self.model.compare_mode == "A":
+        if self.model.view.compare_mode == "A":
             self.model.set_compare_mode("B-A")
         text = " ".join(f"--edit {e.canonical()}" for e in edits)
         self.model.message.emit(f"Branch made: the session with {text}, stepped beside it", 8000)
@@ -330,7 +330,7 @@ class EditPanel(QWidget):
         self.drop_button.setEnabled(mine)
         for mode, button in self.mode_buttons.items():
             button.setEnabled(mode == "A" or comp is not None)
-            button.setChecked(mode == self.model.compare_mode)
+            button.setChecked(mode == self.model.view.compare_mode)
         if comp is None:
             self.branch_label.setText(tr("No branch: make one to compare the edited run (B) with this one (A)."))
         else:

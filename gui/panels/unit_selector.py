@@ -225,7 +225,7 @@ class UnitSelector(QWidget):
         listing = self.agents_box.currentData() == "list"
         self.agents_edit.setEnabled(listing)
         if listing and not self.agents_edit.text():
-            self.agents_edit.setText(str(self.model.agent))
+            self.agents_edit.setText(str(self.model.view.agent))
         self.select()
 
     def _on_threshold(self, value: float) -> None:
@@ -239,7 +239,7 @@ class UnitSelector(QWidget):
             return None
         if key == "list":
             return parse_agents(self.agents_edit.text(), self.model.config.n_agents)
-        return [self.model.agent]
+        return [self.model.view.agent]
 
     def select(self) -> Selection | None:
         """Select the units again for the range and the controls as they are now."""
@@ -253,7 +253,7 @@ class UnitSelector(QWidget):
             self.model.message.emit(f"Select units: {exc}", 8000)
             self.result.setText(f"⚠ {exc}")
             return None
-        rows = None if self.rows_box.currentData() == "all" else [self.model.row]
+        rows = None if self.rows_box.currentData() == "all" else [self.model.view.row]
         start, stop = self.span
         self._selecting = True
         try:

@@ -73,7 +73,7 @@ class EpisodeTracks(QWidget):
 
     def draw(self, frame: Frame) -> None:
         """Draw the tracks for the model's batch row and agent over the held steps up to ``frame.t``."""
-        stepper, row, agent = self.model.stepper, self.model.row, self.model.agent
+        stepper, row, agent = self.model.stepper, self.model.view.row, self.model.view.agent
         ts, tracks = stepper.episode_tracks(row, t=frame.t)
         self.setVisible(bool(tracks))
         if self._linked != bool(tracks):

@@ -61,7 +61,7 @@ class GatesView(SideView):
         model.unitSelectionChanged.connect(self.schedule)
 
     def draw(self, frame: Frame) -> None:
-        agent, row = self.model.agent, self.model.row
+        agent, row = self.model.view.agent, self.model.view.row
         if not self.model.stepper.capabilities.has_gates:  # a recording: gates are worked out by re-running the model
             self.caption.setText(
                 "A recorded session holds the hidden states, not the model: the gates need the model to re-run"
@@ -86,7 +86,7 @@ class GatesView(SideView):
             for name, _title, levels in GATE_ROWS:
                 values = gates[name]
                 image = self.images[name]
-                COLOURS.paint(image, arranged(values, self.model.unit_order).T, levels)
+                COLOURS.paint(image, arranged(values, self.model.view.unit_order).T, levels)
                 image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
                 self.unit_rows[name].place(values.shape[1], float(ts[0]) - 0.5, float(ts[-1]) + 0.5)
         for cursor in self.cursors:

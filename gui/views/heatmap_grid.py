@@ -147,7 +147,7 @@ class HeatmapGrid(QWidget):
         """Draw the model's picture now (a frame, its difference, B or B − A, the state after an op)."""
         picture = self.picture = self.model.picture()
         if picture.data is None:
-            self.axes_label.setText(f"after op {self.model.op_index + 1}: {picture.why}")
+            self.axes_label.setText(f"after op {self.model.view.op_index + 1}: {picture.why}")
         else:
             self.reset_rows = reset_rows_of(self.model.frame)
             self.set_values(picture.data, picture.caption, picture.levels)
@@ -357,7 +357,7 @@ class HeatmapGrid(QWidget):
     def shown_rgb(self, agent: int) -> np.ndarray | None:
         """The colours drawn for ``agent``'s heatmap, ``(batch, units, 3)``, read from the image item.
 
-        Its columns are in display order: ``model.unit_order`` when the units are ordered.  Row r
+        Its columns are in display order: ``model.view.unit_order`` when the units are ordered.  Row r
         gets the colours of the image row it falls in (with :attr:`row_stride` above 1, a row
         near it is the one drawn there).
         """

@@ -65,7 +65,7 @@ class MomentsView(SideView):
 
     def search(self, *_args: object) -> None:
         """Rank the held moments against the model's selection now."""
-        chosen = self.model.unit_selection
+        chosen = self.model.view.unit_selection
         self.moments = []
         if chosen is None or not len(chosen):
             self.caption.setText(
@@ -112,7 +112,7 @@ class MomentsView(SideView):
         return True
 
     def _mark_shown(self) -> None:
-        frame_t, agent, row = self.model.frame.t, self.model.agent, self.model.row
+        frame_t, agent, row = self.model.frame.t, self.model.view.agent, self.model.view.row
         for r, m in enumerate(self.moments):
             shown = (m.t, m.agent, m.row) == (frame_t, agent, row)
             for c in range(len(COLUMNS)):

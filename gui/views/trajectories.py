@@ -314,7 +314,7 @@ class TrajectoryView(SideView):
             return
         fit = self.fit
         assert fit is not None
-        row = min(self.model.row, frame.hidden.shape[0] - 1)
+        row = min(self.model.view.row, frame.hidden.shape[0] - 1)
         ts = fit.ts
         if self._lines_for != (id(fit), row):  # the lines change with a fit or a row, not per frame
             self._lines_for = (id(fit), row)
@@ -346,7 +346,7 @@ class TrajectoryView(SideView):
     def _draw_b(self, fit: Fit, row: int) -> str:
         """B's path (the branch, a second checkpoint, a session) in A's fitted plane, dashed; '' without B."""
         comp = self.model.comparison
-        if self.model.compare_mode == "A" or not fit.bases:
+        if self.model.view.compare_mode == "A" or not fit.bases:
             comp = None  # B is not shown
         key = (id(fit), row, id(comp), comp.holds(int(fit.ts[-1]))) if comp is not None else None
         if key == self._b_for:
@@ -368,7 +368,7 @@ class TrajectoryView(SideView):
         fit = self.fit
         if fit is None or agent not in fit.points:
             return None
-        row = min(self.model.row, frame.hidden.shape[0] - 1)
+        row = min(self.model.view.row, frame.hidden.shape[0] - 1)
         if agent in fit.bases:
             x, y = fit.bases[agent].project(frame.hidden[row, agent])
             return (float(x), float(y)) if np.isfinite(x) and np.isfinite(y) else None
@@ -391,4 +391,4 @@ class TrajectoryView(SideView):
         if not self.model.seek(t):
             self.model.message.emit(f"t = {t} is no longer held in history; Fit again to draw what is", 6000)
             return
-        self.model.set_selection(agent, self.model.row)
+        self.model.set_selection(agent, self.model.view.row)

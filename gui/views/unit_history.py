@@ -67,8 +67,8 @@ class HistoryView(SideView):
         self.tracks = EpisodeTracks(model, self.plot)  # shown only with live environments
         layout.addWidget(self.tracks)
         layout.addWidget(self.selector)
-        self.agent_box.valueChanged.connect(lambda agent: model.set_selection(agent, model.row))
-        self.row_box.valueChanged.connect(lambda row: model.set_selection(model.agent, row))
+        self.agent_box.valueChanged.connect(lambda agent: model.set_selection(agent, model.view.row))
+        self.row_box.valueChanged.connect(lambda row: model.set_selection(model.view.agent, row))
         model.rebuilt.connect(self._show_selection)
         model.selectionChanged.connect(self._show_selection)
         model.comparisonChanged.connect(self.schedule)
@@ -87,21 +87,21 @@ class HistoryView(SideView):
     def _show_selection(self) -> None:
         c = self.model.config
         for box, maximum, value in (
-            (self.agent_box, c.n_agents - 1, self.model.agent),
-            (self.row_box, c.batch_size - 1, self.model.row),
+            (self.agent_box, c.n_agents - 1, self.model.view.agent),
+            (self.row_box, c.batch_size - 1, self.model.view.row),
         ):
             with QSignalBlocker(box):  # the model already knows: no echo back to it
                 box.setMaximum(maximum)
                 box.setValue(value)
 
     def draw(self, frame: Frame) -> None:
-        ts, values, levels, which = self.model.history_shown(self.model.agent, self.model.row, frame.t)
+        ts, values, levels, which = self.model.history_shown(self.model.view.agent, self.model.view.row, frame.t)
         self.ts = ts
         self.shown_values = values
         if len(ts):
             # Transposed so time runs left to right; each column is one timestep.
             # Units top to bottom in the model's unit order; the ticks name the real units.
-            COLOURS.paint(self.image, arranged(values, self.model.unit_order).T, levels)
+            COLOURS.paint(self.image, arranged(values, self.model.view.unit_order).T, levels)
             self.image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
             self.unit_rows.place(values.shape[1], float(ts[0]) - 0.5, float(ts[-1]) + 0.5)
             held = f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from hiddenscope.core.picture import ORDER_NAMES
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 
@@ -35,7 +36,7 @@ def arranged(values: np.ndarray, order: np.ndarray | None) -> np.ndarray:
 
 def display_units(model: StepperModel, n_units: int) -> np.ndarray:
     """The real unit index shown at each display position."""
-    order = model.unit_order
+    order = model.view.unit_order
     return order if order is not None and len(order) == n_units else np.arange(n_units)
 
 
@@ -74,19 +75,8 @@ def unit_ticks(
 
 def order_caption(model: StepperModel) -> str:
     """A few words on the order the units are shown in ('' when by index)."""
-    if model.unit_order is None:
-        return ""
-    first = ", ".join(str(int(u)) for u in model.unit_order[:6])
-    return f"units by {ORDER_NAMES.get(model.unit_order_by, model.unit_order_by)} ({model.unit_order_span}): {first}, …"
-
-
-ORDER_NAMES = {  # translated where a menu or combo shows them; captions keep the English
-    "index": "index",
-    "mean": "mean activation",
-    "variance": "variance over time",
-    "change": "mean |Δh|",
-    "cluster": "clustering of time courses",
-}
+    order = model.view.order
+    return "" if order is None else order.caption()
 
 
 def show_marks(marks: pg.ScatterPlotItem, xs, ys) -> None:
@@ -132,7 +122,7 @@ class UnitRowMarks:
         # pyqtgraph moves the items to the new range when it next paints, and that move asks for a second
         # paint: moved now, one paint draws the frame (it was two per frame while playing).
         box.updateMatrix()
-        chosen, order = self.model.unit_selection, self.model.unit_order
+        chosen, order = self.model.view.unit_selection, self.model.view.unit_order
         # Each draw moves the x range; the unit ticks change only with the units, their order and the height,
         # and the marks with those, the selection and where the image starts.
         ticks = (n_units, height, None if order is None else order.tobytes())
@@ -191,9 +181,9 @@ class GridUnitMarks:
         """
         if titles is not None:
             self.titles = titles
-        chosen = self.model.unit_selection
+        chosen = self.model.view.unit_selection
         # The heatmaps draw every frame while playing: lay out again only when something here changed.
-        order = self.model.unit_order
+        order = self.model.view.unit_order
         key = (
             tuple(origins),
             n_units,
@@ -232,10 +222,10 @@ class GridUnitMarks:
     def caption(self) -> str:
         """What the caption adds: the order and the selection, in a few words."""
         parts = []
-        if self.model.unit_order is not None:
-            by = self.model.unit_order_by
+        if self.model.view.unit_order is not None:
+            by = self.model.view.unit_order_by
             parts.append(f"ordered by {ORDER_NAMES.get(by, by)} (axis below)")
-        chosen = self.model.unit_selection
+        chosen = self.model.view.unit_selection
         if chosen is not None and len(chosen):
             few = ", ".join(str(int(u)) for u in chosen.units[:8]) + ("…" if len(chosen) > 8 else "")
             parts.append(f"▼ selected units {few}")

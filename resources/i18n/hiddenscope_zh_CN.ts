@@ -877,6 +877,10 @@
         <translation>hiddenscope — 导出影片</translation>
     </message>
     <message>
+        <source>hiddenscope — Open session</source>
+        <translation>hiddenscope — 打开会话</translation>
+    </message>
+    <message>
         <source>hiddenscope — Make branch</source>
         <translation>hiddenscope — 创建分支</translation>
     </message>

@@ -136,7 +136,7 @@ def test_dragging_a_window_selects_the_unit_that_fires_in_it(planted, qtbot):
     follow(window, 1, 2)
     qtbot.waitUntil(lambda: view.shown_t == STEPS)
     drag_on_history(qtbot, view, 10, 14)
-    chosen = window.model.unit_selection
+    chosen = window.model.view.unit_selection
     assert chosen is not None, "the drag selected nothing"
     assert (chosen.start, chosen.stop, chosen.agents, chosen.rows) == (10, 14, (1,), (2,))
     assert chosen.units.tolist() == [FIRING]
@@ -152,18 +152,18 @@ def test_dragging_a_window_selects_the_unit_that_fires_in_it(planted, qtbot):
 
     # One step more and unit 7 no longer stays above τ; in all agents it never does.
     view.selector.set_span(9, 14)
-    assert len(window.model.unit_selection) == 0
+    assert len(window.model.view.unit_selection) == 0
     assert "No unit stays > 0.3" in view.selector.result.text()
     view.selector.set_span(10, 14)
     view.selector.agents_box.setCurrentIndex(view.selector.agents_box.findData("all"))
-    assert len(window.model.unit_selection) == 0
+    assert len(window.model.view.unit_selection) == 0
     # Below −τ keeps the unit that swings down at odd steps... over one odd step only.
     view.selector.agents_box.setCurrentIndex(view.selector.agents_box.findData("followed"))
     view.selector.sign_box.setCurrentIndex(view.selector.sign_box.findData("negative"))
     view.selector.set_span(11, 11)
-    assert window.model.unit_selection.units.tolist() == [SWINGING]
+    assert window.model.view.unit_selection.units.tolist() == [SWINGING]
     view.selector.clear_button.click()
-    assert window.model.unit_selection is None and not view.selector.region.isVisible()
+    assert window.model.view.unit_selection is None and not view.selector.region.isVisible()
     assert window.grid.unit_marks.marks.getData()[0].size == 0
     assert not window.grid.unit_marks.marks.isVisible() and not view.unit_rows.marks.isVisible()  # none: no paint
 
@@ -200,7 +200,7 @@ def test_its_other_windows_are_the_top_similar_moments_and_a_click_goes_there(pl
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     assert window.model.frame.t == m.t
     assert window.timeline.value() == m.t
-    assert (window.model.agent, window.model.row) == (1, 2)
+    assert (window.model.view.agent, window.model.view.row) == (1, 2)
     assert (view.agent_box.value(), view.row_box.value()) == (1, 2)
     assert table.item(target, 0).background().color().name() == "#ffd54f"  # the moment shown now
 
@@ -215,7 +215,7 @@ def test_ordering_by_variance_puts_the_swinging_unit_first_everywhere(planted, m
 
     combo = window.unit_order_bar.combo
     combo.setCurrentIndex(combo.findData("variance"))
-    order = window.model.unit_order
+    order = window.model.view.unit_order
     assert order is not None and order[0] == SWINGING
     assert window.unit_order_bar.menu_actions["variance"].isChecked()
     # The heatmap draws unit 12's column first, and its axis says so.
@@ -247,12 +247,12 @@ def test_ordering_by_variance_puts_the_swinging_unit_first_everywhere(planted, m
 
     # Remembered: a new window on the same settings orders by variance again.
     again = make_window(PLANTED_CONFIG, model_factory=lambda c: Echo(c.n_agents, UNITS), input_factory=PlantedInputs)
-    assert again.model.unit_order_by == "variance" and again.unit_order_bar.combo.currentData() == "variance"
+    assert again.model.view.unit_order_by == "variance" and again.unit_order_bar.combo.currentData() == "variance"
     combo.setCurrentIndex(combo.findData("index"))
     index_png = image_rgb(window.files.screenshot_image(agent=0))
     np.testing.assert_array_equal(column(ordered_png, 0), column(index_png, SWINGING))
     assert not np.array_equal(column(ordered_png, 0), column(index_png, 0))
-    assert window.model.unit_order is None
+    assert window.model.view.unit_order is None
     np.testing.assert_array_equal(grid.shown_rgb(0), index_rgb)
 
 
@@ -264,10 +264,10 @@ def test_selection_and_order_reach_the_gates_view_of_a_real_gru(make_window, qtb
     gates = window.gates_view
     qtbot.waitUntil(lambda: gates.shown_t == 12)
     window.unit_order_bar.menu_actions["change"].trigger()
-    order = window.model.unit_order
+    order = window.model.view.unit_order
     assert order is not None and window.unit_order_bar.combo.currentData() == "change"
     window.history_view.selector.set_span(3, 8)
-    chosen = window.model.unit_selection
+    chosen = window.model.view.unit_selection
     assert chosen is not None and len(chosen) > 0
     qtbot.waitUntil(lambda: len(gates.unit_rows["z"].marks.getData()[1]) == len(chosen))
     for name in ("r", "z", "n"):
@@ -281,7 +281,7 @@ def test_threshold_is_remembered_and_a_bad_agent_list_is_explained(planted, make
     selector = view.selector
     selector.threshold_box.setValue(0.55)
     selector.set_span(10, 14)
-    assert window.model.unit_selection.threshold == pytest.approx(0.55)
+    assert window.model.view.unit_selection.threshold == pytest.approx(0.55)
     selector.agents_box.setCurrentIndex(selector.agents_box.findData("list"))
     assert selector.agents_edit.isEnabled()
     selector.agents_edit.setText("0-7")
@@ -290,7 +290,7 @@ def test_threshold_is_remembered_and_a_bad_agent_list_is_explained(planted, make
     assert "out of range" in window.statusBar().currentMessage()
     selector.agents_edit.setText("1, 2")
     selector.agents_edit.editingFinished.emit()
-    assert window.model.unit_selection.agents == (1, 2)
+    assert window.model.view.unit_selection.agents == (1, 2)
     again = make_window(PLANTED_CONFIG, model_factory=lambda c: Echo(c.n_agents, UNITS), input_factory=PlantedInputs)
     assert again.history_view.selector.threshold_box.value() == pytest.approx(0.55)
 
@@ -311,24 +311,24 @@ def test_reorder_reads_the_history_held_now_and_a_rebuild_fits_the_new_units(mak
     window = make_window(PLANTED_CONFIG, model_factory=lambda c: Echo(c.n_agents, UNITS), input_factory=PlantedInputs)
     window.stepper.run(12)  # unit 7 has fired (t = 10…12) in one agent and row only; unit 12 swings everywhere
     window.unit_order_bar.menu_actions["mean"].trigger()
-    assert window.model.unit_order_span == "t = 0…12"
-    early = window.model.unit_order.tolist()
+    assert window.model.view.unit_order_span == "t = 0…12"
+    early = window.model.view.unit_order.tolist()
     window.stepper.run(STEPS - 12)
-    assert window.model.unit_order.tolist() == early  # not recomputed by stepping
+    assert window.model.view.unit_order.tolist() == early  # not recomputed by stepping
     qtbot.keyClick(window, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)  # Re-order
-    assert window.model.unit_order_span == f"t = 0…{STEPS}"
+    assert window.model.view.unit_order_span == f"t = 0…{STEPS}"
     ts = np.arange(STEPS + 1)
     means = PLANTED[ts].reshape(-1, UNITS).mean(axis=0)
-    np.testing.assert_array_equal(window.model.unit_order, np.argsort(-means, kind="stable"))
+    np.testing.assert_array_equal(window.model.view.unit_order, np.argsort(-means, kind="stable"))
 
     window.history_view.selector.set_span(10, 14)
-    assert window.model.unit_selection is not None
+    assert window.model.view.unit_selection is not None
     # The seed model on hidden_dim 16 has 16 // 4 * 3 = 12 units: the order is made for them, the selection forgotten.
     window.model.set_unit_order("variance")
     window.stepper.set_model_factory(seed_model)
     assert window.stepper.units == 12
-    assert sorted(window.model.unit_order) == list(range(12)) and window.model.unit_order_by == "variance"
-    assert window.model.unit_selection is None and not window.history_view.selector.region.isVisible()
+    assert sorted(window.model.view.unit_order) == list(range(12)) and window.model.view.unit_order_by == "variance"
+    assert window.model.view.unit_selection is None and not window.history_view.selector.region.isVisible()
     assert window.grid.values.shape[2] == 12
     assert len(window.grid.unit_marks.axis._tickLevels[0]) > 0
 

@@ -130,7 +130,7 @@ def test_trajectories_recover_a_planted_circle_and_a_click_seeks(qtbot, make_win
     click_at(qtbot, view, x, y)
     qtbot.waitUntil(lambda: w.stepper.t == 7)
     assert "t = 7" in w.t_label.text()
-    assert w.model.agent == 2 and w.history_view.agent_box.value() == 2  # History follows the clicked agent
+    assert w.model.view.agent == 2 and w.history_view.agent_box.value() == 2  # History follows the clicked agent
     view.redraw()
     for agent in range(3):
         np.testing.assert_allclose(
@@ -187,7 +187,7 @@ def test_agents_view_ranks_the_identity_unit_first_and_shows_twins_as_one(qtbot,
     # Clicking it marks it in every view (the model's unit selection).
     rect = view.table.visualItemRect(view.table.item(0, 0))
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert w.model.unit_selection is not None and list(w.model.unit_selection.units) == [IDENTITY]
+    assert w.model.view.unit_selection is not None and list(w.model.view.unit_selection.units) == [IDENTITY]
 
     h = w.stepper.frame.hidden  # t = 29
     sim = view.similarity
@@ -230,7 +230,7 @@ def test_an_edit_made_in_the_panel_runs_as_a_branch_that_differs_only_where_and_
 
     comp = w.model.comparison
     assert comp is not None and comp.label == "branch: 3:1:set=0.5:units=2-4"
-    assert w.model.compare_mode == "B-A" and panel.mode_buttons["B-A"].isChecked()
+    assert w.model.view.compare_mode == "B-A" and panel.mode_buttons["B-A"].isChecked()
     a = history_arrays(w.stepper)["hidden"]  # t = 0..6
     b = np.stack([comp.hidden_at(t) for t in range(7)])
     np.testing.assert_array_equal(b[:3], a[:3])  # nothing before T changes
@@ -260,7 +260,7 @@ def test_an_edit_made_in_the_panel_runs_as_a_branch_that_differs_only_where_and_
     step(qtbot, w, 5)  # t = 3 -> 6 replays, 7 and 8 are new
     assert w.stepper.t == 8 and comp.holds(8)
     qtbot.mouseClick(panel.drop_button, Qt.MouseButton.LeftButton)
-    assert w.model.comparison is None and w.model.compare_mode == "A"
+    assert w.model.comparison is None and w.model.view.compare_mode == "A"
 
 
 def test_a_list_of_edits_makes_one_branch(qtbot, make_window):

@@ -87,13 +87,13 @@ def test_op_stepping_through_a_reset_shows_init_hidden_in_the_starting_rows_only
     gru = next(i for i, r in enumerate(trace) if r.op.startswith("gru_cell"))
     for _ in range(where + 1):
         qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton)
-    assert w.model.op_index == where
+    assert w.model.view.op_index == where
     shown = w.grid.values
     np.testing.assert_array_equal(shown[start], initial[start])
     np.testing.assert_array_equal(shown[~start], before[~start])
     for _ in range(gru - where):
         qtbot.mouseClick(w.shape_panel.op_button, Qt.MouseButton.LeftButton)
-    assert w.model.op_index == gru
+    assert w.model.view.op_index == gru
     np.testing.assert_array_equal(w.grid.values, w.stepper.frame.hidden)
 
 

@@ -145,12 +145,12 @@ def test_difference_pressed_mid_op_shows_the_change_on_the_difference_scale(make
     click(qtbot, window, window.acts.step)
     click(qtbot, window, window.acts.step)
     qtbot.keyClick(window, Qt.Key.Key_BracketLeft)  # Step op back: the op before the last
-    assert window.model.op_index >= 0
-    op = window.model.op_index
+    assert window.model.view.op_index >= 0
+    op = window.model.view.op_index
     stage, _ = window.stepper.stage_state(op)
     assert stage is not None
     qtbot.keyClick(window, Qt.Key.Key_D)
-    assert window.model.difference
+    assert window.model.view.difference
     assert window.grid.levels == (-0.5, 0.5)
     before = window.stepper.snapshot(1).hidden
     np.testing.assert_allclose(window.grid.values, stage - before, atol=1e-7)
@@ -169,7 +169,7 @@ def test_step_op_on_the_oldest_held_step_says_h_t_minus_1_is_gone(make_window, q
     said = []
     for _ in range(len(window.model.frame.trace)):
         qtbot.keyClick(window, Qt.Key.Key_BracketRight)
-        if window.model.op_index < 0:
+        if window.model.view.op_index < 0:
             break
         said.append(window.grid.axes_label.text())
         if window.grid.picture.data is not None:  # the first op with something to draw shows h_t: memory written
@@ -210,7 +210,7 @@ def test_closing_a_session_with_agents_and_trajectories_raised_shows_the_live_ru
     window.sessions.open_session(path)
     window.timeline.setValue(7)
     seen: list[tuple[int, int]] = []
-    window.model.rebuilt.connect(lambda: seen.append((window.model.frame.t, window.model.op_index)))
+    window.model.rebuilt.connect(lambda: seen.append((window.model.frame.t, window.model.view.op_index)))
     for name in ("agents_dock", "trajectory_dock"):
         dock = getattr(window, name, None)
         if dock is not None:

@@ -124,7 +124,7 @@ def test_full_speed_play_over_a_tiny_history_with_every_view_open_while_a_person
     qtbot.wait(50)
     assert_every_view_shows(w, w.stepper.t)
     # What the history view shows is the followed agent's own numbers at those timesteps.
-    ts, values = w.stepper.unit_history(w.model.agent, w.model.row)
+    ts, values = w.stepper.unit_history(w.model.view.agent, w.model.view.row)
     assert ts[-1] == w.stepper.t or w.stepper.t < ts[-1]
     np.testing.assert_array_equal(w.history_view.ts, ts)
 

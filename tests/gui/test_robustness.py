@@ -29,7 +29,7 @@ def check_invariants(w):
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == [rec.op for rec in trace]
     if w.shape_panel.op_index == -1:
         expected = s.frame.hidden
-        if w.model.difference and s.difference() is not None:
+        if w.model.view.difference and s.difference() is not None:
             expected = s.difference()
         agent = w.grid.visible_agents()[0]
         np.testing.assert_array_equal(w.grid.shown_values(agent), expected[:, agent, :])

@@ -93,7 +93,7 @@ def test_compare_mode_keys_without_a_b_say_there_is_nothing_to_compare(make_wind
     window = make_window(SMALL)
     window.compare.mode_actions["B-A"].setEnabled(True)  # as if the key reached it
     window.compare.mode_actions["B-A"].trigger()
-    assert window.model.compare_mode == "A" and window.compare.mode_actions["A"].isChecked()
+    assert window.model.view.compare_mode == "A" and window.compare.mode_actions["A"].isChecked()
     assert "Nothing to compare with" in window.statusBar().currentMessage()
 
 

@@ -23,4 +23,4 @@ def test_no_two_actions_share_a_shortcut(make_window):
 def test_a_shortcut_reaches_its_action(qtbot, make_window):
     w = make_window(Config(batch_size=2, n_agents=2, hidden_dim=16))
     qtbot.keyClick(w, "]")  # Step op, from the keyboard
-    assert w.model.op_index == 0
+    assert w.model.view.op_index == 0
