@@ -391,37 +391,59 @@ def _progress(what: str, unit: str = "steps"):
     return report
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that a recording ends as it does on Ctrl+C."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise _Terminated()
-
-
 def _record(record_session, stepper, args: argparse.Namespace, out) -> int:
-    """Record a session; Ctrl+C or SIGTERM finish the file and say, in a line, what it holds (exit 130 / 143)."""
+    """Record a session; Ctrl+C or SIGTERM end it after the step under way, the file finished (exit 130 / 143).
+
+    The handlers only set a flag: an exception raised by a signal can land in a weakref
+    callback or a destructor, where Python drops it.  A second Ctrl+C interrupts at once.
+    """
     import signal
     import threading
+    import time
 
     from hiddenscope.core.session import RecordingStopped
 
-    def started(recorder) -> None:
-        if recorder.replacing:  # a killed run leaves the old file whole and the new steps here
-            print(f"hiddenscope: recording to {recorder.file_path}; it replaces {out} when done", file=sys.stderr)
+    stop = threading.Event()
+    caught: list[int] = []
+    recorders = []
 
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    def on_signal(signum: int, frame: object) -> None:
+        if caught and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        caught.append(signum)
+        stop.set()
+
+    report = _progress("recorded")
+    begun = time.monotonic()
+    announced: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        # Said once the run lasts: a killed run leaves the old file whole and the new steps there.
+        if recorders and recorders[0].replacing and not announced and time.monotonic() - begun >= 1.0:
+            print(f"hiddenscope: recording to {recorders[0].file_path}; it replaces {out} when done", file=sys.stderr)
+            announced.append(True)
+        report(done, total)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        record_session(stepper, args.steps, out, force=args.force, progress=_progress("recorded"), started=started)
-    except RecordingStopped as stop:
-        by_term = isinstance(stop.__cause__, _Terminated)
-        print(f"hiddenscope: {'terminated' if by_term else 'interrupted'}: {stop}", file=sys.stderr)
-        return 143 if by_term else 130
+        record_session(
+            stepper, args.steps, out, force=args.force, progress=progress, started=recorders.append, stop=stop
+        )
+        kept = recorders[0].outcome
+    except RecordingStopped as stopped:
+        caught.append(signal.SIGINT)
+        kept = str(stopped)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-    return 0
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+    if not caught:
+        return 0
+    by_term = caught[0] == signal.SIGTERM
+    print(f"hiddenscope: {'terminated' if by_term else 'interrupted'}: {kept}", file=sys.stderr)
+    return 143 if by_term else 130
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -438,11 +460,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
             return stopped
         held = f"{args.steps + 1} timesteps (0..{stepper.latest})"
     else:
-        if args.steps:
-            stepper.step()  # the first step fixes the history's size (a model with separate outputs)
-            check_npz_budget(stepper, args.steps + 1, out)
-            stepper.run(args.steps - 1)
-        export_npz(stepper, out)
+        try:
+            if args.steps:
+                stepper.step()  # the first step fixes the history's size (a model with separate outputs)
+                check_npz_budget(stepper, args.steps + 1, out)
+                stepper.run(args.steps - 1)
+            export_npz(stepper, out)
+        except KeyboardInterrupt:
+            print(
+                f"hiddenscope: interrupted: nothing was written ({out.suffix} files are written whole,"
+                " at the end; a session, .h5, keeps every step as it is recorded)",
+                file=sys.stderr,
+            )
+            return 130
         held = f"{len(stepper.history)} timesteps ({stepper.history.first}..{stepper.history.last})"
     print(f"wrote {out}: {held} of {stepper.config.label()}")
     if stepper.config.dtype != "float32":

@@ -48,20 +48,27 @@ bit of their mantissas, so compression saves 0–10 % of the disk for 3–90× t
 ``inputs`` and ``outputs`` carry a Fletcher-32 checksum per chunk (about 1 ms a step at
 256×16×96), so a damaged file is reported as damaged instead of read as numbers.
 
-Writing is safe: the file is written beside the target under a temporary name and renamed
-into place on :meth:`SessionRecorder.close`; an existing file is never replaced unless asked.
+Writing keeps what was recorded: a new file is written in HDF5's single-writer/multiple-reader
+mode under its own name and flushed at least once a second, ``t`` growing only once the other
+datasets of its steps are flushed, so a killed recording opens with ``len(t)`` whole steps (the
+other per-step datasets may hold more rows, which ``t`` does not count) and ``complete`` false.
+A file that is replaced (``force``) stays whole until the new one is renamed over it on
+:meth:`SessionRecorder.close`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -73,7 +80,7 @@ from .config import Config
 from .episodes import EpisodeStep
 from .errors import FileProblem, first_line
 from .export import config_record
-from .files import _umask, check_output_path, check_readable_file
+from .files import check_output_path, check_readable_file
 from .history import Frame
 from .stepper import Stepper
 from .trace import TraceRecord
@@ -82,6 +89,8 @@ FORMAT = "hiddenscope-session"
 FORMAT_VERSION = 1
 SUFFIXES = (".h5", ".hdf5")
 _GROW = 64  # datasets grow by this many steps at a time and are trimmed on close
+_FLUSH_SECONDS = 1.0  # the longest a written step waits before it is flushed and counted in t
+_RESERVE_BYTES = 1 << 20  # disk held back while recording, for the last flush on a full disk
 _EPISODE_KEYS = (
     ("episode_start", "start", bool),
     ("actions", "actions", np.int64),
@@ -167,15 +176,25 @@ def _trace_records(text: str, t: int) -> list[TraceRecord]:
     return records
 
 
+class RecordingStopped(KeyboardInterrupt):
+    """Ctrl+C (or SIGTERM, re-raised as Ctrl+C) ended a recording; the message says what the file keeps."""
+
+
 class SessionRecorder:
     """Streams a stepper's steps to an HDF5 session at ``path``.
 
-    Nothing is written under ``path`` until :meth:`close`: the steps go to a temporary
-    file beside it, renamed into place when the recording is closed (:meth:`abort`, or
-    leaving a ``with`` block by an exception, removes it).  ``path`` must not exist unless
-    ``force``.  The recording starts with the oldest step the history holds (the initial
-    state, for a fresh stepper), or ``from_t``.  Every method may be called from any
-    thread (Play's worker records as it steps); none touches Qt.
+    A new file is written under ``path`` itself from the first step on, and flushed at
+    least once a second in HDF5's single-writer/multiple-reader mode: a reader may follow
+    it while it grows, and a process killed mid-recording leaves a file that opens with
+    every step flushed before it died (``t`` is advanced only after the steps' other data
+    is on disk, so ``len(t)`` counts complete steps).  When ``path`` names an existing file
+    (``force``), the steps go to a temporary file beside it (:attr:`file_path`) that
+    replaces it on :meth:`close`: the old file stays whole until the new one is.  A full
+    disk ends the recording with a :class:`FileProblem` naming the steps kept;
+    :meth:`abort` removes what was written.  ``path`` must not exist unless ``force``.
+    The recording starts with the oldest step the history holds (the initial state, for a
+    fresh stepper), or ``from_t``.  Every method may be called from any thread (Play's
+    worker records as it steps); none touches Qt.
     """
 
     def __init__(
@@ -192,33 +211,53 @@ class SessionRecorder:
         self._lock = threading.Lock()
         self._next_t = stepper.history.first if from_t is None else from_t
         self._first_t = self._next_t
-        self.steps = 0  # steps written so far
+        self.steps = 0  # steps written whole so far
+        self._counted = 0  # steps the file counts: len(t) as last flushed
+        self._pending: list[int] = []  # timesteps of the steps written since, not yet in t
         self._allocated = 0
         self._stale = ""  # why the stepper can no longer be recorded (it started over), or ""
+        self._failure = ""  # why a flush from the idle flusher failed, or ""
         self._closed = False
+        self._swmr = False
+        self._last_flush = -_FLUSH_SECONDS  # the first steps are counted as soon as they can be
+        self.outcome = ""  # once closed: what the file holds, in words
+        self._reserve: int | None = None
         final = Path(os.path.realpath(self.target))
+        self._final = final
+        self.replacing = os.path.lexists(final)  # only with force (check_output_path)
         try:
-            mode = os.stat(final).st_mode & 0o777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
-            os.close(fd)
-            os.chmod(tmp, mode)
+            if self.replacing:
+                fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+                os.close(fd)
+                os.chmod(tmp, stat.S_IMODE(os.stat(final).st_mode))
+                self.file_path = Path(tmp)
+            else:
+                self.file_path = final
         except OSError as exc:
             raise FileProblem(f"cannot write {self.target}: {exc.strerror or exc}") from None
-        self._tmp, self._final = Path(tmp), final
         try:
             # No chunk cache: each step's chunks go to the file as they are written (each is written once),
-            # so a full disk is reported by the write that hit it, not later by a flush nobody catches.
-            self._file = h5py.File(tmp, "w", rdcc_nbytes=0)
+            # so a full disk is reported by the write that hit it, and a killed process loses no written chunk.
+            # "x" takes the name atomically: a file that appeared after the check above is never replaced.
+            mode = "w" if self.replacing else "x"
+            self._file = h5py.File(self.file_path, mode, libver="latest", rdcc_nbytes=0)
+        except (OSError, ValueError) as exc:
+            if not self.replacing and os.path.lexists(final):
+                raise FileProblem(f"{self.target} appeared before the recording started and was left alone") from None
+            self._remove_part()
+            raise FileProblem(f"cannot write {self.target}: {first_line(exc)}") from None
+        try:
             self._setup(stepper, checkpoint)
         except BaseException as exc:
             self._discard()
             if isinstance(exc, (OSError, RuntimeError)):
-                raise FileProblem(f"could not write {self.target}: {exc}; nothing was written") from None
+                raise FileProblem(f"could not write {self.target}: {first_line(exc)}; nothing was written") from None
             raise
         stepper.changed.connect(self._on_change)
+        self._reserve = _reserve_space(final.parent)
+        self._stop = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_when_idle, name="session flush", daemon=True)
+        self._flusher.start()
 
     # -- setting up ---------------------------------------------------------
     def _setup(self, stepper: Stepper, checkpoint: str | os.PathLike[str] | None) -> None:
@@ -241,8 +280,10 @@ class SessionRecorder:
             }
         )
         hist = stepper.history
-        self._ds: dict[str, h5py.Dataset] = {}  # per step, all but trace_table; held open while recording
-        self._new("t", (), np.int64)
+        self._allocated = _GROW
+        # t is grown only when steps are counted (at a flush); the other per-step datasets ahead of the steps.
+        self._t = f.create_dataset("t", (0,), np.int64, maxshape=(None,), chunks=(1024,), fillvalue=-1)
+        self._ds: dict[str, h5py.Dataset] = {}  # per step, all but t and trace_table; held open while recording
         self._new("hidden", hist.hidden.shape[1:], np.float32)
         self._new("inputs", hist.inputs.shape[1:], np.float32)
         self._new("has_input", (), bool)
@@ -256,6 +297,11 @@ class SessionRecorder:
             for key, _attr, dtype in _EPISODE_KEYS:
                 shape = hist.actions.shape[1:] if key == "actions" else hist.rewards.shape[1:]
                 self._new(key, shape, dtype, fill=-1 if key == "actions" else 0)
+        if stepper.output_shape is not None:
+            self._new("outputs", stepper.output_shape, np.float32)
+            self._start_swmr()
+        # Otherwise whether the model has outputs apart from its state shows at its first step with inputs:
+        # the file takes no new dataset once readers may follow it, so that mode starts there.
 
     def _new(self, name: str, shape: tuple[int, ...], dtype: Any, fill: float = 0) -> h5py.Dataset:
         # The large per-step arrays carry a Fletcher-32 checksum per chunk: damage reads as damage, not numbers.
@@ -269,6 +315,10 @@ class SessionRecorder:
             fletcher32=name in _CHECKED,
         )
         return ds
+
+    def _start_swmr(self) -> None:
+        self._file.swmr_mode = True
+        self._swmr = True
 
     def _on_change(self, what: str) -> None:
         if what in ("init", "rebuild"):
@@ -336,78 +386,132 @@ class SessionRecorder:
                     d[key][k] = getattr(frame.episode, attr)
             d["step_ms"][k] = frame.step_ms
             d["has_input"][k] = frame.inputs is not None
-            d["t"][k] = frame.t
+            if not self._swmr and frame.inputs is not None:
+                self._start_swmr()
         except (OSError, RuntimeError) as exc:
             self._salvage(f"could not write step {frame.t} to {self.target}: {first_line(exc)}")
         self.steps = k + 1
+        self._pending.append(frame.t)
         self._next_t = frame.t + 1
+        if self._swmr and time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
+            self._flush_or_salvage()
+
+    def _count_steps(self) -> None:
+        """Flush the steps written, then count them in ``t``: a reader, or a killed run's file, sees whole steps."""
+        if not self._pending:
+            return
+        f, n = self._file, self.steps
+        f.flush()  # the steps' chunks and their index first
+        try:
+            self._t.resize(n, axis=0)
+            self._t[self._counted : n] = self._pending
+            f.flush()
+        except BaseException:
+            with suppress(Exception):
+                self._t.resize(self._counted, axis=0)  # never count a step whose t was not written
+            raise
+        self._counted = n
+        self._pending.clear()
+        self._last_flush = time.monotonic()
+
+    def _flush_or_salvage(self) -> None:
+        try:
+            self._count_steps()
+        except (OSError, RuntimeError) as exc:
+            self._salvage(f"could not write step {self._pending[-1]} to {self.target}: {first_line(exc)}")
+
+    def _flush_when_idle(self) -> None:
+        """Count the steps written while nothing else is written (a paused Play), at least once a second."""
+        while not self._stop.wait(_FLUSH_SECONDS / 4):
+            with self._lock:
+                if self._closed or self._failure:
+                    return
+                if self._swmr and self._pending and time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
+                    try:
+                        self._count_steps()
+                    except (OSError, RuntimeError) as exc:
+                        self._failure = f"could not write step {self._pending[-1]} to {self.target}: {first_line(exc)}"
 
     def _check_open(self) -> None:
         if self._closed:
             raise FileProblem(f"the recording to {self.target} is closed")
+        if self._failure:
+            self._salvage(self._failure)
 
     def _held(self) -> str:
         return f"steps t = {self._first_t}..{self._next_t - 1}" if self.steps else "no steps"
 
     # -- ending -------------------------------------------------------------
     def close(self) -> Path:
-        """Finish the file and rename it into place; returns the path it was given."""
+        """Finish the file (and, when it replaces one, rename it into place); returns the path it was given."""
+        self._stop_flusher()
         with self._lock:
             if self._closed:
                 return self.target
+            if self._failure:
+                self._salvage(self._failure)
             try:
                 self._finish()
             except (OSError, RuntimeError) as exc:
-                self._discard()
-                raise FileProblem(f"could not write {self.target}: {first_line(exc)}; nothing was changed") from None
+                self._salvage(f"could not finish {self.target}: {first_line(exc)}")
             return self.target
 
+    def _stop_flusher(self) -> None:
+        stop = getattr(self, "_stop", None)
+        if stop is not None:
+            stop.set()
+            if self._flusher is not threading.current_thread():
+                self._flusher.join()
+
     def _finish(self) -> None:
-        f = self._file
+        f, n = self._file, self.steps
+        self._count_steps()
         for ds in self._ds.values():
-            ds.resize(self.steps, axis=0)
-        f.attrs["steps"] = self.steps
-        f.attrs["complete"] = True
+            ds.resize(n, axis=0)
+        f.attrs.modify("steps", n)
+        f.attrs.modify("complete", True)
         f.flush()
         self._ds.clear()
         f.close()
-        with open(self._tmp, "rb+") as handle:
+        self._release_reserve()
+        with open(self.file_path, "rb+") as handle:
             os.fsync(handle.fileno())
         self._closed = True
-        if self.force:
-            os.replace(self._tmp, self._final)
-        else:
-            self._place_without_replacing()
         self.stepper.changed.disconnect(self._on_change)
-
-    def _place_without_replacing(self) -> None:
-        """Give the finished file its name, unless a file took that name while recording (then keep both)."""
-        try:
-            os.link(self._tmp, self._final)  # fails, atomically, if the name is taken
-        except FileExistsError:
-            self.stepper.changed.disconnect(self._on_change)
-            raise FileProblem(
-                f"{self.target} appeared while recording and was left alone; the session is in {self._tmp}"
-            ) from None
-        except OSError:  # a file system without hard links
-            if self._final.exists():
-                raise
-            os.replace(self._tmp, self._final)
-            return
-        os.unlink(self._tmp)
+        if self.replacing:
+            os.replace(self.file_path, self._final)
+        self.outcome = f"{self.target} keeps the {n} steps t = {self._first_t}..{self._next_t - 1}"
 
     def _salvage(self, why: str) -> None:
-        """A write failed (a full disk): keep what was complete, if the file still takes that, and say so."""
-        try:
-            with _quiet_unraisable():
-                self._finish()
-        except Exception:
-            self._discard()
+        """A write failed (a full disk): keep the steps the file counts, and say which; raises :class:`FileProblem`."""
+        self._closed = True
+        self._stop.set()
+        self._release_reserve()  # room for the last flush on a full disk
+        with _quiet_unraisable():
+            with suppress(Exception):
+                self._count_steps()  # the disk may still take the last steps' t; the file stays unfinished
+            self._ds.clear()
+            with suppress(Exception):
+                self._file.close()
+        self.stepper.changed.disconnect(self._on_change)
+        held = _steps_in(self.file_path)  # what the file really holds, read back as a reader would
+        if held is None and self._counted:
+            self.outcome = f"{self.file_path} holds what was flushed (t = {self._first_t}..) but cannot be read back"
+            raise FileProblem(f"{why}; {self.outcome}") from None
+        if held is None:
+            self._remove_part()
+            self.outcome = f"nothing was recorded; {self.target} was left as it was" if self.replacing else ""
             raise FileProblem(f"{why}; nothing was changed") from None
-        raise FileProblem(f"{why}; {self.target} holds the {self._held()}") from None
+        kept = f"the steps t = {held[0]}..{held[1]}"
+        if self.replacing:
+            self.outcome = f"{self.target} was left as it was; {self.file_path} holds {kept}"
+        else:
+            self.outcome = f"{self.target} holds {kept}"
+        raise FileProblem(f"{why}; {self.outcome}") from None
 
     def abort(self) -> None:
-        """Stop recording and remove the temporary file; nothing is written under the target."""
+        """Stop recording and remove what was written; nothing is left under the target."""
+        self._stop_flusher()
         with self._lock:
             if not self._closed:
                 self._discard()
@@ -420,11 +524,21 @@ class SessionRecorder:
                 self._file.close()
             except Exception:
                 pass
-        try:
-            os.unlink(self._tmp)
-        except OSError:
-            pass
+        self._remove_part()
+        self._release_reserve()
         self.stepper.changed.disconnect(self._on_change)
+        self.outcome = "nothing was recorded"
+
+    def _release_reserve(self) -> None:
+        if self._reserve is not None:
+            with suppress(OSError):
+                os.close(self._reserve)
+            self._reserve = None
+
+    def _remove_part(self) -> None:
+        """Remove the file this recording made (the target itself when it did not exist before)."""
+        with suppress(OSError):
+            os.unlink(self.file_path)
 
     def __enter__(self) -> SessionRecorder:
         return self
@@ -432,8 +546,33 @@ class SessionRecorder:
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
         if kind is None:
             self.close()
+        elif self.steps:  # whatever stopped the run, the steps recorded so far are kept
+            with suppress(FileProblem):
+                self.close()
         else:
             self.abort()
+
+
+def _reserve_space(folder: Path) -> int | None:
+    """An unnamed file holding ``_RESERVE_BYTES`` of ``folder``'s disk, or None where that cannot be made.
+
+    On a full disk the recorder closes it: HDF5 then has room to write where the steps
+    written so far lie (its last flush), so they are kept.  Having no name, it goes
+    with the process however that ends.
+    """
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return None
+    try:
+        fd = os.open(folder, flag | os.O_WRONLY, 0o600)
+    except OSError:
+        return None
+    try:
+        os.posix_fallocate(fd, 0, _RESERVE_BYTES)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 @contextmanager
@@ -462,15 +601,31 @@ def record_session(
     out: str | os.PathLike[str],
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    started: Callable[[SessionRecorder], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Path:
-    """Record the stepper's held steps, then ``steps`` more, to the session ``out``."""
-    with SessionRecorder(out, stepper, force=force) as recorder:
-        recorder.record_new()
-        for k in range(steps):
-            stepper.step()
+    """Record the stepper's held steps, then ``steps`` more, to the session ``out``.
+
+    ``started`` is called with the recorder before the first step; setting ``stop``
+    ends the recording after the step under way, the file finished (the recorder's
+    ``outcome`` says what it holds).  Ctrl+C (a :class:`KeyboardInterrupt`) finishes
+    the file too, and is raised again as :class:`RecordingStopped` saying what it holds.
+    """
+    recorder = SessionRecorder(out, stepper, force=force)
+    try:
+        with recorder:
+            if started is not None:
+                started(recorder)
             recorder.record_new()
-            if progress is not None:
-                progress(k + 1, steps)
+            for k in range(steps):
+                if stop is not None and stop.is_set():
+                    break
+                stepper.step()
+                recorder.record_new()
+                if progress is not None:
+                    progress(k + 1, steps)
+    except KeyboardInterrupt as stop:
+        raise RecordingStopped(recorder.outcome or "nothing was recorded") from stop
     return Path(out)
 
 
@@ -487,17 +642,21 @@ class SessionReader:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = check_readable_file(Path(path), "session")
+        refused: OSError | None = None  # why a plain open failed, when the file is read as one still written
         try:
             self._file = h5py.File(self.path, "r")
         except OSError as exc:
-            raise FileProblem(_open_problem(self.path, exc)) from None
+            refused = exc
+            self._file = _open_written(self.path, exc)
         except Exception as exc:
             raise FileProblem(f"{self.path} cannot be read as HDF5 ({type(exc).__name__}: {exc})") from None
         try:
             with self._reading():
                 self._check()
-        except BaseException:
+        except BaseException as exc:
             self._file.close()
+            if refused is not None and isinstance(exc, FileProblem):
+                raise FileProblem(_open_problem(self.path, refused)) from None
             raise
 
     @contextmanager
@@ -531,15 +690,15 @@ class SessionReader:
         missing = [k for k in _REQUIRED if k not in f]
         if missing:
             raise FileProblem(f"{p} is not a complete hiddenscope session: it has no {', '.join(missing)}")
-        if not bool(f.attrs.get("complete", False)):
-            raise FileProblem(f"{p} is an unfinished recording (it was not closed)")
+        # An unfinished recording (still being written, or its writer killed) holds the steps t counts.
+        self.finished = bool(f.attrs.get("complete", False))
         self.config_record: dict[str, Any] = json.loads(_text(f.attrs["config"]))
         known = {fl.name for fl in fields(Config)}
         self.config = Config(**{k: v for k, v in self.config_record.items() if k in known})
         hidden = f["hidden"]
         if hidden.ndim != 4:
             raise FileProblem(f"{p}: hidden has shape {hidden.shape}; a session's is (T+1, batch, n_agents, units)")
-        n = hidden.shape[0]
+        n = f["t"].shape[0] if f["t"].ndim == 1 else -1
         self.shape: tuple[int, int, int] = tuple(int(s) for s in hidden.shape[1:])  # type: ignore[assignment]
         want = (self.config.batch_size, self.config.n_agents, int(self.config_record.get("units", self.shape[2])))
         if self.shape != want:
@@ -547,13 +706,16 @@ class SessionReader:
         self.episodic = "episode_start" in f
         per_step = [k for k in (*_REQUIRED, "outputs", *(e[0] for e in _EPISODE_KEYS)) if k in f and k != "trace_table"]
         for key in per_step:
-            if f[key].shape[0] != n:
-                raise FileProblem(f"{p}: {key} holds {f[key].shape[0]} steps, hidden {n}: the datasets disagree")
+            rows = f[key].shape[0] if f[key].ndim else -1
+            if rows != n if self.finished else rows < n:
+                raise FileProblem(f"{p}: {key} holds {rows} steps, t {n}: the datasets disagree")
         if f["inputs"].ndim != 4 or f["inputs"].shape[1:3] != hidden.shape[1:3]:
             raise FileProblem(f"{p}: inputs has shape {f['inputs'].shape}, which does not fit hidden {hidden.shape}")
-        if n == 0 or int(f.attrs.get("steps", n)) != n:
+        if n == 0:
+            raise FileProblem(f"{p} holds no complete step (a recording stopped before its first flush)")
+        if self.finished and int(f.attrs.get("steps", n)) != n:
             raise FileProblem(f"{p} holds {n} steps but says it holds {int(f.attrs.get('steps', -1))}")
-        self.ts = np.asarray(f["t"][:], np.int64)
+        self.ts = np.asarray(f["t"][:n], np.int64)
         if np.any(np.diff(self.ts) != 1):
             raise FileProblem(f"{p}: its timesteps are not consecutive")
         self.first, self.last = int(self.ts[0]), int(self.ts[-1])
@@ -655,6 +817,74 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _open_written(path: Path, refused: OSError) -> h5py.File:
+    """A file HDF5 would not open plainly, opened as a file still being written; else a :class:`FileProblem`.
+
+    A recording still open (or whose writer was killed) is marked as open for writing,
+    and one whose last flush met a full disk may say it is longer than it is: HDF5's
+    single-writer/multiple-reader mode reads both, up to the steps ``t`` counts.
+    """
+    text = str(refused)
+    if "already open for write" in text or "truncated file" in text:
+        fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+        if _few_read_attempts(fapl) or "truncated file" not in text:
+            try:
+                fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDONLY | h5py.h5f.ACC_SWMR_READ, fapl=fapl)
+                return h5py.File(fid)
+            except Exception:
+                pass
+    raise FileProblem(_open_problem(path, refused)) from None
+
+
+def _few_read_attempts(fapl: Any) -> bool:
+    """Have HDF5 read each piece of metadata at most a few times through ``fapl``; whether it could be asked.
+
+    A reader in SWMR mode rereads metadata whose checksum fails, waiting longer each
+    time (for a writer still at work): on a damaged file that is minutes; a few tries
+    cover a read that met the writer mid-flush.  h5py does
+    not offer the setting, so HDF5 is asked directly, through the library h5py loaded.
+    """
+    global _HDF5_LIBRARY
+    if _HDF5_LIBRARY is None:
+        _HDF5_LIBRARY = _loaded_hdf5() or False
+    if not _HDF5_LIBRARY:
+        return False
+    try:
+        setter = _HDF5_LIBRARY.H5Pset_metadata_read_attempts
+        setter.argtypes = [ctypes.c_int64, ctypes.c_uint]
+        setter.restype = ctypes.c_int
+        return bool(setter(fapl.id, 4) >= 0)
+    except (AttributeError, OSError, ctypes.ArgumentError):
+        return False
+
+
+def _loaded_hdf5() -> ctypes.CDLL | None:
+    """The HDF5 library h5py runs on (the file mapped into this process), opened with ctypes; None if not found."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            names = {line.split()[-1] for line in maps if "/libhdf5" in line and "libhdf5_hl" not in line}
+    except OSError:
+        return None
+    for name in sorted(names):
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+_HDF5_LIBRARY: Any = None
+
+
+def _steps_in(path: Path) -> tuple[int, int] | None:
+    """The first and last timestep the session at ``path`` holds, as a reader sees it; None if it cannot be read."""
+    try:
+        with _quiet_unraisable(), SessionReader(path) as reader:
+            return reader.first, reader.last
+    except FileProblem:
+        return None
 
 
 def _open_problem(path: Path, exc: OSError) -> str:

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import threading
+import time
 
 import h5py
 import numpy as np
@@ -94,7 +95,7 @@ def test_recording_from_a_worker_thread_with_a_two_step_history(tmp_path):
     worker.start()
     worker.join(60)
     assert not failures and not worker.is_alive()
-    assert not (tmp_path / "play.h5").exists()  # nothing under the final name before close
+    assert (tmp_path / "play.h5").exists()  # written under its own name from the first step on
     recorder.close()
     ref = reference(config, 50)
     with SessionReader(tmp_path / "play.h5") as reader:
@@ -307,17 +308,27 @@ def test_an_existing_out_is_kept_without_force_and_replaced_with_it(tmp_path, ca
     assert out.read_bytes() != b"yesterday's results" and os.listdir(tmp_path) == [name]
 
 
-def test_a_file_that_appears_under_the_name_while_recording_is_not_replaced(tmp_path):
+def test_the_name_is_taken_when_recording_starts_and_a_reader_sees_the_flushed_steps(tmp_path):
     stepper = Stepper(Config(batch_size=2, n_agents=2, hidden_dim=8, input_dim=3))
     recorder = SessionRecorder(tmp_path / "run.h5", stepper)
+    with pytest.raises(FileProblem, match="already exists"):  # a second recording cannot take the name
+        SessionRecorder(tmp_path / "run.h5", Stepper(Config(batch_size=2, n_agents=2, hidden_dim=8, input_dim=3)))
     recorder.record_new()
-    (tmp_path / "run.h5").write_bytes(b"someone else's file")
-    with pytest.raises(FileProblem, match="appeared while recording"):
-        recorder.close()
-    assert (tmp_path / "run.h5").read_bytes() == b"someone else's file"
-    (kept,) = [p for p in tmp_path.iterdir() if p.name != "run.h5"]
-    with SessionReader(kept) as reader:  # the recording is kept beside it
-        assert len(reader) == 1
+    stepper.run(3)
+    recorder.record_new()
+    with h5py.File(tmp_path / "run.h5", "r", swmr=True) as f:  # counted at the latest a second after written
+        deadline = time.monotonic() + 10
+        while len(f["t"]) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            f["t"].refresh()
+        assert list(f["t"][:]) == [0, 1, 2, 3]
+    with SessionReader(tmp_path / "run.h5") as reader:  # hiddenscope reads it while it is written
+        assert (reader.first, reader.last, reader.finished) == (0, 3, False)
+        np.testing.assert_array_equal(reader.hidden(3), stepper.snapshot(3).hidden)
+    recorder.close()
+    with SessionReader(tmp_path / "run.h5") as reader:
+        assert (reader.first, reader.last, reader.finished) == (0, 3, True)
+    assert os.listdir(tmp_path) == ["run.h5"]
 
 
 def _session(tmp_path, name: str = "good.h5"):
