@@ -449,9 +449,9 @@ def _record(record_session, stepper, args: argparse.Namespace, out) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from hiddenscope.core.export import check_npz_budget, export_npz
     from hiddenscope.core.files import check_output_path
-    from hiddenscope.core.session import is_session_path, record_session
+    from hiddenscope.core.session import SUFFIXES, is_session_path, record_session
 
-    out = check_output_path(args.out, args.force)
+    out = check_output_path(args.out, args.force, suffixes=(".npz", *SUFFIXES))
     stepper = make_stepper(args)
     if is_session_path(out):
         # Every step goes to disk as it is computed: the history budget bounds memory, not the file.
@@ -682,7 +682,7 @@ def _check_agent(agent: int | None, n_agents: int) -> None:
 def _cmd_screenshot(args: argparse.Namespace) -> int:
     from hiddenscope.core.files import check_output_path
 
-    out = check_output_path(args.out, args.force)
+    out = check_output_path(args.out, args.force, "screenshot", suffixes=(".png",))
     if args.session is not None:
         return _screenshot_from_session(args, out)
     if args.at is not None:

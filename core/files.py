@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -20,14 +20,29 @@ from typing import IO
 from .errors import FileProblem
 
 
-def check_output_path(path: str | os.PathLike[str], force: bool = False, what: str = "output file") -> Path:
-    """Refuse, before any work is done, a path that cannot or must not be written."""
+def check_output_path(
+    path: str | os.PathLike[str],
+    force: bool = False,
+    what: str = "output file",
+    suffixes: Sequence[str] = (),
+) -> Path:
+    """Refuse, before any work is done, a path that cannot or must not be written.
+
+    Refused always: an empty name, a name ending in a slash, a folder, anything that
+    is not a regular file (a device, a FIFO, a socket; a link is judged by what it
+    points to), a folder that is missing or not writable, and, when ``suffixes`` are
+    given, a name that does not end in one of them.  Refused without ``force``: an
+    existing file, and a symbolic link to nothing (writing would create its target).
+    """
     text = os.fspath(path)
     if not text.strip():
         raise FileProblem(f"the {what} path is empty")
     target = Path(text).expanduser()
     if target.is_dir():
         raise FileProblem(f"{target} is a folder; give a file name for the {what}")
+    if text.endswith("/") or text.endswith(os.sep):
+        raise FileProblem(f"{text} ends in a slash, so it names a folder; give a file name for the {what}")
+    refuse_special(target, what)
     folder = target.parent
     if not folder.exists():
         raise FileProblem(f"cannot write {target}: the folder {folder} does not exist")
@@ -35,9 +50,44 @@ def check_output_path(path: str | os.PathLike[str], force: bool = False, what: s
         raise FileProblem(f"cannot write {target}: {folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise FileProblem(f"cannot write {target}: the folder {folder} is not writable")
-    if target.exists() and not force:
-        raise FileProblem(f"{target} already exists; pass --force to replace it")
+    if suffixes and target.suffix.lower() not in suffixes:
+        raise FileProblem(f"{target.name}: the {what} must end in {_either(suffixes)}, the formats written here")
+    if not force:
+        if target.is_symlink() and not target.exists():
+            raise FileProblem(
+                f"{target} is a symbolic link to {os.readlink(target)}, which does not exist;"
+                " pass --force to write the file it names"
+            )
+        if target.exists():
+            raise FileProblem(f"{target} already exists; pass --force to replace it")
     return target
+
+
+def refuse_special(path: str | os.PathLike[str], what: str = "output file") -> None:
+    """Raise :class:`FileProblem` when ``path`` (or what it links to) exists and is neither a regular file nor a folder.
+
+    Renaming a file over a device node or a FIFO would replace it (``/dev/null`` would
+    become a regular file); writing into one would send the data elsewhere.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kinds = (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    raise FileProblem(f"{path} is {kind}; hiddenscope writes only regular files and leaves it alone (the {what})")
+
+
+def _either(suffixes: Sequence[str]) -> str:
+    names = list(dict.fromkeys(suffixes))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" or {names[-1]}"
 
 
 def check_readable_file(path: str | Path, what: str, error: type[FileProblem] = FileProblem) -> Path:
@@ -77,6 +127,7 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
     """
     target = Path(target)
     final = Path(os.path.realpath(target))
+    refuse_special(final)
     try:
         mode = stat.S_IMODE(os.stat(final).st_mode)
     except OSError:
@@ -96,6 +147,7 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
             os.fsync(fd)
         finally:
             os.close(fd)
+        refuse_special(final)  # one may have been made there while the file was written
         os.replace(tmp_name, final)
     except BaseException as exc:
         try:

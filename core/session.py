@@ -80,7 +80,7 @@ from .config import Config
 from .episodes import EpisodeStep
 from .errors import FileProblem, first_line
 from .export import config_record
-from .files import check_output_path, check_readable_file
+from .files import check_output_path, check_readable_file, refuse_special
 from .history import Frame
 from .stepper import Stepper
 from .trace import TraceRecord
@@ -479,6 +479,11 @@ class SessionRecorder:
         self._closed = True
         self.stepper.changed.disconnect(self._on_change)
         if self.replacing:
+            try:
+                refuse_special(self._final, "session file")  # one may have been made there while recording
+            except FileProblem as exc:
+                self.outcome = f"{self.file_path} keeps the {n} steps t = {self._first_t}..{self._next_t - 1}"
+                raise FileProblem(f"{exc}; {self.outcome}") from None
             os.replace(self.file_path, self._final)
         self.outcome = f"{self.target} keeps the {n} steps t = {self._first_t}..{self._next_t - 1}"
 
