@@ -268,7 +268,11 @@ def test_in_a_live_environment_a_row_whose_episode_restarts_forgets_the_edit():
     from hiddenscope.core.plan import Request, plan
 
     def stepper(edits: list[str]) -> Stepper:
-        p = plan(Request(env="simple_spread", env_args=["max_cycles=5"], batch_size=2, device="cpu", edits=edits))
+        # Without the terminal observation's step, an episode of 5 cycles restarts at step 6.
+        request = Request(
+            env="simple_spread", env_args=["max_cycles=5"], batch_size=2, device="cpu", edits=edits, terminal_step=False
+        )
+        p = plan(request)
         return Stepper(p.config, p.model_factory, p.input_factory, edits=p.edits)
 
     plain, edited = stepper([]), stepper(["2:all:set=0.5"])

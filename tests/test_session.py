@@ -150,7 +150,7 @@ def test_episodes_outputs_and_the_checkpoint_hash_round_trip_through_a_session(t
     ckpt = tmp_path / "agent.th"
     torch.save({k: v.detach().clone() for k, v in layers.state_dict().items()}, ckpt)
     sd = {k: v.double().numpy() for k, v in layers.state_dict().items()}
-    planned = plan(Request(checkpoint=str(ckpt), env="simple_spread", batch_size=2))
+    planned = plan(Request(checkpoint=str(ckpt), env="simple_spread", batch_size=2, terminal_step=False))
     stepper = Stepper(planned.config, planned.model_factory, planned.input_factory, history_budget=1)
     assert stepper.history.capacity == 2
     steps = 60

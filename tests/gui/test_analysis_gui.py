@@ -238,18 +238,22 @@ def test_ordering_by_variance_puts_the_swinging_unit_first_everywhere(planted, m
     # A saved screenshot lays the columns out as the grid does.
     from hiddenscope.gui.export.render import grid_layout, image_rgb
 
-    ordered_png = image_rgb(window.files.screenshot_image(agent=0))
-    tile = grid_layout(BATCH, UNITS, [0]).tiles[0]
-    scale = tile.width() // UNITS
+    def saved_columns() -> tuple[np.ndarray, object]:
+        """The one-agent screenshot's pixels and its tile (a longer title, as the order's, takes more lines)."""
+        picture = window.grid.page_picture(0)
+        return image_rgb(window.files.screenshot_image(agent=0)), grid_layout(BATCH, UNITS, [0], picture.title).tiles[0]
 
-    def column(rgb: np.ndarray, position: int) -> np.ndarray:
+    def column(saved: tuple[np.ndarray, object], position: int) -> np.ndarray:
+        rgb, tile = saved
+        scale = tile.width() // UNITS
         return rgb[tile.top() : tile.bottom() + 1, tile.left() + position * scale + scale // 2]
 
+    ordered_png = saved_columns()
     # Remembered: a new window on the same settings orders by variance again.
     again = make_window(PLANTED_CONFIG, model_factory=lambda c: Echo(c.n_agents, UNITS), input_factory=PlantedInputs)
     assert again.model.view.unit_order_by == "variance" and again.unit_order_bar.combo.currentData() == "variance"
     combo.setCurrentIndex(combo.findData("index"))
-    index_png = image_rgb(window.files.screenshot_image(agent=0))
+    index_png = saved_columns()
     np.testing.assert_array_equal(column(ordered_png, 0), column(index_png, SWINGING))
     assert not np.array_equal(column(ordered_png, 0), column(index_png, 0))
     assert window.model.view.unit_order is None

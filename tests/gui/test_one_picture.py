@@ -6,6 +6,8 @@ that grows with t), so a unit order and a difference have answers worked out her
 
 from __future__ import annotations
 
+import re
+
 import h5py
 import numpy as np
 import pytest
@@ -128,6 +130,11 @@ def test_screen_png_svg_pdf_and_movie_show_the_same_ordered_difference(make_wind
     # SVG and PDF are painted from the same picture: the title they carry names the order and the difference.
     svg = window.sessions.figure_bytes(".svg").decode()
     assert "units by mean" in svg and "h_4 − h_3" in svg
+    layout = picture_layout(window.grid.page_picture())
+    assert f'viewBox="0 0 {layout.width} {layout.height}"' in svg  # the picture's own layout, title lines included
+    pdf = window.sessions.figure_bytes(".pdf")
+    box = re.search(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
+    assert box is not None and (float(box[1]), float(box[2])) == (layout.width, layout.height)  # a point a pixel
 
     movie = tmp_path / "m.gif"
     assert window.sessions.export_movie(movie, 4, 4, 5.0) == movie
@@ -193,7 +200,7 @@ def test_record_from_a_step_back_in_history_keeps_every_step_watched(make_window
     qtbot.waitUntil(lambda: window.model.frame.t >= 37, timeout=30000)
     click(qtbot, window, window.acts.play)
     shown = window.model.frame.t
-    assert f"{shown - 2 + 1} steps" in window.sessions.record_label.text()
+    qtbot.waitUntil(lambda: f"{shown - 2 + 1} steps" in window.sessions.record_label.text())  # the last write heard
     click(qtbot, window, window.sessions.record_action)
     with SessionReader(out) as reader:
         assert (reader.first, reader.last) == (2, shown)

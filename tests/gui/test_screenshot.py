@@ -23,7 +23,7 @@ def decoded_tiles(path, values, agents):
     image = QImage(str(path))
     assert not image.isNull(), f"{path} is not a readable PNG"
     batch, _, units = values.shape
-    layout = grid_layout(batch, units, agents)
+    layout = grid_layout(batch, units, agents, image.text("Title"))  # a long title takes more lines
     assert (image.width(), image.height()) == (layout.width, layout.height)
     return image, {a: decode(image, layout.tiles[a], layout.scale) for a in agents}
 
@@ -67,7 +67,7 @@ def test_the_initial_state_is_all_the_colour_of_zero(qtbot, make_window, tmp_pat
     out = w.files.save_screenshot(tmp_path / "zero.png")
     image, tiles = decoded_tiles(out, w.stepper.frame.hidden, [0, 1])
     zero_colour = tuple(int(c) for c in lut()[len(lut()) // 2])
-    rect = grid_layout(4, 12, [0, 1]).tiles[1]
+    rect = grid_layout(4, 12, [0, 1], image.text("Title")).tiles[1]
     pixel = image.pixelColor(rect.center())
     assert (pixel.red(), pixel.green(), pixel.blue()) == zero_colour
     for decoded in tiles.values():
