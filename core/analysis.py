@@ -56,6 +56,17 @@ def held_hidden(
     return hist.read_window(last, span, lambda ts: hist.hidden[ts % hist.capacity].copy())
 
 
+ANALYSIS_BYTES = 256 * 2**20  # the newest held steps that fit are read for an ordering or a search
+
+
+def newest_held(stepper: BaseStepper, budget_bytes: int = ANALYSIS_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit ``budget_bytes``."""
+    hist = stepper.history.bounds()
+    per_step = max(1, int(np.prod(stepper.snapshot(hist.last).hidden.shape)) * 8)  # a copy, and float64 work
+    start = max(hist.first, hist.last - max(2, budget_bytes // per_step) + 1)
+    return held_hidden(stepper, start)
+
+
 # -- selecting units --------------------------------------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from . import analysis
 
 if TYPE_CHECKING:
     from .compare import Comparison
+    from .history import Frame
     from .stepper import BaseStepper
 
 LEVELS = (-1.0, 1.0)  # a GRU's hidden state lives in [-1, 1]
@@ -144,14 +145,18 @@ def build_picture(
     comparison: Comparison | None = None,
     agents: tuple[int, ...] | list[int] | None = None,
     page_note: str = "",
+    frame: Frame | None = None,
 ) -> Picture:
     """What the heatmaps show at ``t`` (default: the timestep shown) for ``look``.
 
     ``agents``: the agents drawn (default all); ``page_note`` is added to the title (which
     page of agents).  Step op has the first say (the state after that op, or its change
     since ``h_{t−1}`` with Difference on), then the compare mode, then Difference.
+    ``frame``: the snapshot of ``t`` a window already shows (Play may have moved on since it
+    was taken, and a small history dropped it); read instead of taking one again.
     """
-    frame = stepper.snapshot(t)
+    if frame is None or (t is not None and t != frame.t):
+        frame = stepper.snapshot(t)
     t = frame.t
     c = stepper.config
     if agents is None:
@@ -204,3 +209,19 @@ def _compared(
             return b - before, f"h_{t} − h_{t - 1} of {comp.label}", DIFF_LEVELS, "", []
         return b, f"h_{t} of {comp.label} (no earlier step held to subtract)", LEVELS, "", ["no h_{t-1} held"]
     return b, f"h_{t} of {comp.label}", LEVELS, "", []
+
+
+def history_window(
+    stepper: BaseStepper, agent: int, row: int, t: int, compare_mode: str = "A", comparison: Comparison | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
+    """What the history view shows around ``t`` for the compare mode: ``(ts, values (T, units), levels, label)``.
+
+    ``ts`` are the timesteps A holds around ``t``; B's values are NaN (drawn black) where B has none.
+    """
+    ts, values = stepper.unit_history(agent, row, t=t)
+    if comparison is None or compare_mode == "A" or len(ts) == 0:
+        return ts, values, LEVELS, "A" if comparison is not None else ""
+    b = comparison.unit_window(agent, row, ts)
+    if compare_mode == "B-A":
+        return ts, b - values, DIFF_LEVELS, f"B − A ({comparison.label} − A)"
+    return ts, b, LEVELS, comparison.label

@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from hiddenscope.core import analysis
@@ -31,8 +30,6 @@ from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame, Held
 from hiddenscope.core.picture import (
     COMPARE_MODES,
-    DIFF_LEVELS,
-    LEVELS,
     Look,
     Picture,
     build_picture,
@@ -204,23 +201,7 @@ class StepperModel(QObject):
         The one place the window works out what is shown: the grid draws it, and the
         screenshot, clipboard, SVG/PDF and movie frames render it.
         """
-        frame = self.frame if t is None or t == self.frame.t else None
-        source = _Shown(self.stepper, frame) if frame is not None else self.stepper
-        return build_picture(source, t, self.look, self.comparison, agents, page_note)  # type: ignore[arg-type]
-
-    def history_shown(self, agent: int, row: int, t: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
-        """What the history view shows per the compare mode: ``(ts, values (T, units), levels, label)``.
-
-        ``ts`` are the timesteps A holds around ``t``; B's values are NaN (drawn black) where B has none.
-        """
-        ts, values = self.stepper.unit_history(agent, row, t=t)
-        comp = self.comparison
-        if comp is None or self.view.compare_mode == "A" or len(ts) == 0:
-            return ts, values, LEVELS, "A" if comp is not None else ""
-        b = comp.unit_window(agent, row, ts)
-        if self.view.compare_mode == "B-A":
-            return ts, b - values, DIFF_LEVELS, f"B − A ({comp.label} − A)"
-        return ts, b, LEVELS, comp.label
+        return build_picture(self.stepper, t, self.look, self.comparison, agents, page_note, frame=self.frame)
 
     # -- user actions (GUI thread) -----------------------------------------
     def attempt(self, what: str, func: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
@@ -412,15 +393,6 @@ class StepperModel(QObject):
             self.playingChanged.emit(playing)
 
     # -- which units, in which order (issue 11) ------------------------------
-    ANALYSIS_BYTES = 256 * 2**20  # the newest held steps that fit are read for an ordering or a search
-
-    def held_for_analysis(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit :attr:`ANALYSIS_BYTES`."""
-        hist = self.stepper.history
-        per_step = max(1, hist.hidden[0].nbytes * 2)  # a copy, and float64 work space in the analysis
-        start = max(hist.first, hist.last - max(2, self.ANALYSIS_BYTES // per_step) + 1)
-        return analysis.held_hidden(self.stepper, start)
-
     def set_unit_selection(self, selection: analysis.Selection | None) -> None:
         """Mark ``selection``'s units in every view (``None``: no selection)."""
         self.view.set_unit_selection(selection)
@@ -451,7 +423,7 @@ class StepperModel(QObject):
         if by not in analysis.ORDERINGS:
             self.message.emit(f"Unknown unit ordering {by!r}; use one of {', '.join(analysis.ORDERINGS)}", 8000)
             return False
-        self.view.set_order(order_at(self.stepper, by, self.frame.t, self.ANALYSIS_BYTES))
+        self.view.set_order(order_at(self.stepper, by, self.frame.t))
         return True
 
     def _forget_other_units(self) -> None:
@@ -460,22 +432,3 @@ class StepperModel(QObject):
             self.set_unit_selection(None)
         if self.view.unit_order is not None:
             self.set_unit_order(self.view.unit_order_by)
-
-
-class _Shown:
-    """The stepper, with the frame the views show standing in for its snapshot at that t.
-
-    The frame shown was taken when it was relayed; Play may since have moved the stepper
-    on (and a small ring dropped that t), so pictures of the frame shown read that frame.
-    """
-
-    def __init__(self, stepper: BaseStepper, frame: Frame) -> None:
-        self._stepper, self._frame = stepper, frame
-
-    def snapshot(self, t: int | None = None, copy: bool = True) -> Frame:
-        if t is None or t == self._frame.t:
-            return self._frame
-        return self._stepper.snapshot(t, copy)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stepper, name)

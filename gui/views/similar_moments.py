@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hiddenscope.core.analysis import Moment, Selection, similar_moments
+from hiddenscope.core.analysis import Moment, Selection, newest_held, similar_moments
 from hiddenscope.core.history import Frame
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
@@ -77,7 +77,7 @@ class MomentsView(SideView):
                 else tr("The selection keeps no unit: nothing to compare with.")
             )
         else:
-            ts, hidden = self.model.held_for_analysis()
+            ts, hidden = newest_held(self.model.stepper)
             self.moments = similar_moments(hidden, chosen, top=TOP, ts=ts)
             self.caption.setText(self._caption(chosen, ts))
         self._fill()

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from hiddenscope.core.history import Frame
+from hiddenscope.core.picture import history_window
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.panels.unit_selector import TimeRangeBox, UnitSelector
 from hiddenscope.gui.stepper_model import StepperModel
@@ -95,7 +96,10 @@ class HistoryView(SideView):
                 box.setValue(value)
 
     def draw(self, frame: Frame) -> None:
-        ts, values, levels, which = self.model.history_shown(self.model.view.agent, self.model.view.row, frame.t)
+        m = self.model
+        ts, values, levels, which = history_window(
+            m.stepper, m.view.agent, m.view.row, frame.t, m.view.compare_mode, m.comparison
+        )
         self.ts = ts
         self.shown_values = values
         if len(ts):
