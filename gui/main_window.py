@@ -10,8 +10,20 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QDoubleSpinBox, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabBar,
+    QToolBar,
+    QWidget,
+)
 
 from hiddenscope.core.config import Config
 from hiddenscope.core.history import Frame
@@ -95,8 +107,13 @@ class MainWindow(QMainWindow):
 
         self.setAcceptDrops(True)
         self.resize(1440, 900)
-        self.moments_dock.hide()  # until units are selected (or View → Similar moments)
+        self._default_state = self.saveState()  # what View → Reset layout goes back to
         self._restore_settings()
+        # A wheel over a spin box or list the mouse only passes over scrolls the panel, not the value.
+        self._wheel_guard = WheelGuard(self)
+        for control in self.findChildren(QAbstractSpinBox) + self.findChildren(QComboBox):
+            control.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            control.installEventFilter(self._wheel_guard)
 
     # -- construction -----------------------------------------------------
 
@@ -199,6 +216,9 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(code == chosen)
         self.view_menu.addSeparator()
+        reset = self.view_menu.addAction(tr("Reset layout"), self.reset_layout)
+        reset.setToolTip(tr("Put every dock and toolbar back where a new window has them"))
+        self.view_menu.addSeparator()
 
     def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         """``widget`` in a new dock named ``name`` (its saved-layout key) at ``area``, listed in View."""
@@ -233,18 +253,17 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
         self.resizeDocks([self.shape_dock], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.config_dock, self.history_dock], [250, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.config_dock, self.history_dock], [250, 420], Qt.Orientation.Horizontal)
 
     def _add_unit_tools(self) -> None:
         tools = add_unit_tools(self, self.model, self.settings, self.files)
         self.unit_order_bar: UnitOrderBar = tools.order_bar
         self.moments_view: MomentsView = tools.moments_view
         self.moments_dock: QDockWidget = tools.moments_dock
-        self.addToolBar(self.unit_order_bar)
+        self.insertToolBar(self.timeline_bar, self.unit_order_bar)  # the timeline, last in its row, gets its room
         self.view_menu.addMenu(self.unit_order_bar.menu)
         self.history_view.selector.use_settings(self.settings)
-        # Under History, so the moments and the history they were found in are in sight together.
-        self.resizeDocks([self.history_dock, self.moments_dock], [600, 220], Qt.Orientation.Vertical)
+        # A tab beside History (placed with the analysis tabs): it never opens, or squeezes History, by itself.
 
     def _add_analysis_docks(self) -> None:
         docks = add_analysis_docks(self, self.model, self.settings, self.files, self.grid)
@@ -256,7 +275,11 @@ class MainWindow(QMainWindow):
         self.edit_dock: QDockWidget = docks.edit_dock
         self.tabifyDockWidget(self.summary_dock, self.trajectory_dock)  # Trajectories and Agents: tabs beside History
         self.tabifyDockWidget(self.trajectory_dock, self.agents_dock)
+        self.tabifyDockWidget(self.agents_dock, self.moments_dock)
         self.history_dock.raise_()
+        for tabs in self.findChildren(QTabBar):  # the side tabs keep their whole names; scroll when they do not fit
+            tabs.setElideMode(Qt.TextElideMode.ElideNone)
+            tabs.setUsesScrollButtons(True)
 
     # -- settings ---------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -275,6 +298,15 @@ class MainWindow(QMainWindow):
 
     def _first_layout(self) -> None:
         self.resizeDocks([self.shape_dock], [250], Qt.Orientation.Vertical)
+
+    def reset_layout(self) -> None:
+        """View → Reset layout: every dock and toolbar where a new window puts them."""
+        self.restoreState(self._default_state)
+        for dock in self.findChildren(QDockWidget):
+            dock.setFloating(False)
+        self.history_dock.raise_()
+        self._first_layout()
+        self.statusBar().showMessage(tr("Layout reset: the docks are where a new window puts them"), 4000)
 
     def closeEvent(self, event) -> None:
         self.play_controller.stop(limit_s=CLOSE_WAIT_S)  # a bounded wait: the window closes even mid-step
@@ -356,3 +388,17 @@ class MainWindow(QMainWindow):
         if path is not None:
             event.acceptProposedAction()
             self.files.open_dropped(path)
+
+
+class WheelGuard(QObject):
+    """Lets a wheel change a spin box or combo box only once it has focus (a click or Tab gives it).
+
+    Without it, scrolling a panel with the mouse over a control changed that control's value
+    (the Edit memory form's Op box turned into another op on the way down).
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            event.ignore()  # the scroll area around the control gets the wheel instead
+            return True
+        return False

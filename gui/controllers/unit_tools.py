@@ -106,14 +106,14 @@ def add_unit_tools(host: DockHost, model: StepperModel, settings: QSettings, fil
     """The Order units bar and the Similar moments dock (docked on ``host``, right); the window places the bar."""
     order_bar = UnitOrderBar(model, settings)
     moments_view = MomentsView(model)
-    moments_dock = host.add_dock(tr("Similar moments"), "moments", moments_view, Qt.DockWidgetArea.RightDockWidgetArea)
+    moments_dock = host.add_dock(tr("Moments"), "moments", moments_view, Qt.DockWidgetArea.RightDockWidgetArea)
     moments_dock.visibilityChanged.connect(moments_view.draw_soon)
 
-    def show_moments(chosen: object) -> None:
-        if chosen is not None:  # a new selection: its similar moments come into sight
-            moments_dock.show()
-            moments_dock.raise_()
+    def say_where(chosen: object) -> None:
+        # A dock never opens or comes to the front by itself: a new selection says where its moments are.
+        if chosen is not None and not moments_dock.isVisible():
+            model.message.emit(tr("The selected units' similar moments are in the Moments tab"), 6000)
 
-    model.unitSelectionChanged.connect(show_moments)
+    model.unitSelectionChanged.connect(say_where)
     moments_view.saveRequested.connect(lambda: files.save_view(moments_view, "moments"))
     return UnitTools(order_bar, moments_view, moments_dock)

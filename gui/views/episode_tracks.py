@@ -103,8 +103,9 @@ class EpisodeTracks(QWidget):
                 plot.addItem(line)
                 self.boundaries.append((plot, line))
         now = tracks["returns"][-1]
+        so_far = f"{now:+.2f}" if np.isfinite(now) else "— (no action taken yet)"  # t = 0 has no return
         self.caption.setText(
-            f"batch row {row}: return so far {now:+.2f} · {len(starts)} episode start"
+            f"batch row {row}: return so far {so_far} · {len(starts)} episode start"
             f"{'s' if len(starts) != 1 else ''} in view · agent {agent}'s actions below ·"
             f" {episodes_text(stepper.source).strip()}"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import QSlider, QToolBar
+from PySide6.QtWidgets import QSizePolicy, QSlider, QToolBar
 
 from hiddenscope.core.history import Frame
 from hiddenscope.gui.stepper_model import StepperModel
@@ -22,6 +22,9 @@ class Timeline(QToolBar):
         self.t_label.setToolTip("The timestep shown")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip("Scrub through the recorded history (← →)")
+        # The row's room goes to the slider: thousands of steps need more than a thumb's width of track.
+        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.slider.setMinimumWidth(320)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.addWidget(self.t_label)
         self.addWidget(self.slider)

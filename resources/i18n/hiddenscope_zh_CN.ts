@@ -881,6 +881,26 @@
         <translation>hiddenscope — 打开会话</translation>
     </message>
     <message>
+        <source>The selected units' similar moments are in the Moments tab</source>
+        <translation>所选单元的相似时刻在“时刻”标签页中</translation>
+    </message>
+    <message>
+        <source>Moments</source>
+        <translation>时刻</translation>
+    </message>
+    <message>
+        <source>Reset layout</source>
+        <translation>重置布局</translation>
+    </message>
+    <message>
+        <source>Put every dock and toolbar back where a new window has them</source>
+        <translation>把所有停靠窗口和工具栏放回新窗口中的位置</translation>
+    </message>
+    <message>
+        <source>Layout reset: the docks are where a new window puts them</source>
+        <translation>布局已重置：停靠窗口回到新窗口中的位置</translation>
+    </message>
+    <message>
         <source>hiddenscope — Make branch</source>
         <translation>hiddenscope — 创建分支</translation>
     </message>

@@ -1,0 +1,71 @@
+"""A calm layout: nothing opens or changes by itself, the timeline has room, and View → Reset layout restores it."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import click
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from hiddenscope.core import Config
+from hiddenscope.core.analysis import Selection
+
+SMALL = Config(batch_size=2, n_agents=3, hidden_dim=8, input_dim=4)
+
+
+def wheel_over(widget, steps: int = -1) -> None:
+    """One notch of the mouse wheel over ``widget`` (negative: towards the user), as the platform sends it."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_a_wheel_over_an_unfocused_control_leaves_its_value_and_changes_it_once_clicked(make_window, qtbot):
+    w = make_window(SMALL)
+    w.edit_dock.show()
+    w.edit_dock.raise_()
+    op_box = w.edit_panel.op_box
+    before = op_box.currentIndex()
+    wheel_over(op_box)
+    assert op_box.currentIndex() == before  # passing over it with the wheel changed nothing
+    op_box.setFocus()
+    qtbot.waitUntil(op_box.hasFocus)
+    wheel_over(op_box)
+    assert op_box.currentIndex() != before  # chosen on purpose, the wheel works as usual
+
+
+def test_selecting_units_does_not_open_a_closed_moments_dock(make_window, qtbot):
+    w = make_window(SMALL)
+    for _ in range(4):
+        click(qtbot, w, w.acts.step)
+    w.moments_dock.close()
+    units = w.stepper.units
+    marked = Selection(np.array([0, units - 1]), np.array([1, -1]), 1, 4, (0,), (0,), 0.3, "both")
+    w.model.set_unit_selection(marked)
+    qtbot.wait(20)
+    assert not w.moments_dock.isVisible()  # it stays where the person put it ...
+    assert "Moments tab" in w.statusBar().currentMessage()  # ... and the status bar says where the moments are
+
+
+def test_the_timeline_has_the_rows_room_and_reset_layout_restores_the_docks(make_window, qtbot):
+    w = make_window(SMALL)
+    w.resize(1440, 900)
+    qtbot.wait(20)
+    assert w.timeline.width() >= 0.4 * w.width()  # a long history gets a long slider
+    w.history_dock.close()
+    w.shape_dock.close()
+    w.removeToolBar(w.timeline_bar)
+    w.reset_layout()
+    qtbot.wait(20)
+    assert w.history_dock.isVisible() and w.shape_dock.isVisible() and w.timeline_bar.isVisible()
+    assert "Layout reset" in w.statusBar().currentMessage()
