@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the app on a recorded session (.h5) to replay it, with no model"
         " (before shapes or screenshot: the same as their own --session)",
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="the trained demo agent (VDN on simple_spread, in the box) acting in its environment; before"
+        " export, screenshot, movie or shapes: the same as --checkpoint on it with --env simple_spread",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("shapes", help="print the shape trace of init_hidden and of N steps")
@@ -307,7 +313,12 @@ def session_parts(args: argparse.Namespace) -> dict:
     """The config and the model and input factories the options ask for (checked, nothing built yet)."""
     from hiddenscope.core.plan import Request, plan
 
-    planned = plan(Request.from_namespace(args))
+    request = Request.from_namespace(args)
+    if getattr(args, "demo", False):
+        from hiddenscope.core.demo import demo_request
+
+        request = demo_request(request)
+    planned = plan(request)
     steps = getattr(args, "steps", None)
     if steps is not None:  # a headless run's edits must fall inside it (the app's may come later)
         for edit in planned.edits:
@@ -769,6 +780,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         if args.session is None:
             args.session = args.app_session
+    if args.demo:
+        refused = "compare" if args.command == "compare" else ""
+        if args.app_session is not None or getattr(args, "session", None) is not None:
+            refused = "--session"
+        if refused:
+            print(f"hiddenscope: error: --demo runs the demo agent live, not with {refused}", file=sys.stderr)
+            return EXIT_USAGE
     commands = {
         "shapes": _cmd_shapes,
         "export": _cmd_export,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 import torch
 
 
@@ -57,3 +58,10 @@ def test_a_session_on_the_command_line_opens_the_app_on_the_recording(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "stepper ReplayStepper 6 (3, 2, 96)" in result.stdout  # every recorded step, no model
     assert "run.h5" in result.stdout  # the window's title names the recording
+
+
+def test_the_demo_opens_the_app_on_the_trained_agent_in_its_environment(tmp_path):
+    pytest.importorskip("mpe2")
+    result = run_entry(["--demo", "--batch-size", "4"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "config 4 3 64" in result.stdout  # 3 agents of simple_spread, the demo's 64 GRU units
