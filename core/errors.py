@@ -36,3 +36,20 @@ def first_line(exc: BaseException) -> str:
         return os.strerror(exc.errno)
     lines = str(exc).strip().splitlines()
     return lines[0][:300] if lines else type(exc).__name__
+
+
+def install_command(extra: str) -> str:
+    """The command that installs hiddenscope's optional ``extra`` into the Python running now.
+
+    In a source checkout (the project's ``.venv``, installed editable) that is pip of
+    this interpreter on the checkout itself; an installed hiddenscope names the package.
+    """
+    import shlex
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    python = shlex.quote(sys.executable or "python")
+    if (root / "pyproject.toml").is_file() and (root / "core" / "errors.py").is_file():
+        return f'{python} -m pip install -e "{root}[{extra}]"'
+    return f'{python} -m pip install "hiddenscope[{extra}]"'

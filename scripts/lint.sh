@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Lint, format check and type check (core/ and gui/), with the versions the test extra pins (set up as test.sh does).
 # Runs all three and fails if any of them finds something.
-HIDDENSCOPE_EXTRAS=test
 source "$(dirname "$0")/_venv.sh"
 status=0
 .venv/bin/ruff check . || status=1

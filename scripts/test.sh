@@ -3,7 +3,6 @@
 # With no arguments it first runs scripts/lint.sh (ruff check, ruff format --check, mypy on
 # core/ and gui/) and fails if that does; with pytest arguments (a file, -k, ...) it runs just those tests.
 set -uo pipefail
-HIDDENSCOPE_EXTRAS=test
 source "$(dirname "$0")/_venv.sh"
 if [ "$#" -eq 0 ]; then
     echo "== lint: ruff check, ruff format --check, mypy core gui"

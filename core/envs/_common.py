@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, install_command
 from .base import episode_seed
 
 TRUE_WORDS = ("true", "yes", "on", "1")
@@ -97,7 +97,7 @@ def import_package(module: str, env: str, extra: str, package: str) -> Any:
             return importlib.import_module(module)
     except ImportError as error:
         raise ConfigError(
-            f'the {env} environment needs the optional extra: pip install "hiddenscope[{extra}]"'
+            f"the {env} environment needs the optional extra {extra}: {install_command(extra)}"
             f" (it installs {package}; importing {module} failed: {error})"
         ) from None
 

@@ -18,13 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from hiddenscope.core.errors import FileProblem, UserError
+from hiddenscope.core.errors import FileProblem, UserError, install_command
 from hiddenscope.core.files import atomic_path
 from hiddenscope.core.picture import Look, Picture, build_picture
 from hiddenscope.core.stepper import Stepper
 from hiddenscope.gui.export.headless import ensure_gui_app
 
-EXTRA = 'pip install "hiddenscope[movies]" (imageio and imageio-ffmpeg)'
+
+def extra_hint() -> str:
+    """How to install what movies need, as the command for the Python running now."""
+    return f"the movies extra (imageio and imageio-ffmpeg): {install_command('movies')}"
 
 
 def check_available(suffix: str) -> None:
@@ -37,7 +40,7 @@ def check_available(suffix: str) -> None:
         else:
             import PIL.Image  # noqa: F401 - imageio's own image library
     except (ImportError, RuntimeError) as exc:
-        raise UserError(f"writing {suffix} needs {EXTRA}: {exc}") from None
+        raise UserError(f"writing {suffix} needs {extra_hint()}: {exc}") from None
 
 
 def even_sides(rgb: np.ndarray) -> np.ndarray:
