@@ -62,12 +62,16 @@ class GatesView(SideView):
 
     def draw(self, frame: Frame) -> None:
         agent, row = self.model.view.agent, self.model.view.row
-        if not self.model.stepper.capabilities.has_gates:  # a recording: gates are worked out by re-running the model
+        has_gates = self.model.stepper.capabilities.has_gates
+        self.view.setVisible(has_gates)  # no empty plots on a made-up scale: one line says what is missing
+        self.caption.setWordWrap(not has_gates)
+        if not has_gates:  # a recording: gates are worked out by re-running the model
             self.caption.setText(
-                "A recorded session holds the hidden states, not the model: the gates need the model to re-run"
-                " the steps. Open the checkpoint it was recorded with (File → Close session, then Open checkpoint)."
+                tr(
+                    "A recorded session holds the hidden states, not the model: the gates need the model to re-run"
+                    " the steps. Open the checkpoint it was recorded with (File → Close session, then Open checkpoint)."
+                )
             )
-            self.caption.setWordWrap(True)
             for image in self.images.values():
                 image.clear()
             return

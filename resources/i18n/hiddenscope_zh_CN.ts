@@ -889,6 +889,10 @@
         <translation>时刻</translation>
     </message>
     <message>
+        <source>A recorded session holds the hidden states, not the model: the gates need the model to re-run the steps. Open the checkpoint it was recorded with (File → Close session, then Open checkpoint).</source>
+        <translation>录制的会话只保存隐藏状态，不含模型：门控需要用模型重新运行这些时间步。请打开录制时所用的检查点（文件 → 关闭会话，然后打开检查点）。</translation>
+    </message>
+    <message>
         <source>Reset layout</source>
         <translation>重置布局</translation>
     </message>

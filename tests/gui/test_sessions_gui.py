@@ -148,6 +148,7 @@ def test_open_session_replays_the_recorded_states_with_step_back_and_the_timelin
     # The gates need the model: the view says so instead of drawing nothing.
     window.gates_dock.raise_()
     qtbot.waitUntil(lambda: "holds the hidden states, not the model" in window.gates_view.caption.text())
+    assert not window.gates_view.view.isVisible()  # one line, no empty plots on a made-up scale
     # Step past the end: the status bar says it is a recording and where it ends; no dialog, nothing reset.
     click(qtbot, window, window.acts.step)
     click(qtbot, window, window.acts.step)
