@@ -108,7 +108,9 @@ class HistoryView(SideView):
             COLOURS.paint(self.image, arranged(values, self.model.view.unit_order).T, levels)
             self.image.setRect(float(ts[0]) - 0.5, 0.0, float(len(ts)), float(values.shape[1]))
             self.unit_rows.place(values.shape[1], float(ts[0]) - 0.5, float(ts[-1]) + 0.5)
-            held = f"t = {ts[0]}…{ts[-1]} ({len(ts)} step{'' if len(ts) == 1 else 's'} held)"
+            # One "held" count in the window (the status bar's): this view shows a window of it.
+            total = len(self.model.held)
+            held = f"t = {ts[0]}…{ts[-1]} shown ({len(ts)} of the {total} step{'' if total == 1 else 's'} held)"
             self.span_label.setText(f"{which}: {held}" if which else held)
         self.t_line.setValue(frame.t)
         self.tracks.draw(frame)
