@@ -13,8 +13,8 @@ PyMARL's ``RNNAgent``, so the app runs the agent in exactly what it learned in.
 
 It writes ``agent.th`` (the agent's state_dict), ``config.json`` (the run's settings,
 as a PyMARL run's sacred config names them), ``training_curve.csv`` and, where
-matplotlib is installed, ``training_curve.png``.  The same seed gives the same agent
-on the same machine and library versions.
+matplotlib is installed, ``training_curve.png``.  ``--seed`` fixes the weights, the
+exploration and the replay sampling.
 """
 
 from __future__ import annotations
