@@ -92,10 +92,11 @@ class HeatmapGrid(QWidget):
         self.image = IndexImageItem()
         self.image.setLookupTable(COLOURS.table)
         self.box.addItem(self.image)
-        # Outlines around the batch rows whose episode started with this step (hidden state reset).
-        self.reset_outline = pg.PlotCurveItem(pen=pg.mkPen(RESET_COLOUR, width=2), connect="pairs")
-        self.reset_outline.setZValue(5)
-        self.box.addItem(self.reset_outline)
+        # A mark in the margin left of each batch row whose episode started with this step (hidden state
+        # reset): beside the values, not over them (every row of every tile restarts at once in MPE).
+        self.reset_marks = pg.ScatterPlotItem(symbol="t2", size=9, pen=None, brush=pg.mkBrush(RESET_COLOUR))
+        self.reset_marks.setZValue(5)
+        self.box.addItem(self.reset_marks)
         self.reset_rows: list[int] = []
         # The units in the model's order along an axis under the tiles, the selected ones marked above them.
         self.unit_marks = GridUnitMarks(model, self.box, self.view.ci)
@@ -235,7 +236,8 @@ class HeatmapGrid(QWidget):
         # The image spans the same cells however many rows it holds.
         self.image.setImage(self._mosaic, autoLevels=False, levels=(0, 255))
         self.image.setRect(QRectF(0, 0, self._mosaic.shape[1], image_rows * stride))
-        self.box.setRange(xRange=(0, self._mosaic.shape[1]), yRange=(0, cells_high), padding=0.0)
+        # A margin of one gap on the left: the first column's reset marks sit there, as the others' do in the gaps.
+        self.box.setRange(xRange=(-gap_x, self._mosaic.shape[1]), yRange=(0, cells_high), padding=0.0)
 
     def _on_resized(self) -> None:
         """Draw more or fewer rows when the tiles' height on screen changes."""
@@ -307,7 +309,7 @@ class HeatmapGrid(QWidget):
         # (and a finite value too large for the colour scale, drawn black, where it is drawn).
         self.has_nonfinite = not bool(np.isfinite(shown).all()) or bool((self._mosaic == NAN_INDEX).any())
         warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
-        self._draw_reset_outline(agents, batch, units)
+        self._draw_reset_marks(agents, batch, units)
         self.unit_marks.place([self.tile_origin(a) for a in agents], units, self._titles)
         caption = self._axes_text.replace(ROWS_NOTE, self._rows_text()) + self.unit_marks.caption()
         self.axes_label.setText(self._reset_text() + caption + warning)
@@ -328,25 +330,24 @@ class HeatmapGrid(QWidget):
         )
         return f"; 1 in {self.row_stride} drawn at this size"
 
-    def _draw_reset_outline(self, agents: list[int], batch: int, units: int) -> None:
+    def _draw_reset_marks(self, agents: list[int], batch: int, units: int) -> None:
         rows = [r for r in self.reset_rows if r < batch]
         if not rows:
-            self.reset_outline.setData([], [])
+            self.reset_marks.setData([], [])
+            self.reset_marks.setVisible(False)  # an empty scatter item still costs a paint every frame
             return
-        # Each outline is four sides as (start, end) pairs: 8 points per row per tile, built at once.
-        corner_x = np.array([0, 1, 1, 1, 1, 0, 0, 0], float) * units
-        corner_y = np.array([0, 0, 0, 1, 1, 1, 1, 0], float)
+        _, _, gap_x, _ = self.tile_geometry(batch, units)
         origins = np.array([self.tile_origin(agent) for agent in agents], float)  # (tiles, 2)
-        top = origins[:, 1, None] + np.asarray(rows, float)[None, :]  # (tiles, rows)
-        xs = np.broadcast_to(origins[:, 0, None, None] + corner_x, (*top.shape, 8))
-        ys = top[..., None] + corner_y
-        self.reset_outline.setData(xs.ravel(), ys.ravel())
+        ys = origins[:, 1, None] + np.asarray(rows, float)[None, :] + 0.5  # (tiles, rows): each row's middle
+        xs = np.broadcast_to(origins[:, 0, None] - gap_x / 2, ys.shape)  # in the gap left of the tile
+        self.reset_marks.setData(xs.ravel(), ys.ravel())
+        self.reset_marks.setVisible(True)
 
     def _reset_text(self) -> str:
         if not self.reset_rows:
             return ""
         which = "row" if len(self.reset_rows) == 1 else "rows"
-        return f"▭ new episode in {which} {row_ranges(self.reset_rows)} (h reset to init_hidden) · "
+        return f"▶ new episode in {which} {row_ranges(self.reset_rows)} (h reset to init_hidden) · "
 
     def shown_values(self, agent: int) -> np.ndarray | None:
         """The numbers behind agent ``agent``'s heatmap, ``(batch, units)``; ``None`` if not on this page."""

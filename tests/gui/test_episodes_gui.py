@@ -58,22 +58,26 @@ def step_until_a_partial_reset(qtbot, w, limit: int = 300) -> np.ndarray:
     pytest.fail("no episode ended on its own within the steps tried")
 
 
-def test_rows_whose_episode_starts_are_outlined_and_named(qtbot, make_window):
+def test_rows_whose_episode_starts_are_marked_beside_the_tile_and_named(qtbot, make_window):
     w = lbf_window(qtbot, make_window)
     start = step_until_a_partial_reset(qtbot, w)
     rows = [int(r) for r in np.flatnonzero(start)]
     assert w.grid.reset_rows == rows
     caption = w.grid.axes_label.text()
     assert "new episode in row" in caption and str(rows[0]) in caption
-    xs, ys = w.grid.reset_outline.getData()
-    assert len(xs) == 8 * len(rows) * len(w.grid.visible_agents())  # one box per reset row per agent
-    _, top = w.grid.tile_origin(0)
-    assert min(ys) == top + rows[0] and max(ys) <= top + rows[-1] + 1 + w.grid.tile_origin(1)[1]
+    xs, ys = w.grid.reset_marks.getData()
+    assert len(xs) == len(rows) * len(w.grid.visible_agents())  # one mark per reset row per agent
+    left, top = w.grid.tile_origin(0)
+    assert min(ys) == top + rows[0] + 0.5  # beside the row's middle ...
+    assert (xs < left).any() and all(  # ... in the margin left of a tile, never over its values
+        not any(ox <= x < ox + w.grid.values.shape[2] for ox, _ in map(w.grid.tile_origin, w.grid.visible_agents()))
+        for x in xs
+    )
     assert "new episode started in this row" in w.grid.describe(0, rows[0], 0)
     # The next step starts no episode in those rows: the outline goes.
     click(qtbot, w, w.acts.step)
     if not w.stepper.frame.episode.start.any():
-        assert w.grid.reset_rows == [] and len(w.grid.reset_outline.getData()[0]) == 0
+        assert w.grid.reset_rows == [] and len(w.grid.reset_marks.getData()[0]) == 0
 
 
 def test_op_stepping_through_a_reset_shows_init_hidden_in_the_starting_rows_only(qtbot, make_window):
