@@ -46,6 +46,8 @@ class EpisodeStep(NamedTuple):
     rewards: np.ndarray  # (batch,) float32
     returns: np.ndarray  # (batch,) float32
     done: np.ndarray  # (batch,) bool: the episode ended with this step's actions
+    # (batch, n_agents, n_actions) bool: the actions each agent was allowed when it chose (None: no masks)
+    avail: np.ndarray | None = None
 
 
 class EpisodeInputs:
@@ -189,7 +191,8 @@ class EpisodeInputs:
             self.last_actions = np.where(done[:, None], -1, actions)
             self.start = done.copy()
         self.acted = True
-        return EpisodeStep(start, actions, rewards.astype(np.float32), returns.astype(np.float32), done)
+        allowed = None if avail is None else np.asarray(avail).astype(bool, copy=True)
+        return EpisodeStep(start, actions, rewards.astype(np.float32), returns.astype(np.float32), done, allowed)
 
     def mean_return(self) -> float | None:
         """The mean return of the last (up to 100) finished episodes, or None before the first ends."""

@@ -59,6 +59,12 @@ def history_arrays(stepper: BaseStepper) -> dict[str, np.ndarray]:
             ("done", "done"),
         ):
             arrays[key] = np.stack([getattr(f.episode, attr) if f.episode is not None else empty[key] for f in frames])
+        masks = hist.avail_actions
+        if masks is not None:  # the actions each agent was allowed when it chose; t = 0 chose nothing: all allowed
+            every = np.ones(masks.shape[1:], bool)
+            arrays["avail_actions"] = np.stack(
+                [f.episode.avail if f.episode is not None and f.episode.avail is not None else every for f in frames]
+            )
     return arrays
 
 

@@ -103,6 +103,7 @@ class HeldSteps:
     rewards: StepArray
     returns: StepArray
     done: StepArray
+    avail_actions: StepArray | None = None  # the actions each agent was allowed (live environments with masks)
     _traces: PerStep
     _layouts: PerStep
 
@@ -158,7 +159,14 @@ class HeldSteps:
             trace=self._traces[i],
             step_ms=float(self._step_ms[i]),
             episode=(
-                EpisodeStep(self.episode_start[i], self.actions[i], self.rewards[i], self.returns[i], self.done[i])
+                EpisodeStep(
+                    self.episode_start[i],
+                    self.actions[i],
+                    self.rewards[i],
+                    self.returns[i],
+                    self.done[i],
+                    None if self.avail_actions is None else self.avail_actions[i],
+                )
                 if self.episode_shape is not None and self._has_inputs[i]
                 else None
             ),
@@ -271,13 +279,14 @@ class History(HeldSteps):
         max_steps: int | None = None,
         episode_shape: tuple[int, int] | None = None,
         pin_memory: bool = False,
+        n_actions: int = 0,
     ) -> None:
         per_step = 4 * (int(np.prod(hidden_shape)) + int(np.prod(input_shape)))
         if output_shape is not None:
             per_step += 4 * int(np.prod(output_shape))
         if episode_shape is not None:
             batch, agents = episode_shape
-            per_step += batch * (1 + 4 + 4 + 4 + 8 * agents)
+            per_step += batch * (1 + 4 + 4 + 4 + 8 * agents + agents * n_actions)
         capacity = max(2, budget_bytes // per_step)
         if max_steps is not None:
             capacity = max(2, min(capacity, max_steps))
@@ -289,6 +298,9 @@ class History(HeldSteps):
         self.hidden = empty((self.capacity, *hidden_shape))
         self.inputs = empty((self.capacity, *input_shape))
         self.outputs = empty((self.capacity, *output_shape)) if output_shape is not None else None
+        self.avail_actions: np.ndarray | None = None  # (capacity, batch, n_agents, n_actions) bool, with masks
+        if episode_shape is not None and n_actions:
+            self.avail_actions = np.ones((self.capacity, *episode_shape, n_actions), bool)
         if episode_shape is not None:
             self.episode_start = np.zeros((self.capacity, episode_shape[0]), bool)
             self.actions = np.full((self.capacity, *episode_shape), -1, np.int64)
@@ -348,6 +360,8 @@ class History(HeldSteps):
         self.rewards[slot] = step.rewards
         self.returns[slot] = step.returns
         self.done[slot] = step.done
+        if self.avail_actions is not None:  # a step without masks allowed every action
+            self.avail_actions[slot] = True if step.avail is None else step.avail
 
     def rerun_inputs(self, t: int) -> tuple[np.ndarray, Layout | None, np.ndarray, np.ndarray] | None:
         """Copies of what re-running step ``t`` needs: ``(h_{t-1}, its layout, inputs_t, h_t)``.

@@ -379,6 +379,7 @@ class Stepper(BaseStepper):
             budget_bytes=self.history_budget,
             episode_shape=(c.batch_size, c.n_agents) if self.episodic else None,
             pin_memory=self.device.type == "cuda",  # so a step's copies to it run asynchronously
+            n_actions=int(getattr(self.source, "n_actions", 0)) if self.episodic else 0,
         )
 
     @property

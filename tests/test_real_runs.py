@@ -266,3 +266,27 @@ def test_three_layer_and_attention_files_say_what_they_are(tmp_path, capsys, sd,
     assert main(["export", "--checkpoint", str(path), "--steps", "1", "--out", str(tmp_path / "x.npz")]) == 2
     err = capsys.readouterr().err
     assert said in err and "lacks" not in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_lbf_run_with_action_masks_exports_them_and_every_action_taken_is_allowed(tmp_path):
+    """Item 10: the masks the agents acted under are in the export, and each action taken is one they allowed."""
+    pytest.importorskip("lbforaging")
+    from hiddenscope.core.export import export_npz, history_arrays
+    from hiddenscope.core.plan import Request, plan
+    from hiddenscope.core.stepper import Stepper
+
+    planned = plan(Request(env="lbf", env_args=["action_masks=true"], batch_size=3, device="cpu", seed=1))
+    stepper = Stepper(planned.config, planned.model_factory, planned.input_factory, history_budget=2**28)
+    stepper.run(40)
+    arrays = history_arrays(stepper)
+    masks, actions = arrays["avail_actions"], arrays["actions"]
+    n_actions = stepper.source.n_actions
+    assert masks.shape == (41, 3, stepper.config.n_agents, n_actions) and masks.dtype == bool
+    assert masks[0].all()  # t = 0 chose nothing
+    assert not masks[1:].all()  # LBF forbids some moves (walls, other agents): the masks really say so
+    taken = actions[1:]
+    chosen = np.take_along_axis(masks[1:], np.where(taken >= 0, taken, 0)[..., None], axis=-1)[..., 0]
+    assert chosen[taken >= 0].all()  # every action taken was allowed when it was chosen
+    out = export_npz(stepper, tmp_path / "run.npz")
+    with np.load(out) as saved:
+        np.testing.assert_array_equal(saved["avail_actions"], masks)
