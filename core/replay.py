@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .config import DTYPES, Config
-from .errors import UserError
+from .errors import FileProblem, UserError
 from .history import Frame, HeldSteps, new_write_ids
 from .session import SessionReader
 from .stepper import BaseStepper, Capabilities
@@ -31,6 +31,7 @@ from .trace import TraceRecord
 RECORDING = Capabilities(steps_model=False, retraces=False, has_gates=False, edits_memory=False, is_recording=True)
 LINES_KEPT = 8  # (row, agent) pairs whose units over time are kept while replaying
 STEPS_KEPT = 4096  # timesteps kept per pair (96 units: 1.5 MiB)
+_MOST_TIMESTEPS = 1 << 25  # replay sets aside about 26 bytes per timestep up to the last: under 1 GiB
 
 
 class EndOfRecording(UserError):
@@ -139,6 +140,12 @@ class SessionHistory(HeldSteps):
         outputs = reader._file["outputs"].shape[1:] if reader.has_outputs else None
         per_step = 4 * (batch * n_agents * units + int(np.prod(inputs)) + int(np.prod(outputs or (0,))))
         episode_shape = (batch, n_agents) if reader.episodic else None
+        # Slots are timesteps, so a few bytes are set aside for every t up to the last, held or not.
+        if reader.last >= _MOST_TIMESTEPS:
+            raise FileProblem(
+                f"{reader.path} ends at t = {reader.last:,}: replaying it would set aside memory for every"
+                f" timestep up to that; replay reads sessions ending before t = {_MOST_TIMESTEPS:,}"
+            )
         super().__init__(max(2, reader.last + 1), per_step, episode_shape, first=reader.first, last=reader.last)
         self.hidden = _Steps(reader, "hidden")
         self.inputs = _Steps(reader, "inputs")

@@ -78,7 +78,7 @@ import numpy as np
 
 from .config import Config
 from .episodes import EpisodeStep
-from .errors import FileProblem, first_line
+from .errors import FileProblem, UserError, first_line
 from .export import config_record
 from .files import check_output_path, check_readable_file, refuse_special
 from .history import Frame
@@ -149,9 +149,32 @@ class _Shown:
         return self.text
 
 
+_TRACE_FIELDS = {
+    "op": str,
+    "phase": str,
+    "index": int,
+    "code": str,
+    "role": str,
+    "contiguous": bool,
+    "kind": str,
+    "storage_numel": int,
+    "device": str,
+    "dtype": str,
+}
+
+
 def _trace_records(text: str, t: int) -> list[TraceRecord]:
+    """A trace as ``TraceRecord`` objects; :class:`ValueError` for anything that is not what the recorder wrote."""
     records = []
-    for r in json.loads(text):
+    parsed = json.loads(text)
+    if not isinstance(parsed, list):
+        raise ValueError("a trace is a list of records")
+    for r in parsed:
+        if not isinstance(r, dict) or any(not isinstance(r.get(k), kind) for k, kind in _TRACE_FIELDS.items()):
+            raise ValueError("a trace record lacks a field or has one of another type")
+        for key in ("shape", "stride"):
+            if not isinstance(r.get(key), list) or not all(type(v) is int for v in r[key]):
+                raise ValueError(f"a trace record's {key} is not a list of whole numbers")
         op = r["op"]
         name, _, rest = op.partition("(")
         args = rest[:-1] if rest.endswith(")") else rest
@@ -679,57 +702,89 @@ class SessionReader:
             raise FileProblem(f"{self.path} is damaged: {first}") from None
 
     def _check(self) -> None:
+        """Everything the readers rely on, checked against what the file says and its real size."""
         f, p = self._file, self.path
-        fmt = f.attrs.get("format")
+        fmt = _attr(f, "format")
         if isinstance(fmt, bytes):
             fmt = fmt.decode()
         if fmt != FORMAT:
             held = ", ".join(sorted(f.keys())[:8]) or "nothing"
             raise FileProblem(f"{p} is an HDF5 file but not a hiddenscope session (it holds: {held})")
-        version = int(f.attrs.get("format_version", 0))
+        version = int(_attr(f, "format_version", 0))
         if version > FORMAT_VERSION:
             raise FileProblem(
-                f"{p} was written by a newer hiddenscope ({_text(f.attrs.get('hiddenscope_version'))}, session format"
+                f"{p} was written by a newer hiddenscope ({_text(_attr(f, 'hiddenscope_version'))}, session format"
                 f" {version}); this one reads format {FORMAT_VERSION}: update hiddenscope"
             )
         missing = [k for k in _REQUIRED if k not in f]
         if missing:
             raise FileProblem(f"{p} is not a complete hiddenscope session: it has no {', '.join(missing)}")
         # An unfinished recording (still being written, or its writer killed) holds the steps t counts.
-        self.finished = bool(f.attrs.get("complete", False))
-        self.config_record: dict[str, Any] = json.loads(_text(f.attrs["config"]))
+        self.finished = bool(_attr(f, "complete", False))
+        self.config_record = _json_attr(f, p, "config", dict, "an object")
+        self.edits = _json_attr(f, p, "edits", list, "a list", default="[]")
         known = {fl.name for fl in fields(Config)}
-        self.config = Config(**{k: v for k, v in self.config_record.items() if k in known})
+        try:
+            self.config = Config(**{k: v for k, v in self.config_record.items() if k in known})
+        except (TypeError, ValueError, UserError) as exc:
+            raise FileProblem(f"{p}: its configuration cannot be used ({first_line(exc)})") from None
+        self.episodic = "episode_start" in f
+        lacking = [key for key, _attr, _dtype in _EPISODE_KEYS if self.episodic and key not in f]
+        if lacking:
+            raise FileProblem(f"{p} has episodes but no {', '.join(lacking)}: it is damaged")
+        per_step = [k for k in _LAYOUT if k in f]
+        for key in (*per_step, "trace_table"):
+            _check_layout(f, p, key)
         hidden = f["hidden"]
-        if hidden.ndim != 4:
-            raise FileProblem(f"{p}: hidden has shape {hidden.shape}; a session's is (T+1, batch, n_agents, units)")
-        n = f["t"].shape[0] if f["t"].ndim == 1 else -1
+        n = f["t"].shape[0]
         self.shape: tuple[int, int, int] = tuple(int(s) for s in hidden.shape[1:])  # type: ignore[assignment]
-        want = (self.config.batch_size, self.config.n_agents, int(self.config_record.get("units", self.shape[2])))
+        want = (self.config.batch_size, self.config.n_agents, self.config_record.get("units", self.shape[2]))
         if self.shape != want:
             raise FileProblem(f"{p}: hidden holds {self.shape} per step but its configuration says {want}")
-        self.episodic = "episode_start" in f
-        per_step = [k for k in (*_REQUIRED, "outputs", *(e[0] for e in _EPISODE_KEYS)) if k in f and k != "trace_table"]
         for key in per_step:
-            rows = f[key].shape[0] if f[key].ndim else -1
+            rows = f[key].shape[0]
             if rows != n if self.finished else rows < n:
                 raise FileProblem(f"{p}: {key} holds {rows} steps, t {n}: the datasets disagree")
-        if f["inputs"].ndim != 4 or f["inputs"].shape[1:3] != hidden.shape[1:3]:
+        if f["inputs"].shape[1:3] != hidden.shape[1:3]:
             raise FileProblem(f"{p}: inputs has shape {f['inputs'].shape}, which does not fit hidden {hidden.shape}")
+        for key in per_step:
+            expect = _EPISODE_SHAPES.get(key)
+            if expect is not None and f[key].shape[1:] != expect(self.shape):
+                raise FileProblem(f"{p}: {key} has shape {f[key].shape}, which does not fit hidden {hidden.shape}")
         if n == 0:
             raise FileProblem(f"{p} holds no complete step (a recording stopped before its first flush)")
-        if self.finished and int(f.attrs.get("steps", n)) != n:
-            raise FileProblem(f"{p} holds {n} steps but says it holds {int(f.attrs.get('steps', -1))}")
+        if self.finished and int(_attr(f, "steps", n)) != n:
+            raise FileProblem(f"{p} holds {n} steps but says it holds {int(_attr(f, 'steps', -1))}")
+        # Nothing is read that the file's real size cannot hold: a damaged or made-up header
+        # declaring a huge dataset is refused before memory is set aside for it.
+        size = os.path.getsize(p)
+        for key in per_step:
+            ds = f[key]
+            declared = n * int(np.prod(ds.shape[1:], dtype=np.float64)) * ds.dtype.itemsize
+            if declared > 2 * size + (1 << 20):
+                raise FileProblem(
+                    f"{p}: {key} declares {declared / 2**20:,.0f} MiB for its {n} steps, more than a file of"
+                    f" {size / 2**20:,.1f} MiB can hold: it is damaged"
+                )
+        if f["trace_table"].shape[0] > size:
+            raise FileProblem(f"{p}: trace_table declares {f['trace_table'].shape[0]:,} rows: it is damaged")
         self.ts = np.asarray(f["t"][:n], np.int64)
         if np.any(np.diff(self.ts) != 1):
             raise FileProblem(f"{p}: its timesteps are not consecutive")
         self.first, self.last = int(self.ts[0]), int(self.ts[-1])
-        self.model = _text(f.attrs.get("model", ""))
-        self.model_repr = _text(f.attrs.get("model_repr", ""))
-        self.checkpoint = _text(f.attrs.get("checkpoint", ""))
-        self.checkpoint_sha256 = _text(f.attrs.get("checkpoint_sha256", ""))
-        self.version = _text(f.attrs.get("hiddenscope_version", ""))
-        self.edits = json.loads(_text(f.attrs.get("edits", "[]")))
+        if self.first < 0 or self.last >= 2**53:
+            raise FileProblem(f"{p}: its timesteps run from {self.first} to {self.last}, outside 0..2**53")
+        index = np.asarray(f["trace_index"][:n], np.int64)
+        distinct = f["trace_table"].shape[0]
+        if index.size and (index.min() < -1 or index.max() >= distinct):
+            raise FileProblem(
+                f"{p}: trace_index points at rows {index.min()}..{index.max()} of a trace_table of {distinct}: damaged"
+            )
+        self.model = _text(_attr(f, "model", ""))
+        self.model_repr = _text(_attr(f, "model_repr", ""))
+        self.checkpoint = _text(_attr(f, "checkpoint", ""))
+        self.checkpoint_sha256 = _text(_attr(f, "checkpoint_sha256", ""))
+        self.version = _text(_attr(f, "hiddenscope_version", ""))
         self._trace_cache: dict[int, str] = {}
 
     # -- what the file holds ----------------------------------------------
@@ -777,7 +832,10 @@ class SessionReader:
             text = self._trace_cache.get(row)
             if text is None:
                 text = self._trace_cache[row] = _text(self._file["trace_table"][row])
+        try:
             return _trace_records(text, t)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
+            raise FileProblem(f"{self.path}: the trace recorded for t = {t} is damaged") from None
 
     def frame(self, t: int) -> Frame:
         """Timestep ``t`` as the stepper's :class:`Frame` (arrays read from disk)."""
@@ -803,9 +861,10 @@ class SessionReader:
         return {key: self.read(key) for key, _attr, _d in _EPISODE_KEYS} if self.episodic else {}
 
     def attributes(self) -> dict[str, Any]:
+        values = {k: _attr(self._file, k) for k in self._file.attrs}
         return {
             k: _text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v
-            for k, v in self._file.attrs.items()
+            for k, v in values.items()
         }
 
     def close(self) -> None:
@@ -816,6 +875,73 @@ class SessionReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# What each per-step dataset must be: the kinds of numpy dtype it may have and its rank (None: 2 or more).
+_LAYOUT: dict[str, tuple[str, int | None]] = {
+    "t": ("iu", 1),
+    "hidden": ("f", 4),
+    "inputs": ("f", 4),
+    "outputs": ("f", None),
+    "has_input": ("bui", 1),
+    "step_ms": ("f", 1),
+    "trace_index": ("iu", 1),
+    "episode_start": ("bui", 2),
+    "actions": ("iu", 3),
+    "rewards": ("f", 2),
+    "returns": ("f", 2),
+    "done": ("bui", 2),
+}
+_EPISODE_SHAPES: dict[str, Callable[[tuple[int, int, int]], tuple[int, ...]]] = {
+    "episode_start": lambda s: s[:1],
+    "actions": lambda s: s[:2],
+    "rewards": lambda s: s[:1],
+    "returns": lambda s: s[:1],
+    "done": lambda s: s[:1],
+}
+
+
+def _check_layout(f: h5py.File, path: Path, key: str) -> None:
+    """Raise :class:`FileProblem` unless ``key`` is a dataset of the dtype and rank a session gives it."""
+    ds = f[key]
+    if not isinstance(ds, h5py.Dataset):
+        raise FileProblem(f"{path}: {key} is a {type(ds).__name__.lower()}, not a dataset: it is damaged")
+    if key == "trace_table":
+        if ds.ndim != 1 or h5py.check_string_dtype(ds.dtype) is None:
+            raise FileProblem(f"{path}: trace_table is {ds.dtype} of shape {ds.shape}, not a list of texts: damaged")
+        return
+    kinds, rank = _LAYOUT[key]
+    if ds.dtype.kind not in kinds or ds.dtype.itemsize > 8 or ds.dtype.shape:
+        raise FileProblem(f"{path}: {key} holds {ds.dtype}, not the numbers a session stores there: it is damaged")
+    if ds.ndim != rank if rank is not None else ds.ndim < 2:
+        raise FileProblem(f"{path}: {key} has shape {ds.shape}, the wrong number of dimensions: it is damaged")
+
+
+def _attr(f: h5py.File, name: str, default: Any = None) -> Any:
+    """Attribute ``name`` of ``f``, or ``default``; a :class:`FileProblem` unless it is one value, as a session's are.
+
+    A damaged header can give an attribute a huge shape: it is refused before h5py sets
+    memory aside for it.
+    """
+    if name not in f.attrs:
+        return default
+    shape = h5py.h5a.open(f.id, name.encode()).shape
+    if shape is not None and int(np.prod(shape, dtype=np.float64)) > 1:
+        raise FileProblem(f"{f.filename}: its {name} attribute has shape {shape}, not one value: it is damaged")
+    return f.attrs[name]
+
+
+def _json_attr(f: h5py.File, path: Path, name: str, kind: type, what: str, default: str | None = None) -> Any:
+    """The JSON attribute ``name``, which must be ``what`` (of type ``kind``)."""
+    if name not in f.attrs and default is None:
+        raise FileProblem(f"{path} is not a complete hiddenscope session: it has no {name} attribute")
+    try:
+        value = json.loads(_text(_attr(f, name, default)))
+    except (ValueError, RecursionError):
+        raise FileProblem(f"{path}: its {name} attribute is not JSON: it is damaged") from None
+    if not isinstance(value, kind):
+        raise FileProblem(f"{path}: its {name} attribute is JSON {type(value).__name__}, not {what}: it is damaged")
+    return value
 
 
 def _text(value: Any) -> str:
