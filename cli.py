@@ -43,7 +43,20 @@ def _megabytes(text: str) -> int:
     value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 (MiB), got {value}")
+    most = _memory_mib()
+    if most is not None and value > most:
+        raise argparse.ArgumentTypeError(f"must be at most this machine's memory, {most:,} MiB; got {value:,}")
     return value
+
+
+def _memory_mib() -> int | None:
+    """The machine's physical memory in MiB, where the system says."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
