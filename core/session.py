@@ -203,8 +203,8 @@ class RecordingStopped(KeyboardInterrupt):
     """Ctrl+C (or SIGTERM, re-raised as Ctrl+C) ended a recording; the message says what the file keeps."""
 
 
-class SessionRecorder:
-    """Streams a stepper's steps to an HDF5 session at ``path``.
+class SessionWriter:
+    """Writes a session to the HDF5 file ``path`` step by step, from explicit shapes and a configuration record.
 
     A new file is written under ``path`` itself from the first step on, and flushed at
     least once a second in HDF5's single-writer/multiple-reader mode: a reader may follow
@@ -215,36 +215,30 @@ class SessionRecorder:
     replaces it on :meth:`close`: the old file stays whole until the new one is.  A full
     disk ends the recording with a :class:`FileProblem` naming the steps kept;
     :meth:`abort` removes what was written.  ``path`` must not exist unless ``force``.
-    The recording starts with the oldest step the history holds (the initial state, for a
-    fresh stepper), or ``from_t``.  Every method may be called from any thread (Play's
-    worker records as it steps); none touches Qt.
+
+    Call :meth:`start` once with the layout (shapes, dtype, attributes), then
+    :meth:`append` a :class:`Frame` per timestep from ``first_t`` on.  Every method may
+    be called from any thread; none touches Qt.  :class:`SessionRecorder` binds one to a
+    stepper; :func:`hiddenscope.record` feeds one from a user's own loop.
     """
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        stepper: Stepper,
-        force: bool = False,
-        from_t: int | None = None,
-        checkpoint: str | os.PathLike[str] | None = None,
-    ) -> None:
+    def __init__(self, path: str | os.PathLike[str], force: bool = False, first_t: int = 0) -> None:
         self.target = check_output_path(path, force, "session file")
         self.force = force
-        self.stepper = stepper
         self._lock = threading.Lock()
-        self._next_t = stepper.history.first if from_t is None else from_t
+        self._next_t = first_t
         self._first_t = self._next_t
         self.steps = 0  # steps written whole so far
         self._counted = 0  # steps the file counts: len(t) as last flushed
         self._pending: list[int] = []  # timesteps of the steps written since, not yet in t
         self._allocated = 0
-        self._stale = ""  # why the stepper can no longer be recorded (it started over), or ""
         self._failure = ""  # why a flush from the idle flusher failed, or ""
         self._closed = False
         self._swmr = False
         self._last_flush = -_FLUSH_SECONDS  # the first steps are counted as soon as they can be
         self.outcome = ""  # once closed: what the file holds, in words
         self._reserve: int | None = None
+        self._ds: dict[str, h5py.Dataset] = {}  # per step, all but t and trace_table; held open while recording
         final = Path(os.path.realpath(self.target))
         self._final = final
         self.replacing = os.path.lexists(final)  # only with force (check_output_path)
@@ -269,59 +263,93 @@ class SessionRecorder:
                 raise FileProblem(f"{self.target} appeared before the recording started and was left alone") from None
             self._remove_part()
             raise FileProblem(f"cannot write {self.target}: {first_line(exc)}") from None
-        try:
-            self._setup(stepper, checkpoint)
-        except BaseException as exc:
-            self._discard()
-            if isinstance(exc, (OSError, RuntimeError)):
-                raise FileProblem(f"could not write {self.target}: {first_line(exc)}; nothing was written") from None
-            raise
-        stepper.changed.connect(self._on_change)
         self._reserve = _reserve_space(final.parent)
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=self._flush_when_idle, name="session flush", daemon=True)
         self._flusher.start()
 
     # -- setting up ---------------------------------------------------------
-    def _setup(self, stepper: Stepper, checkpoint: str | os.PathLike[str] | None) -> None:
-        f, c = self._file, stepper.config
-        ckpt = Path(checkpoint) if checkpoint is not None else checkpoint_of(stepper)
+    def start(
+        self,
+        attrs: dict[str, Any],
+        hidden_shape: tuple[int, ...],
+        input_shape: tuple[int, ...],
+        output_shape: tuple[int, ...] | None = None,
+        episode_shape: tuple[int, int] | None = None,
+        dtype: Any = np.float32,
+        extra: dict[str, tuple[tuple[int, ...], Any]] | None = None,
+        outputs_later: bool = False,
+    ) -> None:
+        """Lay the file out: its attributes and a dataset per per-step array.
+
+        ``attrs`` holds ``config`` (a dict, written as JSON, as ``config_record`` gives it)
+        and may hold ``model``, ``model_repr``, ``checkpoint``, ``checkpoint_sha256`` and
+        ``edits`` (a list).  ``dtype`` is the hidden state's (and ``extra`` states' default)
+        float type, kept as given.  ``extra`` names further per-step datasets and their
+        ``(shape, dtype)`` (``"states/c"``: an LSTM's cell state).  ``outputs_later``: the
+        outputs' shape shows at the first step with inputs, and readers may follow from
+        then (the file takes no new dataset once they may).  On failure nothing is left.
+        """
+        try:
+            self._lay_out(attrs, hidden_shape, input_shape, output_shape, episode_shape, dtype, extra, outputs_later)
+        except BaseException as exc:
+            self._discard()
+            if isinstance(exc, (OSError, RuntimeError)):
+                raise FileProblem(f"could not write {self.target}: {first_line(exc)}; nothing was written") from None
+            raise
+
+    def _lay_out(
+        self,
+        attrs: dict[str, Any],
+        hidden_shape: tuple[int, ...],
+        input_shape: tuple[int, ...],
+        output_shape: tuple[int, ...] | None,
+        episode_shape: tuple[int, int] | None,
+        dtype: Any,
+        extra: dict[str, tuple[tuple[int, ...], Any]] | None,
+        outputs_later: bool,
+    ) -> None:
+        f = self._file
         f.attrs.update(
             {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
                 "hiddenscope_version": hiddenscope_version(),
-                "config": json.dumps(config_record(stepper)),
-                "model": c.model or f"seed CondAgent (hidden {c.hidden_dim} → {c.units} units)",
-                "model_repr": repr(stepper.model),
-                "checkpoint": str(ckpt) if ckpt is not None else "",
-                "checkpoint_sha256": sha256_of(ckpt) if ckpt is not None and ckpt.is_file() else "",
-                "edits": json.dumps([edit.to_json() for edit in getattr(stepper, "edits", [])]),
+                "config": json.dumps(attrs["config"]),
+                "model": attrs.get("model", ""),
+                "model_repr": attrs.get("model_repr", ""),
+                "checkpoint": attrs.get("checkpoint", ""),
+                "checkpoint_sha256": attrs.get("checkpoint_sha256", ""),
+                "edits": json.dumps(attrs.get("edits", [])),
                 "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "complete": False,
                 "steps": 0,
             }
         )
-        hist = stepper.history
+        for key, value in attrs.items():
+            if key not in f.attrs:
+                f.attrs[key] = value
         self._allocated = _GROW
         # t is grown only when steps are counted (at a flush); the other per-step datasets ahead of the steps.
         self._t = f.create_dataset("t", (0,), np.int64, maxshape=(None,), chunks=(1024,), fillvalue=-1)
-        self._ds: dict[str, h5py.Dataset] = {}  # per step, all but t and trace_table; held open while recording
-        self._new("hidden", hist.hidden.shape[1:], np.float32)
-        self._new("inputs", hist.inputs.shape[1:], np.float32)
+        self._new("hidden", hidden_shape, dtype)
+        self._new("inputs", input_shape, np.float32)
         self._new("has_input", (), bool)
         self._new("step_ms", (), np.float64)
         self._new("trace_index", (), np.int32, fill=-1)
         table = self._table = f.create_dataset("trace_table", (0,), h5py.string_dtype(), maxshape=(None,), chunks=(16,))
         table.attrs["about"] = "each row one distinct trace: a JSON list of records (TraceRecord.to_json without step)"
         self._traces: dict[str, int] = {}
-        self.episodic = hist.episode_shape is not None
-        if self.episodic:
-            for key, _attr, dtype in _EPISODE_KEYS:
-                shape = hist.actions.shape[1:] if key == "actions" else hist.rewards.shape[1:]
-                self._new(key, shape, dtype, fill=-1 if key == "actions" else 0)
-        if stepper.output_shape is not None:
-            self._new("outputs", stepper.output_shape, np.float32)
+        self.episodic = episode_shape is not None
+        if episode_shape is not None:
+            for key, _attr, kind in _EPISODE_KEYS:
+                per_row: tuple[int, ...] = episode_shape if key == "actions" else episode_shape[:1]
+                self._new(key, per_row, kind, fill=-1 if key == "actions" else 0)
+        for name, (shape, kind) in (extra or {}).items():
+            self._new(name, shape, kind, fill=-1 if np.dtype(kind).kind == "i" else 0)
+        if output_shape is not None:
+            self._new("outputs", output_shape, np.float32)
+        if output_shape is not None or not outputs_later:
             self._start_swmr()
         # Otherwise whether the model has outputs apart from its state shows at its first step with inputs:
         # the file takes no new dataset once readers may follow it, so that mode starts there.
@@ -335,7 +363,7 @@ class SessionRecorder:
             maxshape=(None, *shape),
             chunks=(1, *shape) if shape else (1024,),
             fillvalue=fill,
-            fletcher32=name in _CHECKED,
+            fletcher32=name in _CHECKED or name.startswith("states/"),
         )
         return ds
 
@@ -343,44 +371,15 @@ class SessionRecorder:
         self._file.swmr_mode = True
         self._swmr = True
 
-    def _on_change(self, what: str) -> None:
-        if what in ("init", "rebuild"):
-            self._stale = "the session started over (Init hidden, Reset or a new configuration)"
-
-    # -- recording ----------------------------------------------------------
-    def record_new(self, stepper: Stepper | None = None) -> int:
-        """Write every step the stepper has computed since the last one written; return how many.
-
-        Call it after each step.  Raises :class:`FileProblem` when a step to write has
-        already left the history (call it more often than the history holds steps), when
-        the stepper started over, or when the disk refuses the data.
-        """
-        stepper = stepper or self.stepper
-        written = 0
-        with self._lock:
-            self._check_open()
-            if self._stale:
-                raise FileProblem(f"recording {self.target} stopped: {self._stale}; it holds {self._held()}")
-            while self._next_t <= stepper.latest:
-                try:
-                    frame = stepper.snapshot(self._next_t)
-                except IndexError:
-                    raise FileProblem(
-                        f"step {self._next_t} left the history before it was recorded to {self.target}"
-                    ) from None
-                self._write(frame)
-                written += 1
-        return written
-
-    def append(self, frame: Frame) -> None:
-        """Write one frame; it must be the next timestep of the recording."""
+    def append(self, frame: Frame, extra: dict[str, np.ndarray] | None = None) -> None:
+        """Write one frame (and the ``extra`` datasets' values for it); it must be the next timestep."""
         with self._lock:
             self._check_open()
             if frame.t != self._next_t:
                 raise ValueError(f"the recording expects t = {self._next_t}, got t = {frame.t}")
-            self._write(frame)
+            self._write(frame, extra)
 
-    def _write(self, frame: Frame) -> None:
+    def _write(self, frame: Frame, extra: dict[str, np.ndarray] | None = None) -> None:
         k = self.steps
         try:
             if k == self._allocated:
@@ -407,6 +406,8 @@ class SessionRecorder:
             if frame.episode is not None:
                 for key, attr, _dtype in _EPISODE_KEYS:
                     d[key][k] = getattr(frame.episode, attr)
+            for name, values in (extra or {}).items():
+                d[name][k] = values
             d["step_ms"][k] = frame.step_ms
             d["has_input"][k] = frame.inputs is not None
             if not self._swmr and frame.inputs is not None:
@@ -500,7 +501,7 @@ class SessionRecorder:
         with open(self.file_path, "rb+") as handle:
             os.fsync(handle.fileno())
         self._closed = True
-        self.stepper.changed.disconnect(self._on_change)
+        self._let_go()
         if self.replacing:
             try:
                 refuse_special(self._final, "session file")  # one may have been made there while recording
@@ -521,7 +522,7 @@ class SessionRecorder:
             self._ds.clear()
             with suppress(Exception):
                 self._file.close()
-        self.stepper.changed.disconnect(self._on_change)
+        self._let_go()
         held = _steps_in(self.file_path)  # what the file really holds, read back as a reader would
         if held is None and self._counted:
             self.outcome = f"{self.file_path} holds what was flushed (t = {self._first_t}..) but cannot be read back"
@@ -554,7 +555,7 @@ class SessionRecorder:
                 pass
         self._remove_part()
         self._release_reserve()
-        self.stepper.changed.disconnect(self._on_change)
+        self._let_go()
         self.outcome = "nothing was recorded"
 
     def _release_reserve(self) -> None:
@@ -568,7 +569,10 @@ class SessionRecorder:
         with suppress(OSError):
             os.unlink(self.file_path)
 
-    def __enter__(self) -> SessionRecorder:
+    def _let_go(self) -> None:
+        """Called once the file is closed, whatever the outcome (the recorder stops listening to its stepper)."""
+
+    def __enter__(self) -> SessionWriter:
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
@@ -579,6 +583,80 @@ class SessionRecorder:
                 self.close()
         else:
             self.abort()
+
+
+class SessionRecorder(SessionWriter):
+    """Streams a stepper's steps to an HDF5 session at ``path`` (a :class:`SessionWriter` bound to it).
+
+    The recording starts with the oldest step the history holds (the initial state, for a
+    fresh stepper), or ``from_t``; call :meth:`record_new` after each step.  Every method
+    may be called from any thread (Play's worker records as it steps); none touches Qt.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        stepper: Stepper,
+        force: bool = False,
+        from_t: int | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__(path, force, stepper.history.first if from_t is None else from_t)
+        self.stepper = stepper
+        self._stale = ""  # why the stepper can no longer be recorded (it started over), or ""
+        c, hist = stepper.config, stepper.history
+        ckpt = Path(checkpoint) if checkpoint is not None else checkpoint_of(stepper)
+        attrs = {
+            "config": config_record(stepper),
+            "model": c.model or f"seed CondAgent (hidden {c.hidden_dim} → {c.units} units)",
+            "model_repr": repr(stepper.model),
+            "checkpoint": str(ckpt) if ckpt is not None else "",
+            "checkpoint_sha256": sha256_of(ckpt) if ckpt is not None and ckpt.is_file() else "",
+            "edits": [edit.to_json() for edit in getattr(stepper, "edits", [])],
+        }
+        self.start(
+            attrs,
+            hist.hidden.shape[1:],
+            hist.inputs.shape[1:],
+            stepper.output_shape,
+            hist.episode_shape,
+            outputs_later=True,
+        )
+        stepper.changed.connect(self._on_change)
+
+    def _on_change(self, what: str) -> None:
+        if what in ("init", "rebuild"):
+            self._stale = "the session started over (Init hidden, Reset or a new configuration)"
+
+    def _let_go(self) -> None:
+        self.stepper.changed.disconnect(self._on_change)
+
+    def record_new(self, stepper: Stepper | None = None) -> int:
+        """Write every step the stepper has computed since the last one written; return how many.
+
+        Call it after each step.  Raises :class:`FileProblem` when a step to write has
+        already left the history (call it more often than the history holds steps), when
+        the stepper started over, or when the disk refuses the data.
+        """
+        stepper = stepper or self.stepper
+        written = 0
+        with self._lock:
+            self._check_open()
+            if self._stale:
+                raise FileProblem(f"recording {self.target} stopped: {self._stale}; it holds {self._held()}")
+            while self._next_t <= stepper.latest:
+                try:
+                    frame = stepper.snapshot(self._next_t)
+                except IndexError:
+                    raise FileProblem(
+                        f"step {self._next_t} left the history before it was recorded to {self.target}"
+                    ) from None
+                self._write(frame)
+                written += 1
+        return written
+
+    def __enter__(self) -> SessionRecorder:
+        return self
 
 
 def _reserve_space(folder: Path) -> int | None:
