@@ -276,6 +276,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.summary_dock, self.trajectory_dock)  # Trajectories and Agents: tabs beside History
         self.tabifyDockWidget(self.trajectory_dock, self.agents_dock)
         self.tabifyDockWidget(self.agents_dock, self.moments_dock)
+        # Configuration and Edit memory share the left column as tabs: each gets its whole height, so the
+        # edit form (Make branch included) fits without a scroll bar at 1440 × 900.
+        self.tabifyDockWidget(self.config_dock, self.edit_dock)
+        self.config_dock.raise_()
         self.history_dock.raise_()
         for tabs in self.findChildren(QTabBar):  # the side tabs keep their whole names; scroll when they do not fit
             tabs.setElideMode(Qt.TextElideMode.ElideNone)
@@ -298,6 +302,9 @@ class MainWindow(QMainWindow):
 
     def _first_layout(self) -> None:
         self.resizeDocks([self.shape_dock], [250], Qt.Orientation.Vertical)
+        # The side tabs get a quarter of a wide window (their six names fit from about 1,700 pixels on).
+        side = max(420, self.width() // 4)
+        self.resizeDocks([self.config_dock, self.history_dock], [250, side], Qt.Orientation.Horizontal)
 
     def reset_layout(self) -> None:
         """View → Reset layout: every dock and toolbar where a new window puts them."""

@@ -66,7 +66,8 @@ class StatusLine:
         if reader is not None:  # a recorded session: it holds every step, on disk
             text = f"  session {reader.path.name}: t = {reader.first}..{reader.last}, from disk  "
         else:
-            text = f"  {len(hist)} steps held (room for {hist.capacity}, {hist.nbytes / 2**20:.0f} MiB)  "
+            n = len(hist)
+            text = f"  {n} step{'' if n == 1 else 's'} held (room for {hist.capacity}, {hist.nbytes / 2**20:.0f} MiB)  "
         self.history_label.setText(text)
 
     def _fit_again(self) -> None:
