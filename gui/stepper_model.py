@@ -72,6 +72,7 @@ class StepperModel(QObject):
         self._laps = False  # fast-forward plays: the frames shown are copies (see _in_place)
         self.comparison: Comparison | None = None  # B, shown beside A per compare_mode
         self._b_failed = ""  # why B could not step beside A in the worker ('' when it could)
+        self._unreadable_said: set[str] = set()  # reasons a recording could not be read, already said
         self._pending: set[str] = set()
         self._pending_lock = threading.Lock()
         self._quiet = threading.local()  # set on fast-forward's worker while it makes steps nobody draws
@@ -117,7 +118,14 @@ class StepperModel(QObject):
             self._follow_with_comparison(kinds)
         # The frame and op first: a view hearing "rebuilt" reads them, and must find the new stepper's.
         self.held = self.stepper.history.bounds()
-        self.frame = self.stepper.snapshot(copy=not self._in_place())
+        try:
+            self.frame = self.stepper.snapshot(copy=not self._in_place())
+        except UserError as exc:  # a recording's damaged step: say so once, and keep showing what could be read
+            self.unreadable(str(exc))
+            if not rebuilt:
+                self.frameChanged.emit(self.frame)  # the timeline goes back to the frame still shown
+                return
+            self.frame = self.stepper.snapshot(self.held.first, copy=True)
         self.view.set_op_index(-1, announce=False)  # a new frame is shown whole (frameChanged says so)
         if rebuilt:
             c = self.stepper.config
@@ -166,6 +174,12 @@ class StepperModel(QObject):
     @property
     def config(self) -> Config:
         return self.stepper.config
+
+    def unreadable(self, why: str) -> None:
+        """A recording could not be read somewhere (a damaged chunk): one dialog per distinct reason."""
+        if why not in self._unreadable_said:
+            self._unreadable_said.add(why)
+            self.failed.emit("Read session", f"{why}. The steps that can be read are still shown.")
 
     def bounds(self) -> Held:
         """The steps held now (Play may have moved on since the frame shown: :attr:`held` is that frame's)."""
@@ -244,10 +258,14 @@ class StepperModel(QObject):
 
     def back(self) -> bool:
         self.aboutToAct.emit()
-        if self.stepper.back() is None:
+        try:
+            went = self.stepper.back() is not None
+        except UserError as exc:  # it moved back onto a recording's damaged step (the relay said so)
+            self.unreadable(str(exc))
+            return True
+        if not went:
             self.message.emit(f"t = {self.stepper.t} is the oldest timestep held in history", 4000)
-            return False
-        return True
+        return went
 
     def seek(self, t: int) -> bool:
         """Show timestep ``t`` from history; ``False`` when it is not held."""
@@ -256,7 +274,10 @@ class StepperModel(QObject):
         self.aboutToAct.emit()
         if not self.stepper.history.holds(t):
             return False
-        self.stepper.seek(t)
+        try:
+            self.stepper.seek(t)
+        except UserError as exc:  # a recording's damaged step: t moved there, its frame could not be read
+            self.unreadable(str(exc))
         return True
 
     def set_tracing(self, on: bool) -> None:

@@ -30,6 +30,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
+from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 from hiddenscope.core.picture import Picture
 from hiddenscope.gui.stepper_model import StepperModel
@@ -146,7 +147,12 @@ class HeatmapGrid(QWidget):
 
     def update_from_model(self) -> None:
         """Draw the model's picture now (a frame, its difference, B or B − A, the state after an op)."""
-        picture = self.picture = self.model.picture()
+        try:
+            picture = self.picture = self.model.picture()
+        except UserError as exc:  # a recording's damaged step (h_{t-1} for Difference, say)
+            self.axes_label.setText(str(exc))
+            self.model.unreadable(str(exc))
+            return
         if picture.data is None:
             self.axes_label.setText(f"after op {self.model.view.op_index + 1}: {picture.why}")
         else:

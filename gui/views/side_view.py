@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
@@ -154,7 +155,10 @@ class SideView(QWidget):
             return
         self._drawn_at = started = time.perf_counter()
         frame = self.model.frame
-        self.draw(frame)
+        try:
+            self.draw(frame)
+        except UserError as exc:  # a recording's damaged step inside the window this view reads
+            self.model.unreadable(str(exc))
         self.shown_t = frame.t
         took = time.perf_counter() - started
         # Qt paints after the draw, once or more (a range or a layout that follows the data); while

@@ -517,3 +517,31 @@ def test_compare_a_recording_with_a_checkpoint_on_its_recorded_inputs(make_windo
         click(qtbot, window, window.acts.step)
         np.testing.assert_allclose(window.grid.values, comp.hidden_at(t) - window.model.frame.hidden)
         assert np.abs(window.grid.values).max() > 0
+
+
+def test_a_damaged_step_in_an_open_session_is_one_message_and_the_rest_still_shows(
+    make_window, qtbot, tmp_path, messages
+):
+    """One chunk of h_3 fails its checksum: seeking there, Difference at t = 4 and the history view say so once."""
+    path = record(tmp_path, steps=6)
+    with h5py.File(path, "r") as f:
+        info = f["hidden"].id.get_chunk_info(3)  # the chunk of t = 3 (one step a chunk)
+    data = bytearray(path.read_bytes())
+    data[info.byte_offset + 5] ^= 0xFF
+    path.write_bytes(bytes(data))
+    window = make_window(SMALL)
+    window.history_dock.raise_()
+    assert window.sessions.open_session(path)
+    window.timeline.setValue(2)
+    assert window.model.frame.t == 2
+    window.timeline.setValue(3)  # the damaged step: a dialog, and the last readable frame stays
+    assert window.model.frame.t == 2 and len(messages) == 1 and "damaged" in messages[0]
+    assert window.timeline.value() == 2  # the timeline shows the frame still on screen
+    window.timeline.setValue(5)
+    assert window.model.frame.t == 5
+    np.testing.assert_array_equal(window.grid.values, window.model.stepper.snapshot(5).hidden)
+    window.timeline.setValue(4)
+    window.model.set_difference(True)  # needs h_3: the grid says why, the same reason is not said twice
+    assert "damaged" in window.grid.axes_label.text()
+    qtbot.wait(50)
+    assert len(messages) == 1
