@@ -62,18 +62,18 @@ class _Copy:
 
     __slots__ = ("event", "value")
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, copy: bool = True) -> None:
         self.event = None
         if _is_tensor(value):
             import torch
 
             with torch.no_grad():
-                self.value = value.detach().clone()
+                self.value = value.detach().clone() if copy else value.detach()
             if self.value.is_cuda:  # the writer waits for the clone before reading it
                 self.event = torch.cuda.Event()
                 self.event.record()
         else:
-            self.value = np.array(value, copy=True)
+            self.value = np.array(value, copy=True) if copy else np.asarray(value)
 
     @property
     def nbytes(self) -> int:
@@ -209,6 +209,26 @@ class Recording:
         ...         q, h = agent(obs, h)
         ...         rec.step(h, inputs=obs, outputs=q)
         """
+        fields = {
+            "inputs": inputs,
+            "outputs": outputs,
+            "actions": actions,
+            "rewards": rewards,
+            "episode_start": episode_start,
+            "avail_actions": avail_actions,
+        }
+        return self._take(hidden, fields, states or {}, trace, None, copy=True)
+
+    def _take(
+        self,
+        hidden: Any,
+        given: Mapping[str, Any],
+        states: Mapping[str, Any],
+        trace: list[TraceRecord] | None,
+        step_ms: float | None,
+        copy: bool,
+    ) -> int:
+        """Check the shapes here, queue the values (copies, unless ``copy`` is False: the caller's own)."""
         self._raise_failure()
         if self._closed:
             raise UserError(f"the recording to {self.path} is closed")
@@ -230,25 +250,23 @@ class Recording:
             if agent_rows(_shape_of(value), n, f"states[{name!r}]")[0] != batch:
                 raise UserError(f"states[{name!r}] has shape {_shape_of(value)}, another batch than hidden's {batch}")
         if self._tracer is not None and trace is None:
-            trace = self._finish_trace(hidden, outputs)
+            trace = self._finish_trace(hidden, given.get("outputs"))
         now = time.perf_counter()
-        fields = {
-            "hidden": hidden,
-            "inputs": inputs,
-            "outputs": outputs,
-            "actions": actions,
-            "rewards": rewards,
-            "episode_start": episode_start,
-            "avail_actions": avail_actions,
-        }
-        copies = {k: _Copy(v) for k, v in fields.items() if v is not None}
-        state_copies = {k: _Copy(v) for k, v in (states or {}).items()}
+        copies = {k: _Copy(v, copy) for k, v in {"hidden": hidden, **given}.items() if v is not None}
+        state_copies = {k: _Copy(v, copy) for k, v in states.items()}
         size = sum(c.nbytes for c in (*copies.values(), *state_copies.values()))
         self._wait_for_room(size)
         self.steps += 1
-        self._queue.put((self.steps, copies, state_copies, trace, (now - self._last_time) * 1000.0, size))
+        ms = (now - self._last_time) * 1000.0 if step_ms is None else step_ms
+        self._queue.put((self.steps, copies, state_copies, trace, ms, size))
         self._last_time = now
         return self.steps
+
+    def set_init(self, init: Any) -> None:
+        """The initial state, index 0 of the session; only before the first :meth:`step`."""
+        if self.steps:
+            raise UserError("the initial state is written with the first step: set it before that")
+        self._init = _Copy(init)
 
     def traces_step(self, t: int) -> bool:
         """Whether step ``t`` is one the recording traces (the first few, then every n-th)."""

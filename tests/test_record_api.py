@@ -1,0 +1,252 @@
+"""hiddenscope.record, watch and open_session on agents hiddenscope has never seen (issue 24).
+
+The agents below are written here, under names no mirror knows: a 2-layer ``nn.LSTM``
+policy and a ``GRUCell`` agent.  What the session holds must equal what their code made.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import hiddenscope
+from hiddenscope.cli import main
+from hiddenscope.core.replay import ReplayStepper
+
+N_AGENTS, BATCH = 3, 4
+
+
+class TwoLayerPolicy(nn.Module):
+    """An LSTM policy: observation → encoder → 2-layer LSTM → action logits."""
+
+    def __init__(self, obs: int = 6, units: int = 10, n_actions: int = 5) -> None:
+        super().__init__()
+        self.encoder = nn.Linear(obs, units)
+        self.memory_core = nn.LSTM(units, units, num_layers=2)
+        self.logits = nn.Linear(units, n_actions)
+
+    def forward(self, obs: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
+        x = torch.tanh(self.encoder(obs)).unsqueeze(0)  # one time step
+        out, state = self.memory_core(x, state)
+        return self.logits(out[0]), state
+
+
+class Scout(nn.Module):
+    """A GRUCell agent under names of its own."""
+
+    def __init__(self, obs: int = 7, units: int = 12) -> None:
+        super().__init__()
+        self.eyes = nn.Linear(obs, units)
+        self.blocks = nn.ModuleDict({"recall": nn.GRUCell(units, units)})
+        self.choose = nn.Linear(units, 4)
+
+    def forward(self, obs: torch.Tensor, h: torch.Tensor):
+        z = torch.relu(self.eyes(obs))
+        h = self.blocks["recall"](z, h)
+        return self.choose(h), h
+
+
+def _starts(steps: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(3)
+    return [np.ones(BATCH, bool) if k == 0 else rng.random(BATCH) < 0.2 for k in range(steps)]
+
+
+def run_policy(steps: int = 9):
+    """The LSTM policy's own loop: every state it made, per step."""
+    torch.manual_seed(0)
+    policy = TwoLayerPolicy()
+    rows = BATCH * N_AGENTS
+    state = (torch.zeros(2, rows, 10), torch.zeros(2, rows, 10))
+    return policy, state, [torch.randn(rows, 6) for _ in range(steps)]
+
+
+def test_record_lstm_policy_states_and_episode_starts(tmp_path):
+    policy, state, obs = run_policy()
+    starts = _starts(len(obs))
+    made = []
+    with hiddenscope.record(tmp_path / "lstm.h5", N_AGENTS, model="TwoLayerPolicy") as rec:
+        for x, start in zip(obs, starts, strict=True):
+            with torch.no_grad():
+                logits, state = policy(x, state)
+            h, c = state
+            made.append((h.clone(), c.clone()))
+            rec.step(
+                h[-1],
+                inputs=x,
+                outputs=logits,
+                actions=logits.argmax(-1),
+                rewards=np.ones(BATCH),
+                episode_start=start,
+                states={"c": c[-1], "layer0.h": h[0], "layer0.c": c[0]},
+            )
+    reader = hiddenscope.open_session(tmp_path / "lstm.h5")
+    assert len(reader) == len(obs) + 1 and reader.shape == (BATCH, N_AGENTS, 10)
+    assert np.all(reader.hidden(0) == 0)
+    for k, (h, c) in enumerate(made, start=1):
+        np.testing.assert_allclose(reader.hidden(k), h[-1].reshape(BATCH, N_AGENTS, 10), atol=1e-6)
+        np.testing.assert_allclose(reader.state("c", k), c[-1].reshape(BATCH, N_AGENTS, 10), atol=1e-6)
+        np.testing.assert_allclose(reader.state("layer0.h", k), h[0].reshape(BATCH, N_AGENTS, 10), atol=1e-6)
+    np.testing.assert_array_equal(reader.read("episode_start")[1:], np.stack(starts))
+    assert reader.read("actions").shape == (len(obs) + 1, BATCH, N_AGENTS)
+    assert reader.finished and reader.model == "TwoLayerPolicy"
+
+
+def test_watch_lstm_policy_finds_the_layers(tmp_path):
+    policy, state, obs = run_policy()
+    starts = _starts(len(obs))
+    made = []
+    with hiddenscope.watch(policy, N_AGENTS, tmp_path / "lstm.h5") as w:
+        assert w.cells == ["memory_core"]
+        for x, start in zip(obs, starts, strict=True):
+            logits, state = policy(x, state)
+            made.append(tuple(s.detach().clone() for s in state))
+            w.annotate(episode_start=start, actions=logits.argmax(-1))
+    reader = hiddenscope.open_session(tmp_path / "lstm.h5")
+    assert reader.state_names == ["c", "layer0.c", "layer0.h", "layer1.c", "layer1.h"]
+    for k, (h, c) in enumerate(made, start=1):
+        np.testing.assert_allclose(reader.hidden(k), h[1].reshape(BATCH, N_AGENTS, 10), atol=1e-6)
+        np.testing.assert_allclose(reader.state("layer0.c", k), c[0].reshape(BATCH, N_AGENTS, 10), atol=1e-6)
+        np.testing.assert_allclose(reader.state("c", k), c[1].reshape(BATCH, N_AGENTS, 10), atol=1e-6)
+    np.testing.assert_array_equal(reader.read("episode_start")[1:], np.stack(starts))
+    # inputs and outputs were taken from the call itself
+    np.testing.assert_allclose(reader.read("inputs", 1, 1)[0], obs[0].reshape(BATCH, N_AGENTS, 6), atol=1e-6)
+    assert "memory_core" not in policy.__dict__ and "forward" not in policy.__dict__  # nothing left behind
+    assert not policy.memory_core._forward_hooks
+
+
+def test_record_and_watch_gru_cell_agent(tmp_path):
+    torch.manual_seed(1)
+    agent = Scout()
+    rows = BATCH * N_AGENTS
+    h0 = torch.randn(rows, 12) * 0.1
+    obs = [torch.randn(rows, 7) for _ in range(6)]
+    starts = _starts(len(obs))
+    made = []
+    with hiddenscope.record(tmp_path / "rec.h5", N_AGENTS, init=h0) as rec:
+        h = h0
+        for x, start in zip(obs, starts, strict=True):
+            with torch.no_grad():
+                _q, h = agent(x, h)
+            made.append(h.clone())
+            rec.step(h.view(BATCH, N_AGENTS, 12), episode_start=start)
+    h = h0
+    with hiddenscope.watch(agent, N_AGENTS, tmp_path / "watch.h5", init=h0) as w:
+        for x, start in zip(obs, starts, strict=True):
+            _q, h = agent(x, h)
+            w.annotate(episode_start=start)
+    assert w.cells == ["blocks.recall"]
+    for name in ("rec.h5", "watch.h5"):
+        reader = hiddenscope.open_session(tmp_path / name)
+        assert reader.shape == (BATCH, N_AGENTS, 12) and reader.state_names == []
+        np.testing.assert_allclose(reader.hidden(0), h0.reshape(BATCH, N_AGENTS, 12), atol=1e-6)
+        for k, made_h in enumerate(made, start=1):
+            np.testing.assert_allclose(reader.hidden(k), made_h.reshape(BATCH, N_AGENTS, 12), atol=1e-6)
+        np.testing.assert_array_equal(reader.read("episode_start")[1:], np.stack(starts))
+
+
+def test_shapes_of_a_watched_trace_show_this_files_lines(tmp_path, capsys):
+    torch.manual_seed(2)
+    agent = Scout()
+    h = torch.zeros(BATCH * N_AGENTS, 12)
+    with hiddenscope.watch(agent, N_AGENTS, tmp_path / "traced.h5", trace=True):
+        for _ in range(3):
+            _q, h = agent(torch.randn(BATCH * N_AGENTS, 7), h)
+    assert main(["shapes", "--session", str(tmp_path / "traced.h5"), "--at", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "z = torch.relu(self.eyes(obs))" in out  # Scout.forward's own lines, from this file
+    assert "return self.choose(h), h" in out
+    assert "new hidden" in out
+
+
+def test_every_view_reads_a_recording(tmp_path):
+    policy, state, obs = run_policy(4)
+    with hiddenscope.watch(policy, N_AGENTS, tmp_path / "r.h5"):
+        for x in obs:
+            _logits, state = policy(x, state)
+    stepper = ReplayStepper(hiddenscope.open_session(tmp_path / "r.h5"))
+    assert stepper.capabilities.is_recording and stepper.history.bounds().last == 4
+    stepper.seek(3)
+    assert stepper.frame.hidden.shape == (BATCH, N_AGENTS, 10)
+    stepper.close()
+
+
+def test_shapes_are_checked_where_step_is_called(tmp_path):
+    with hiddenscope.record(tmp_path / "bad.h5", 3) as rec:
+        with pytest.raises(hiddenscope.core.errors.UserError, match="n_agents = 3"):
+            rec.step(np.zeros((4, 4, 8), np.float32))
+        rec.step(np.zeros((2, 3, 8), np.float64))
+        with pytest.raises(hiddenscope.core.errors.UserError, match="batch"):
+            rec.step(np.zeros((1, 3, 8)))
+    reader = hiddenscope.open_session(tmp_path / "bad.h5")
+    assert reader._file["hidden"].dtype == np.float64  # kept as given
+
+
+def test_a_full_queue_waits_and_says_so(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with hiddenscope.record(tmp_path / "q.h5", 2, queue_mb=0.001) as rec:
+            for k in range(20):
+                rec.step(np.full((8, 2, 64), k, np.float32))
+    assert any("waits for room" in str(w.message) for w in caught)
+    reader = hiddenscope.open_session(tmp_path / "q.h5")
+    assert len(reader) == 21 and reader.hidden(20)[0, 0, 0] == 19  # nothing dropped
+
+
+WRITER = """
+import sys, time, numpy as np, hiddenscope
+with hiddenscope.record(sys.argv[1], 2, model="second process") as rec:
+    for k in range(1, 400):
+        rec.step(np.full((3, 2, 16), k, np.float32))
+        time.sleep(0.05)
+"""
+
+
+def test_a_second_process_is_followed_live(tmp_path):
+    path = tmp_path / "live.h5"
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITER), str(path)])
+    try:
+        deadline = time.monotonic() + 60
+        reader = None
+        while reader is None:
+            assert time.monotonic() < deadline, "the writer's first steps never arrived"
+            try:
+                reader = hiddenscope.open_session(path)
+            except (hiddenscope.core.errors.FileProblem, FileNotFoundError):
+                time.sleep(0.1)
+        lengths = [len(reader)]
+        while len(lengths) < 4 or lengths[-1] == lengths[0]:
+            assert time.monotonic() < deadline
+            time.sleep(0.4)
+            reader.refresh()
+            lengths.append(len(reader))
+        assert lengths == sorted(lengths) and lengths[-1] > lengths[0]
+        t = len(reader) - 1
+        assert reader.hidden(t)[0, 0, 0] == t  # step k holds k
+        png = tmp_path / "mid.png"
+        assert main(["screenshot", "--session", str(path), "--at", str(t), "--out", str(png)]) == 0
+        assert png.stat().st_size > 0
+        assert writer.poll() is None, "the screenshot was meant to be taken mid-run"
+        reader.close()
+    finally:
+        writer.kill()
+        writer.wait()
+    assert len(hiddenscope.open_session(path)) >= t + 1  # a killed writer's file keeps what was flushed
+
+
+def test_the_public_names_load_no_qt():
+    code = (
+        "import sys, hiddenscope; hiddenscope.record, hiddenscope.watch, hiddenscope.open_session;"
+        " print(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
+    assert Path(hiddenscope.core.record.__file__).name == "record.py"
