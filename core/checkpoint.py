@@ -740,8 +740,9 @@ def plugin_factory(spec: str) -> ModelFactory:
         raise ConfigError(f"--model must look like package.module:factory, got {spec!r}")
     here = os.getcwd()
     if here not in sys.path and "" not in sys.path:
-        # ``python -m`` puts the current folder on the path; an installed console script does not.
-        sys.path.insert(0, here)
+        # ``python -m`` puts the current folder on the path; an installed console script does not.  At the end:
+        # a file in the current folder never stands in for an installed module of the same name.
+        sys.path.append(here)
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:

@@ -8,7 +8,9 @@ can say so and draw them; they pass through the model as they would in training.
 
 from __future__ import annotations
 
+import os
 import pickle
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,12 +42,66 @@ class ArrayInputs:
         return self.frames[t % self.frames.shape[0]]
 
 
+MAX_INPUT_BYTES = 4 * 2**30  # an input file unpacking to more is refused before it is read
+
+
+def input_bytes_allowed() -> int:
+    """The most an input file may unpack to: 4 GiB, or half the machine's memory where that is less."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return MAX_INPUT_BYTES
+    return min(MAX_INPUT_BYTES, physical // 2)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse an archive (``.npz``, or a ``.pt``'s zip) that unpacks to more than :func:`input_bytes_allowed`.
+
+    The sizes come from the archive's directory, read before anything is unpacked: a small file
+    that declares gigabytes (a deflate bomb) is refused without taking the memory.
+    """
+    if path.suffix.lower() == ".npy":
+        _check_npy_size(path)
+        return
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileProblem(f"input file {path} is a damaged archive ({exc})") from None
+    allowed = input_bytes_allowed()
+    if unpacked > allowed:
+        raise FileProblem(
+            f"input file {path} unpacks to {unpacked / 2**30:.1f} GiB, more than the {allowed / 2**30:.1f} GiB"
+            " an input file may take here; nothing was read"
+        )
+
+
+def _check_npy_size(path: Path) -> None:
+    """Refuse a ``.npy`` whose header declares more numbers than the file holds (or than it may take)."""
+    try:
+        with open(path, "rb") as f:
+            major, _minor = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, _fortran, dtype = read_header(f)
+            body = path.stat().st_size - f.tell()
+    except (ValueError, OSError):
+        return  # not a readable header: the read below says what it is
+    declared = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    if declared > body:
+        raise FileProblem(f"input file {path} is truncated: its header declares {declared:,} bytes, it holds {body:,}")
+    if declared > input_bytes_allowed():
+        raise FileProblem(f"input file {path} holds {declared / 2**30:.1f} GiB, more than an input file may take here")
+
+
 def load_frames(path: str | Path) -> np.ndarray:
     """Read the array, as float32 ``(T, batch, n_agents, input)``, or say exactly why not."""
     path = check_readable_file(path, "input file")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise FileProblem(f"input file {path}: use .npy, .npz or .pt, not {path.suffix or 'no extension'}")
+    _check_unpacked_size(path)
     try:
         data = _read(path, suffix)
     except FileProblem:

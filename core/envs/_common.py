@@ -29,6 +29,7 @@ class Option:
     help: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None  # sizes past it would take the machine's memory or minutes per step
 
     def convert(self, env: str, text: str) -> Any:
         value = text.strip()
@@ -59,6 +60,8 @@ class Option:
             return value
         if self.minimum is not None and number < self.minimum:
             raise ConfigError(f"{where}: must be at least {self.minimum:g}")
+        if self.maximum is not None and number > self.maximum:
+            raise ConfigError(f"{where}: must be at most {self.maximum:g}")
         return number
 
 

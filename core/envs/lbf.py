@@ -28,9 +28,9 @@ from ._common import Option, RowEnvBatch, convert_options, import_package
 
 NAME = "lbf"
 OPTIONS = (
-    Option("size", "int", 8, "the field is size × size cells", minimum=3),
-    Option("players", "int", 2, "agents", minimum=1),
-    Option("food", "int", 3, "food items at the start of an episode", minimum=1),
+    Option("size", "int", 8, "the field is size × size cells", minimum=3, maximum=256),
+    Option("players", "int", 2, "agents", minimum=1, maximum=64),
+    Option("food", "int", 3, "food items at the start of an episode", minimum=1, maximum=256),
     Option("sight", "int", 0, "how many cells each agent sees around it (0: the whole field)", minimum=0),
     Option("max_episode_steps", "int", 50, "steps per episode at most", minimum=1),
     Option("force_coop", "bool", False, "every food needs all players to load it"),

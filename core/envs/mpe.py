@@ -19,7 +19,7 @@ from ._common import Option, RowEnvBatch, convert_options, import_package
 
 NAME = "simple_spread"
 OPTIONS = (
-    Option("n_agents", "int", 3, "agents (and landmarks)", minimum=1),
+    Option("n_agents", "int", 3, "agents (and landmarks)", minimum=1, maximum=64),
     Option("max_cycles", "int", 25, "steps per episode", minimum=1),
     Option(
         "local_ratio", "float", 0.5, "weight of each agent's own collision penalty against the shared reward", minimum=0

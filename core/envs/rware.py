@@ -29,7 +29,7 @@ DIFFICULTY = {"easy": 2.0, "normal": 1.0, "hard": 0.5}  # requested shelves per 
 REWARDS = {"individual": "INDIVIDUAL", "global": "GLOBAL", "two_stage": "TWO_STAGE"}
 OPTIONS = (
     Option("size", "choice", "tiny", "warehouse size", choices=tuple(SIZES)),
-    Option("agents", "int", 2, "robots", minimum=1),
+    Option("agents", "int", 2, "robots", minimum=1, maximum=64),
     Option(
         "difficulty",
         "choice",

@@ -38,15 +38,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..step_runtime import torch_threads
 from ..errors import ConfigError
+from ..step_runtime import torch_threads
 from ._common import Option, check_seed, convert_options, guess_value, import_package, quiet
 
 NAME = "vmas"
 DEFAULT_SCENARIO = "balance"
 OPTIONS = (
     Option("scenario", "str", DEFAULT_SCENARIO, "a VMAS scenario (balance, transport, dispersion, navigation, ...)"),
-    Option("n_agents", "int", 0, "agents, for scenarios that take it (0: the scenario's default)", minimum=0),
+    Option(
+        "n_agents", "int", 0, "agents, for scenarios that take it (0: the scenario's default)", minimum=0, maximum=256
+    ),
     Option("max_steps", "int", 100, "steps per episode at most (0: the scenario decides alone)", minimum=0),
 )
 UNUSED_KWARGS = re.compile(r"Scenario kwargs: (\{.*\}) passed but not used")
