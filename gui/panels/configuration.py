@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hiddenscope.core.config import DTYPES, MAX_SIZE, Config, available_devices, format_bytes, step_bytes, units_for
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.widgets.controls import tipped
+
+# A step's hidden state past this (4× the 1024 × 64 × 96 the speed figures are measured at) asks first.
+LARGE_FRAME_BYTES = 4 * 1024 * 64 * 96 * 4
 
 
 def _spin(minimum: int, maximum: int, tip: str) -> QSpinBox:
@@ -136,5 +148,23 @@ class ConfigPanel(QWidget):
     def _apply(self) -> None:
         for box in (self.batch, self.agents, self.hidden, self.inputs, self.seed):
             box.interpretText()
-        if self.apply_button.isEnabled():
+        if self.apply_button.isEnabled() and self._worth_it(self.config()):
             self.applied.emit(self.config())
+
+    def _worth_it(self, config: Config) -> bool:
+        """Below :data:`LARGE_FRAME_BYTES` a step's state: yes; above, the person is asked, with what it costs."""
+        frame = config.batch_size * config.n_agents * config.units * 4  # the host copy the window draws each frame
+        if frame <= LARGE_FRAME_BYTES:
+            return True
+        held = max(2, self.model.held.nbytes // max(1, frame + frame // 2))
+        answer = QMessageBox.question(
+            self,
+            tr("hiddenscope — a very large configuration"),
+            f"Each step's hidden state is {format_bytes(frame)} ({config.rows:,} GRU rows), and a step needs about"
+            f" {format_bytes(step_bytes(config))} of working memory. The window copies and draws every state it"
+            f" shows, and the history holds only about {held:,} of them: stepping will be slow and the window"
+            " may stop answering for a while. Apply it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes

@@ -69,3 +69,27 @@ def test_the_timeline_has_the_rows_room_and_reset_layout_restores_the_docks(make
     qtbot.wait(20)
     assert w.history_dock.isVisible() and w.shape_dock.isVisible() and w.timeline_bar.isVisible()
     assert "Layout reset" in w.statusBar().currentMessage()
+
+
+def test_a_batch_that_would_swamp_the_window_is_applied_only_after_a_yes(make_window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = make_window(SMALL)
+    asked: list[str] = []
+    answer = {"button": QMessageBox.StandardButton.No}
+
+    def question(parent, title, text, *args):
+        asked.append(text)
+        return answer["button"]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    panel = w.config_panel
+    panel.batch.setValue(939_380)
+    panel.hidden.setValue(128)  # 96 units: a 1 GiB state per step
+    panel.apply_button.click()
+    assert len(asked) == 1 and "Apply it anyway?" in asked[0] and "MiB" in asked[0]
+    assert w.stepper.config.batch_size == SMALL.batch_size  # No: nothing was rebuilt
+    panel.batch.setValue(8)
+    panel.apply_button.click()
+    assert len(asked) == 1 and w.stepper.config.batch_size == 8  # an ordinary size is not asked about
+    assert w.stepper.config.hidden_dim == 128
