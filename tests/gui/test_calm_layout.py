@@ -87,7 +87,7 @@ def test_a_batch_that_would_swamp_the_window_is_applied_only_after_a_yes(make_wi
     panel.batch.setValue(939_380)
     panel.hidden.setValue(128)  # 96 units: a 1 GiB state per step
     panel.apply_button.click()
-    assert len(asked) == 1 and "Apply it anyway?" in asked[0] and "MiB" in asked[0]
+    assert len(asked) == 1 and "Apply it anyway?" in asked[0] and "1.0 GiB" in asked[0]
     assert w.stepper.config.batch_size == SMALL.batch_size  # No: nothing was rebuilt
     panel.batch.setValue(8)
     panel.apply_button.click()
