@@ -238,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
         " (before shapes or screenshot: the same as their own --session)",
     )
     parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --session: the file is still being written (hiddenscope.record or watch in another process);"
+        " show its new steps as they land, and wait for the first",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="the trained demo agent (VDN on simple_spread, in the box) acting in its environment; before"
@@ -313,6 +319,9 @@ def _add_look_options(parser: argparse.ArgumentParser, movie: bool = False) -> N
         help=f"lay the units out by this rule over the held steps up to t ({when}); default index",
     )
     parser.add_argument("--difference", action="store_true", help="draw h_t − h_{t−1} on the ±0.5 scale")
+    parser.add_argument(
+        "--axes", action="store_true", help="number the batch rows and the units (in the order drawn), for a figure"
+    )
 
 
 def _look(args: argparse.Namespace, stepper, t: int):
@@ -618,13 +627,13 @@ def _write_movie(args: argparse.Namespace, stepper, start: int, stop: int, out) 
     pictures = movie.pictures(stepper, start, stop, look, agents)
     if out is None:
         assert folder is not None
-        return movie.write_frames(pictures, folder, total, progress=_progress("wrote", "frames"))
+        return movie.write_frames(pictures, folder, total, progress=_progress("wrote", "frames"), axes=args.axes)
 
     def frames():
         for picture in pictures:
             if folder is not None:
-                movie.save_picture(picture, folder / movie.frame_name(picture.t))
-            yield movie.picture_frame(picture)
+                movie.save_picture(picture, folder / movie.frame_name(picture.t), args.axes)
+            yield movie.picture_frame(picture, args.axes)
 
     return movie.write_movie(frames(), out, args.fps, total, progress=_progress("drew", "frames"))
 
@@ -693,7 +702,7 @@ def _screenshot_from_session(args: argparse.Namespace, out) -> int:
 
         replay = ReplayStepper(reader)
         replay.seek(t)
-        save_screenshot_headless(replay, out, agent=args.agent, look=_look(args, replay, t))
+        save_screenshot_headless(replay, out, agent=args.agent, look=_look(args, replay, t), axes=args.axes)
     print(f"wrote {out}")
     return 0
 
@@ -717,7 +726,7 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
     stepper.run(10 if args.steps is None else args.steps)
     from hiddenscope.gui.export.headless import save_screenshot_headless
 
-    save_screenshot_headless(stepper, out, agent=args.agent, look=_look(args, stepper, stepper.t))
+    save_screenshot_headless(stepper, out, agent=args.agent, look=_look(args, stepper, stepper.t), axes=args.axes)
     print(f"wrote {out}")
     return 0
 
@@ -772,17 +781,22 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     _check_display()
     # The app only, once a window can open: tests and scripts that import or call main() keep glibc's defaults.
     keep_freed_memory()
-    if args.app_session is not None:  # replay a recording: the file says what ran
+    if args.follow and args.app_session is None:
+        raise UserError("--follow goes with --session PATH: the session file to follow")
+    if args.follow:  # the window opens at once, on a seed run, and shows the file once it holds a step
+        _refuse_model_options(args)
+        stepper: Stepper = Stepper(Config())
+    elif args.app_session is not None:  # replay a recording: the file says what ran
         from hiddenscope.core.replay import ReplayStepper
         from hiddenscope.core.session import SessionReader
 
         _refuse_model_options(args)
-        stepper: Stepper = ReplayStepper(SessionReader(args.app_session))  # a bad file: one line, exit 2
+        stepper = ReplayStepper(SessionReader(args.app_session))  # a bad file: one line, exit 2
     else:
         stepper = Stepper(**session_parts(args))  # every mistake surfaces here, before a window opens
     from hiddenscope.gui.app import run_app
 
-    return run_app(stepper, language=args.lang)
+    return run_app(stepper, language=args.lang, follow=args.app_session if args.follow else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

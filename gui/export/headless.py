@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from hiddenscope.core.picture import Look, build_picture
-from hiddenscope.core.stepper import Stepper
+from hiddenscope.core.stepper import BaseStepper
 
 
 def ensure_gui_app():
@@ -19,10 +19,10 @@ def ensure_gui_app():
 
 
 def save_screenshot_headless(
-    stepper: Stepper, out: str | Path, agent: int | None = None, look: Look | None = None
+    stepper: BaseStepper, out: str | Path, agent: int | None = None, look: Look | None = None, axes: bool = False
 ) -> Path:
     """Render the picture of the timestep shown (all agents, or one) for ``look`` and write a PNG."""
     from hiddenscope.gui.export.movie import save_picture
 
     agents = list(range(stepper.config.n_agents)) if agent is None else [agent]
-    return save_picture(build_picture(stepper, look=look or Look(), agents=agents), out)
+    return save_picture(build_picture(stepper, look=look or Look(), agents=agents), out, axes)

@@ -49,20 +49,20 @@ def even_sides(rgb: np.ndarray) -> np.ndarray:
     return np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), constant_values=255)
 
 
-def picture_frame(picture: Picture) -> np.ndarray:
+def picture_frame(picture: Picture, axes: bool = False) -> np.ndarray:
     """``picture`` rendered as a screenshot is, as ``(height, width, 3)`` uint8 with even sides."""
     app = ensure_gui_app()  # noqa: F841 - must live while painting
     from hiddenscope.gui.export.render import image_rgb, render_picture
 
-    return even_sides(image_rgb(render_picture(picture)))
+    return even_sides(image_rgb(render_picture(picture, axes)))
 
 
-def save_picture(picture: Picture, out: str | os.PathLike[str]) -> Path:
+def save_picture(picture: Picture, out: str | os.PathLike[str], axes: bool = False) -> Path:
     """``picture`` as the PNG ``hiddenscope screenshot`` writes (the title in its text chunk)."""
     app = ensure_gui_app()  # noqa: F841 - must live while painting
     from hiddenscope.gui.export.render import render_picture, save_png
 
-    return save_png(render_picture(picture), out, picture.title)
+    return save_png(render_picture(picture, axes), out, picture.title)
 
 
 def pictures(stepper: Stepper, start: int, stop: int, look: Look, agents: list[int]) -> Iterator[Picture]:
@@ -99,12 +99,16 @@ def check_frames_folder(folder: str | os.PathLike[str], ts: range, force: bool) 
 
 
 def write_frames(
-    frames: Iterable[Picture], folder: Path, total: int, progress: Callable[[int, int], None] | None = None
+    frames: Iterable[Picture],
+    folder: Path,
+    total: int,
+    progress: Callable[[int, int], None] | None = None,
+    axes: bool = False,
 ) -> int:
     """Each picture as ``folder/t000012.png``, the PNG ``hiddenscope screenshot`` writes at that t; how many."""
     count = 0
     for count, picture in enumerate(frames, 1):
-        save_picture(picture, folder / frame_name(picture.t))
+        save_picture(picture, folder / frame_name(picture.t), axes)
         if progress is not None:
             progress(count, total)
     return count

@@ -28,6 +28,8 @@ from hiddenscope.gui.theme import LEVELS, lut, to_rgb
 MARGIN = 16
 TITLE_H = 30
 TITLE_LINE_H = 18  # each further line of a long title
+AXIS_W = 34  # with axes: room left of the first column for the batch rows' numbers
+AXIS_H = 16  # with axes: room under each tile for its units' numbers
 LABEL_H = 18
 GAP = 14
 BAR_W = 18
@@ -70,25 +72,38 @@ def wrap_title(title: str, width: int) -> tuple[str, ...]:
     return (*lines, line)
 
 
-def grid_layout(batch: int, units: int, agents: list[int], title: str = "") -> GridLayout:
-    """Where the tiles, colour bar and title of a picture go; a long ``title`` takes more lines."""
+def grid_layout(batch: int, units: int, agents: list[int], title: str = "", axes: bool = False) -> GridLayout:
+    """Where the tiles, colour bar and title of a picture go; a long ``title`` takes more lines.
+
+    ``axes``: room for the batch rows' numbers left of the first column and the units' under each tile.
+    """
     scale = max(1, TARGET_TILE // max(batch, units))
     tile_w, tile_h = units * scale, batch * scale
     cols = max(1, math.ceil(math.sqrt(len(agents))))
     rows = max(1, math.ceil(len(agents) / cols))
+    left = MARGIN + (AXIS_W if axes else 0)
+    below = AXIS_H if axes else 0
     grid_w = cols * tile_w + (cols - 1) * GAP
-    grid_h = rows * (LABEL_H + tile_h) + (rows - 1) * GAP
-    width = max(MARGIN + grid_w + GAP + BAR_W + BAR_LABEL_W + MARGIN, 480)
+    grid_h = rows * (LABEL_H + tile_h + below) + (rows - 1) * GAP
+    width = max(left + grid_w + GAP + BAR_W + BAR_LABEL_W + MARGIN, 480)
     lines = wrap_title(title, width - 2 * MARGIN)
     top = MARGIN + TITLE_H + max(0, len(lines) - 1) * TITLE_LINE_H
     tiles = {}
     for i, agent in enumerate(agents):
-        x = MARGIN + (i % cols) * (tile_w + GAP)
-        y = top + (i // cols) * (LABEL_H + tile_h + GAP) + LABEL_H
+        x = left + (i % cols) * (tile_w + GAP)
+        y = top + (i // cols) * (LABEL_H + tile_h + below + GAP) + LABEL_H
         tiles[agent] = QRect(x, y, tile_w, tile_h)
-    bar = QRect(MARGIN + grid_w + GAP, top + LABEL_H, BAR_W, max(64, min(grid_h - LABEL_H, 512)))
+    bar = QRect(left + grid_w + GAP, top + LABEL_H, BAR_W, max(64, min(grid_h - LABEL_H, 512)))
     height = top + max(grid_h, bar.height() + LABEL_H) + MARGIN
     return GridLayout(scale, tiles, bar, width, height, lines)
+
+
+def axis_step(count: int, pixels_each: int, label_px: int) -> int:
+    """Every how many rows or units a number fits without touching the next (1, 2, 5, 10, 20, …)."""
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        if step * pixels_each >= label_px:
+            return step
+    return max(1, count)
 
 
 def _qimage_from_rgb(rgb: np.ndarray) -> QImage:
@@ -97,45 +112,64 @@ def _qimage_from_rgb(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-def picture_layout(picture: Picture) -> GridLayout:
+def picture_layout(picture: Picture, axes: bool = False) -> GridLayout:
     """Where :func:`paint_picture` puts each tile of ``picture``."""
     values = picture.values
     assert values is not None, picture.why
-    return grid_layout(values.shape[0], values.shape[2], list(picture.agents), picture.title)
+    return grid_layout(values.shape[0], values.shape[2], list(picture.agents), picture.title, axes)
 
 
-def render_picture(picture: Picture) -> QImage:
-    """``picture`` as an image: its agents' heatmaps (units in its order), its title and colour bar."""
+def render_picture(picture: Picture, axes: bool = False) -> QImage:
+    """``picture`` as an image: its agents' heatmaps (units in its order), its title and colour bar.
+
+    ``axes``: the batch rows' numbers beside the first column and the real unit indices under each tile.
+    """
     values = picture.values
     if values is None:
         raise UserError(f"nothing to draw at t = {picture.t}: {picture.why}")
-    return render_grid(values, list(picture.agents), picture.title, picture.levels)
+    return render_grid(values, list(picture.agents), picture.title, picture.levels, picture.units if axes else None)
 
 
-def paint_picture(painter: QPainter, picture: Picture) -> GridLayout:
+def paint_picture(painter: QPainter, picture: Picture, axes: bool = False) -> GridLayout:
     """Paint ``picture`` with ``painter`` (an image, or an SVG or PDF generator) as :func:`render_picture` draws it."""
     values = picture.values
     if values is None:
         raise UserError(f"nothing to draw at t = {picture.t}: {picture.why}")
-    return paint_grid(painter, values, list(picture.agents), picture.title, picture.levels)
+    return paint_grid(
+        painter, values, list(picture.agents), picture.title, picture.levels, picture.units if axes else None
+    )
 
 
-def render_grid(values: np.ndarray, agents: list[int], title: str, levels: tuple[float, float] = LEVELS) -> QImage:
-    """Paint the heatmaps of ``agents`` from ``values`` ``(batch, n_agents, units)`` with a title and colour bar."""
+def render_grid(
+    values: np.ndarray,
+    agents: list[int],
+    title: str,
+    levels: tuple[float, float] = LEVELS,
+    units_shown: np.ndarray | None = None,
+) -> QImage:
+    """Paint the heatmaps of ``agents`` from ``values`` ``(batch, n_agents, units)`` with a title and colour bar.
+
+    ``units_shown``: the real unit index of each column; given, the picture has row and unit axes.
+    """
     batch, _, units = values.shape
-    layout = grid_layout(batch, units, agents, title)
+    layout = grid_layout(batch, units, agents, title, units_shown is not None)
     image = QImage(layout.width, layout.height, QImage.Format.Format_RGB32)
     image.fill(QColor("#ffffff"))
     painter = QPainter(image)
     try:
-        paint_grid(painter, values, agents, title, levels)
+        paint_grid(painter, values, agents, title, levels, units_shown)
     finally:
         painter.end()
     return image
 
 
 def paint_grid(
-    painter: QPainter, values: np.ndarray, agents: list[int], title: str, levels: tuple[float, float] = LEVELS
+    painter: QPainter,
+    values: np.ndarray,
+    agents: list[int],
+    title: str,
+    levels: tuple[float, float] = LEVELS,
+    units_shown: np.ndarray | None = None,
 ) -> GridLayout:
     """Paint the grid :func:`render_grid` draws with ``painter`` (an image, or an SVG or PDF generator).
 
@@ -143,7 +177,7 @@ def paint_grid(
     The painter's device should be :func:`grid_layout`'s ``width`` × ``height``.
     """
     batch, _, units = values.shape
-    layout = grid_layout(batch, units, agents, title)
+    layout = grid_layout(batch, units, agents, title, units_shown is not None)
     font = _title_font()
     painter.setFont(font)
     painter.setPen(QColor("#202020"))
@@ -165,6 +199,8 @@ def paint_grid(
             Qt.AlignmentFlag.AlignLeft,
             f"agent {agent}",
         )
+        if units_shown is not None:
+            _paint_axes(painter, layout, rect, batch, units_shown)
     bar = layout.colorbar
     ramp = np.linspace(levels[1], levels[0], bar.height())[:, None].repeat(bar.width(), axis=1)
     painter.drawImage(bar.topLeft(), _qimage_from_rgb(to_rgb(ramp, levels)))
@@ -177,6 +213,22 @@ def paint_grid(
             f"{value:+g}" if value else "0",
         )
     return layout
+
+
+def _paint_axes(painter: QPainter, layout: GridLayout, rect: QRect, batch: int, units_shown: np.ndarray) -> None:
+    """The real unit index under every k-th column of a tile; batch rows beside the first column's tiles."""
+    scale = layout.scale
+    step = axis_step(len(units_shown), scale, 26)
+    for position in range(0, len(units_shown), step):
+        x = rect.left() + position * scale + scale // 2
+        painter.drawText(QRect(x - 20, rect.bottom() + 2, 40, AXIS_H - 2), Qt.AlignmentFlag.AlignHCenter,
+                         str(int(units_shown[position])))  # fmt: skip
+    if rect.left() - AXIS_W <= MARGIN:  # a tile of the first column: its rows are numbered at its left
+        step = axis_step(batch, scale, 14)
+        for row in range(0, batch, step):
+            y = rect.top() + row * scale + scale // 2
+            painter.drawText(QRect(rect.left() - AXIS_W, y - 7, AXIS_W - 4, 14), Qt.AlignmentFlag.AlignRight,
+                             str(row))  # fmt: skip
 
 
 def decode(image: QImage, rect: QRect, scale: int, levels: tuple[float, float] = LEVELS) -> np.ndarray:

@@ -130,7 +130,7 @@ def test_screen_png_svg_pdf_and_movie_show_the_same_ordered_difference(make_wind
     # SVG and PDF are painted from the same picture: the title they carry names the order and the difference.
     svg = window.sessions.figure_bytes(".svg").decode()
     assert "units by mean" in svg and "h_4 − h_3" in svg
-    layout = picture_layout(window.grid.page_picture())
+    layout = picture_layout(window.grid.page_picture(), axes=True)  # a figure numbers its rows and units
     assert f'viewBox="0 0 {layout.width} {layout.height}"' in svg  # the picture's own layout, title lines included
     pdf = window.sessions.figure_bytes(".pdf")
     box = re.search(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
@@ -228,3 +228,49 @@ def test_closing_a_session_with_agents_and_trajectories_raised_shows_the_live_ru
     # When the views hear "rebuilt" the model already shows the live run's frame, not the session's t = 7.
     assert seen == [(5, -1)]
     assert window.model.frame.t == 5
+
+
+def test_axes_number_the_rows_and_the_units_in_the_order_drawn(tmp_path, qapp):
+    """--axes moves the tiles to make room for numbers; the values are the same, the units read in their order."""
+    from PySide6.QtGui import QImage
+
+    from hiddenscope.cli import main
+    from hiddenscope.core.picture import Look, build_picture, order_at
+    from hiddenscope.core.replay import ReplayStepper
+    from hiddenscope.gui.export.render import decode, paint_picture, picture_layout
+
+    path = planted(tmp_path)
+    plain, axed = tmp_path / "plain.png", tmp_path / "axed.png"
+    assert main(["screenshot", "--session", str(path), "--at", "5", "--order", "mean", "--out", str(plain)]) == 0
+    assert (
+        main(["screenshot", "--session", str(path), "--at", "5", "--order", "mean", "--axes", "--out", str(axed)]) == 0
+    )
+    with SessionReader(path) as reader:
+        replay = ReplayStepper(reader)
+        replay.seek(5)
+        picture = build_picture(replay, look=Look(order=order_at(replay, "mean")))
+        with_axes, without = picture_layout(picture, axes=True), picture_layout(picture)
+        image = QImage(str(axed))
+        assert (image.width(), image.height()) == (with_axes.width, with_axes.height)
+        assert with_axes.tiles[0].left() > without.tiles[0].left()  # room for the rows' numbers
+        for agent, rect in with_axes.tiles.items():  # the heatmaps themselves are the same numbers
+            np.testing.assert_allclose(
+                decode(image, rect, with_axes.scale), picture.values[:, agent, :], atol=2 / 255 + 1e-6
+            )
+        # The unit numbers are text in a vector figure: the first drawn is the unit ordered first.
+        from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        svg = QSvgGenerator()
+        svg.setOutputDevice(buffer)
+        svg.setSize(QSize(with_axes.width, with_axes.height))
+        svg.setViewBox(QRect(0, 0, with_axes.width, with_axes.height))
+        painter = QPainter(svg)
+        paint_picture(painter, picture, axes=True)
+        painter.end()
+        text = bytes(data.data()).decode()
+        assert f">{int(picture.units[0])}</text>" in text and f">{int(picture.units[1])}</text>" in text

@@ -459,7 +459,7 @@ def test_heatmaps_as_svg_and_pdf_hold_the_title_and_every_agent(make_window, qtb
     assert data.startswith(b"%PDF") and b"/MediaBox" in data
     from hiddenscope.gui.export.render import grid_layout
 
-    layout = grid_layout(2, 6, [0, 1, 2], window.grid.page_picture().title)
+    layout = grid_layout(2, 6, [0, 1, 2], window.grid.page_picture().title, axes=True)
     box = re.search(rb"/MediaBox \[\s*([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", data)
     assert box is not None and (round(float(box[3])), round(float(box[4]))) == (layout.width, layout.height)
 
