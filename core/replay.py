@@ -14,6 +14,7 @@ inputs, edits) raises :class:`~hiddenscope.core.errors.UserError` saying it is a
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -29,6 +30,7 @@ from .stepper import BaseStepper, Capabilities
 from .trace import TraceRecord
 
 RECORDING = Capabilities(steps_model=False, retraces=False, has_gates=False, edits_memory=False, is_recording=True)
+FOLLOWED = dataclasses.replace(RECORDING, follows=True)
 LINES_KEPT = 8  # (row, agent) pairs whose units over time are kept while replaying
 STEPS_KEPT = 4096  # timesteps kept per pair (96 units: 1.5 MiB)
 _MOST_TIMESTEPS = 1 << 25  # replay sets aside about 26 bytes per timestep up to the last: under 1 GiB
@@ -48,12 +50,16 @@ class _Steps:
     def __init__(self, reader: SessionReader, name: str) -> None:
         self.reader, self.name = reader, name
         ds = reader._file[name]
-        self.shape = (reader.last + 1, *ds.shape[1:])
+        self._row_shape = tuple(ds.shape[1:])
         self.dtype = ds.dtype
         # One agent's units over time for one batch row (the history view's read) cost a whole chunk per
         # step; they are kept, per (row, agent), so scrubbing reads only the steps it has not read yet.
         self._lines: OrderedDict[tuple, OrderedDict[int, np.ndarray]] = OrderedDict()
         self._lines_lock = threading.Lock()  # views and analysis may read from more than one thread
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.reader.last + 1, *self._row_shape)  # a followed file grows
 
     def _line(self, ts: np.ndarray, cell: tuple) -> np.ndarray:
         """``ds[ts, *cell]`` for a (row, agent, slice) ``cell``, from the kept lines where it can."""
@@ -170,6 +176,28 @@ class SessionHistory(HeldSteps):
     def traced(self, t: int) -> bool:
         return self.holds(t) and int(self.reader._file["trace_index"][t - self.first]) >= 0
 
+    def grow(self) -> bool:
+        """Hold the steps the reader found since it was last refreshed (a followed file); whether there were any."""
+        reader, old = self.reader, self.last
+        last = reader.last
+        if last <= old:
+            return False
+        if last >= _MOST_TIMESTEPS:
+            raise FileProblem(f"{reader.path} has grown past t = {_MOST_TIMESTEPS:,}, as far as replay follows")
+        has_input, step_ms = reader.read("has_input", old + 1, last), reader.read("step_ms", old + 1, last)
+        with self.lock:
+            if last >= self.capacity:  # room for twice as many timesteps: a few bytes each
+                more = max(last + 1, 2 * self.capacity) - self.capacity
+                self._has_inputs = np.concatenate([self._has_inputs, np.zeros(more, bool)])
+                self._retraced = np.concatenate([self._retraced, np.zeros(more, bool)])
+                self._step_ms = np.concatenate([self._step_ms, np.zeros(more)])
+                self._writes = np.concatenate([self._writes, new_write_ids(more)])
+                self.capacity += more
+            self._has_inputs[old + 1 : last + 1] = has_input
+            self._step_ms[old + 1 : last + 1] = step_ms
+            self.last = last
+        return True
+
 
 class ReplayStepper(BaseStepper):
     """A recorded session, driven like a stepper: Step, Back, seek and Play move through its timesteps.
@@ -206,7 +234,25 @@ class ReplayStepper(BaseStepper):
 
     @property
     def capabilities(self) -> Capabilities:
-        return RECORDING
+        return FOLLOWED if self.following else RECORDING
+
+    def refresh(self) -> int:
+        """Pick up the steps a followed file's writer flushed since; returns how many.
+
+        The bounds grow; the timestep shown moves to the newest when the newest was shown.
+        Call it from the thread that steps (not while Play's worker reads).
+        """
+        from .live import LiveSession
+
+        if not isinstance(self.reader, LiveSession) or not self.reader.refresh():
+            return 0
+        before = self.latest
+        self.history.grow()
+        self.latest = self.reader.last
+        if self.t == before:
+            self.t = self.latest
+        self.changed.emit("step")
+        return self.latest - before
 
     def refusal(self, what: str) -> UserError:
         return UserError(
@@ -225,6 +271,8 @@ class ReplayStepper(BaseStepper):
     def end_message(self) -> str:
         if self.t < self.latest:
             return ""
+        if self.following:
+            return f"{self.path.name}: waiting for steps (t = {self.reader.last} is the newest written so far)"
         return (
             f"{self.path.name} is a recording: it ends at t = {self.reader.last}"
             f" (it holds t = {self.reader.first}..{self.reader.last}); nothing after that was recorded"

@@ -52,6 +52,7 @@ class Capabilities:
     has_gates: bool  # the model is there to work out its gates
     edits_memory: bool  # memory edits and branches need a model to step
     is_recording: bool  # a session file: every step is held, on disk
+    follows: bool = False  # a session file another process still writes: refresh() picks up its new steps
 
 
 class BaseStepper:
@@ -74,6 +75,7 @@ class BaseStepper:
     init_trace: list[TraceRecord] | None
     reader: SessionReader | None = None  # the session file a recording reads (None: a live run)
     source: Any = None  # where a live run's inputs come from (None: a recording's are in its file)
+    following = False  # a recording followed as another process writes it (see refresh)
 
     def __init__(self) -> None:
         self.changed = Event()
@@ -116,6 +118,10 @@ class BaseStepper:
     def end_message(self) -> str:
         """Why Step cannot go on from the timestep shown ('' when it can: a live run never ends)."""
         return ""
+
+    def refresh(self) -> int:
+        """Hold the steps written since to a followed file; returns how many (0: none, or not a followed file)."""
+        return 0
 
     def close(self) -> None:
         """Let go of what the run holds open (a recording's file)."""

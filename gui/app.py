@@ -14,10 +14,12 @@ def run_app(
     history_budget: int = DEFAULT_BUDGET,
     argv: list[str] | None = None,
     language: str | None = None,
+    follow: str | None = None,
 ) -> int:
     """Open the main window on a stepper (or a config to build one) and run until it closes.
 
     ``language`` is ``en``, ``zh_CN`` or ``auto``; by default the one chosen in View → Language.
+    ``follow`` names a session another process is writing, shown as it grows (File → Follow session…).
     Returns the exit status.
     """
     from PySide6.QtCore import QSettings
@@ -34,4 +36,6 @@ def run_app(
     stepper = session if isinstance(session, BaseStepper) else Stepper(session, history_budget=history_budget)
     window = MainWindow(stepper)
     window.show()
+    if follow is not None:
+        window.sessions.follow_session(follow)
     return app.exec()

@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
             self.acts.export,
             None,
             self.sessions.open_action,
+            self.sessions.follow_action,
             self.sessions.close_action,
             self.sessions.record_action,
             self.compare.session_action,
@@ -318,6 +319,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.play_controller.stop(limit_s=CLOSE_WAIT_S)  # a bounded wait: the window closes even mid-step
         self.sessions.stop_recording()  # a recording in progress is finished, not left half-written
+        self.sessions.stop_following()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("play/speed", self.speed_box.value())

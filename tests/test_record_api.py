@@ -232,7 +232,25 @@ def test_a_second_process_is_followed_live(tmp_path):
         t = len(reader) - 1
         assert reader.hidden(t)[0, 0, 0] == t  # step k holds k
         png = tmp_path / "mid.png"
-        assert main(["screenshot", "--session", str(path), "--at", str(t), "--out", str(png)]) == 0
+        # As its own process: the command makes a headless Qt application, which a test process cannot undo.
+        shot = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hiddenscope",
+                "screenshot",
+                "--session",
+                str(path),
+                "--at",
+                str(t),
+                "--out",
+                str(png),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert shot.returncode == 0, shot.stderr
         assert png.stat().st_size > 0
         assert writer.poll() is None, "the screenshot was meant to be taken mid-run"
         reader.close()
@@ -250,3 +268,8 @@ def test_the_public_names_load_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr
     assert Path(hiddenscope.core.record.__file__).name == "record.py"
+
+
+def test_follow_needs_a_session(capsys):
+    assert main(["--follow"]) == 2
+    assert "--follow goes with --session" in capsys.readouterr().err

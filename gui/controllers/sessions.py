@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from PySide6.QtCore import (
     QSignalBlocker,
     QSize,
     QSizeF,
+    QTimer,
     Signal,
     Slot,
 )
@@ -49,6 +51,7 @@ from PySide6.QtWidgets import (
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import FileProblem
 from hiddenscope.core.files import atomic_write, check_output_path
+from hiddenscope.core.live import LiveSession
 from hiddenscope.core.replay import ReplayStepper
 from hiddenscope.core.session import SUFFIXES, SessionReader, SessionRecorder
 from hiddenscope.core.stepper import BaseStepper, Stepper
@@ -60,6 +63,9 @@ from hiddenscope.gui.export.render import image_rgb, paint_picture, picture_layo
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
+
+FOLLOW_POLL_MS = 250  # how often a followed file is asked for new steps (its writer flushes at least once a second)
+FOLLOW_QUIET_S = 1.5  # no new step for this long: the status bar says it is waiting for steps
 
 # translated when shown: the tooltip of an action that changes the model or its inputs (a recording has neither)
 NOT_LIVE = "Not for a recorded session (it holds states, not a model): File → Close session goes back to the live run"
@@ -159,6 +165,12 @@ class SessionControls(QObject):
             "Ctrl+Alt+O",
             "open",
         )
+        self.follow_action = action(
+            tr("Follow session…"),
+            lambda: self.follow_session(),
+            tr("Open a session another process is writing (hiddenscope.record, watch); new steps show as they land"),
+            None,
+        )
         self.close_action = action(tr("Close session"), self.close_session, tr("Back to the live run"), None)
         self.record_action = action(
             tr("Record"),
@@ -185,6 +197,16 @@ class SessionControls(QObject):
         self.record_label.setToolTip(tr("Recording: the session file and how many steps it holds so far"))
         self.record_label.hide()
         window.statusBar().addPermanentWidget(self.record_label)
+        # Following a file still written: polled a few times a second, on the GUI thread, never while Play runs.
+        self.follow_path: Path | None = None
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setInterval(FOLLOW_POLL_MS)
+        self._follow_timer.timeout.connect(self._follow_tick)
+        self._last_arrival = 0.0
+        self.follow_label = QLabel()
+        self.follow_label.setToolTip(tr("Following a session another process is writing: the steps arrived so far"))
+        self.follow_label.hide()
+        window.statusBar().addPermanentWidget(self.follow_label)
         self._show_mode()
 
     @property
@@ -222,14 +244,9 @@ class SessionControls(QObject):
         ok, replay = self.model.attempt("Open session", read)
         if not ok:
             return False
-        self.stop_recording()
+        self.stop_following()
+        self._show_replay(replay)
         reader = replay.reader
-        old = self.model.stepper
-        if not old.capabilities.is_recording:
-            self.live = old
-        self._show_stepper(replay)
-        if old.capabilities.is_recording:
-            old.close()
         self.model.message.emit(
             f"Replaying {reader.path.name}: t = {reader.first}..{reader.last} of {reader.model or 'a model'},"
             " a recording — Step, Back, the timeline and Play move through it",
@@ -237,8 +254,93 @@ class SessionControls(QObject):
         )
         return True
 
+    def _show_replay(self, replay: ReplayStepper) -> None:
+        self.stop_recording()
+        old = self.model.stepper
+        if not old.capabilities.is_recording:
+            self.live = old
+        self._show_stepper(replay)
+        if old.capabilities.is_recording:
+            old.close()
+
+    # -- following a file still written ------------------------------------
+    def follow_session(self, path: str | Path | None = None) -> bool:
+        """Show the session at ``path`` and its new steps as another process writes them.
+
+        Until the file holds a flushed step (or exists) the status bar says it is waiting;
+        then the recording is shown and grows, the shown t following the newest step
+        unless you stepped back.  Closing the session, or opening another, stops following.
+        """
+        if path is None:
+            path = self.files._ask_open(
+                tr("Follow session"), "Sessions (*.h5 *.hdf5);;All files (*)", "files/session_dir"
+            )
+            if path is None:
+                return False
+        self.stop_following()
+        self.follow_path = Path(path)
+        self._last_arrival = time.monotonic()
+        self.follow_label.show()
+        self._follow_timer.start()
+        self._follow_tick()
+        return True
+
+    def stop_following(self) -> None:
+        self._follow_timer.stop()
+        self.follow_path = None
+        self.follow_label.hide()
+        self.model.stepper.following = False
+
+    @property
+    def following(self) -> BaseStepper | None:
+        """The followed recording, once it is shown."""
+        stepper = self.model.stepper
+        if stepper.capabilities.follows and stepper.reader is not None and stepper.reader.path == self.follow_path:
+            return stepper
+        return None
+
+    def _follow_tick(self) -> None:
+        path = self.follow_path
+        if path is None:
+            return
+        followed = self.following
+        if followed is None:
+            try:
+                reader = LiveSession(path)
+            except (FileProblem, OSError):
+                self._say_following(f"{path.name}: waiting for steps (no step written yet)")
+                return
+            try:
+                replay = ReplayStepper(reader)
+            except BaseException:
+                reader.close()
+                raise
+            replay.following = True
+            self._show_replay(replay)
+            replay.seek(replay.latest)
+            self._last_arrival = time.monotonic()
+            followed = replay
+        elif not self.model.playing:  # Play moves through what arrived; the new steps are taken once it stops
+            try:
+                if followed.refresh():
+                    self._last_arrival = time.monotonic()
+                    self._show_mode()
+            except FileProblem as exc:
+                self.stop_following()
+                self.model.failed.emit("Follow session", str(exc))
+                return
+        first = followed.reader.first if followed.reader is not None else 0
+        quiet = time.monotonic() - self._last_arrival > FOLLOW_QUIET_S
+        self._say_following(
+            f"Following {path.name}: t = {first}..{followed.latest}" + (" · waiting for steps" if quiet else "")
+        )
+
+    def _say_following(self, text: str) -> None:
+        self.follow_label.setText(text)
+
     def close_session(self) -> bool:
         """Back to the live run (a fresh seed-model run when the app opened on a session)."""
+        self.stop_following()
         old = self.model.stepper
         if not old.capabilities.is_recording or old.reader is None:
             return False
@@ -468,7 +570,7 @@ class SessionControls(QObject):
         """The heatmap grid shown (page, compare mode, levels), painted by an SVG or PDF generator."""
         picture = self.grid.page_picture()
         title = picture.title
-        layout = picture_layout(picture)
+        layout = picture_layout(picture, axes=True)  # a figure for a paper: rows and units numbered
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -496,7 +598,7 @@ class SessionControls(QObject):
             )
         painter = QPainter(device)
         try:
-            paint_picture(painter, picture)
+            paint_picture(painter, picture, axes=True)
         finally:
             painter.end()
         buffer.close()

@@ -1,0 +1,45 @@
+"""Following a session still being written (issue 24): File → Follow session… and --session PATH --follow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import hiddenscope
+from hiddenscope.core import Config
+
+SMALL = Config(batch_size=2, n_agents=3, hidden_dim=8, input_dim=4, device="cpu")
+
+
+def state(k: int) -> np.ndarray:
+    return np.full((2, 3, 5), k / 100, np.float32)
+
+
+def test_follow_waits_then_shows_new_steps_as_they_land(make_window, qtbot, tmp_path):
+    window = make_window(SMALL)
+    sessions = window.sessions
+    path = tmp_path / "run.h5"
+    sessions.follow_session(path)  # nothing there yet
+    assert "waiting for steps" in sessions.follow_label.text()
+    with hiddenscope.record(path, 3, model="followed") as rec:
+        for k in range(1, 4):
+            rec.step(state(k))
+        qtbot.waitUntil(lambda: sessions.following is not None, timeout=5000)
+        qtbot.waitUntil(lambda: window.model.held.last == 3, timeout=5000)
+        assert window.model.stepper.capabilities.is_recording
+        assert window.model.frame.t == 3  # the newest step is shown
+        np.testing.assert_array_equal(window.model.frame.hidden, state(3))
+        for k in range(4, 9):
+            rec.step(state(k))
+        # Within about a second (the writer flushes at least once a second, the app asks four times a second).
+        qtbot.waitUntil(lambda: window.model.held.last == 8, timeout=3000)
+        assert window.model.frame.t == 8
+        np.testing.assert_array_equal(window.model.frame.hidden, state(8))
+        assert "Following run.h5: t = 0..8" in sessions.follow_label.text()
+        qtbot.waitUntil(lambda: "waiting for steps" in sessions.follow_label.text(), timeout=4000)
+        # Stepped back, the view stays where it is while the bounds grow.
+        window.model.stepper.seek(5)
+        rec.step(state(9))
+        qtbot.waitUntil(lambda: window.model.held.last == 9, timeout=3000)
+        assert window.model.frame.t == 5
+    assert sessions.close_session()
+    assert sessions.follow_path is None and not sessions.follow_label.isVisible()
