@@ -162,6 +162,8 @@ class SessionHistory(HeldSteps):
             self.rewards = _Steps(reader, "rewards")
             self.returns = _Steps(reader, "returns")
             self.done = _Steps(reader, "done")
+            if "avail_actions" in reader.keys:  # the actions each agent was allowed (recorded with masks)
+                self.avail_actions = _Steps(reader, "avail_actions")
         # Per-step flags and times are a few bytes a step: read once, at timestep positions.
         self._has_inputs[reader.first :] = reader.read("has_input")
         self._step_ms[reader.first :] = reader.read("step_ms")

@@ -614,12 +614,15 @@ class SessionRecorder(SessionWriter):
             "checkpoint_sha256": sha256_of(ckpt) if ckpt is not None and ckpt.is_file() else "",
             "edits": [edit.to_json() for edit in getattr(stepper, "edits", [])],
         }
+        # The actions each agent was allowed when it chose (live environments with masks): avail_actions.
+        self._masks = hist.avail_actions.shape[1:] if hist.avail_actions is not None else None
         self.start(
             attrs,
             hist.hidden.shape[1:],
             hist.inputs.shape[1:],
             stepper.output_shape,
             hist.episode_shape,
+            extra={"avail_actions": (self._masks, bool)} if self._masks is not None else None,
             outputs_later=True,
         )
         stepper.changed.connect(self._on_change)
@@ -651,9 +654,17 @@ class SessionRecorder(SessionWriter):
                     raise FileProblem(
                         f"step {self._next_t} left the history before it was recorded to {self.target}"
                     ) from None
-                self._write(frame)
+                self._write(frame, self._mask_of(frame))
                 written += 1
         return written
+
+    def _mask_of(self, frame: Frame) -> dict[str, np.ndarray] | None:
+        """``avail_actions`` for ``frame``: what its agents were allowed (all of it at t = 0, which chose nothing)."""
+        if self._masks is None:
+            return None
+        episode = frame.episode
+        allowed = episode.avail if episode is not None and episode.avail is not None else None
+        return {"avail_actions": np.ones(self._masks, bool) if allowed is None else allowed}
 
     def __enter__(self) -> SessionRecorder:
         return self

@@ -290,3 +290,13 @@ def test_an_lbf_run_with_action_masks_exports_them_and_every_action_taken_is_all
     out = export_npz(stepper, tmp_path / "run.npz")
     with np.load(out) as saved:
         np.testing.assert_array_equal(saved["avail_actions"], masks)
+    # The same masks in a session, and in its replay's frames.
+    from hiddenscope.core.replay import ReplayStepper
+    from hiddenscope.core.session import SessionReader, record_session
+
+    again = Stepper(planned.config, planned.model_factory, planned.input_factory, history_budget=2**28)
+    record_session(again, 40, tmp_path / "run.h5")
+    with SessionReader(tmp_path / "run.h5") as reader:
+        np.testing.assert_array_equal(reader.read("avail_actions"), masks)
+        replay = ReplayStepper(reader)
+        np.testing.assert_array_equal(history_arrays(replay)["avail_actions"], masks)
