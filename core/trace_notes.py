@@ -9,20 +9,27 @@ where the live tensors show that, whatever the configuration or model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .trace import ROLE_NEW_HIDDEN, TraceRecord
 
 
-def note_for(record: TraceRecord, batch_size: int, n_agents: int) -> str:
-    """What a student should notice about ``record`` ('' when nothing stands out)."""
+def note_for(
+    record: TraceRecord, batch_size: int, n_agents: int, translate: Callable[[str], str] = lambda text: text
+) -> str:
+    """What a student should notice about ``record`` ('' when nothing stands out).
+
+    ``translate`` gives a note's template in the interface's language (the app's ``tr``).
+    """
     if 0 in record.stride and record.numel > record.storage_numel:
-        return (
-            f"stride {tuple(record.stride)}: {record.numel:,} values shown, but only {record.storage_numel:,}"
+        return translate(
+            "stride {stride}: {values} values shown, but only {numbers}"
             " numbers in memory — every row is the same numbers, nothing was copied"
-        )
+        ).format(stride=tuple(record.stride), values=f"{record.numel:,}", numbers=f"{record.storage_numel:,}")
     rows = batch_size * n_agents
     if record.role == ROLE_NEW_HIDDEN and len(record.shape) == 2 and record.shape[0] == rows and n_agents > 1:
-        return (
-            f"the note's table says ({batch_size}, {n_agents}, {record.shape[1]}); the code keeps"
-            f" {tuple(record.shape)}: batch and agents stay flattened between steps"
-        )
+        return translate(
+            "the note's table says ({batch}, {agents}, {units}); the code keeps"
+            " {shape}: batch and agents stay flattened between steps"
+        ).format(batch=batch_size, agents=n_agents, units=record.shape[1], shape=tuple(record.shape))
     return ""

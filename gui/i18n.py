@@ -7,7 +7,7 @@ the ``.qm`` beside it that Qt loads at start-up.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from hiddenscope.gui.theme import resource_path
 
@@ -43,6 +43,11 @@ def install_language(choice: str | None) -> str:
         if translator.load(resource_path(f"i18n/hiddenscope_{language}.qm")):
             QCoreApplication.installTranslator(translator)
             _installed.append(translator)
+            # Qt's own texts (OK and Cancel in dialogs, the file dialogs) from the translations Qt ships.
+            qt = QTranslator()
+            if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+                QCoreApplication.installTranslator(qt)
+                _installed.append(qt)
         else:
             language = "en"
     return language

@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         return self.model.stepper
 
     def _make_toolbars(self) -> None:
-        bar = QToolBar("Stepping")
+        bar = QToolBar(tr("Stepping"))
         bar.setObjectName("stepping")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         bar.setMovable(False)
@@ -138,7 +138,9 @@ class MainWindow(QMainWindow):
             bar.addAction(action)
         bar.addSeparator()
         self.speed_box = QDoubleSpinBox(minimum=0.5, maximum=1000.0, decimals=1, value=10.0, suffix=" " + tr("steps/s"))
-        self.speed_box.setToolTip("Play speed in timesteps per second; a slow step drops frames instead of freezing")
+        self.speed_box.setToolTip(
+            tr("Play speed in timesteps per second; a slow step drops frames instead of freezing")
+        )
         self.speed_box.valueChanged.connect(self.play_controller.set_speed)
         bar.addWidget(QLabel(f" {tr('Speed')} "))
         bar.addWidget(self.speed_box)
@@ -213,7 +215,8 @@ class MainWindow(QMainWindow):
         language_menu = self.view_menu.addMenu(tr("Language"))
         chosen = str(self.settings.value("ui/language", "auto"))
         for code, name in LANGUAGES.items():
-            action = language_menu.addAction(name, partial(self._set_language, code))
+            shown = tr("Automatic (system)") if code == "auto" else name  # a language by its own name
+            action = language_menu.addAction(shown, partial(self._set_language, code))
             action.setCheckable(True)
             action.setChecked(code == chosen)
         self.view_menu.addSeparator()
@@ -360,13 +363,14 @@ class MainWindow(QMainWindow):
         self.acts.play.setIcon(icon("pause" if playing else "play"))
 
     def _on_failed(self, what: str, why: str) -> None:
-        self.statusBar().showMessage(f"{what} failed: {why}", 10000)
+        what = tr(what)  # the literals given to model.attempt and failed.emit are in the translations
+        self.statusBar().showMessage(tr("{what} failed: {why}").format(what=what, why=why), 10000)
         QMessageBox.warning(self, f"hiddenscope — {what}", why)
 
     def _on_play_stopped(self, error: str) -> None:
         if error:
-            self.statusBar().showMessage(f"Play stopped: {error}", 10000)
-            QMessageBox.warning(self, "hiddenscope — Play", error)
+            self.statusBar().showMessage(tr("Play stopped: {error}").format(error=error), 10000)
+            QMessageBox.warning(self, tr("hiddenscope — Play"), error)
             self.model.recover_after_failed_step()
 
     def _on_hover(self, text: str) -> None:
@@ -375,10 +379,13 @@ class MainWindow(QMainWindow):
     def _on_agent_menu(self, agent: int, pos: QPointF) -> None:
         menu = QMenu(self)
         menu.addAction(
-            icon("camera"), f"Save agent {agent}'s heatmap…", lambda: self.files.save_screenshot(agent=agent)
+            icon("camera"),
+            tr("Save agent {agent}'s heatmap…").format(agent=agent),
+            lambda: self.files.save_screenshot(agent=agent),
         )
         menu.addAction(
-            f"Show agent {agent} in the history view", lambda: self.model.set_selection(agent, self.model.view.row)
+            tr("Show agent {agent} in the history view").format(agent=agent),
+            lambda: self.model.set_selection(agent, self.model.view.row),
         )
         menu.popup(pos.toPoint())
 

@@ -38,6 +38,7 @@ from hiddenscope.core.picture import (
 from hiddenscope.core.retrace import retrace
 from hiddenscope.core.stepper import BaseStepper
 from hiddenscope.core.view_state import Change, ViewState
+from hiddenscope.gui.i18n import tr
 
 __all__ = ["COMPARE_MODES", "StepperModel"]
 
@@ -162,7 +163,7 @@ class StepperModel(QObject):
             self.comparison = None
             comp.close()
             self.view.set_compare_mode("A")
-            self.failed.emit("Compare", f"{comp.label} was closed: {exc}")
+            self.failed.emit("Compare", tr("{label} was closed: {why}").format(label=comp.label, why=exc))
 
     # -- what views read ---------------------------------------------------
     @property
@@ -179,7 +180,7 @@ class StepperModel(QObject):
         """A recording could not be read somewhere (a damaged chunk): one dialog per distinct reason."""
         if why not in self._unreadable_said:
             self._unreadable_said.add(why)
-            self.failed.emit("Read session", f"{why}. The steps that can be read are still shown.")
+            self.failed.emit("Read session", tr("{why}. The steps that can be read are still shown.").format(why=why))
 
     def bounds(self) -> Held:
         """The steps held now (Play may have moved on since the frame shown: :attr:`held` is that frame's)."""
@@ -226,7 +227,7 @@ class StepperModel(QObject):
         except UserError as exc:
             self.failed.emit(what, str(exc))
         except MemoryError:
-            self.failed.emit(what, "Out of memory: choose a smaller configuration.")
+            self.failed.emit(what, tr("Out of memory: choose a smaller configuration."))
         return False, None
 
     def init_hidden(self) -> bool:
@@ -254,7 +255,9 @@ class StepperModel(QObject):
         again), so the one state known to fit both is the beginning.
         """
         self.attempt("Reset", self.stepper.reset)
-        self.message.emit("The step failed; back to t = 0 so that the model and its inputs start over together", 10000)
+        self.message.emit(
+            tr("The step failed; back to t = 0 so that the model and its inputs start over together"), 10000
+        )
 
     def back(self) -> bool:
         self.aboutToAct.emit()
@@ -264,7 +267,7 @@ class StepperModel(QObject):
             self.unreadable(str(exc))
             return True
         if not went:
-            self.message.emit(f"t = {self.stepper.t} is the oldest timestep held in history", 4000)
+            self.message.emit(tr("t = {t} is the oldest timestep held in history").format(t=self.stepper.t), 4000)
         return went
 
     def seek(self, t: int) -> bool:
@@ -301,14 +304,15 @@ class StepperModel(QObject):
             return False
         self.stepper.history.set_trace(t, found.records)
         if found.matches:
-            check = f"its h_{t} equals the recorded one"
+            check = tr("its {h} equals the recorded one").format(h=f"h_{t}")
         else:
-            check = (
-                f"but its h_{t} differs from the recorded one by up to {found.max_abs_diff:.3g}: the model does not"
+            check = tr(
+                "but its {h} differs from the recorded one by up to {diff}: the model does not"
                 " repeat itself, so the step that ran may have done something else"
-            )
+            ).format(h=f"h_{t}", diff=f"{found.max_abs_diff:.3g}")
         n = len(found.records)
-        self.message.emit(f"Step {t} re-run from h_{t - 1} and its inputs: {n} ops traced; {check}", 10000)
+        rerun = tr("Step {t} re-run from {h} and its inputs: {n} ops traced; {check}")
+        self.message.emit(rerun.format(t=t, h=f"h_{t - 1}", n=n, check=check), 10000)
         if self.stepper.history.holds(t):
             self.stepper.seek(t)  # every view shows step t again, now with its trace (Play may have moved on)
         else:
@@ -321,7 +325,9 @@ class StepperModel(QObject):
             config = config.replace(model=self.stepper.config.model)  # the panel does not edit which model it is
         ok, _ = self.attempt("Apply configuration", self.stepper.rebuild, config)
         if ok:
-            self.message.emit(f"Rebuilt: {config.label()} on {self.stepper.device}", 5000)
+            self.message.emit(
+                tr("Rebuilt: {config} on {device}").format(config=config.label(), device=self.stepper.device), 5000
+            )
         else:
             self.rebuilt.emit()  # the panel goes back to the configuration still in use
         return ok
@@ -396,7 +402,9 @@ class StepperModel(QObject):
         if mode not in COMPARE_MODES:
             raise ValueError(f"compare mode must be one of {COMPARE_MODES}, got {mode!r}")
         if mode != "A" and self.comparison is None:
-            self.message.emit("Nothing to compare with: File → Compare with session… or Compare with checkpoint…", 6000)
+            self.message.emit(
+                tr("Nothing to compare with: File → Compare with session… or Compare with checkpoint…"), 6000
+            )
             mode = "A"
         self.view.set_compare_mode(mode)  # also when unchanged: the menu's checked mode goes back to the one in use
 
@@ -432,7 +440,7 @@ class StepperModel(QObject):
         try:
             chosen = analysis.select_units(hidden, start, stop, agents, rows, threshold, sign, ts=ts)
         except UserError as exc:
-            self.message.emit(f"Select units: {exc}", 8000)
+            self.message.emit(tr("Select units: {why}").format(why=exc), 8000)
             self.set_unit_selection(None)
             return None
         self.set_unit_selection(chosen)
@@ -442,7 +450,8 @@ class StepperModel(QObject):
         """Lay the units out by ``by`` (an :data:`analysis.ORDERINGS` name), computed once from the steps held up to
         the t shown, as ``hiddenscope screenshot --order`` computes it at that t."""
         if by not in analysis.ORDERINGS:
-            self.message.emit(f"Unknown unit ordering {by!r}; use one of {', '.join(analysis.ORDERINGS)}", 8000)
+            said = tr("Unknown unit ordering {by}; use one of {orders}")
+            self.message.emit(said.format(by=repr(by), orders=", ".join(analysis.ORDERINGS)), 8000)
             return False
         self.view.set_order(order_at(self.stepper, by, self.frame.t))
         return True

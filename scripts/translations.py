@@ -18,19 +18,32 @@ ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
 
 
+def translated_call(node: ast.AST) -> bool:
+    """``tr("...")``, or a call whose first literal the window shows through tr(): what failed
+    (``model.attempt("Step", ...)``, ``model.failed.emit("Step", ...)``)."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return False
+    if not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id == "tr"
+    if isinstance(func, ast.Attribute) and func.attr == "attempt":
+        return True
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "emit"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "failed"
+    )
+
+
 def tr_strings() -> set[str]:
-    """Every literal passed to tr() in gui/."""
+    """Every literal passed to tr() in gui/, and every "what failed" the window translates when it shows it."""
     found = set()
     for path in (ROOT / "gui").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "tr"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
+            if translated_call(node):
                 found.add(node.args[0].value)
     return found
 

@@ -98,7 +98,7 @@ class CompareControls:
                 self.window,
                 self.settings,
                 tr("Compare with session"),
-                "Sessions (*.h5 *.hdf5);;All files (*)",
+                tr("Sessions (*.h5 *.hdf5);;All files (*)"),
                 "files/session_dir",
             )
             if path is None:
@@ -111,7 +111,8 @@ class CompareControls:
         if not self.model.set_comparison(SessionComparison(reader)):
             reader.close()
             return False
-        self.model.message.emit(f"Comparing with {path} (t = {reader.first}..{reader.last})", 8000)
+        comparing = tr("Comparing with {path} (t = {first}..{last})")
+        self.model.message.emit(comparing.format(path=path, first=reader.first, last=reader.last), 8000)
         return True
 
     def compare_with_checkpoint(self, path: str | Path | None = None) -> bool:
@@ -121,7 +122,7 @@ class CompareControls:
                 self.window,
                 self.settings,
                 tr("Compare with checkpoint"),
-                "Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)",
+                tr("Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)"),
                 "files/checkpoint_dir",
             )
             if path is None:
@@ -135,5 +136,5 @@ class CompareControls:
             )
         if not ok or not self.model.set_comparison(comparison):
             return False
-        self.model.message.emit(f"Comparing with {path}, stepped on the same inputs", 8000)
+        self.model.message.emit(tr("Comparing with {path}, stepped on the same inputs").format(path=path), 8000)
         return True

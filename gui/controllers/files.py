@@ -66,8 +66,8 @@ class FileActions:
         if path.exists():
             answer = QMessageBox.question(
                 self.parent,
-                "hiddenscope — replace file?",
-                f"{path} already exists. Replace it?",
+                tr("hiddenscope — replace file?"),
+                tr("{path} already exists. Replace it?").format(path=path),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No,
             )
@@ -92,9 +92,9 @@ class FileActions:
         if path is None:
             who = f"_agent{agent}" if agent is not None else ""
             path = self._ask_path(
-                "Save heatmap screenshot",
+                tr("Save heatmap screenshot"),
                 f"hiddenscope_t{self.model.frame.t:05d}{who}.png",
-                "PNG image (*.png)",
+                tr("PNG image (*.png)"),
                 "files/screenshot_dir",
             )
             if path is None:
@@ -108,7 +108,7 @@ class FileActions:
 
         ok, saved = self.model.attempt("Save screenshot", write)
         if ok:
-            self._say(f"Saved {saved}")
+            self._say(tr("Saved {path}").format(path=saved))
         return saved
 
     def save_view(self, view: QWidget, name: str, path: str | Path | None = None) -> Path | None:
@@ -119,7 +119,7 @@ class FileActions:
         self.model.aboutToAct.emit()
         t = self.model.frame.t
         if path is None:
-            path = self._ask_path("Save view", f"hiddenscope_{name}_t{t:05d}.png", FORMATS, "files/screenshot_dir")
+            path = self._ask_path(tr("Save view"), f"hiddenscope_{name}_t{t:05d}.png", FORMATS, "files/screenshot_dir")
             if path is None:
                 return None
 
@@ -129,7 +129,7 @@ class FileActions:
             lambda: save_view_image(view, check_output_path(path, force=True, what="image"), title),
         )
         if ok:
-            self._say(f"Saved {saved}")
+            self._say(tr("Saved {path}").format(path=saved))
         return saved
 
     def copy_screenshot(self) -> None:
@@ -137,16 +137,16 @@ class FileActions:
         ok, image = self.model.attempt("Copy screenshot", self.screenshot_image)
         if ok:
             QApplication.clipboard().setImage(image)
-            self._say("Copied the heatmap grid to the clipboard", 4000)
+            self._say(tr("Copied the heatmap grid to the clipboard"), 4000)
 
     def export_history(self, path: str | Path | None = None) -> Path | None:
         """Save the held history to ``.npz``; asks for a path when none is given."""
         self.model.aboutToAct.emit()
         if path is None:
             path = self._ask_path(
-                "Export history",
+                tr("Export history"),
                 f"hiddenscope_history_t{self.model.frame.t:05d}.npz",
-                "NumPy archive (*.npz)",
+                tr("NumPy archive (*.npz)"),
                 "files/export_dir",
             )
             if path is None:
@@ -158,7 +158,7 @@ class FileActions:
             "Export history", lambda: export_npz(self.stepper, check_output_path(path, force=True, what="export"))
         )
         if ok:
-            self._say(f"Exported {len(self.model.bounds())} timesteps to {saved}")
+            self._say(tr("Exported {n} timesteps to {path}").format(n=len(self.model.bounds()), path=saved))
         return saved
 
     # -- models and inputs ---------------------------------------------------
@@ -201,7 +201,7 @@ class FileActions:
         if path is None:
             path = self._ask_open(
                 tr("Open checkpoint"),
-                "Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)",
+                tr("Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)"),
                 "files/checkpoint_dir",
             )
             if path is None:
@@ -209,13 +209,14 @@ class FileActions:
         if not self.model_source:
             self._seed_config = self.stepper.config
         request = self.stepper.loaded.request.with_model(self.stepper.config, checkpoint=str(path))
-        planned = self._use("Open checkpoint", request)
+        planned = self._use(tr("Open checkpoint"), request)
         if planned is None or planned.loaded is None or planned.loaded.agent is None:
             return False
         agent = planned.loaded.agent
         where = f"{agent.path}{f' ({agent.note})' if agent.note else ''}"
         self.parent.setWindowTitle(f"hiddenscope — {self.model_source}")
-        self._say(f"Loaded {where}: {self.stepper.units} GRU units, {self.stepper.config.label()}", 8000)
+        loaded = tr("Loaded {what}: {units} GRU units, {config}")
+        self._say(loaded.format(what=where, units=self.stepper.units, config=self.stepper.config.label()), 8000)
         return True
 
     def open_run_folder(self, path: str | Path | None = None) -> bool:
@@ -235,23 +236,23 @@ class FileActions:
         c = self.stepper.config
         current = c.replace(hidden_dim=self._seed_config.hidden_dim, input_dim=self._seed_config.input_dim)
         request = self.stepper.loaded.request.with_model(current)
-        if self._use("Seed model", request, keep_model=False) is None:
+        if self._use(tr("Seed model"), request, keep_model=False) is None:
             return False
         self.parent.setWindowTitle("hiddenscope")
-        self._say(f"Seed model: {self.stepper.config.label()}")
+        self._say(tr("Seed model: {config}").format(config=self.stepper.config.label()))
         return True
 
     def open_inputs(self, path: str | Path | None = None) -> bool:
         """Feed the agent inputs from a file (``--inputs PATH``); on any problem say which and keep the current ones."""
         if path is None:
-            path = self._ask_open(tr("Open inputs"), "Arrays (*.npy *.npz *.pt);;All files (*)", "files/inputs_dir")
+            path = self._ask_open(tr("Open inputs"), tr("Arrays (*.npy *.npz *.pt);;All files (*)"), "files/inputs_dir")
             if path is None:
                 return False
-        if not self._switch_inputs("Open inputs", inputs=str(path)):
+        if not self._switch_inputs(tr("Open inputs"), inputs=str(path)):
             return False
         bad = getattr(self.stepper.source, "nonfinite_count", 0)
-        note = f"; {bad:,} NaN/Inf values, drawn black" if bad else ""
-        self._say(f"Inputs from {path}{note}", 8000)
+        note = tr("; {n} NaN/Inf values, drawn black").format(n=f"{bad:,}") if bad else ""
+        self._say(tr("Inputs from {source}").format(source=path) + note, 8000)
         return True
 
     def _switch_inputs(self, what: str, **choice: Any) -> bool:
@@ -259,7 +260,7 @@ class FileActions:
         request = self.stepper.loaded.request.with_inputs(self.stepper.config, **choice)
         if self._use(what, request) is None:
             return False
-        self._say(f"Inputs: {self.stepper.source.describe()}", 8000)
+        self._say(tr("Inputs: {source}").format(source=self.stepper.source.describe()), 8000)
         return True
 
     def choose_environment(self) -> bool:
@@ -287,14 +288,14 @@ class FileActions:
         if not typed and name != "vmas" and agent_key is not None:
             typed[agent_key] = str(self.stepper.config.n_agents)
         return self._switch_inputs(
-            f"Inputs from {name}",
+            tr("Inputs from {source}").format(source=name),
             env=name,
             env_args=[f"{key}={value}" for key, value in typed.items()],
             actions=actions or self.stepper.loaded.request.actions,
         )
 
     def use_pattern_inputs(self) -> bool:
-        return self._switch_inputs("Pattern inputs")
+        return self._switch_inputs(tr("Pattern inputs"))
 
     # -- drag and drop -------------------------------------------------------
     @staticmethod

@@ -38,6 +38,7 @@ from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 from hiddenscope.core.replay import EndOfRecording
 from hiddenscope.core.retrace import can_retrace
+from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 
 WAIT_SLICE_S = 0.05  # how often a waiting worker looks at the stop flag
@@ -178,7 +179,7 @@ class PlayController(QObject):
         thread.join(0.1)
         waited = thread.is_alive()
         if waited:  # a long step: say that Pause is waiting for it
-            self.model.message.emit("Waiting for the step in progress to finish…", 0)
+            self.model.message.emit(tr("Waiting for the step in progress to finish…"), 0)
             QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
                 thread.join(limit_s)
@@ -190,7 +191,10 @@ class PlayController(QObject):
         if not stopped:
             self._lingering = thread
             self.model.message.emit(
-                f"Play's worker is still in a step after {limit_s:g} s; it ends when that step does", 10000
+                tr("Play's worker is still in a step after {s} s; it ends when that step does").format(
+                    s=f"{limit_s:g}"
+                ),
+                10000,
             )
         self._thread = None
         was_fast, self.fast = self.fast, False

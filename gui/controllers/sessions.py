@@ -109,15 +109,16 @@ class Recording(QObject):
         try:
             if kind in ("init", "rebuild"):
                 self._end()
-                self.ended.emit(f"Recording stopped: the run started over; {self.held()}")
+                self.ended.emit(tr("Recording stopped: the run started over; {held}").format(held=self.held()))
             elif kind == "step" and self.recorder.record_new():
                 self.written.emit(self.recorder.steps)
         except FileProblem as exc:  # the recorder kept what was complete, if the disk took it, and says so
             self._end(closed=True)
-            self.ended.emit(f"Recording stopped: {exc}")
+            self.ended.emit(tr("Recording stopped: {why}").format(why=exc))
 
     def held(self) -> str:
-        return f"{self.path.name} holds {self.steps} step{'' if self.steps == 1 else 's'}"
+        holds = tr("{name} holds 1 step") if self.steps == 1 else tr("{name} holds {n} steps")
+        return holds.format(name=self.path.name, n=self.steps)
 
     def _end(self, closed: bool = False) -> None:
         self.active = False
@@ -248,8 +249,10 @@ class SessionControls(QObject):
         self._show_replay(replay)
         reader = replay.reader
         self.model.message.emit(
-            f"Replaying {reader.path.name}: t = {reader.first}..{reader.last} of {reader.model or 'a model'},"
-            " a recording — Step, Back, the timeline and Play move through it",
+            tr(
+                "Replaying {name}: t = {first}..{last} of {model}, a recording — Step, Back, the timeline and Play"
+                " move through it"
+            ).format(name=reader.path.name, first=reader.first, last=reader.last, model=reader.model or tr("a model")),
             10000,
         )
         return True
@@ -308,7 +311,7 @@ class SessionControls(QObject):
             try:
                 reader = LiveSession(path)
             except (FileProblem, OSError):
-                self._say_following(f"{path.name}: waiting for steps (no step written yet)")
+                self._say_following(tr("{name}: waiting for steps (no step written yet)").format(name=path.name))
                 return
             try:
                 replay = ReplayStepper(reader)
@@ -332,7 +335,8 @@ class SessionControls(QObject):
         first = followed.reader.first if followed.reader is not None else 0
         quiet = time.monotonic() - self._last_arrival > FOLLOW_QUIET_S
         self._say_following(
-            f"Following {path.name}: t = {first}..{followed.latest}" + (" · waiting for steps" if quiet else "")
+            tr("Following {name}: t = {first}..{last}").format(name=path.name, first=first, last=followed.latest)
+            + (" · " + tr("waiting for steps") if quiet else "")
         )
 
     def _say_following(self, text: str) -> None:
@@ -356,7 +360,7 @@ class SessionControls(QObject):
         self._show_stepper(live)
         old.close()
         self.live = None
-        self.model.message.emit(f"Closed {old.reader.path.name}; back to the live run", 6000)
+        self.model.message.emit(tr("Closed {name}; back to the live run").format(name=old.reader.path.name), 6000)
         return True
 
     def _show_stepper(self, stepper: BaseStepper) -> None:
@@ -376,7 +380,10 @@ class SessionControls(QObject):
         reader = self.model.stepper.reader
         if reader is not None:
             self.window.setWindowTitle(
-                f"hiddenscope — {reader.path.name} (recorded session, t = {reader.first}..{reader.last})"
+                "hiddenscope — "
+                + tr("{name} (recorded session, t = {first}..{last})").format(
+                    name=reader.path.name, first=reader.first, last=reader.last
+                )
             )
         else:
             source = getattr(self.files, "model_source", "")
@@ -396,7 +403,7 @@ class SessionControls(QObject):
             path = self.files._ask_path(
                 tr("Record to session"),
                 f"hiddenscope_run_t{self.model.stepper.t:05d}.h5",
-                "Session (*.h5)",
+                tr("Session (*.h5)"),
                 "files/session_dir",
             )
             if path is None:
@@ -412,7 +419,7 @@ class SessionControls(QObject):
         self.recording = recording
         self.record_action.setChecked(True)
         self._show_recording()
-        self.model.message.emit(f"Recording to {path} from t = {self.model.stepper.t}", 6000)
+        self.model.message.emit(tr("Recording to {path} from t = {t}").format(path=path, t=self.model.stepper.t), 6000)
         return True
 
     def stop_recording(self) -> str:
@@ -425,7 +432,7 @@ class SessionControls(QObject):
         self.model.aboutToAct.emit()  # Play stops: the last step it computed is written before the file closes
         ok, held = self.model.attempt("Record", recording.stop)
         if ok:
-            self.model.message.emit(f"Recorded {recording.path}: {held}", 8000)
+            self.model.message.emit(tr("Recorded {path}: {held}").format(path=recording.path, held=held), 8000)
         return held or ""
 
     @Slot(str)
@@ -447,7 +454,8 @@ class SessionControls(QObject):
         r = self.recording
         self.record_label.setVisible(r is not None)
         if r is not None:
-            self.record_label.setText(f"  ● REC {r.path.name} · {r.steps} step{'' if r.steps == 1 else 's'}  ")
+            steps = tr("1 step") if r.steps == 1 else tr("{n} steps").format(n=r.steps)
+            self.record_label.setText(f"  ● REC {r.path.name} · {steps}  ")
 
     # -- movies and figures ------------------------------------------------
     def movie_frames(self, start: int, stop: int, agents: list[int], page_note: str = ""):
@@ -490,9 +498,13 @@ class SessionControls(QObject):
         path = Path(path)
         live = not self.replaying
         if not (hist.holds(start) and (hist.holds(stop) or (live and stop > hist.last)) and start <= stop):
-            where = "" if live else " (a recording has no more steps)"
+            where = "" if live else " " + tr("(a recording has no more steps)")
             self.model.failed.emit(
-                "Export movie", f"t = {start}..{stop} is not held: it holds t = {hist.first}..{hist.last}{where}"
+                "Export movie",
+                tr("t = {start}..{stop} is not held: it holds t = {first}..{last}").format(
+                    start=start, stop=stop, first=hist.first, last=hist.last
+                )
+                + where,
             )
             return None
         ok, _ = self.model.attempt("Export movie", movie.check_available, path.suffix.lower())
@@ -515,16 +527,23 @@ class SessionControls(QObject):
 
         def run() -> Path:
             return run_with_progress(
-                self.window, tr("hiddenscope — Export movie"), f"Writing {target.name}…", total, write
+                self.window,
+                tr("hiddenscope — Export movie"),
+                tr("Writing {name}…").format(name=target.name),
+                total,
+                write,
             )
 
         try:
             ok, saved = self.model.attempt("Export movie", run)
         except Cancelled:
-            self.model.message.emit(f"Movie cancelled; {path.name} was not written", 6000)
+            self.model.message.emit(tr("Movie cancelled; {name} was not written").format(name=path.name), 6000)
             return None
         if ok:
-            self.model.message.emit(f"Saved {saved}: {total} frames, t = {start}..{stop}", 8000)
+            said = tr("Saved {path}: {n} frames, t = {start}..{stop}").format(
+                path=saved, n=total, start=start, stop=stop
+            )
+            self.model.message.emit(said, 8000)
         return saved if ok else None
 
     def _ask_movie(self, first: int, last: int) -> tuple[Path, int, int, float] | None:
@@ -562,7 +581,10 @@ class SessionControls(QObject):
         self.settings.setValue("movie/kind", kind_box.currentIndex())
         start, stop = sorted((start_box.value(), stop_box.value()))
         path = self.files._ask_path(
-            tr("Export movie"), f"hiddenscope_t{start:05d}-{stop:05d}{suffix}", f"Movie (*{suffix})", "files/movie_dir"
+            tr("Export movie"),
+            f"hiddenscope_t{start:05d}-{stop:05d}{suffix}",
+            tr("Movie (*{suffix})").format(suffix=suffix),
+            "files/movie_dir",
         )
         return None if path is None else (path, start, stop, fps_box.value())
 
@@ -611,7 +633,7 @@ class SessionControls(QObject):
             path = self.files._ask_path(
                 tr("Save heatmaps as SVG/PDF"),
                 f"hiddenscope_t{self.model.frame.t:05d}.svg",
-                "SVG figure (*.svg);;PDF document (*.pdf)",
+                tr("SVG figure (*.svg);;PDF document (*.pdf)"),
                 "files/figure_dir",
             )
             if path is None:
@@ -619,7 +641,9 @@ class SessionControls(QObject):
         path = Path(path)
         kind = path.suffix.lower()
         if kind not in (".svg", ".pdf"):
-            self.model.failed.emit("Save figure", f"{path.name}: a figure is saved as .svg or .pdf")
+            self.model.failed.emit(
+                "Save figure", tr("{name}: a figure is saved as .svg or .pdf").format(name=path.name)
+            )
             return None
 
         def write() -> Path:
@@ -628,5 +652,5 @@ class SessionControls(QObject):
 
         ok, saved = self.model.attempt("Save figure", write)
         if ok:
-            self.model.message.emit(f"Saved {saved}", 6000)
+            self.model.message.emit(tr("Saved {path}").format(path=saved), 6000)
         return saved if ok else None

@@ -28,13 +28,13 @@ class StatusLine:
         self.episodes_label = SteadyLabel()
         self._labels: list[SteadyLabel] = []
         for label, tip in (
-            (self.episodes_label, "Episodes finished in the live environments, and their mean return (last 100)"),
-            (self.device_label, "Device and dtype the model runs on"),
-            (self.t_label, "The timestep shown"),
-            (self.step_label, "Time the last computed step took (model, trace and host copy)"),
-            (self.rate_label, "Model steps per second while playing (many per frame in fast-forward)"),
-            (self.fps_label, "Frames drawn per second while playing"),
-            (self.history_label, "Timesteps held in history, and its memory budget"),
+            (self.episodes_label, tr("Episodes finished in the live environments, and their mean return (last 100)")),
+            (self.device_label, tr("Device and dtype the model runs on")),
+            (self.t_label, tr("The timestep shown")),
+            (self.step_label, tr("Time the last computed step took (model, trace and host copy)")),
+            (self.rate_label, tr("Model steps per second while playing (many per frame in fast-forward)")),
+            (self.fps_label, tr("Frames drawn per second while playing")),
+            (self.history_label, tr("Timesteps held in history, and its memory budget")),
         ):
             label.setToolTip(tip)
             bar.addPermanentWidget(label)
@@ -56,19 +56,28 @@ class StatusLine:
         hist = self.model.held
         self.device_label.setText(f"  {s.device} · {s.config.dtype}  ")
         self.t_label.setText(f"  t = {frame.t}  ")
-        self.step_label.setText(f"  step {frame.step_ms:.2f} ms  " if frame.t else "  step — ms  ")
+        step_ms = f"{frame.step_ms:.2f}" if frame.t else "—"
+        self.step_label.setText("  " + tr("step {ms} ms").format(ms=step_ms) + "  ")
         self.fps_label.setText(f"  {self.play.fps:.0f} fps  " if self.model.playing else f"  {tr('paused')}  ")
-        self.rate_label.setText(f"  {self.play.steps_per_s:,.0f} steps/s  " if self.model.playing else "")
+        rate = f"  {self.play.steps_per_s:,.0f} {tr('steps/s')}  "
+        self.rate_label.setText(rate if self.model.playing else "")
         self.rate_label.setVisible(self.model.playing)
         self.episodes_label.setText(episodes_text(s.source))
         self.episodes_label.setVisible(bool(self.episodes_label.text()))
         reader = s.reader
         if reader is not None:  # a recorded session: it holds every step, on disk
-            text = f"  session {reader.path.name}: t = {reader.first}..{reader.last}, from disk  "
+            text = tr("session {name}: t = {first}..{last}, from disk").format(
+                name=reader.path.name, first=reader.first, last=reader.last
+            )
         else:
             n = len(hist)
-            text = f"  {n} step{'' if n == 1 else 's'} held (room for {hist.capacity}, {hist.nbytes / 2**20:.0f} MiB)  "
-        self.history_label.setText(text)
+            held = (
+                tr("{n} step held (room for {room}, {mib} MiB)")
+                if n == 1
+                else tr("{n} steps held (room for {room}, {mib} MiB)")
+            )
+            text = held.format(n=n, room=hist.capacity, mib=f"{hist.nbytes / 2**20:.0f}")
+        self.history_label.setText(f"  {text}  ")
 
     def _fit_again(self) -> None:
         for label in self._labels:
@@ -83,5 +92,7 @@ def episodes_text(source: object) -> str:
         return ""
     done = getattr(source, "episodes", 0)
     mean = mean_return()
-    text = f"  {done} episode{'' if done == 1 else 's'}"
-    return text + (f" · mean return {mean:+.2f}  " if mean is not None else " · no episode finished yet  ")
+    text = (tr("{n} episode") if done == 1 else tr("{n} episodes")).format(n=done)
+    if mean is None:
+        return f"  {text} · {tr('no episode finished yet')}  "
+    return f"  {text} · {tr('mean return {value}').format(value=f'{mean:+.2f}')}  "

@@ -83,7 +83,8 @@ class UnitOrderBar(QToolBar):
             self.settings.setValue("analysis/order", by)
             if by != "index":
                 span = self.model.view.unit_order_span
-                self.model.message.emit(f"Units ordered by {ORDER_NAMES[by]} over {span}; Ctrl+U re-orders", 5000)
+                said = tr("Units ordered by {order} over {span}; Ctrl+U re-orders")
+                self.model.message.emit(said.format(order=tr(ORDER_NAMES[by]), span=span), 5000)
         return ok
 
     def _show_choice(self, *_args: object) -> None:

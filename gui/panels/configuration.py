@@ -14,10 +14,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hiddenscope.core.config import DTYPES, MAX_SIZE, Config, available_devices, format_bytes, step_bytes, units_for
+from hiddenscope.core.config import (
+    DTYPES,
+    MAX_SIZE,
+    Config,
+    available_devices,
+    check_fits,
+    format_bytes,
+    resolve_device,
+    step_bytes,
+    units_for,
+)
+from hiddenscope.core.errors import UserError
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.widgets.controls import tipped
+
+
+def fits_in_memory(config: Config) -> bool:
+    """Whether a step of ``config`` passes the memory check a rebuild makes (see core.config.check_fits)."""
+    try:
+        check_fits(config, resolve_device(config.device))
+    except UserError:
+        return False
+    return True
+
 
 # A step's hidden state past this (4× the 1024 × 64 × 96 the speed figures are measured at) asks first.
 LARGE_FRAME_BYTES = 4 * 1024 * 64 * 96 * 4
@@ -43,19 +64,19 @@ class ConfigPanel(QWidget):
     def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.batch = _spin(1, MAX_SIZE, "Batch size: how many independent copies of the team are stepped")
-        self.agents = _spin(1, 4096, "Number of agents; each gets its own heatmap")
-        self.hidden = _spin(1, 65536, "The agent's _hidden_dim; the GRU has hidden_dim // 4 * 3 units")
+        self.batch = _spin(1, MAX_SIZE, tr("Batch size: how many independent copies of the team are stepped"))
+        self.agents = _spin(1, 4096, tr("Number of agents; each gets its own heatmap"))
+        self.hidden = _spin(1, 65536, tr("The agent's _hidden_dim; the GRU has hidden_dim // 4 * 3 units"))
         self.units_label = QLabel()
-        self.inputs = _spin(1, 65536, "Inputs per agent per timestep (cond_input)")
-        self.seed = _spin(0, 2**31 - 1, "Seed for the weights and the inputs: same seed, same numbers")
-        self.device = tipped(QComboBox(), "Where the model runs; only devices this machine has are offered")
+        self.inputs = _spin(1, 65536, tr("Inputs per agent per timestep (cond_input)"))
+        self.seed = _spin(0, 2**31 - 1, tr("Seed for the weights and the inputs: same seed, same numbers"))
+        self.device = tipped(QComboBox(), tr("Where the model runs; only devices this machine has are offered"))
         self.device.addItems(["auto", *available_devices()])
-        self.dtype = tipped(QComboBox(), "Floating-point type of the weights and the hidden state")
+        self.dtype = tipped(QComboBox(), tr("Floating-point type of the weights and the hidden state"))
         self.dtype.addItems(list(DTYPES))
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
-        self.apply_button = tipped(QPushButton(tr("Apply")), "Rebuild the model with these settings (Ctrl+Return)")
+        self.apply_button = tipped(QPushButton(tr("Apply")), tr("Rebuild the model with these settings (Ctrl+Return)"))
         self.apply_button.setDefault(True)
 
         form = QFormLayout()
@@ -124,25 +145,34 @@ class ConfigPanel(QWidget):
         self.hidden.setEnabled(not fixed)
         self.inputs.setEnabled(not fixed)
         if fixed:
-            self.units_label.setText(f"→ {self._model_units or '?'} GRU units, fixed by {self._model}")
+            units_text = tr("{units} GRU units, fixed by {model}").format(
+                units=self._model_units or "?", model=self._model
+            )
+            self.units_label.setText(f"→ {units_text}")
             self.units_label.setStyleSheet("")
             self.units_label.setWordWrap(True)
             self.apply_button.setEnabled(True)
             config = self.config()
-            self.estimate.setText(f"{config.rows:,} GRU rows per step")
+            self.estimate.setText(tr("{rows} GRU rows per step").format(rows=f"{config.rows:,}"))
             return
         units = units_for(self.hidden.value())
         if units < 1:
-            self.units_label.setText(f"→ {self.hidden.value()} // 4 * 3 = 0 units: use 4 or more")
+            self.units_label.setText(
+                "→ " + tr("{hidden} // 4 * 3 = 0 units: use 4 or more").format(hidden=self.hidden.value())
+            )
             self.units_label.setStyleSheet("color: #c62828; font-weight: bold;")
             self.apply_button.setEnabled(False)
         else:
-            self.units_label.setText(f"→ GRU units = {self.hidden.value()} // 4 * 3 = {units}")
+            self.units_label.setText(
+                "→ " + tr("GRU units = {hidden} // 4 * 3 = {units}").format(hidden=self.hidden.value(), units=units)
+            )
             self.units_label.setStyleSheet("")
             self.apply_button.setEnabled(True)
         config = self.config()
         self.estimate.setText(
-            f"{config.rows:,} GRU rows per step · about {format_bytes(step_bytes(config))} of working memory per step"
+            tr("{rows} GRU rows per step · about {size} of working memory per step").format(
+                rows=f"{config.rows:,}", size=format_bytes(step_bytes(config))
+            )
         )
 
     def _apply(self) -> None:
@@ -154,16 +184,23 @@ class ConfigPanel(QWidget):
     def _worth_it(self, config: Config) -> bool:
         """Below :data:`LARGE_FRAME_BYTES` a step's state: yes; above, the person is asked, with what it costs."""
         frame = config.batch_size * config.n_agents * config.units * 4  # the host copy the window draws each frame
-        if frame <= LARGE_FRAME_BYTES:
-            return True
+        if frame <= LARGE_FRAME_BYTES or not fits_in_memory(config):
+            return True  # small enough; or too big to build at all, which the rebuild refuses with its own reason
         held = max(2, self.model.held.nbytes // max(1, frame + frame // 2))
         answer = QMessageBox.question(
             self,
             tr("hiddenscope — a very large configuration"),
-            f"Each step's hidden state is {format_bytes(frame)} ({config.rows:,} GRU rows), and a step needs about"
-            f" {format_bytes(step_bytes(config))} of working memory. The window copies and draws every state it"
-            f" shows, and the history holds only about {held:,} of them: stepping will be slow and the window"
-            " may stop answering for a while. Apply it anyway?",
+            tr(
+                "Each step's hidden state is {state} ({rows} GRU rows), and a step needs about"
+                " {work} of working memory. The window copies and draws every state it"
+                " shows, and the history holds only about {held} of them: stepping will be slow and the window"
+                " may stop answering for a while. Apply it anyway?"
+            ).format(
+                state=format_bytes(frame),
+                rows=f"{config.rows:,}",
+                work=format_bytes(step_bytes(config)),
+                held=f"{held:,}",
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )

@@ -285,7 +285,11 @@ class EditPanel(QWidget):
 
             try:
                 return run_with_progress(
-                    self, tr("hiddenscope — Make branch"), f"Computing the branch up to t = {target}…", target, catch_up
+                    self,
+                    tr("hiddenscope — Make branch"),
+                    tr("Computing the branch up to t = {t}…").format(t=target),
+                    target,
+                    catch_up,
                 )
             except Cancelled:
                 branch.close()
@@ -300,7 +304,7 @@ class EditPanel(QWidget):
         if self.model.view.compare_mode == "A":
             self.model.set_compare_mode("B-A")
         text = " ".join(f"--edit {e.canonical()}" for e in edits)
-        self.model.message.emit(f"Branch made: the session with {text}, stepped beside it", 8000)
+        self.model.message.emit(tr("Branch made: the session with {edits}, stepped beside it").format(edits=text), 8000)
         return True
 
     def _offer_branch(self) -> None:
@@ -322,7 +326,7 @@ class EditPanel(QWidget):
 
     def _refuse(self, why: str) -> None:
         self.problem.setText(why)
-        self.model.message.emit(f"Edit memory: {why}", 10000)
+        self.model.message.emit(tr("Edit memory: {why}").format(why=why), 10000)
 
     def _show_branch(self) -> None:
         comp = self.model.comparison

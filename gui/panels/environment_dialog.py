@@ -97,14 +97,17 @@ class EnvironmentDialog(QDialog):
         agent_key = AGENT_OPTION[self.name]
         for option in env_options(self.name):
             edit = QLineEdit(placeholderText=str(option.default))
-            tip = option.help + (f" (one of {', '.join(option.choices)})" if option.choices else "")
+            tip = tr(option.help)  # the options' help (core.envs) is in the translations
+            if option.choices:
+                tip = tr("{help} (one of {choices})").format(help=tip, choices=", ".join(option.choices))
             edit.setToolTip(tip)
             if option.key == agent_key and (self.agents_fixed or self.name != "vmas"):
                 # The window's agent count, unless the user types another one.
                 edit.setText(str(self.n_agents))
                 if self.agents_fixed:
                     edit.setReadOnly(True)
-                    edit.setToolTip(f"{tip}; the checkpoint holds one network for each of {self.n_agents} agents")
+                    fixed = tr("{tip}; the checkpoint holds one network for each of {n} agents")
+                    edit.setToolTip(fixed.format(tip=tip, n=self.n_agents))
             self.option_edits[option.key] = edit
             self.option_form.addRow(option.key, edit)
         self.note.setText(

@@ -62,16 +62,16 @@ def parse_agents(text: str, n_agents: int) -> list[int]:
             continue
         match = _ITEM.match(item)
         if match is None:
-            raise ValueError(f"agents: {item.strip()!r} is not N or A-B (e.g. 0-2, 4)")
+            raise ValueError(tr("agents: {item} is not N or A-B (e.g. 0-2, 4)").format(item=repr(item.strip())))
         lo = int(match.group(1))
         hi = int(match.group(2)) if match.group(2) is not None else lo
         if hi < lo:
-            raise ValueError(f"agents: {item.strip()!r} runs backwards")
+            raise ValueError(tr("agents: {item} runs backwards").format(item=repr(item.strip())))
         if hi >= n_agents:
-            raise ValueError(f"agents: {hi} is out of range (0–{n_agents - 1})")
+            raise ValueError(tr("agents: {agent} is out of range (0–{last})").format(agent=hi, last=n_agents - 1))
         found.update(range(lo, hi + 1))
     if not found:
-        raise ValueError("agents: name at least one agent, e.g. 0-2, 4")
+        raise ValueError(tr("agents: name at least one agent, e.g. 0-2, 4"))
     return sorted(found)
 
 
@@ -81,22 +81,26 @@ def selection_text(chosen: Selection | None) -> str:
         return tr("Drag a time range on the plot to select the units that stay past τ across it.")
     where = f"t = {chosen.start}…{chosen.stop} · {_few('agent', chosen.agents)} · {_few('row', chosen.rows)}"
     side = {"positive": f"> {chosen.threshold:g}", "negative": f"< −{chosen.threshold:g}"}.get(
-        chosen.sign, f"beyond ±{chosen.threshold:g}"
+        chosen.sign, tr("beyond ±{threshold}").format(threshold=f"{chosen.threshold:g}")
     )
     if not len(chosen):
-        return f"No unit stays {side} over {where}."
+        return tr("No unit stays {side} over {where}.").format(side=side, where=where)
     units = ", ".join(f"{u}{'' if s > 0 else '⁻'}" for u, s in zip(chosen.units[:12], chosen.signs[:12], strict=True))
-    more = f" and {len(chosen) - 12} more" if len(chosen) > 12 else ""
-    count = f"{len(chosen)} unit{'' if len(chosen) == 1 else 's'}"
-    return f"▶ {count} stay {side} over {where}: {units}{more}"
+    more = tr(" and {n} more").format(n=len(chosen) - 12) if len(chosen) > 12 else ""
+    stay = tr("1 unit stay {side} over {where}: {units}") if len(chosen) == 1 else ""
+    stay = stay or tr("{n} units stay {side} over {where}: {units}")
+    return "▶ " + stay.format(n=len(chosen), side=side, where=where, units=units + more)
 
 
 def _few(what: str, items: tuple[int, ...]) -> str:
+    one, many = (
+        (tr("agent {items}"), tr("agents {items}")) if what == "agent" else (tr("row {items}"), tr("rows {items}"))
+    )
     if len(items) == 1:
-        return f"{what} {items[0]}"
+        return one.format(items=items[0])
     if list(items) == list(range(items[0], items[-1] + 1)):
-        return f"{what}s {items[0]}–{items[-1]}"
-    return f"{what}s " + ",".join(map(str, items[:6])) + ("…" if len(items) > 6 else "")
+        return many.format(items=f"{items[0]}–{items[-1]}")
+    return many.format(items=",".join(map(str, items[:6])) + ("…" if len(items) > 6 else ""))
 
 
 class UnitSelector(QWidget):
@@ -250,7 +254,7 @@ class UnitSelector(QWidget):
         try:
             agents = self.chosen_agents()
         except ValueError as exc:
-            self.model.message.emit(f"Select units: {exc}", 8000)
+            self.model.message.emit(tr("Select units: {why}").format(why=exc), 8000)
             self.result.setText(f"⚠ {exc}")
             return None
         rows = None if self.rows_box.currentData() == "all" else [self.model.view.row]
@@ -274,7 +278,9 @@ class UnitSelector(QWidget):
             self.span = None
             self.region.hide()
             units = ", ".join(map(str, chosen.units[:12])) + ("…" if len(chosen) > 12 else "")
-            self.result.setText(f"Units marked from another view: {units}. Drag a range to select here.")
+            self.result.setText(
+                tr("Units marked from another view: {units}. Drag a range to select here.").format(units=units)
+            )
         else:
             self.result.setText(selection_text(chosen))
 

@@ -193,11 +193,16 @@ class AgentsView(SideView):
         self._label_axes(n_agents)
         self._write_cells()
         undefined = (
-            "\nblack: undefined (a state holds NaN, or has no spread)" if np.isnan(self.similarity).any() else ""
+            "\n" + tr("black: undefined (a state holds NaN, or has no spread)")
+            if np.isnan(self.similarity).any()
+            else ""
         )
-        self.caption.setText(f"{self.similarity_metric} of the agents' {caption}{undefined}")
+        metric = tr(self.similarity_metric)  # "correlation" or "cosine", as the box names them
+        self.caption.setText(tr("{metric} of the agents' {name}").format(metric=metric, name=caption) + undefined)
         self.caption.setToolTip(
-            f"Each agent's {caption} is one vector of batch rows × units; each cell compares two agents' vectors"
+            tr(
+                "Each agent's {name} is one vector of batch rows × units; each cell compares two agents' vectors"
+            ).format(name=caption)
         )
         if self.ranking is None:
             self.rerank()
@@ -211,8 +216,8 @@ class AgentsView(SideView):
         for axis, most in (("bottom", 8), ("left", 16)):
             step = round_spacing(n_agents / most)
             self.plot.getAxis(axis).setTicks([[(i, str(i)) for i in range(0, n_agents, step)]])
-        self.plot.setLabel("bottom", "agent")
-        self.plot.setLabel("left", "agent")
+        self.plot.setLabel("bottom", tr("agent"))
+        self.plot.setLabel("left", tr("agent"))
         self.plot.setRange(xRange=(-0.5, n_agents - 0.5), yRange=(-0.5, n_agents - 0.5), padding=0.02)
         for text in self.cell_texts:
             self.plot.removeItem(text)
@@ -240,9 +245,10 @@ class AgentsView(SideView):
         i, j = round(point.y()), round(point.x())
         n = len(self.similarity)
         if 0 <= i < n and 0 <= j < n:
-            self.model.message.emit(
-                f"{self.similarity_metric} of agents {i} and {j}: {self.similarity[i, j]:.4f}", 4000
+            said = tr("{metric} of agents {i} and {j}: {value}").format(
+                metric=tr(self.similarity_metric), i=i, j=j, value=f"{self.similarity[i, j]:.4f}"
             )
+            self.model.message.emit(said, 4000)
 
     # -- the identity ranking (on demand) ------------------------------------------------
     def rerank(self) -> bool:
@@ -304,15 +310,17 @@ class AgentsView(SideView):
             return
         hist = self.model.bounds()
         a, b = int(self.ranked_ts[0]), int(self.ranked_ts[-1])
-        newer = "  · newer steps held: Rank units again to include them" if b != hist.last else ""
+        newer = "  · " + tr("newer steps held: Rank units again to include them") if b != hist.last else ""
         left_out = ""
         if self.left_out:
             agents = ", ".join(str(agent) for agent in self.left_out)
-            left_out = f" · agent{'s' if len(self.left_out) > 1 else ''} {agents} left out (NaN/Inf)"
-        self.rank_caption.setText(
-            f"top {min(TOP_UNITS, len(self.ranking.order))} of {len(self.ranking.order)} units over t = {a}…{b}"
-            f" (all batch rows){left_out}{newer}"
-        )
+            many = len(self.left_out) > 1
+            left_out = " · " + (
+                tr("agents {agents} left out (NaN/Inf)") if many else tr("agent {agents} left out (NaN/Inf)")
+            ).format(agents=agents)
+        n = len(self.ranking.order)
+        top = tr("top {top} of {n} units over t = {first}…{last} (all batch rows)")
+        self.rank_caption.setText(top.format(top=min(TOP_UNITS, n), n=n, first=a, last=b) + left_out + newer)
 
     def selected_units(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectedIndexes()})
@@ -331,7 +339,9 @@ class AgentsView(SideView):
         )  # fmt: skip
         self.model.set_unit_selection(chosen)
         ratios = ", ".join(f"{u} ({_number(self.ranking.ratio[u])})" for u in units)
-        self.model.message.emit(f"Marked in every view: unit {ratios} (between/within ratio)", 6000)
+        self.model.message.emit(
+            tr("Marked in every view: unit {units} (between/within ratio)").format(units=ratios), 6000
+        )
 
 
 def _number(value: float) -> str:

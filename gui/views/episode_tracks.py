@@ -41,9 +41,9 @@ class EpisodeTracks(QWidget):
         )
         self._link = link  # the history plot: linked only while the tracks show (an unseen link costs every frame)
         self._linked = False
-        self.returns_plot = self._plot("return", link)
+        self.returns_plot = self._plot(tr("return"), link)
         self.returns_curve = self.returns_plot.plot(pen=pg.mkPen(RETURN_COLOUR, width=2), connect="finite")
-        self.actions_plot = self._plot("action", link)
+        self.actions_plot = self._plot(tr("action"), link)
         self.actions_dots = pg.ScatterPlotItem(size=5, pen=None, brush=ACTION_BRUSH)
         self.actions_plot.addItem(self.actions_dots)
         self.boundaries: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
@@ -103,9 +103,14 @@ class EpisodeTracks(QWidget):
                 plot.addItem(line)
                 self.boundaries.append((plot, line))
         now = tracks["returns"][-1]
-        so_far = f"{now:+.2f}" if np.isfinite(now) else "— (no action taken yet)"  # t = 0 has no return
-        self.caption.setText(
-            f"batch row {row}: return so far {so_far} · {len(starts)} episode start"
-            f"{'s' if len(starts) != 1 else ''} in view · agent {agent}'s actions below ·"
-            f" {episodes_text(stepper.source).strip()}"
+        so_far = f"{now:+.2f}" if np.isfinite(now) else "— " + tr("(no action taken yet)")  # t = 0 has no return
+        text = (
+            tr("batch row {row}: return so far {so_far} · 1 episode start in view · agent {agent}'s actions below")
+            if len(starts) == 1
+            else tr(
+                "batch row {row}: return so far {so_far} · {starts} episode starts in view ·"
+                " agent {agent}'s actions below"
+            )
         )
+        text = text.format(row=row, so_far=so_far, starts=len(starts), agent=agent)
+        self.caption.setText(f"{text} · {episodes_text(stepper.source).strip()}")

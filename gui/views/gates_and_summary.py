@@ -43,7 +43,7 @@ class GatesView(SideView):
             plot.setMouseEnabled(False, False)
             plot.hideButtons()
             plot.invertY(True)
-            plot.setLabel("left", "unit")
+            plot.setLabel("left", tr("unit"))
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             image = IndexImageItem()
             plot.addItem(image)
@@ -52,7 +52,7 @@ class GatesView(SideView):
             self.images[name], self.plots[name] = image, plot
             self.unit_rows[name] = UnitRowMarks(model, plot)  # the model's unit order and selected units
             self.cursors.append(cursor)
-        self.plots["n"].setLabel("bottom", "timestep t")
+        self.plots["n"].setLabel("bottom", tr("timestep t"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self.save_row(self.caption))
@@ -84,8 +84,11 @@ class GatesView(SideView):
                 image.clear()
         else:
             self.caption.setText(
-                f"agent {agent} · batch row {row} · t = {ts[0]}…{ts[-1]}"
-                "  (pick them in History, or right-click a heatmap)"
+                tr("agent {agent} · batch row {row} · t = {first}…{last}").format(
+                    agent=agent, row=row, first=ts[0], last=ts[-1]
+                )
+                + "  "
+                + tr("(pick them in History, or right-click a heatmap)")
             )
             for name, _title, levels in GATE_ROWS:
                 values = gates[name]
@@ -115,7 +118,7 @@ class SummaryView(SideView):
         self.norm_plot.setTitle(tr("‖h‖ per agent (mean over batch rows)"), size="9pt", color="#d0d0d0")
         self.sat_plot = self.view.ci.addPlot(row=1, col=0, axisItems={"bottom": TimeAxis()})
         self.sat_plot.setTitle(tr("saturated units, |h| > 0.95 (fraction)"), size="9pt", color="#d0d0d0")
-        self.sat_plot.setLabel("bottom", "timestep t")
+        self.sat_plot.setLabel("bottom", tr("timestep t"))
         self.sat_plot.setYRange(0, 1)
         self.legend = self.norm_plot.addLegend(offset=(4, 4), labelTextSize="8pt")
         self.norm_lines: list[pg.PlotDataItem] = []
@@ -150,7 +153,9 @@ class SummaryView(SideView):
         self.norm_lines, self.sat_lines = [], []
         for i, agent in enumerate(agents):
             pen = pg.mkPen(pg.intColor(i, hues=max(len(agents), 2)), width=1.5)
-            self.norm_lines.append(self.norm_plot.plot(pen=pen, name=f"agent {agent}", connect="finite"))
+            self.norm_lines.append(
+                self.norm_plot.plot(pen=pen, name=tr("agent {agent}").format(agent=agent), connect="finite")
+            )
             self.sat_lines.append(self.sat_plot.plot(pen=pen))
         self._lines_for = agents
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxL
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 from hiddenscope.core.picture import Picture
+from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.theme import BACKGROUND_INDEX, BACKGROUND_RGB, COLOURS, LEVELS, NAN_INDEX
 from hiddenscope.gui.views.unit_layout import GridUnitMarks, arranged, display_units
@@ -102,18 +103,18 @@ class HeatmapGrid(QWidget):
         # The units in the model's order along an axis under the tiles, the selected ones marked above them.
         self.unit_marks = GridUnitMarks(model, self.box, self.view.ci)
         self.colorbar = pg.ColorBarItem(values=LEVELS, colorMap=COLOURS.pg_colormap(), interactive=False, width=14)
-        self.colorbar.getAxis("right").setLabel("value")
+        self.colorbar.getAxis("right").setLabel(tr("value"))
         self.colorbar.getAxis("right").enableAutoSIPrefix(False)  # ±0.5 reads as ±0.5, not ±500 × 0.001
         self.view.ci.addItem(self.colorbar, row=0, col=1)
 
         self.prev_button, self.next_button = QToolButton(), QToolButton()
         self.prev_button.setText("◀")
-        self.prev_button.setToolTip("Previous page of agents (Page Up)")
+        self.prev_button.setToolTip(tr("Previous page of agents (Page Up)"))
         self.next_button.setText("▶")
-        self.next_button.setToolTip("Next page of agents (Page Down)")
+        self.next_button.setToolTip(tr("Next page of agents (Page Down)"))
         self.page_box = QSpinBox()
         self.page_box.setRange(1, 1)
-        self.page_box.setToolTip("Page of agents shown")
+        self.page_box.setToolTip(tr("Page of agents shown"))
         self.page_label = QLabel()
         # A long caption (an op's explanation) is cut at the grid's edge rather than widening the window.
         self.axes_label = CaptionLine()
@@ -154,7 +155,8 @@ class HeatmapGrid(QWidget):
             self.model.unreadable(str(exc))
             return
         if picture.data is None:
-            self.axes_label.setText(f"after op {self.model.view.op_index + 1}: {picture.why}")
+            op = self.model.view.op_index + 1
+            self.axes_label.setText(tr("after op {op}: {why}").format(op=op, why=picture.why))
         else:
             self.reset_rows = reset_rows_of(self.model.frame)
             self.set_values(picture.data, picture.caption, picture.levels)
@@ -235,7 +237,7 @@ class HeatmapGrid(QWidget):
         self._titles = []
         for agent in agents:
             x, y = self.tile_origin(agent)
-            title = pg.TextItem(f"agent {agent}", color="#d0d0d0", anchor=(0, 1))
+            title = pg.TextItem(tr("agent {agent}").format(agent=agent), color="#d0d0d0", anchor=(0, 1))
             title.setPos(x, y)
             self.box.addItem(title)
             self._titles.append(title)
@@ -271,7 +273,9 @@ class HeatmapGrid(QWidget):
         self.next_button.setEnabled(self.page < self.pages - 1)
         if agents:
             self.page_label.setText(
-                f"agents {agents[0]}–{agents[-1]} of {self.n_agents}" if many else f"{self.n_agents} agents"
+                tr("agents {first}–{last} of {n}").format(first=agents[0], last=agents[-1], n=self.n_agents)
+                if many
+                else tr("{n} agents").format(n=self.n_agents)
             )
 
     # -- data -------------------------------------------------------------
@@ -284,8 +288,9 @@ class HeatmapGrid(QWidget):
             self.colorbar.setLevels(levels)
         self.set_agent_count(values.shape[1])
         batch, _, units = values.shape
-        rows = f"rows = batch 0–{batch - 1} (top→bottom{ROWS_NOTE})"
-        self._axes_text = f"{caption}: {rows}, columns = units 0–{units - 1}"
+        rows = tr("rows = batch 0–{last} (top→bottom{note})").format(last=batch - 1, note=ROWS_NOTE)
+        columns = tr("columns = units 0–{last}").format(last=units - 1)
+        self._axes_text = f"{caption}: {rows}, {columns}"
         self._draw()
 
     def _draw(self) -> None:
@@ -314,7 +319,7 @@ class HeatmapGrid(QWidget):
         # Every value counts here, drawn or not: a NaN in a row between two drawn ones is still reported
         # (and a finite value too large for the colour scale, drawn black, where it is drawn).
         self.has_nonfinite = not bool(np.isfinite(shown).all()) or bool((self._mosaic == NAN_INDEX).any())
-        warning = "   ⚠ NaN/Inf values drawn black" if self.has_nonfinite else ""
+        warning = "   ⚠ " + tr("NaN/Inf values drawn black") if self.has_nonfinite else ""
         self._draw_reset_marks(agents, batch, units)
         self.unit_marks.place([self.tile_origin(a) for a in agents], units, self._titles)
         caption = self._axes_text.replace(ROWS_NOTE, self._rows_text()) + self.unit_marks.caption()
@@ -330,11 +335,13 @@ class HeatmapGrid(QWidget):
             self.axes_label.setToolTip("")
             return ""
         self.axes_label.setToolTip(
-            f"The tiles are shorter than their {self.values.shape[0]} rows: each pixel row shows one row of the"
-            f" {self.row_stride} it covers. Hover any cell for its own value; make the window taller to draw more"
-            " rows; screenshots always hold every row."
+            tr(
+                "The tiles are shorter than their {rows} rows: each pixel row shows one row of the"
+                " {stride} it covers. Hover any cell for its own value; make the window taller to draw more"
+                " rows; screenshots always hold every row."
+            ).format(rows=self.values.shape[0], stride=self.row_stride)
         )
-        return f"; 1 in {self.row_stride} drawn at this size"
+        return tr("; 1 in {stride} drawn at this size").format(stride=self.row_stride)
 
     def _draw_reset_marks(self, agents: list[int], batch: int, units: int) -> None:
         rows = [r for r in self.reset_rows if r < batch]
@@ -352,8 +359,10 @@ class HeatmapGrid(QWidget):
     def _reset_text(self) -> str:
         if not self.reset_rows:
             return ""
-        which = "row" if len(self.reset_rows) == 1 else "rows"
-        return f"▶ new episode in {which} {row_ranges(self.reset_rows)} (h reset to init_hidden) · "
+        which = tr("▶ new episode in row {rows} (h reset to init_hidden)")
+        if len(self.reset_rows) != 1:
+            which = tr("▶ new episode in rows {rows} (h reset to init_hidden)")
+        return which.format(rows=row_ranges(self.reset_rows)) + " · "
 
     def shown_values(self, agent: int) -> np.ndarray | None:
         """The numbers behind agent ``agent``'s heatmap, ``(batch, units)``; ``None`` if not on this page."""
@@ -398,9 +407,11 @@ class HeatmapGrid(QWidget):
     def describe(self, agent: int, row: int, unit: int) -> str:
         assert self.values is not None
         value = float(self.values[row, agent, unit])
-        text = f"agent {agent} · batch row {row} · unit {unit} · {self.caption} = {value:+.4f}"
+        text = tr("agent {agent} · batch row {row} · unit {unit} · {name} = {value}").format(
+            agent=agent, row=row, unit=unit, name=self.caption, value=f"{value:+.4f}"
+        )
         if row in self.reset_rows:
-            text += " · a new episode started in this row (h reset to init_hidden)"
+            text += " · " + tr("a new episode started in this row (h reset to init_hidden)")
         return text
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:

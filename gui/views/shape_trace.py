@@ -6,6 +6,8 @@ trace and the op walked with Step op; its buttons walk through the model.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
@@ -44,6 +46,7 @@ COLUMNS = (
 CODE_COLUMN = len(COLUMNS) - 1
 MONO_COLUMNS = (0, 1, 2, CODE_COLUMN)
 KIND_TEXT = {"view": "view (no copy)", "new": "new memory", "in-place": "in place"}  # translated when shown
+WEIGHTS = re.compile(r"\+(\d+) weights\b")  # what an op's text says of the weights it was given
 CURRENT_BRUSH = QBrush(QColor("#ffe082"))
 NOTE_BRUSH = QBrush(QColor("#ffccbc"))
 
@@ -62,15 +65,17 @@ class ShapePanel(QWidget):
         self._highlighted: tuple | None = None
 
         self.header = CaptionLine(rich=True)
-        self.op_back_button = tool_button(tip="Previous tensor transition of this step ([)", icon=icon("op_back"))
-        self.op_button = tool_button(tip="Step op: next tensor transition of this step (])", icon=icon("op"))
+        self.op_back_button = tool_button(tip=tr("Previous tensor transition of this step ([)"), icon=icon("op_back"))
+        self.op_button = tool_button(tip=tr("Step op: next tensor transition of this step (])"), icon=icon("op"))
         self.op_button.setText(tr("Step op"))
         self.op_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.op_label = QLabel()
         self.trace_button = QPushButton(tr("Trace this step"))
         self.trace_button.setToolTip(
-            "Re-run this step from h(t−1) and its inputs, both held in history, with tracing on,"
-            " and show what its tensors really did"
+            tr(
+                "Re-run this step from h(t−1) and its inputs, both held in history, with tracing on,"
+                " and show what its tensors really did"
+            )
         )
         self.trace_button.setVisible(False)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -110,12 +115,13 @@ class ShapePanel(QWidget):
         stepper = self.model.stepper
         untraced = frame.trace is None and frame.t > 0
         if untraced and stepper.tracing:  # tracing is on, yet this step was not: fast-forward did not draw it
-            self.header.setText(f"<b>t = {frame.t}</b> · not traced: fast-forward computed it without drawing it")
+            untraced_text = tr("not traced: fast-forward computed it without drawing it")
+            self.header.setText(f"<b>t = {frame.t}</b> · {untraced_text}")
         elif frame.retraced and frame.trace:
-            self.header.setText(self.header.text() + " · traced afterwards, re-run from history")
+            self.header.setText(self.header.text() + " · " + tr("traced afterwards, re-run from history"))
         if c.env and frame.trace and frame.t > 0:  # how this step's outputs became actions, and who chose that
             why = f" ({c.actions_from})" if c.actions_from else ""
-            self.header.setText(self.header.text() + f" · actions: {c.actions}{why}")
+            self.header.setText(self.header.text() + " · " + tr("actions: {how}").format(how=f"{c.actions}{why}"))
         self.trace_button.setVisible(untraced and can_retrace(stepper) and self.model.held.holds(frame.t - 1))
 
     def _on_op(self, index: int) -> None:
@@ -131,13 +137,15 @@ class ShapePanel(QWidget):
         self.batch_size, self.n_agents = batch_size, n_agents
         self.op_index = -1
         if not records:
-            self.header.setText(f"<b>t = {t}</b> · tracing is off")
+            self.header.setText(f"<b>t = {t}</b> · " + tr("tracing is off"))
         elif records[0].phase == "init":
-            self.header.setText(f"<b>t = 0</b> · <code>init_hidden({batch_size})</code>: the initial hidden state")
+            initial = tr("the initial hidden state")
+            self.header.setText(f"<b>t = 0</b> · <code>init_hidden({batch_size})</code>: {initial}")
         else:
-            self.header.setText(
-                f"<b>t = {t}</b> · step {t}: <code>forward</code> turns h<sub>{t - 1}</sub> into h<sub>{t}</sub>"
+            turns = tr("step {t}: {forward} turns {before} into {after}").format(
+                t=t, forward="<code>forward</code>", before=f"h<sub>{t - 1}</sub>", after=f"h<sub>{t}</sub>"
             )
+            self.header.setText(f"<b>t = {t}</b> · {turns}")
         signature = tuple(r[3:] for r in records)  # everything but step, phase and index
         if signature != self._signature:
             self._signature = signature
@@ -149,14 +157,14 @@ class ShapePanel(QWidget):
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         for row, r in enumerate(self.records):
-            note = note_for(r, self.batch_size, self.n_agents)
+            note = note_for(r, self.batch_size, self.n_agents, tr)
             cells = (
-                r.op,
+                op_text(r.op),
                 str(tuple(r.shape)),
                 str(tuple(r.stride)),
                 tr("yes") if r.contiguous else tr("no"),
                 tr(KIND_TEXT[r.kind]) if r.kind in KIND_TEXT else r.kind,
-                ("⚠ " if note else "") + r.role,
+                ("⚠ " if note else "") + tr(r.role, "tensor role"),  # input, hidden, new hidden, …
                 r.device,
                 r.dtype,
                 r.code,
@@ -165,9 +173,10 @@ class ShapePanel(QWidget):
                 item = QTableWidgetItem(text)
                 if col in MONO_COLUMNS:
                     item.setFont(mono)
-                tip = f"{r.op}  →  {tuple(r.shape)}  stride {tuple(r.stride)}\n{r.code}"
+                tip = f"{op_text(r.op)}  →  {tuple(r.shape)}  {tr('stride')} {tuple(r.stride)}\n{r.code}"
                 if r.storage_numel != r.numel:
-                    tip += f"\n{r.numel:,} values over {r.storage_numel:,} numbers in memory"
+                    over = tr("{values} values over {numbers} numbers in memory")
+                    tip += "\n" + over.format(values=f"{r.numel:,}", numbers=f"{r.storage_numel:,}")
                 if note:
                     tip += f"\n⚠ {note}"
                 item.setToolTip(tip)
@@ -182,9 +191,9 @@ class ShapePanel(QWidget):
         self._highlighted = state
         notes = []
         for row, r in enumerate(self.records):
-            note = note_for(r, self.batch_size, self.n_agents)
+            note = note_for(r, self.batch_size, self.n_agents, tr)
             if note and row <= current:
-                notes.append(f"<b>{r.op}</b>: {note}")
+                notes.append(f"<b>{op_text(r.op)}</b>: {note}")
             brush = CURRENT_BRUSH if row == current else NOTE_BRUSH if note else QBrush()
             for col in range(self.table.columnCount()):
                 item = self.table.item(row, col)
@@ -199,10 +208,15 @@ class ShapePanel(QWidget):
         self.note.setText("<br>".join(f"⚠ {n}" for n in notes) if notes else "")
         self.note.setVisible(bool(notes))
         n = len(self.records)
-        self.op_label.setText(f"op {current + 1} of {n}" if n else "")
+        self.op_label.setText(tr("op {i} of {n}").format(i=current + 1, n=n) if n else "")
         self.op_button.setEnabled(n > 1)
         self.op_back_button.setEnabled(n > 0 and current > 0)
 
     @property
     def current_row(self) -> int:
         return len(self.records) - 1 if self.op_index == -1 else self.op_index
+
+
+def op_text(op: str) -> str:
+    """An op as the trace names it (``gru_cell(160×16, 160×96, +4 weights)``), its words in the interface's language."""
+    return WEIGHTS.sub(lambda m: tr("+{n} weights").format(n=m.group(1)), op)

@@ -90,7 +90,7 @@ class SideView(QWidget):
         self.pace_label.setStyleSheet("color: palette(mid);")
         self.pace_label.hide()
         row.addWidget(self.pace_label)
-        self.save_button = tool_button(tip="Save this view as a PNG or an SVG", icon=icon("camera"))
+        self.save_button = tool_button(tip=tr("Save this view as a PNG or an SVG"), icon=icon("camera"))
         self.save_button.clicked.connect(self.saveRequested)
         row.addWidget(self.save_button)
         return row

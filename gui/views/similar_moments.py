@@ -83,13 +83,13 @@ class MomentsView(SideView):
         self._fill()
 
     def _caption(self, chosen: Selection, ts) -> str:
-        held = f"t = {ts[0]}…{ts[-1]}" if len(ts) else "nothing"
+        held = f"t = {ts[0]}…{ts[-1]}" if len(ts) else tr("nothing")
         units = ", ".join(map(str, chosen.units[:10])) + ("…" if len(chosen) > 10 else "")
-        found = f"top {len(self.moments)}" if self.moments else "no moment shares a unit"
-        return (
-            f"Over the held history only ({held}): {found} by Jaccard overlap of the units past"
-            f" τ = {chosen.threshold:g} with units {units}, leaving out the selection's own range."
-        )
+        found = tr("top {n}").format(n=len(self.moments)) if self.moments else tr("no moment shares a unit")
+        return tr(
+            "Over the held history only ({held}): {found} by Jaccard overlap of the units past"
+            " τ = {threshold} with units {units}, leaving out the selection's own range."
+        ).format(held=held, found=found, threshold=f"{chosen.threshold:g}", units=units)
 
     def _fill(self) -> None:
         self.table.setRowCount(len(self.moments))
@@ -107,7 +107,7 @@ class MomentsView(SideView):
         m = self.moments[index]
         self.model.set_selection(m.agent, m.row)
         if not self.model.seek(m.t):
-            self.model.message.emit(f"t = {m.t} is no longer held in history: Refresh the list", 6000)
+            self.model.message.emit(tr("t = {t} is no longer held in history: Refresh the list").format(t=m.t), 6000)
             return False
         return True
 

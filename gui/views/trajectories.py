@@ -266,7 +266,7 @@ class TrajectoryView(SideView):
         try:
             self.fit = fit_trajectories(hidden, ts, agents, method, self.shared_box.isChecked())
         except UserError as exc:
-            self.model.message.emit(f"Trajectories: {exc}", 8000)
+            self.model.message.emit(tr("Trajectories: {why}").format(why=exc), 8000)
             return False
         self._make_items()
         return True
@@ -305,7 +305,7 @@ class TrajectoryView(SideView):
             if agent in self.fit.bases:
                 ratio = self.fit.bases[agent].explained_ratio
                 variance = f" ({ratio[0]:.0%} + {ratio[1]:.0%})"
-            self.legend.addItem(dots, f"agent {agent}{variance}")
+            self.legend.addItem(dots, tr("agent {agent}").format(agent=agent) + variance)
             self.lines[agent], self.dots[agent], self.markers[agent] = line, dots, marker
             self.b_lines[agent] = b_line
 
@@ -331,15 +331,16 @@ class TrajectoryView(SideView):
             where = self.position(agent, frame)
             self.markers[agent].setData(pos=[] if where is None else [where])
         b_text = self._draw_b(fit, row)
-        basis = "one plane for all agents" if fit.shared else "one plane per agent"
+        basis = tr("one plane for all agents") if fit.shared else tr("one plane per agent")
         method = f"{fit.method}, {basis}" if fit.method == "PCA" else fit.method
-        note = " · newer steps held: Fit again to include them" if self.stale() else ""
-        self.caption.setText(
-            f"{method} · fitted on {fit.span_text} ({len(ts)} steps × {frame.hidden.shape[0]} rows) · "
-            f"line: batch row {row}{note}\n"
-            f"colour = time (blue t {int(ts[0])} → red t {int(ts[-1])}) · ◯ = t {frame.t} · "
-            f"click a point to go to its t{b_text}"
+        note = " · " + tr("newer steps held: Fit again to include them") if self.stale() else ""
+        fitted = tr("{method} · fitted on {span} ({steps} steps × {rows} rows) · line: batch row {row}").format(
+            method=method, span=fit.span_text, steps=len(ts), rows=frame.hidden.shape[0], row=row
         )
+        colour = tr("colour = time (blue t {first} → red t {last}) · ◯ = t {t} · click a point to go to its t").format(
+            first=int(ts[0]), last=int(ts[-1]), t=frame.t
+        )
+        self.caption.setText(f"{fitted}{note}\n{colour}{b_text}")
         self.plot.setLabel("bottom", "PC 1" if fit.method == "PCA" else "UMAP 1")
         self.plot.setLabel("left", "PC 2" if fit.method == "PCA" else "UMAP 2")
 
@@ -360,7 +361,7 @@ class TrajectoryView(SideView):
             xy = fit.bases[agent].project(states)
             b_line.setData(xy[:, 0], xy[:, 1])
         if comp is not None:
-            self._b_text = f" · dashed: {comp.label} in A's plane"
+            self._b_text = " · " + tr("dashed: {label} in A's plane").format(label=comp.label)
         return self._b_text
 
     def position(self, agent: int, frame: Frame) -> tuple[float, float] | None:
@@ -389,6 +390,7 @@ class TrajectoryView(SideView):
             return
         t = int(points[0].data())
         if not self.model.seek(t):
-            self.model.message.emit(f"t = {t} is no longer held in history; Fit again to draw what is", 6000)
+            said = tr("t = {t} is no longer held in history; Fit again to draw what is").format(t=t)
+            self.model.message.emit(said, 6000)
             return
         self.model.set_selection(agent, self.model.view.row)

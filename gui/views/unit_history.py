@@ -30,18 +30,18 @@ class HistoryView(SideView):
 
     def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
-        self.agent_box = tipped(QSpinBox(minimum=0, maximum=0), "Agent whose history is shown")
-        self.row_box = tipped(QSpinBox(minimum=0, maximum=0), "Batch row whose history is shown")
+        self.agent_box = tipped(QSpinBox(minimum=0, maximum=0), tr("Agent whose history is shown"))
+        self.row_box = tipped(QSpinBox(minimum=0, maximum=0), tr("Batch row whose history is shown"))
         self.span_label = CaptionLine()
         range_box = TimeRangeBox()  # a drag on the plot picks a time range to select units over
         self.plot = PlotWidget(background="#1e1e1e", viewBox=range_box, axisItems={"bottom": TimeAxis()})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setLabel("bottom", "timestep t")
+        self.plot.setLabel("bottom", tr("timestep t"))
         for axis in ("bottom", "left"):  # timesteps and unit numbers, never "× 1000"; and no label HTML per frame
             self.plot.getAxis(axis).enableAutoSIPrefix(False)
-        self.plot.setLabel("left", "unit")
+        self.plot.setLabel("left", tr("unit"))
         self.plot.invertY(True)
         self.image = IndexImageItem()
         self.plot.addItem(self.image)
@@ -110,7 +110,9 @@ class HistoryView(SideView):
             self.unit_rows.place(values.shape[1], float(ts[0]) - 0.5, float(ts[-1]) + 0.5)
             # One "held" count in the window (the status bar's): this view shows a window of it.
             total = len(self.model.held)
-            held = f"t = {ts[0]}…{ts[-1]} shown ({len(ts)} of the {total} step{'' if total == 1 else 's'} held)"
+            held = tr("t = {first}…{last} shown ({n} of the 1 step held)") if total == 1 else ""
+            held = held or tr("t = {first}…{last} shown ({n} of the {total} steps held)")
+            held = held.format(first=ts[0], last=ts[-1], n=len(ts), total=total)
             self.span_label.setText(f"{which}: {held}" if which else held)
         self.t_line.setValue(frame.t)
         self.tracks.draw(frame)
@@ -124,6 +126,7 @@ class HistoryView(SideView):
             i = round(point.x()) - int(self.ts[0])
             unit = self.unit_rows.unit_at(point.y())
             if unit is not None and 0 <= i < len(self.ts) and unit < self.shown_values.shape[1]:
-                text = f"t = {self.ts[i]} · unit {unit} · {float(self.shown_values[i, unit]):+.4f}"
+                value = f"{float(self.shown_values[i, unit]):+.4f}"
+                text = tr("t = {t} · unit {unit} · {value}").format(t=self.ts[i], unit=unit, value=value)
         self.hover_text = text
         self.plot.setToolTip(text)

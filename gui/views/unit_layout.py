@@ -159,7 +159,7 @@ class GridUnitMarks:
         self.box = box
         self.axis = pg.AxisItem("bottom")
         self.axis.linkToView(box)
-        self.axis.setLabel("unit")
+        self.axis.setLabel(tr("unit"))
         self.axis.setToolTip(tr("Real unit indices, in the order chosen under View ▸ Order units"))
         layout.addItem(self.axis, row=1, col=0)
         self.marks = pg.ScatterPlotItem(
@@ -224,9 +224,9 @@ class GridUnitMarks:
         parts = []
         if self.model.view.unit_order is not None:
             by = self.model.view.unit_order_by
-            parts.append(f"ordered by {ORDER_NAMES.get(by, by)} (axis below)")
+            parts.append(tr("ordered by {order} (axis below)").format(order=tr(ORDER_NAMES.get(by, by))))
         chosen = self.model.view.unit_selection
         if chosen is not None and len(chosen):
             few = ", ".join(str(int(u)) for u in chosen.units[:8]) + ("…" if len(chosen) > 8 else "")
-            parts.append(f"▼ selected units {few}")
+            parts.append(tr("▼ selected units {units}").format(units=few))
         return "".join(f" · {p}" for p in parts)

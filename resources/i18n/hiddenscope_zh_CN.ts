@@ -269,7 +269,7 @@
     </message>
     <message>
         <source>Feed inputs from a .npy, .npz or .pt file of shape (T, batch, n_agents, input) or (T, n_agents, input)</source>
-        <translation>从形状为 (T, batch, n_agents, input) 或 (T, n_agents, input) 的 .npy、.npz 或 .pt 文件读取输入</translation>
+        <translation>从形状为 (T, 批次, n_agents, 输入) 或 (T, n_agents, 输入) 的 .npy、.npz 或 .pt 文件读取输入</translation>
     </message>
     <message>
         <source>GRU gates</source>
@@ -442,7 +442,7 @@
     </message>
     <message>
         <source>Agents whose state is edited: all, one index (3), a range (0-2) or a comma list (0,2,5-7)</source>
-        <translation>要编辑其状态的智能体：all、单个索引 (3)、范围 (0-2) 或逗号分隔的列表 (0,2,5-7)</translation>
+        <translation>要编辑其状态的智能体：“all”、单个索引 (3)、范围 (0-2) 或逗号分隔的列表 (0,2,5-7)</translation>
     </message>
     <message>
         <source>Agents, e.g. 0-2, 4</source>
@@ -466,7 +466,7 @@
     </message>
     <message>
         <source>Batch rows: all, one index (3), a range (0-2) or a comma list (0,2,5-7)</source>
-        <translation>批次行：all、单个索引 (3)、范围 (0-2) 或逗号分隔的列表 (0,2,5-7)</translation>
+        <translation>批次行：“all”、单个索引 (3)、范围 (0-2) 或逗号分隔的列表 (0,2,5-7)</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -586,7 +586,7 @@
     </message>
     <message>
         <source>GRU units: all, one index (3), a range (0-2) or a comma list (0,2,5-7)</source>
-        <translation>GRU 单元：all、单个索引 (3)、范围 (0-2) 或逗号分隔的列表 (0,2,5-7)</translation>
+        <translation>GRU 单元：“all”、单个索引 (3)、范围 (0-2) 或逗号分隔的列表 (0,2,5-7)</translation>
     </message>
     <message>
         <source>How the agents' outputs become actions in the environment</source>
@@ -889,6 +889,22 @@
         <translation>时刻</translation>
     </message>
     <message>
+        <source>State shown</source>
+        <translation>显示的状态</translation>
+    </message>
+    <message>
+        <source>Show state</source>
+        <translation>显示状态</translation>
+    </message>
+    <message>
+        <source>Show this recorded state in every view, in place of h</source>
+        <translation>在所有视图中显示这个录制的状态，代替 h</translation>
+    </message>
+    <message>
+        <source>Showing the state {name}</source>
+        <translation>正在显示状态 {name}</translation>
+    </message>
+    <message>
         <source>A recorded session holds the hidden states, not the model: the gates need the model to re-run the steps. Open the checkpoint it was recorded with (File → Close session, then Open checkpoint).</source>
         <translation>录制的会话只保存隐藏状态，不含模型：门控需要用模型重新运行这些时间步。请打开录制时所用的检查点（文件 → 关闭会话，然后打开检查点）。</translation>
     </message>
@@ -1134,11 +1150,945 @@
     </message>
     <message>
         <source>greedy: the best allowed action (argmax of Q-values or logits)</source>
-        <translation>greedy（贪心）：选取允许的最佳动作（Q 值或 logits 的 argmax）</translation>
+        <translation>贪心：选取允许的最佳动作（Q 值或 logits 的 argmax）</translation>
     </message>
     <message>
         <source>sample: draw from the policy's probabilities (pi_logits agents)</source>
-        <translation>sample（采样）：按策略的概率抽取动作（pi_logits 智能体）</translation>
+        <translation>采样：按策略的概率抽取动作（pi_logits 智能体）</translation>
+    </message>
+    <message>
+        <source>(no action taken yet)</source>
+        <translation>（尚未执行动作）</translation>
+    </message>
+    <message>
+        <source>(pick them in History, or right-click a heatmap)</source>
+        <translation>（在“历史”中选择，或右键单击热图）</translation>
+    </message>
+    <message>
+        <source>; 1 in {stride} drawn at this size</source>
+        <translation>；此尺寸下每 {stride} 行绘制 1 行</translation>
+    </message>
+    <message>
+        <source>Agent whose history is shown</source>
+        <translation>显示其历史的智能体</translation>
+    </message>
+    <message>
+        <source>Apply configuration</source>
+        <translation>应用配置</translation>
+    </message>
+    <message>
+        <source>Automatic (system)</source>
+        <translation>自动（跟随系统）</translation>
+    </message>
+    <message>
+        <source>Batch row whose history is shown</source>
+        <translation>显示其历史的批次行</translation>
+    </message>
+    <message>
+        <source>Copy screenshot</source>
+        <translation>复制截图</translation>
+    </message>
+    <message>
+        <source>Copy the heatmaps shown to the clipboard as an image</source>
+        <translation>将当前显示的热图作为图像复制到剪贴板</translation>
+    </message>
+    <message>
+        <source>Device and dtype the model runs on</source>
+        <translation>模型运行所用的设备和数据类型</translation>
+    </message>
+    <message>
+        <source>Each agent&apos;s {name} is one vector of batch rows × units; each cell compares two agents&apos; vectors</source>
+        <translation>每个智能体的 {name} 是一个“批次行 × 单元”的向量；每个格子比较两个智能体的向量</translation>
+    </message>
+    <message>
+        <source>Episodes finished in the live environments, and their mean return (last 100)</source>
+        <translation>实时环境中已结束的回合数及其平均回报（最近 100 个）</translation>
+    </message>
+    <message>
+        <source>Export history</source>
+        <translation>导出历史</translation>
+    </message>
+    <message>
+        <source>Follow session</source>
+        <translation>跟随会话</translation>
+    </message>
+    <message>
+        <source>Follow session…</source>
+        <translation>跟随会话…</translation>
+    </message>
+    <message>
+        <source>Following a session another process is writing: the steps arrived so far</source>
+        <translation>正在跟随另一个进程写入的会话：目前已到达的步</translation>
+    </message>
+    <message>
+        <source>Frames drawn per second while playing</source>
+        <translation>播放时每秒绘制的帧数</translation>
+    </message>
+    <message>
+        <source>Marked in every view: unit {units} (between/within ratio)</source>
+        <translation>已在所有视图中标记：单元 {units}（组间/组内比值）</translation>
+    </message>
+    <message>
+        <source>Model steps per second while playing (many per frame in fast-forward)</source>
+        <translation>播放时模型每秒运行的步数（快进时每帧多步）</translation>
+    </message>
+    <message>
+        <source>NaN/Inf values drawn black</source>
+        <translation>NaN/Inf 值以黑色绘制</translation>
+    </message>
+    <message>
+        <source>Next page of agents (Page Down)</source>
+        <translation>下一页智能体 (Page Down)</translation>
+    </message>
+    <message>
+        <source>Open a session another process is writing (hiddenscope.record, watch); new steps show as they land</source>
+        <translation>打开另一个进程正在写入的会话（“hiddenscope.record”、“watch”）；新步一到达即显示</translation>
+    </message>
+    <message>
+        <source>Open dropped file</source>
+        <translation>打开拖入的文件</translation>
+    </message>
+    <message>
+        <source>Over the held history only ({held}): {found} by Jaccard overlap of the units past τ = {threshold} with units {units}, leaving out the selection&apos;s own range.</source>
+        <translation>仅在保留的历史中查找（{held}）：按超过 τ = {threshold} 的单元与单元 {units} 的 Jaccard 重叠度列出{found}，不含所选范围本身。</translation>
+    </message>
+    <message>
+        <source>Page of agents shown</source>
+        <translation>当前显示的智能体页</translation>
+    </message>
+    <message>
+        <source>Play speed in timesteps per second; a slow step drops frames instead of freezing</source>
+        <translation>播放速度（每秒时间步数）；单步较慢时会跳帧而不是卡住</translation>
+    </message>
+    <message>
+        <source>Play stopped: {error}</source>
+        <translation>播放已停止：{error}</translation>
+    </message>
+    <message>
+        <source>Previous page of agents (Page Up)</source>
+        <translation>上一页智能体 (Page Up)</translation>
+    </message>
+    <message>
+        <source>Previous tensor transition</source>
+        <translation>上一个张量变换</translation>
+    </message>
+    <message>
+        <source>Previous tensor transition of this step ([)</source>
+        <translation>此步的上一个张量变换 ([)</translation>
+    </message>
+    <message>
+        <source>Quit hiddenscope</source>
+        <translation>退出 hiddenscope</translation>
+    </message>
+    <message>
+        <source>Re-run this step from h(t−1) and its inputs, both held in history, with tracing on, and show what its tensors really did</source>
+        <translation>从历史中保留的 h(t−1) 及其输入开启追踪重新运行此步，显示其张量实际做了什么</translation>
+    </message>
+    <message>
+        <source>Read session</source>
+        <translation>读取会话</translation>
+    </message>
+    <message>
+        <source>Save agent {agent}&apos;s heatmap…</source>
+        <translation>保存智能体 {agent} 的热图…</translation>
+    </message>
+    <message>
+        <source>Save figure</source>
+        <translation>保存图形</translation>
+    </message>
+    <message>
+        <source>Save screenshot</source>
+        <translation>保存截图</translation>
+    </message>
+    <message>
+        <source>Save the hidden-state history as .npz</source>
+        <translation>将隐藏状态历史保存为 .npz</translation>
+    </message>
+    <message>
+        <source>Save this view as a PNG or an SVG</source>
+        <translation>将此视图保存为 PNG 或 SVG</translation>
+    </message>
+    <message>
+        <source>Save view</source>
+        <translation>保存视图</translation>
+    </message>
+    <message>
+        <source>Scrub through the recorded history (← →)</source>
+        <translation>在录制的历史中拖动浏览 (← →)</translation>
+    </message>
+    <message>
+        <source>Show agent {agent} in the history view</source>
+        <translation>在历史视图中显示智能体 {agent}</translation>
+    </message>
+    <message>
+        <source>Step op: next tensor transition of this step (])</source>
+        <translation>单步运算：此步的下一个张量变换 (])</translation>
+    </message>
+    <message>
+        <source>Stepping</source>
+        <translation>单步运行</translation>
+    </message>
+    <message>
+        <source>The tiles are shorter than their {rows} rows: each pixel row shows one row of the {stride} it covers. Hover any cell for its own value; make the window taller to draw more rows; screenshots always hold every row.</source>
+        <translation>图块高度不足 {rows} 行：每个像素行显示其覆盖的 {stride} 行中的一行。将鼠标悬停在任意格子上可查看其值；把窗口拉高可绘制更多行；截图始终包含所有行。</translation>
+    </message>
+    <message>
+        <source>The timestep shown</source>
+        <translation>当前显示的时间步</translation>
+    </message>
+    <message>
+        <source>Time the last computed step took (model, trace and host copy)</source>
+        <translation>上一个计算步所用的时间（模型、追踪和复制到主机）</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>时间轴</translation>
+    </message>
+    <message>
+        <source>Timesteps held in history, and its memory budget</source>
+        <translation>历史中保留的时间步数及其内存预算</translation>
+    </message>
+    <message>
+        <source>Trajectories: {why}</source>
+        <translation>轨迹：{why}</translation>
+    </message>
+    <message>
+        <source>Units ordered by {order} over {span}; Ctrl+U re-orders</source>
+        <translation>单元已按{order}排序（{span}）；按 Ctrl+U 重新排序</translation>
+    </message>
+    <message>
+        <source>a new episode started in this row (h reset to init_hidden)</source>
+        <translation>此行开始了新回合（h 重置为 init_hidden）</translation>
+    </message>
+    <message>
+        <source>action</source>
+        <translation>动作</translation>
+    </message>
+    <message>
+        <source>actions: {how}</source>
+        <translation>动作：{how}</translation>
+    </message>
+    <message>
+        <source>after op {op}: {why}</source>
+        <translation>运算 {op} 之后：{why}</translation>
+    </message>
+    <message>
+        <source>agent {agents} left out (NaN/Inf)</source>
+        <translation>已排除智能体 {agents}（NaN/Inf）</translation>
+    </message>
+    <message>
+        <source>agent {agent}</source>
+        <translation>智能体 {agent}</translation>
+    </message>
+    <message>
+        <source>agent {agent} · batch row {row} · t = {first}…{last}</source>
+        <translation>智能体 {agent} · 批次行 {row} · t = {first}…{last}</translation>
+    </message>
+    <message>
+        <source>agent {agent} · batch row {row} · unit {unit} · {name} = {value}</source>
+        <translation>智能体 {agent} · 批次行 {row} · 单元 {unit} · {name} = {value}</translation>
+    </message>
+    <message>
+        <source>agents {agents} left out (NaN/Inf)</source>
+        <translation>已排除智能体 {agents}（NaN/Inf）</translation>
+    </message>
+    <message>
+        <source>agents {first}–{last} of {n}</source>
+        <translation>智能体 {first}–{last}（共 {n} 个）</translation>
+    </message>
+    <message>
+        <source>batch row {row}: return so far {so_far} · 1 episode start in view · agent {agent}&apos;s actions below</source>
+        <translation>批次行 {row}：目前回报 {so_far} · 视图中有 1 个回合开始 · 下方为智能体 {agent} 的动作</translation>
+    </message>
+    <message>
+        <source>batch row {row}: return so far {so_far} · {starts} episode starts in view · agent {agent}&apos;s actions below</source>
+        <translation>批次行 {row}：目前回报 {so_far} · 视图中有 {starts} 个回合开始 · 下方为智能体 {agent} 的动作</translation>
+    </message>
+    <message>
+        <source>black: undefined (a state holds NaN, or has no spread)</source>
+        <translation>黑色：无定义（状态含 NaN，或没有离散度）</translation>
+    </message>
+    <message>
+        <source>colour = time (blue t {first} → red t {last}) · ◯ = t {t} · click a point to go to its t</source>
+        <translation>颜色 = 时间（蓝 t {first} → 红 t {last}）· ◯ = t {t} · 单击某点可跳到其 t</translation>
+    </message>
+    <message>
+        <source>columns = units 0–{last}</source>
+        <translation>列 = 单元 0–{last}</translation>
+    </message>
+    <message>
+        <source>dashed: {label} in A&apos;s plane</source>
+        <translation>虚线：{label} 在 A 的平面中</translation>
+    </message>
+    <message>
+        <source>hiddenscope — Play</source>
+        <translation>hiddenscope — 播放</translation>
+    </message>
+    <message>
+        <source>hiddenscope — a very large configuration</source>
+        <translation>hiddenscope — 非常大的配置</translation>
+    </message>
+    <message>
+        <source>mean return {value}</source>
+        <translation>平均回报 {value}</translation>
+    </message>
+    <message>
+        <source>newer steps held: Fit again to include them</source>
+        <translation>已保留更新的步：再次拟合以包含它们</translation>
+    </message>
+    <message>
+        <source>newer steps held: Rank units again to include them</source>
+        <translation>已保留更新的步：再次单元排名以包含它们</translation>
+    </message>
+    <message>
+        <source>no episode finished yet</source>
+        <translation>尚无回合结束</translation>
+    </message>
+    <message>
+        <source>no moment shares a unit</source>
+        <translation>没有与之共享单元的时刻</translation>
+    </message>
+    <message>
+        <source>not traced: fast-forward computed it without drawing it</source>
+        <translation>未追踪：快进时计算了此步但未绘制</translation>
+    </message>
+    <message>
+        <source>nothing</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>one plane for all agents</source>
+        <translation>所有智能体共用一个平面</translation>
+    </message>
+    <message>
+        <source>one plane per agent</source>
+        <translation>每个智能体一个平面</translation>
+    </message>
+    <message>
+        <source>op {i} of {n}</source>
+        <translation>运算 {i} / {n}</translation>
+    </message>
+    <message>
+        <source>ordered by {order} (axis below)</source>
+        <translation>按{order}排序（见下方坐标轴）</translation>
+    </message>
+    <message>
+        <source>return</source>
+        <translation>回报</translation>
+    </message>
+    <message>
+        <source>rows = batch 0–{last} (top→bottom{note})</source>
+        <translation>行 = 批次 0–{last}（从上到下{note}）</translation>
+    </message>
+    <message>
+        <source>session {name}: t = {first}..{last}, from disk</source>
+        <translation>会话 {name}：t = {first}..{last}，从磁盘读取</translation>
+    </message>
+    <message>
+        <source>step {ms} ms</source>
+        <translation>单步 {ms} ms</translation>
+    </message>
+    <message>
+        <source>step {t}: {forward} turns {before} into {after}</source>
+        <translation>第 {t} 步：{forward} 将 {before} 变为 {after}</translation>
+    </message>
+    <message>
+        <source>t = {first}…{last} shown ({n} of the 1 step held)</source>
+        <translation>显示 t = {first}…{last}（保留的 1 步中的 {n} 步）</translation>
+    </message>
+    <message>
+        <source>t = {first}…{last} shown ({n} of the {total} steps held)</source>
+        <translation>显示 t = {first}…{last}（保留的 {total} 步中的 {n} 步）</translation>
+    </message>
+    <message>
+        <source>t = {t}  (latest {latest})</source>
+        <translation>t = {t}  （最新 {latest}）</translation>
+    </message>
+    <message>
+        <source>t = {t} is no longer held in history: Refresh the list</source>
+        <translation>t = {t} 已不在保留的历史中：请刷新列表</translation>
+    </message>
+    <message>
+        <source>t = {t} is no longer held in history; Fit again to draw what is</source>
+        <translation>t = {t} 已不在保留的历史中；再次拟合以绘制现有的步</translation>
+    </message>
+    <message>
+        <source>t = {t} · unit {unit} · {value}</source>
+        <translation>t = {t} · 单元 {unit} · {value}</translation>
+    </message>
+    <message>
+        <source>the initial hidden state</source>
+        <translation>初始隐藏状态</translation>
+    </message>
+    <message>
+        <source>timestep t</source>
+        <translation>时间步 t</translation>
+    </message>
+    <message>
+        <source>top {n}</source>
+        <translation>前 {n} 个</translation>
+    </message>
+    <message>
+        <source>top {top} of {n} units over t = {first}…{last} (all batch rows)</source>
+        <translation>t = {first}…{last} 内 {n} 个单元中的前 {top} 个（全部批次行）</translation>
+    </message>
+    <message>
+        <source>traced afterwards, re-run from history</source>
+        <translation>事后追踪，从历史重新运行</translation>
+    </message>
+    <message>
+        <source>tracing is off</source>
+        <translation>追踪已关闭</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>{method} · fitted on {span} ({steps} steps × {rows} rows) · line: batch row {row}</source>
+        <translation>{method} · 拟合范围 {span}（{steps} 步 × {rows} 行）· 连线：批次行 {row}</translation>
+    </message>
+    <message>
+        <source>{metric} of agents {i} and {j}: {value}</source>
+        <translation>智能体 {i} 与 {j} 的{metric}：{value}</translation>
+    </message>
+    <message>
+        <source>{metric} of the agents&apos; {name}</source>
+        <translation>各智能体 {name} 的{metric}</translation>
+    </message>
+    <message>
+        <source>{n} agents</source>
+        <translation>{n} 个智能体</translation>
+    </message>
+    <message>
+        <source>{n} episode</source>
+        <translation>{n} 个回合</translation>
+    </message>
+    <message>
+        <source>{n} episodes</source>
+        <translation>{n} 个回合</translation>
+    </message>
+    <message>
+        <source>{n} step held (room for {room}, {mib} MiB)</source>
+        <translation>保留 {n} 步（容量 {room}，{mib} MiB）</translation>
+    </message>
+    <message>
+        <source>{n} steps held (room for {room}, {mib} MiB)</source>
+        <translation>保留 {n} 步（容量 {room}，{mib} MiB）</translation>
+    </message>
+    <message>
+        <source>{values} values over {numbers} numbers in memory</source>
+        <translation>{values} 个值，内存中只有 {numbers} 个数</translation>
+    </message>
+    <message>
+        <source>{what} failed: {why}</source>
+        <translation>{what}失败：{why}</translation>
+    </message>
+    <message>
+        <source>▶ new episode in row {rows} (h reset to init_hidden)</source>
+        <translation>▶ 第 {rows} 行开始新回合（h 重置为 init_hidden）</translation>
+    </message>
+    <message>
+        <source>▶ new episode in rows {rows} (h reset to init_hidden)</source>
+        <translation>▶ 第 {rows} 行开始新回合（h 重置为 init_hidden）</translation>
+    </message>
+    <message>
+        <source>▼ selected units {units}</source>
+        <translation>▼ 已选单元 {units}</translation>
+    </message>
+    <message>
+        <source>Batch size: how many independent copies of the team are stepped</source>
+        <translation>批次大小：同时单步运行的独立团队副本数</translation>
+    </message>
+    <message>
+        <source>Number of agents; each gets its own heatmap</source>
+        <translation>智能体数量；每个智能体有自己的热图</translation>
+    </message>
+    <message>
+        <source>The agent&apos;s _hidden_dim; the GRU has hidden_dim // 4 * 3 units</source>
+        <translation>智能体的 _hidden_dim；GRU 有 hidden_dim // 4 * 3 个单元</translation>
+    </message>
+    <message>
+        <source>Inputs per agent per timestep (cond_input)</source>
+        <translation>每个智能体每个时间步的输入数 (cond_input)</translation>
+    </message>
+    <message>
+        <source>Seed for the weights and the inputs: same seed, same numbers</source>
+        <translation>权重和输入的随机种子：种子相同，数值相同</translation>
+    </message>
+    <message>
+        <source>Where the model runs; only devices this machine has are offered</source>
+        <translation>模型运行的位置；只列出本机具备的设备</translation>
+    </message>
+    <message>
+        <source>Floating-point type of the weights and the hidden state</source>
+        <translation>权重和隐藏状态的浮点类型</translation>
+    </message>
+    <message>
+        <source>Rebuild the model with these settings (Ctrl+Return)</source>
+        <translation>用这些设置重建模型 (Ctrl+Return)</translation>
+    </message>
+    <message>
+        <source>{units} GRU units, fixed by {model}</source>
+        <translation>{units} 个 GRU 单元，由 {model} 决定</translation>
+    </message>
+    <message>
+        <source>{rows} GRU rows per step</source>
+        <translation>每步 {rows} 个 GRU 行</translation>
+    </message>
+    <message>
+        <source>{hidden} // 4 * 3 = 0 units: use 4 or more</source>
+        <translation>{hidden} // 4 * 3 = 0 个单元：请使用 4 或更大的值</translation>
+    </message>
+    <message>
+        <source>GRU units = {hidden} // 4 * 3 = {units}</source>
+        <translation>GRU 单元数 = {hidden} // 4 * 3 = {units}</translation>
+    </message>
+    <message>
+        <source>{rows} GRU rows per step · about {size} of working memory per step</source>
+        <translation>每步 {rows} 个 GRU 行 · 每步约需 {size} 工作内存</translation>
+    </message>
+    <message>
+        <source>Each step&apos;s hidden state is {state} ({rows} GRU rows), and a step needs about {work} of working memory. The window copies and draws every state it shows, and the history holds only about {held} of them: stepping will be slow and the window may stop answering for a while. Apply it anyway?</source>
+        <translation>每步的隐藏状态有 {state}（{rows} 个 GRU 行），每步约需 {work} 工作内存。窗口会复制并绘制它显示的每个状态，而历史只能保留其中约 {held} 个：单步运行会很慢，窗口可能暂时无响应。仍要应用吗？</translation>
+    </message>
+    <message>
+        <source>Computing the branch up to t = {t}…</source>
+        <translation>正在计算分支，直到 t = {t}…</translation>
+    </message>
+    <message>
+        <source>Branch made: the session with {edits}, stepped beside it</source>
+        <translation>分支已创建：带 {edits} 的会话，与原会话并列单步运行</translation>
+    </message>
+    <message>
+        <source>Edit memory: {why}</source>
+        <translation>编辑记忆：{why}</translation>
+    </message>
+    <message>
+        <source>{help} (one of {choices})</source>
+        <translation>{help}（可选：{choices}）</translation>
+    </message>
+    <message>
+        <source>{tip}; the checkpoint holds one network for each of {n} agents</source>
+        <translation>{tip}；检查点为 {n} 个智能体各保存一个网络</translation>
+    </message>
+    <message>
+        <source>agents (and landmarks)</source>
+        <translation>智能体数（以及地标数）</translation>
+    </message>
+    <message>
+        <source>steps per episode</source>
+        <translation>每回合步数</translation>
+    </message>
+    <message>
+        <source>weight of each agent&apos;s own collision penalty against the shared reward</source>
+        <translation>每个智能体自身碰撞惩罚相对于共享奖励的权重</translation>
+    </message>
+    <message>
+        <source>the field is size × size cells</source>
+        <translation>场地为 “size” × “size” 个格子</translation>
+    </message>
+    <message>
+        <source>agents</source>
+        <translation>智能体数</translation>
+    </message>
+    <message>
+        <source>food items at the start of an episode</source>
+        <translation>回合开始时的食物数</translation>
+    </message>
+    <message>
+        <source>how many cells each agent sees around it (0: the whole field)</source>
+        <translation>每个智能体能看到周围多少格（0：整个场地）</translation>
+    </message>
+    <message>
+        <source>steps per episode at most</source>
+        <translation>每回合最多步数</translation>
+    </message>
+    <message>
+        <source>every food needs all players to load it</source>
+        <translation>每份食物都需要所有玩家一起装载</translation>
+    </message>
+    <message>
+        <source>players&apos; levels are 1..this</source>
+        <translation>玩家等级为 1 到此值</translation>
+    </message>
+    <message>
+        <source>food levels are 1..this (0: up to the sum of the 3 highest players)</source>
+        <translation>食物等级为 1 到此值（0：最高为等级最高的 3 个玩家之和）</translation>
+    </message>
+    <message>
+        <source>reward lost by each player of a failed load</source>
+        <translation>装载失败时每个参与玩家损失的奖励</translation>
+    </message>
+    <message>
+        <source>give the package&apos;s valid moves as action masks</source>
+        <translation>将软件包给出的合法动作作为动作掩码</translation>
+    </message>
+    <message>
+        <source>warehouse size</source>
+        <translation>仓库大小</translation>
+    </message>
+    <message>
+        <source>robots</source>
+        <translation>机器人数</translation>
+    </message>
+    <message>
+        <source>requested shelves: easy 2×, normal 1×, hard 0.5× the robots</source>
+        <translation>请求的货架数：“easy”为机器人数的 2 倍，“normal”为 1 倍，“hard”为 0.5 倍</translation>
+    </message>
+    <message>
+        <source>end an episode after this many steps without a delivery (0: never)</source>
+        <translation>连续这么多步没有送达则结束回合（0：从不）</translation>
+    </message>
+    <message>
+        <source>cells each robot sees around it</source>
+        <translation>每个机器人能看到周围的格数</translation>
+    </message>
+    <message>
+        <source>shelves per column</source>
+        <translation>每列货架数</translation>
+    </message>
+    <message>
+        <source>who is rewarded for a delivery</source>
+        <translation>送达时谁获得奖励</translation>
+    </message>
+    <message>
+        <source>a VMAS scenario (balance, transport, dispersion, navigation, ...)</source>
+        <translation>VMAS 场景（“balance”、“transport”、“dispersion”、“navigation”等）</translation>
+    </message>
+    <message>
+        <source>agents, for scenarios that take it (0: the scenario&apos;s default)</source>
+        <translation>智能体数，用于接受此参数的场景（0：场景的默认值）</translation>
+    </message>
+    <message>
+        <source>steps per episode at most (0: the scenario decides alone)</source>
+        <translation>每回合最多步数（0：由场景自行决定）</translation>
+    </message>
+    <message>
+        <source>hiddenscope — replace file?</source>
+        <translation>hiddenscope — 替换文件？</translation>
+    </message>
+    <message>
+        <source>{path} already exists. Replace it?</source>
+        <translation>{path} 已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>Save heatmap screenshot</source>
+        <translation>保存热图截图</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>已保存 {path}</translation>
+    </message>
+    <message>
+        <source>Copied the heatmap grid to the clipboard</source>
+        <translation>已将热图网格复制到剪贴板</translation>
+    </message>
+    <message>
+        <source>NumPy archive (*.npz)</source>
+        <translation>NumPy 归档 (*.npz)</translation>
+    </message>
+    <message>
+        <source>Exported {n} timesteps to {path}</source>
+        <translation>已将 {n} 个时间步导出到 {path}</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.th *.pt *.pth *.safetensors);;All files (*)</source>
+        <translation>检查点 (*.th *.pt *.pth *.safetensors);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Loaded {what}: {units} GRU units, {config}</source>
+        <translation>已加载 {what}：{units} 个 GRU 单元，{config}</translation>
+    </message>
+    <message>
+        <source>Seed model: {config}</source>
+        <translation>种子模型：{config}</translation>
+    </message>
+    <message>
+        <source>Arrays (*.npy *.npz *.pt);;All files (*)</source>
+        <translation>数组 (*.npy *.npz *.pt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>; {n} NaN/Inf values, drawn black</source>
+        <translation>；{n} 个 NaN/Inf 值，以黑色绘制</translation>
+    </message>
+    <message>
+        <source>Inputs from {source}</source>
+        <translation>输入来自 {source}</translation>
+    </message>
+    <message>
+        <source>Inputs: {source}</source>
+        <translation>输入：{source}</translation>
+    </message>
+    <message>
+        <source>Pattern inputs</source>
+        <translation>内置模式输入</translation>
+    </message>
+    <message>
+        <source>Sessions (*.h5 *.hdf5);;All files (*)</source>
+        <translation>会话 (*.h5 *.hdf5);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Comparing with {path} (t = {first}..{last})</source>
+        <translation>正在与 {path} 比较（t = {first}..{last}）</translation>
+    </message>
+    <message>
+        <source>Comparing with {path}, stepped on the same inputs</source>
+        <translation>正在与 {path} 比较，使用相同的输入单步运行</translation>
+    </message>
+    <message>
+        <source>Recording stopped: the run started over; {held}</source>
+        <translation>录制已停止：运行重新开始；{held}</translation>
+    </message>
+    <message>
+        <source>Recording stopped: {why}</source>
+        <translation>录制已停止：{why}</translation>
+    </message>
+    <message>
+        <source>{name} holds 1 step</source>
+        <translation>{name} 含 1 步</translation>
+    </message>
+    <message>
+        <source>{name} holds {n} steps</source>
+        <translation>{name} 含 {n} 步</translation>
+    </message>
+    <message>
+        <source>Replaying {name}: t = {first}..{last} of {model}, a recording — Step, Back, the timeline and Play move through it</source>
+        <translation>正在回放 {name}：{model} 的 t = {first}..{last}，这是一段录制 — 用单步、后退、时间轴和播放在其中移动</translation>
+    </message>
+    <message>
+        <source>a model</source>
+        <translation>某个模型</translation>
+    </message>
+    <message>
+        <source>{name}: waiting for steps (no step written yet)</source>
+        <translation>{name}：正在等待新步（尚未写入任何步）</translation>
+    </message>
+    <message>
+        <source>Following {name}: t = {first}..{last}</source>
+        <translation>正在跟随 {name}：t = {first}..{last}</translation>
+    </message>
+    <message>
+        <source>waiting for steps</source>
+        <translation>正在等待新步</translation>
+    </message>
+    <message>
+        <source>Closed {name}; back to the live run</source>
+        <translation>已关闭 {name}；回到实时运行</translation>
+    </message>
+    <message>
+        <source>{name} (recorded session, t = {first}..{last})</source>
+        <translation>{name}（录制的会话，t = {first}..{last}）</translation>
+    </message>
+    <message>
+        <source>Session (*.h5)</source>
+        <translation>会话 (*.h5)</translation>
+    </message>
+    <message>
+        <source>Recording to {path} from t = {t}</source>
+        <translation>从 t = {t} 开始录制到 {path}</translation>
+    </message>
+    <message>
+        <source>Recorded {path}: {held}</source>
+        <translation>已录制 {path}：{held}</translation>
+    </message>
+    <message>
+        <source>1 step</source>
+        <translation>1 步</translation>
+    </message>
+    <message>
+        <source>{n} steps</source>
+        <translation>{n} 步</translation>
+    </message>
+    <message>
+        <source>t = {start}..{stop} is not held: it holds t = {first}..{last}</source>
+        <translation>未保留 t = {start}..{stop}：只保留了 t = {first}..{last}</translation>
+    </message>
+    <message>
+        <source>(a recording has no more steps)</source>
+        <translation>（录制中没有更多的步）</translation>
+    </message>
+    <message>
+        <source>Writing {name}…</source>
+        <translation>正在写入 {name}…</translation>
+    </message>
+    <message>
+        <source>Movie cancelled; {name} was not written</source>
+        <translation>影片已取消；未写入 {name}</translation>
+    </message>
+    <message>
+        <source>Saved {path}: {n} frames, t = {start}..{stop}</source>
+        <translation>已保存 {path}：{n} 帧，t = {start}..{stop}</translation>
+    </message>
+    <message>
+        <source>SVG figure (*.svg);;PDF document (*.pdf)</source>
+        <translation>SVG 图形 (*.svg);;PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>{name}: a figure is saved as .svg or .pdf</source>
+        <translation>{name}：图形只能保存为 .svg 或 .pdf</translation>
+    </message>
+    <message>
+        <source>Movie (*{suffix})</source>
+        <translation>影片 (*{suffix})</translation>
+    </message>
+    <message>
+        <source>{label} was closed: {why}</source>
+        <translation>{label} 已关闭：{why}</translation>
+    </message>
+    <message>
+        <source>{why}. The steps that can be read are still shown.</source>
+        <translation>{why}。仍显示可以读取的步。</translation>
+    </message>
+    <message>
+        <source>Out of memory: choose a smaller configuration.</source>
+        <translation>内存不足：请选择更小的配置。</translation>
+    </message>
+    <message>
+        <source>The step failed; back to t = 0 so that the model and its inputs start over together</source>
+        <translation>单步失败；回到 t = 0，让模型和输入一起重新开始</translation>
+    </message>
+    <message>
+        <source>t = {t} is the oldest timestep held in history</source>
+        <translation>t = {t} 是历史中保留的最早时间步</translation>
+    </message>
+    <message>
+        <source>its {h} equals the recorded one</source>
+        <translation>其 {h} 与录制的一致</translation>
+    </message>
+    <message>
+        <source>but its {h} differs from the recorded one by up to {diff}: the model does not repeat itself, so the step that ran may have done something else</source>
+        <translation>但其 {h} 与录制的相差最多 {diff}：模型的结果不可重复，因此当时运行的那一步可能做了别的事</translation>
+    </message>
+    <message>
+        <source>Step {t} re-run from {h} and its inputs: {n} ops traced; {check}</source>
+        <translation>第 {t} 步已从 {h} 及其输入重新运行：追踪了 {n} 个运算；{check}</translation>
+    </message>
+    <message>
+        <source>Rebuilt: {config} on {device}</source>
+        <translation>已重建：{config}，运行于 {device}</translation>
+    </message>
+    <message>
+        <source>Nothing to compare with: File → Compare with session… or Compare with checkpoint…</source>
+        <translation>没有可比较的对象：请使用 文件 → 与会话比较… 或 与检查点比较…</translation>
+    </message>
+    <message>
+        <source>Select units: {why}</source>
+        <translation>选择单元：{why}</translation>
+    </message>
+    <message>
+        <source>Unknown unit ordering {by}; use one of {orders}</source>
+        <translation>未知的单元排序方式 {by}；可用：{orders}</translation>
+    </message>
+    <message>
+        <source>agents: {item} is not N or A-B (e.g. 0-2, 4)</source>
+        <translation>智能体：{item} 不是 N 或 A-B 形式（例如 0-2, 4）</translation>
+    </message>
+    <message>
+        <source>agents: {item} runs backwards</source>
+        <translation>智能体：{item} 的范围是倒序的</translation>
+    </message>
+    <message>
+        <source>agents: {agent} is out of range (0–{last})</source>
+        <translation>智能体：{agent} 超出范围（0–{last}）</translation>
+    </message>
+    <message>
+        <source>agents: name at least one agent, e.g. 0-2, 4</source>
+        <translation>智能体：请至少指定一个智能体，例如 0-2, 4</translation>
+    </message>
+    <message>
+        <source>beyond ±{threshold}</source>
+        <translation>超出 ±{threshold}</translation>
+    </message>
+    <message>
+        <source>No unit stays {side} over {where}.</source>
+        <translation>在 {where} 内没有单元始终 {side}。</translation>
+    </message>
+    <message>
+        <source> and {n} more</source>
+        <translation> 等另外 {n} 个</translation>
+    </message>
+    <message>
+        <source>1 unit stay {side} over {where}: {units}</source>
+        <translation>1 个单元在 {where} 内始终 {side}：{units}</translation>
+    </message>
+    <message>
+        <source>{n} units stay {side} over {where}: {units}</source>
+        <translation>{n} 个单元在 {where} 内始终 {side}：{units}</translation>
+    </message>
+    <message>
+        <source>agent {items}</source>
+        <translation>智能体 {items}</translation>
+    </message>
+    <message>
+        <source>agents {items}</source>
+        <translation>智能体 {items}</translation>
+    </message>
+    <message>
+        <source>row {items}</source>
+        <translation>行 {items}</translation>
+    </message>
+    <message>
+        <source>rows {items}</source>
+        <translation>行 {items}</translation>
+    </message>
+    <message>
+        <source>Units marked from another view: {units}. Drag a range to select here.</source>
+        <translation>由其他视图标记的单元：{units}。在此拖动一个范围即可在这里选择。</translation>
+    </message>
+    <message>
+        <source>Waiting for the step in progress to finish…</source>
+        <translation>正在等待进行中的一步完成…</translation>
+    </message>
+    <message>
+        <source>Play&apos;s worker is still in a step after {s} s; it ends when that step does</source>
+        <translation>{s} 秒后播放的工作线程仍在运行一步；该步结束时它就会结束</translation>
+    </message>
+    <message>
+        <source>+{n} weights</source>
+        <translation>+{n} 个权重</translation>
+    </message>
+    <message>
+        <source>stride {stride}: {values} values shown, but only {numbers} numbers in memory — every row is the same numbers, nothing was copied</source>
+        <translation>步长 {stride}：显示了 {values} 个值，但内存中只有 {numbers} 个数 — 每一行都是同样的数，没有发生复制</translation>
+    </message>
+    <message>
+        <source>the note&apos;s table says ({batch}, {agents}, {units}); the code keeps {shape}: batch and agents stay flattened between steps</source>
+        <translation>笔记中的表格写的是 ({batch}, {agents}, {units})；代码保存的是 {shape}：批次和智能体在各步之间一直是展平的</translation>
+    </message>
+    <message>
+        <source>input</source>
+        <comment>tensor role</comment>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>hidden</source>
+        <comment>tensor role</comment>
+        <translation>隐藏状态</translation>
+    </message>
+    <message>
+        <source>output</source>
+        <comment>tensor role</comment>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>new hidden</source>
+        <comment>tensor role</comment>
+        <translation>新隐藏状态</translation>
+    </message>
+    <message>
+        <source>reset</source>
+        <comment>tensor role</comment>
+        <translation>重置</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <comment>tensor role</comment>
+        <translation>其他</translation>
     </message>
 </context>
 </TS>
