@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPointF, QTimer
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -271,6 +271,12 @@ def test_every_text_of_the_window_is_chinese(qtbot, chinese, make_window, monkey
         qtbot.wait(30)
         gather(texts, dock)
     gather(texts, w)
+    popups: list[QMenu] = []  # a heatmap's right-click menu, looked at instead of shown
+    monkeypatch.setattr(QMenu, "popup", lambda menu, *_args: popups.append(menu))
+    w._on_agent_menu(0, QPointF(10, 10))
+    assert popups, "the agent menu did not open"
+    for menu in popups:
+        gather_widget(texts, menu)
     for menu_action in w.menuBar().actions():
         texts.add("menu bar", menu_action.text())
         if menu_action.menu() is not None:
