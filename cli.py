@@ -322,6 +322,12 @@ def _add_look_options(parser: argparse.ArgumentParser, movie: bool = False) -> N
     parser.add_argument(
         "--axes", action="store_true", help="number the batch rows and the units (in the order drawn), for a figure"
     )
+    parser.add_argument(
+        "--state",
+        default="h",
+        metavar="NAME",
+        help="with --session: draw this recorded state instead of h (an LSTM's c, a layer: hiddenscope.record states)",
+    )
 
 
 def _look(args: argparse.Namespace, stepper, t: int):
@@ -594,10 +600,15 @@ def _cmd_movie(args: argparse.Namespace) -> int:
             if not (reader.holds(start) and reader.holds(stop) and start <= stop):
                 raise UserError(f"--from {start} --to {stop}: the session holds t = {reader.first}..{reader.last}")
             _check_agent(args.agent, reader.config.n_agents)
-            count = _write_movie(args, ReplayStepper(reader), start, stop, out)
+            replay = ReplayStepper(reader)
+            if args.state != "h":
+                replay.show_state(args.state)
+            count = _write_movie(args, replay, start, stop, out)
     else:
         if args.start is not None or args.stop is not None:
             raise UserError("--from and --to go with --session")
+        if args.state != "h":
+            raise UserError("--state goes with --session: a live run shows its hidden state h")
         stepper = make_stepper(args)
         _check_agent(args.agent, stepper.config.n_agents)
         steps = 10 if args.steps is None else args.steps
@@ -701,6 +712,8 @@ def _screenshot_from_session(args: argparse.Namespace, out) -> int:
         from hiddenscope.gui.export.headless import save_screenshot_headless
 
         replay = ReplayStepper(reader)
+        if args.state != "h":
+            replay.show_state(args.state)
         replay.seek(t)
         save_screenshot_headless(replay, out, agent=args.agent, look=_look(args, replay, t), axes=args.axes)
     print(f"wrote {out}")
@@ -720,6 +733,8 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
         return _screenshot_from_session(args, out)
     if args.at is not None:
         raise UserError("--at goes with --session")
+    if args.state != "h":
+        raise UserError("--state goes with --session: a live run shows its hidden state h")
     stepper = make_stepper(args)
     if args.agent is not None and not 0 <= args.agent < stepper.config.n_agents:
         raise UserError(f"--agent must be from 0 to {stepper.config.n_agents - 1}, got {args.agent}")

@@ -172,6 +172,7 @@ def _values(
     stepper: BaseStepper, frame, look: Look, comparison: Comparison | None
 ) -> tuple[np.ndarray | None, str, tuple[float, float], str, list[str]]:
     t = frame.t
+    h = stepper.state_name  # "h", or the recording's state shown (an LSTM's "c")
     trace = frame.trace or []
     if 0 <= look.op_index < len(trace):
         record = trace[look.op_index]
@@ -182,15 +183,15 @@ def _values(
         pair = stepper.history.pair(t)
         if pair is None:
             return values, f"{where} (no earlier step held to subtract)", LEVELS, "", ["no h_{t-1} held"]
-        return values - pair[0], f"{where} − h_{t - 1}", DIFF_LEVELS, "", []
+        return values - pair[0], f"{where} − {h}_{t - 1}", DIFF_LEVELS, "", []
     if comparison is not None and look.compare_mode != "A":
         return _compared(stepper, frame, look, comparison)
     if look.difference:
         diff = stepper.difference(t)
         if diff is not None:
-            return diff, f"h_{t} − h_{t - 1}", DIFF_LEVELS, "", []
-        return frame.hidden, f"h_{t} (no earlier step held to subtract)", LEVELS, "", ["no h_{t-1} held"]
-    return frame.hidden, f"h_{t}", LEVELS, "", []
+            return diff, f"{h}_{t} − {h}_{t - 1}", DIFF_LEVELS, "", []
+        return frame.hidden, f"{h}_{t} (no earlier step held to subtract)", LEVELS, "", ["no h_{t-1} held"]
+    return frame.hidden, f"{h}_{t}", LEVELS, "", []
 
 
 def _compared(

@@ -256,6 +256,32 @@ class ReplayStepper(BaseStepper):
         self.changed.emit("step")
         return self.latest - before
 
+    @property
+    def state_names(self) -> list[str]:
+        """The states this recording holds: ``h`` (the hidden state), then any named ones (``c``, ``layer0.h``)."""
+        group = self.reader._file.get("states")
+        return ["h", *(sorted(group.keys()) if group is not None else [])]
+
+    def show_state(self, name: str) -> None:
+        """Show the named state in place of ``h`` (an LSTM's cell ``c``, another layer): every view follows.
+
+        :class:`UserError` names the states there are when the recording holds no ``name``.
+        """
+        if name not in self.state_names:
+            raise UserError(f"{self.path.name} holds no state {name!r}; it holds {', '.join(self.state_names)}")
+        dataset = "hidden" if name == "h" else f"states/{name}"
+        steps = _Steps(self.reader, dataset)
+        batch, n_agents, _units = self.reader.shape
+        shape = steps.shape[1:]
+        if len(shape) != 3 or shape[:2] != (batch, n_agents):
+            raise UserError(f"state {name!r} is {shape} per step, not (batch {batch}, {n_agents} agents, units)")
+        self.history.hidden = steps
+        self.units = int(shape[2])
+        self.state_name = name
+        first = self.reader.first
+        self.initial_state = np.asarray(steps[first]) if first == 0 else None
+        self.changed.emit("rebuild")
+
     def refusal(self, what: str) -> UserError:
         return UserError(
             f"{self.path.name} is a recorded session with no model: {what} needs a live run"

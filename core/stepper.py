@@ -74,6 +74,7 @@ class BaseStepper:
     initial_state: np.ndarray | None
     init_trace: list[TraceRecord] | None
     reader: SessionReader | None = None  # the session file a recording reads (None: a live run)
+    state_name = "h"  # which state the views show: h, or a recording's named state (an LSTM's c)
     source: Any = None  # where a live run's inputs come from (None: a recording's are in its file)
     following = False  # a recording followed as another process writes it (see refresh)
 
@@ -110,6 +111,16 @@ class BaseStepper:
     def set_edits(self, edits: Sequence[Edit]) -> None:
         """Edit the memory from now on; :class:`UserError` where the run has no model to step."""
         raise self.refusal("editing the memory")
+
+    @property
+    def state_names(self) -> list[str]:
+        """The states the views can show: ``h``, and a recording's named ones (see ``ReplayStepper``)."""
+        return ["h"]
+
+    def show_state(self, name: str) -> None:
+        """Show the named state in place of ``h``; a live run has only ``h``."""
+        if name != "h":
+            raise UserError(f"this run shows its hidden state h; {name!r} is a state only a recording can hold")
 
     def refusal(self, what: str) -> UserError:
         """The error for ``what`` this run cannot do (it has no model)."""

@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
         self.moments_dock: QDockWidget = tools.moments_dock
         self.insertToolBar(self.timeline_bar, self.unit_order_bar)  # the timeline, last in its row, gets its room
         self.view_menu.addMenu(self.unit_order_bar.menu)
+        self.view_menu.addMenu(self.sessions.state_menu)  # which recorded state (h, an LSTM's c, …) is shown
         self.history_view.selector.use_settings(self.settings)
         # A tab beside History (placed with the analysis tabs): it never opens, or squeezes History, by itself.
 

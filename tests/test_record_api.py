@@ -273,3 +273,37 @@ def test_the_public_names_load_no_qt():
 def test_follow_needs_a_session(capsys):
     assert main(["--follow"]) == 2
     assert "--follow goes with --session" in capsys.readouterr().err
+
+
+def test_a_recorded_named_state_is_what_screenshot_state_and_the_replay_show(tmp_path, capsys):
+    """The LSTM's cell c, chosen with --state (or show_state), is drawn in place of h, captioned c_t."""
+    from hiddenscope.cli import main
+    from hiddenscope.core.errors import UserError
+    from hiddenscope.core.picture import build_picture
+    from hiddenscope.core.replay import ReplayStepper
+    from hiddenscope.core.session import SessionReader
+
+    policy, state, obs = run_policy()
+    path = tmp_path / "lstm.h5"
+    cells = []
+    with hiddenscope.record(path, N_AGENTS) as rec:
+        for x in obs:
+            with torch.no_grad():
+                _logits, state = policy(x, state)
+            h, c = state
+            cells.append(c[-1].reshape(BATCH, N_AGENTS, 10).numpy().copy())
+            rec.step(h[-1], states={"c": c[-1]})
+    with SessionReader(path) as reader:
+        replay = ReplayStepper(reader)
+        assert replay.state_names == ["h", "c"]
+        replay.show_state("c")
+        replay.seek(3)
+        picture = build_picture(replay)
+        np.testing.assert_allclose(picture.values, cells[2], atol=1e-6)  # c_3: the third step's cell
+        assert picture.caption == "c_3" and "c_3 at t = 3" in picture.title
+        with pytest.raises(UserError, match="holds no state 'q'; it holds h, c"):
+            replay.show_state("q")
+    out = tmp_path / "c.png"
+    assert main(["screenshot", "--session", str(path), "--at", "3", "--state", "c", "--out", str(out)]) == 0
+    assert main(["screenshot", "--session", str(path), "--state", "q", "--out", str(tmp_path / "q.png")]) == 2
+    assert "holds no state 'q'" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QSpinBox,
     QWidget,
 )
@@ -193,6 +195,9 @@ class SessionControls(QObject):
             tr("The heatmap grid shown, as a vector figure (text and colour bar as text) for papers and slides"),
             "Ctrl+Shift+S",
         )
+        # Which recorded state the views show: h, or a named one (an LSTM's cell c, another layer).
+        self.state_menu = QMenu(tr("State shown"))
+        self.state_menu.setToolTipsVisible(True)
         self.record_label = QLabel()
         self.record_label.setStyleSheet("color: #e53935; font-weight: bold")
         self.record_label.setToolTip(tr("Recording: the session file and how many steps it holds so far"))
@@ -377,6 +382,7 @@ class SessionControls(QObject):
             a.setToolTip(tr(NOT_LIVE) if replaying else str(a.property("live_tip")))
         self.record_action.setEnabled(not replaying)
         self.close_action.setEnabled(replaying)
+        self._fill_state_menu()
         reader = self.model.stepper.reader
         if reader is not None:
             self.window.setWindowTitle(
@@ -388,6 +394,25 @@ class SessionControls(QObject):
         else:
             source = getattr(self.files, "model_source", "")
             self.window.setWindowTitle(f"hiddenscope — {source}" if source else "hiddenscope")
+
+    def _fill_state_menu(self) -> None:
+        """One checkable entry per state the run holds; more than h only in a recording that has them."""
+        stepper = self.model.stepper
+        self.state_menu.clear()
+        for name in stepper.state_names:
+            action = self.state_menu.addAction(name, partial(self.show_state, name))
+            action.setCheckable(True)
+            action.setChecked(name == stepper.state_name)
+            action.setToolTip(tr("Show this recorded state in every view, in place of h"))
+        self.state_menu.setEnabled(len(stepper.state_names) > 1)
+
+    def show_state(self, name: str) -> bool:
+        """Show the recording's state ``name`` (``h``, ``c``, ``layer0.h``…) in every view."""
+        ok, _ = self.model.attempt("Show state", self.model.stepper.show_state, name)
+        self._fill_state_menu()
+        if ok:
+            self.model.message.emit(tr("Showing the state {name}").format(name=name), 5000)
+        return ok
 
     # -- record ------------------------------------------------------------
     def start_recording(self, path: str | Path | None = None) -> bool:

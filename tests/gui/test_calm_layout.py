@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import click
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -71,25 +72,37 @@ def test_the_timeline_has_the_rows_room_and_reset_layout_restores_the_docks(make
     assert "Layout reset" in w.statusBar().currentMessage()
 
 
-def test_a_batch_that_would_swamp_the_window_is_applied_only_after_a_yes(make_window, qtbot, monkeypatch):
+def test_a_batch_that_would_swamp_the_window_is_applied_only_after_a_yes(make_window, qtbot, monkeypatch, messages):
+    from PySide6.QtWidgets import QMessageBox
+
+    from hiddenscope.gui.panels.configuration import LARGE_FRAME_BYTES, fits_in_memory
+
+    w = make_window(SMALL)
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    panel = w.config_panel
+    panel.agents.setValue(64)
+    panel.batch.setValue(100_000)  # 6.4 M rows of 6 units: a 150 MiB state a step, about 2 GiB to compute it
+    big = panel.config()
+    assert big.batch_size * big.n_agents * big.units * 4 > LARGE_FRAME_BYTES
+    if not fits_in_memory(big):
+        pytest.skip("this machine has too little free memory: the rebuild itself would refuse the size")
+    panel.apply_button.click()
+    assert len(asked) == 1 and "Apply it anyway?" in asked[0] and "MiB" in asked[0]
+    assert w.stepper.config.batch_size == SMALL.batch_size and not messages  # No: nothing rebuilt, nothing failed
+    panel.agents.setValue(3)
+    panel.batch.setValue(8)
+    panel.apply_button.click()
+    assert len(asked) == 1 and w.stepper.config.batch_size == 8  # an ordinary size is not asked about
+
+
+def test_a_size_too_big_to_build_is_refused_by_the_rebuild_without_asking_first(make_window, monkeypatch, messages):
     from PySide6.QtWidgets import QMessageBox
 
     w = make_window(SMALL)
     asked: list[str] = []
-    answer = {"button": QMessageBox.StandardButton.No}
-
-    def question(parent, title, text, *args):
-        asked.append(text)
-        return answer["button"]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    panel = w.config_panel
-    panel.batch.setValue(939_380)
-    panel.hidden.setValue(128)  # 96 units: a 1 GiB state per step
-    panel.apply_button.click()
-    assert len(asked) == 1 and "Apply it anyway?" in asked[0] and "1.0 GiB" in asked[0]
-    assert w.stepper.config.batch_size == SMALL.batch_size  # No: nothing was rebuilt
-    panel.batch.setValue(8)
-    panel.apply_button.click()
-    assert len(asked) == 1 and w.stepper.config.batch_size == 8  # an ordinary size is not asked about
-    assert w.stepper.config.hidden_dim == 128
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    w.config_panel.batch.setValue(939_380)
+    w.config_panel.hidden.setValue(128)  # 12 GiB of working memory a step: more than a rebuild allows here
+    w.config_panel.apply_button.click()
+    assert asked == [] and len(messages) == 1 and "choose a smaller batch size" in messages[0]

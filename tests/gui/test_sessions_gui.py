@@ -545,3 +545,28 @@ def test_a_damaged_step_in_an_open_session_is_one_message_and_the_rest_still_sho
     assert "damaged" in window.grid.axes_label.text()
     qtbot.wait(50)
     assert len(messages) == 1
+
+
+def test_view_state_shown_switches_every_view_to_a_recorded_named_state(make_window, qtbot, tmp_path):
+    import hiddenscope
+
+    rng = np.random.default_rng(0)
+    hs = rng.uniform(-1, 1, (4, 2, 3, 6)).astype(np.float32)
+    cs = rng.uniform(-1, 1, (4, 2, 3, 6)).astype(np.float32)
+    path = tmp_path / "lstm.h5"
+    with hiddenscope.record(path, 3) as rec:
+        for h, c in zip(hs, cs, strict=True):
+            rec.step(h, states={"c": c})
+    window = make_window(SMALL)
+    assert window.sessions.open_session(path)
+    menu = window.sessions.state_menu
+    assert menu.isEnabled() and [a.text() for a in menu.actions()] == ["h", "c"]
+    window.timeline.setValue(2)
+    np.testing.assert_allclose(window.grid.values, hs[1], atol=1e-6)
+    next(a for a in menu.actions() if a.text() == "c").trigger()
+    window.timeline.setValue(2)
+    np.testing.assert_allclose(window.grid.values, cs[1], atol=1e-6)  # t = 2 is the second step's cell
+    assert window.grid.caption == "c_2"
+    assert [a.isChecked() for a in menu.actions()] == [False, True]
+    assert window.sessions.close_session()
+    assert not window.sessions.state_menu.isEnabled()  # a live run has only h
