@@ -283,7 +283,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.agents_dock, self.moments_dock)
         # Configuration and Edit memory share the left column as tabs: each gets its whole height, so the
         # edit form (Make branch included) fits without a scroll bar at 1440 × 900.
+        self.removeDockWidget(self.edit_dock)  # out of its own place first: else Qt leaves a second tab bar behind
         self.tabifyDockWidget(self.config_dock, self.edit_dock)
+        self.edit_dock.show()
         self.config_dock.raise_()
         self.history_dock.raise_()
         for tabs in self.findChildren(QTabBar):  # the side tabs keep their whole names; scroll when they do not fit

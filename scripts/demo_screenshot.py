@@ -1,6 +1,6 @@
 """The README's picture of the demo agent: the app's own window on ``hiddenscope --demo``, after 40 steps.
 
-python scripts/demo_screenshot.py           # writes docs/demo.png (1440 × 900)
+python scripts/demo_screenshot.py           # writes docs/demo.png (1440 × 900) and docs/demo-1920.png (1920 × 1080)
 """
 
 from __future__ import annotations
@@ -27,18 +27,21 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setStyle("Fusion")
     planned = plan(demo_request(Request(batch_size=8, device="cpu")))
-    stepper = Stepper(planned.config, planned.model_factory, planned.input_factory, loaded=planned.loaded)
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(stepper, settings)
-    window.resize(1440, 900)
-    window.show()
-    for _ in range(40):
-        window.acts.step.trigger()
-    QApplication.processEvents()
-    out = DOCS / "demo.png"
-    window.grab().save(str(out))
-    window.close()
-    print("wrote", out)
+    for size, name in (((1440, 900), "demo.png"), ((1920, 1080), "demo-1920.png")):
+        stepper = Stepper(planned.config, planned.model_factory, planned.input_factory, loaded=planned.loaded)
+        settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(stepper, settings)
+        window.resize(*size)
+        window.show()
+        QApplication.processEvents()
+        window._first_layout()  # as a first start lays the docks out once the window has its size
+        for _ in range(40):
+            window.acts.step.trigger()
+        QApplication.processEvents()
+        out = DOCS / name
+        window.grab().save(str(out))
+        window.close()
+        print("wrote", out)
     return 0
 
 

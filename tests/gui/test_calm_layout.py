@@ -106,3 +106,20 @@ def test_a_size_too_big_to_build_is_refused_by_the_rebuild_without_asking_first(
     w.config_panel.hidden.setValue(128)  # 12 GiB of working memory a step: more than a rebuild allows here
     w.config_panel.apply_button.click()
     assert asked == [] and len(messages) == 1 and "choose a smaller batch size" in messages[0]
+
+
+def test_each_group_of_docks_has_one_tab_bar_inside_the_window(make_window, qtbot):
+    """Configuration and Edit memory share one tab bar; no second, stale one is drawn over the panel."""
+    from PySide6.QtWidgets import QTabBar
+
+    w = make_window(SMALL)
+    w.resize(1440, 900)
+    qtbot.wait(20)
+    inside = [
+        tuple(bar.tabText(i) for i in range(bar.count()))
+        for bar in w.findChildren(QTabBar)
+        if bar.isVisible() and w.rect().intersects(bar.geometry())
+    ]
+    assert sorted(inside) == sorted(
+        [("Configuration", "Edit memory"), ("History", "Gates", "Summary", "Trajectories", "Agents", "Moments")]
+    )
