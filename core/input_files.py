@@ -90,7 +90,10 @@ def _check_npy_size(path: Path) -> None:
         return  # not a readable header: the read below says what it is
     declared = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
     if declared > body:
-        raise FileProblem(f"input file {path} is truncated: its header declares {declared:,} bytes, it holds {body:,}")
+        raise FileProblem(
+            f"input file {path} is corrupted, truncated or not a .npy array: its header declares {declared:,} bytes,"
+            f" it holds {body:,}"
+        )
     if declared > input_bytes_allowed():
         raise FileProblem(f"input file {path} holds {declared / 2**30:.1f} GiB, more than an input file may take here")
 

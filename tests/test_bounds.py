@@ -40,7 +40,7 @@ def test_a_npy_whose_header_claims_more_than_it_holds_is_refused(tmp_path, capsy
     with open(lie, "wb") as f:
         np.lib.format.write_array_header_1_0(f, header)
         f.write(bytes(64))
-    with pytest.raises(FileProblem, match="truncated: its header declares"):
+    with pytest.raises(FileProblem, match="truncated or not a .npy array: its header declares"):
         load_frames(lie)
     assert main(["shapes", "--inputs", str(lie)]) == 2
     assert "truncated" in capsys.readouterr().err

@@ -85,7 +85,7 @@ def test_opening_the_app_turns_it_on():
     setup = """
     import hiddenscope.gui.app
     from hiddenscope.cli import main
-    hiddenscope.gui.app.run_app = lambda stepper, language=None: 0  # stop short of the window
+    hiddenscope.gui.app.run_app = lambda stepper, language=None, follow=None: 0  # stop short of the window
     assert main(["--batch-size", "2", "--n-agents", "2"]) == 0
     applied = True
     """
