@@ -59,12 +59,26 @@ def held_hidden(
 ANALYSIS_BYTES = 256 * 2**20  # the newest held steps that fit are read for an ordering or a search
 
 
-def newest_held(stepper: BaseStepper, budget_bytes: int = ANALYSIS_BYTES) -> tuple[np.ndarray, np.ndarray]:
-    """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit ``budget_bytes``."""
+def newest_held(
+    stepper: BaseStepper, budget_bytes: int = ANALYSIS_BYTES, around: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit ``budget_bytes``.
+
+    ``around``: the held steps that fit, centred on that timestep instead (see :func:`span_around`).
+    """
     hist = stepper.history.bounds()
     per_step = max(1, int(np.prod(stepper.snapshot(hist.last).hidden.shape)) * 8)  # a copy, and float64 work
-    start = max(hist.first, hist.last - max(2, budget_bytes // per_step) + 1)
-    return held_hidden(stepper, start)
+    span = max(2, budget_bytes // per_step)
+    if around is not None:
+        start, stop = span_around(hist.first, hist.last, around, span)
+        return held_hidden(stepper, start, stop)
+    return held_hidden(stepper, max(hist.first, hist.last - span + 1))
+
+
+def span_around(first: int, last: int, t: int, span: int) -> tuple[int, int]:
+    """``(start, stop)``: ``span`` held steps centred on ``t`` (moved inside ``first..last`` near either end)."""
+    start = max(first, min(t - span // 2, last - span + 1))
+    return start, min(last, start + span - 1)
 
 
 # -- selecting units --------------------------------------------------------------------------------------------------

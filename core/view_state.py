@@ -42,6 +42,7 @@ class Change(enum.Enum):
     UNIT_SELECTION = enum.auto()  # Selection | None
     UNIT_ORDER = enum.auto()  # UnitOrder | None
     COMPARE_MODE = enum.auto()  # "A", "B" or "B-A"
+    ANALYSIS_RANGE = enum.auto()  # bool: analyses read the steps around the t shown (else the newest held)
 
 
 class ViewState:
@@ -56,6 +57,7 @@ class ViewState:
         self._unit_selection: Selection | None = None
         self._order: UnitOrder | None = None
         self._compare_mode = "A"
+        self._analysis_around = False
 
     # -- reading -----------------------------------------------------------
     @property
@@ -85,6 +87,11 @@ class ViewState:
     @property
     def compare_mode(self) -> str:
         return self._compare_mode
+
+    @property
+    def analysis_around(self) -> bool:
+        """Whether ranking units, similar moments and trajectories read the steps around the t shown."""
+        return self._analysis_around
 
     @property
     def unit_order(self) -> np.ndarray | None:
@@ -145,6 +152,14 @@ class ViewState:
         """Lay the units out in ``order`` (``None``: by index); emitted also when recomputed to the same."""
         self._order = order
         self.changed.emit(Change.UNIT_ORDER, order)
+
+    def set_analysis_around(self, on: bool) -> bool:
+        """Analyses over the held steps around the t shown (``True``) or the newest held (``False``)."""
+        if bool(on) == self._analysis_around:
+            return False
+        self._analysis_around = bool(on)
+        self.changed.emit(Change.ANALYSIS_RANGE, self._analysis_around)
+        return True
 
     def set_compare_mode(self, mode: str) -> None:
         """Show A, B or B − A; emitted also when unchanged (a menu goes back to the mode in use)."""

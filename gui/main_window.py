@@ -220,6 +220,15 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(code == chosen)
         self.view_menu.addSeparator()
+        around = self.view_menu.addAction(tr("Analyses around the t shown"))
+        around.setCheckable(True)
+        around.setToolTip(
+            tr("Rank units, Similar moments and Trajectories read the held steps around the t shown, not the newest")
+        )
+        around.setChecked(str(self.settings.value("analysis/around", "false")).lower() == "true")
+        self.model.view.set_analysis_around(around.isChecked())
+        around.toggled.connect(self._set_analysis_around)
+        self.analysis_around_action = around
         reset = self.view_menu.addAction(tr("Reset layout"), self.reset_layout)
         reset.setToolTip(tr("Put every dock and toolbar back where a new window has them"))
         self.view_menu.addSeparator()
@@ -312,6 +321,12 @@ class MainWindow(QMainWindow):
         # The side tabs get a quarter of a wide window (their six names fit from about 1,700 pixels on).
         side = max(420, self.width() // 4)
         self.resizeDocks([self.config_dock, self.history_dock], [250, side], Qt.Orientation.Horizontal)
+
+    def _set_analysis_around(self, on: bool) -> None:
+        self.model.view.set_analysis_around(on)
+        self.settings.setValue("analysis/around", on)
+        where = tr("around the t shown") if on else tr("over the newest held steps")
+        self.statusBar().showMessage(tr("Analyses now read the steps {where}").format(where=where), 5000)
 
     def reset_layout(self) -> None:
         """View → Reset layout: every dock and toolbar where a new window puts them."""

@@ -57,6 +57,7 @@ class StepperModel(QObject):
     aboutToAct = Signal()  # a user action is about to change the session
     unitSelectionChanged = Signal(object)  # the analysis.Selection every view marks, or None
     unitOrderChanged = Signal(object)  # the units' display order (order[i] is shown i-th), or None: by index
+    analysisRangeChanged = Signal(bool)  # analyses read the steps around the t shown (True) or the newest
     comparisonChanged = Signal()  # B (a Comparison) or the compare mode (A, B, B-A) changed
     _poke = Signal()
 
@@ -209,6 +210,8 @@ class StepperModel(QObject):
             self.unitOrderChanged.emit(None if value is None else value.order)
         elif change is Change.COMPARE_MODE:
             self.comparisonChanged.emit()
+        elif change is Change.ANALYSIS_RANGE:
+            self.analysisRangeChanged.emit(value)
 
     def picture(self, t: int | None = None, agents: list[int] | None = None, page_note: str = "") -> Picture:
         """What the heatmaps show at ``t`` (default: the frame shown) for the options now.

@@ -50,3 +50,17 @@ def test_a_new_frame_resets_the_op_without_an_event_and_a_bad_mode_is_refused():
 def test_the_documented_examples_run(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert attempted > 0 and failed == 0
+
+
+def test_span_around_centres_on_t_and_stays_inside_what_is_held():
+    from hiddenscope.core.analysis import span_around
+
+    assert span_around(0, 100, 50, 10) == (45, 54)  # centred
+    assert span_around(0, 100, 2, 10) == (0, 9)  # near the oldest: moved inside
+    assert span_around(0, 100, 99, 10) == (91, 100)  # near the newest
+    assert span_around(40, 45, 42, 10) == (40, 45)  # fewer held than asked: all of them
+    state = ViewState()
+    seen: list[tuple[Change, object]] = []
+    state.changed.connect(lambda change, value: seen.append((change, value)))
+    assert state.set_analysis_around(True) and not state.set_analysis_around(True)
+    assert seen == [(Change.ANALYSIS_RANGE, True)]

@@ -39,6 +39,7 @@ from hiddenscope.core.analysis import (
     agent_similarity,
     held_hidden,
     identity_units,
+    span_around,
 )
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
@@ -257,8 +258,12 @@ class AgentsView(SideView):
         if stepper.config.n_agents < 2:
             self.rank_caption.setText(tr("Ranking units by agent needs at least two agents."))
             return False
-        last = self.model.bounds().last
-        ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
+        held, span = self.model.bounds(), self.span_box.value()
+        if self.model.view.analysis_around:  # View → Analyses around the t shown
+            start, stop = span_around(held.first, held.last, self.model.frame.t, span)
+        else:
+            start, stop = held.last - span + 1, held.last
+        ts, hidden = held_hidden(stepper, start=start, stop=stop)
         if len(ts) < 2:
             self.rank_caption.setText(tr("Step at least once: ranking needs two held steps."))
             return False

@@ -60,6 +60,7 @@ class MomentsView(SideView):
         self.table.cellActivated.connect(lambda r, _c: self.go_to(r))
         self.refresh_button.clicked.connect(self.search)
         model.unitSelectionChanged.connect(self.search)
+        model.analysisRangeChanged.connect(self.search)  # newest held or around the t shown: search again
         model.rebuilt.connect(self.search)
         self.search()
 
@@ -77,7 +78,8 @@ class MomentsView(SideView):
                 else tr("The selection keeps no unit: nothing to compare with.")
             )
         else:
-            ts, hidden = newest_held(self.model.stepper)
+            around = self.model.frame.t if self.model.view.analysis_around else None
+            ts, hidden = newest_held(self.model.stepper, around=around)
             self.moments = similar_moments(hidden, chosen, top=TOP, ts=ts)
             self.caption.setText(self._caption(chosen, ts))
         self._fill()

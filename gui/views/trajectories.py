@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hiddenscope.core.analysis import PCA, agent_trajectories, held_hidden
+from hiddenscope.core.analysis import PCA, agent_trajectories, held_hidden, span_around
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame
 from hiddenscope.gui.i18n import tr
@@ -256,8 +256,12 @@ class TrajectoryView(SideView):
 
     def _fit(self) -> bool:
         stepper = self.model.stepper
-        last = self.model.bounds().last
-        ts, hidden = held_hidden(stepper, start=last - self.span_box.value() + 1, stop=last)
+        held, span = self.model.bounds(), self.span_box.value()
+        if self.model.view.analysis_around:  # View → Analyses around the t shown
+            start, stop = span_around(held.first, held.last, self.model.frame.t, span)
+        else:
+            start, stop = held.last - span + 1, held.last
+        ts, hidden = held_hidden(stepper, start=start, stop=stop)
         agents = [a for a in self.agents if a < stepper.config.n_agents] or [0]
         if len(ts) < 2:
             self.caption.setText(tr("Step at least twice: a path needs two held steps to fit."))

@@ -893,6 +893,26 @@
         <translation>显示的状态</translation>
     </message>
     <message>
+        <source>Analyses around the t shown</source>
+        <translation>分析围绕所显示的 t</translation>
+    </message>
+    <message>
+        <source>Rank units, Similar moments and Trajectories read the held steps around the t shown, not the newest</source>
+        <translation>单元排序、相似时刻和轨迹读取所显示 t 附近的已保存时间步，而不是最新的时间步</translation>
+    </message>
+    <message>
+        <source>around the t shown</source>
+        <translation>所显示的 t 附近</translation>
+    </message>
+    <message>
+        <source>over the newest held steps</source>
+        <translation>最新保存的时间步</translation>
+    </message>
+    <message>
+        <source>Analyses now read the steps {where}</source>
+        <translation>分析现在读取{where}的时间步</translation>
+    </message>
+    <message>
         <source>Show state</source>
         <translation>显示状态</translation>
     </message>

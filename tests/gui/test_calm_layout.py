@@ -123,3 +123,22 @@ def test_each_group_of_docks_has_one_tab_bar_inside_the_window(make_window, qtbo
     assert sorted(inside) == sorted(
         [("Configuration", "Edit memory"), ("History", "Gates", "Summary", "Trajectories", "Agents", "Moments")]
     )
+
+
+def test_similar_moments_search_around_the_t_shown_when_asked(make_window, qtbot, monkeypatch):
+    """View → Analyses around the t shown: the moments' range (said next to them) is centred on the t shown."""
+    from hiddenscope.core import analysis
+
+    monkeypatch.setattr(analysis, "ANALYSIS_BYTES", 2 * 3 * 6 * 8 * 10)  # ten steps of this run fit
+    monkeypatch.setattr(analysis.newest_held, "__defaults__", (analysis.ANALYSIS_BYTES, None))
+    w = make_window(SMALL)
+    for _ in range(40):
+        click(qtbot, w, w.acts.step)
+    units = w.stepper.units
+    w.model.set_unit_selection(Selection(np.arange(units), np.ones(units), 1, 4, (0,), (0,), 0.0, "both"))
+    assert "t = 31…40" in w.moments_view.caption.text()  # the newest ten steps
+    w.timeline.setValue(20)
+    w.analysis_around_action.trigger()
+    assert w.model.view.analysis_around
+    assert "t = 15…24" in w.moments_view.caption.text()  # ten steps centred on t = 20
+    assert "around the t shown" in w.statusBar().currentMessage()
