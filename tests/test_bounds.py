@@ -20,13 +20,13 @@ def test_a_deflate_bomb_of_inputs_is_refused_without_unpacking_it(tmp_path):
     bomb = tmp_path / "bomb.npz"
     header = np.lib.format.header_data_from_array_1_0(np.zeros((1, 1, 1, 1), np.float32))
     header["shape"] = (1024, 64, 64, 320)  # 5 GiB of float32
-    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with archive.open("inputs.npy", "w", force_zip64=True) as member:
             np.lib.format.write_array_header_1_0(member, header)
             block = bytes(2**24)
             for _ in range(5 * 2**30 // len(block)):
                 member.write(block)
-    assert bomb.stat().st_size < 30 * 2**20
+    assert bomb.stat().st_size < 60 * 2**20
     before = psutil.Process().memory_info().rss
     with pytest.raises(FileProblem, match="unpacks to 5.0 GiB"):
         load_frames(bomb)
