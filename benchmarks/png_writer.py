@@ -45,13 +45,14 @@ def qt_quality(level: int) -> int:
 def screenshot_image(batch: int = 1024, n_agents: int = 64):
     """The grid image the app saves for this size, painted from a real stepped model."""
     from hiddenscope.core import Config, Stepper
-    from hiddenscope.gui.export.render import render_grid, screenshot_title
+    from hiddenscope.core.picture import title_line
+    from hiddenscope.gui.export.render import render_grid
 
     stepper = Stepper(
         Config(batch_size=batch, n_agents=n_agents, device="cpu"), history_budget=64 * 2**20, tracing=False
     )
     stepper.run(3)
-    title = screenshot_title(stepper.t, stepper.config.label(), "cpu", stepper.config.dtype)
+    title = title_line(stepper.t, stepper.config.label(), "cpu", stepper.config.dtype)
     return render_grid(stepper.frame.hidden, list(range(n_agents)), title), title
 
 

@@ -60,19 +60,22 @@ ANALYSIS_BYTES = 256 * 2**20  # the newest held steps that fit are read for an o
 
 
 def newest_held(
-    stepper: BaseStepper, budget_bytes: int = ANALYSIS_BYTES, around: int | None = None
+    stepper: BaseStepper, budget_bytes: int | None = None, around: int | None = None, up_to: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(ts, hidden (T, batch, n_agents, units))``: the newest held steps that fit ``budget_bytes``.
 
-    ``around``: the held steps that fit, centred on that timestep instead (see :func:`span_around`).
+    ``budget_bytes`` defaults to :data:`ANALYSIS_BYTES`.  ``up_to``: the newest held steps up to that
+    timestep.  ``around``: the held steps that fit, centred on that timestep (see :func:`span_around`).
     """
     hist = stepper.history.bounds()
-    per_step = max(1, int(np.prod(stepper.snapshot(hist.last).hidden.shape)) * 8)  # a copy, and float64 work
-    span = max(2, budget_bytes // per_step)
+    budget = ANALYSIS_BYTES if budget_bytes is None else budget_bytes
+    per_step = max(1, int(np.prod(stepper.history.hidden.shape[1:])) * 8)  # a copy, and float64 work
+    span = max(2, budget // per_step)
     if around is not None:
         start, stop = span_around(hist.first, hist.last, around, span)
         return held_hidden(stepper, start, stop)
-    return held_hidden(stepper, max(hist.first, hist.last - span + 1))
+    end = hist.last if up_to is None else min(up_to, hist.last)
+    return held_hidden(stepper, max(hist.first, end - span + 1), end)
 
 
 def span_around(first: int, last: int, t: int, span: int) -> tuple[int, int]:

@@ -25,7 +25,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 LEVELS = (-1.0, 1.0)  # a GRU's hidden state lives in [-1, 1]
 DIFF_LEVELS = (-0.5, 0.5)  # one step rarely moves a unit further; a fixed scale keeps frames comparable
 COMPARE_MODES = ("A", "B", "B-A")
-ORDER_BYTES = 256 * 2**20  # the newest held steps (up to t) that fit are read to order the units
 
 ORDER_NAMES = {  # captions keep the English; menus translate where they show them
     "index": "index",
@@ -93,7 +92,6 @@ class Picture:
     agents: tuple[int, ...]
     order: UnitOrder | None = None
     why: str = ""
-    notes: tuple[str, ...] = field(default=())  # what a reader should know (e.g. nothing earlier to subtract)
 
     @property
     def values(self) -> np.ndarray | None:
@@ -116,11 +114,12 @@ def title_line(t: int, config_label: str, device: str, dtype: str, caption: str 
     return f"hiddenscope · {caption} at t = {t} · {config_label} · {device} · {dtype}"
 
 
-def order_at(stepper: BaseStepper, by: str, t: int | None = None, budget_bytes: int = ORDER_BYTES) -> UnitOrder | None:
+def order_at(stepper: BaseStepper, by: str, t: int | None = None, budget_bytes: int | None = None) -> UnitOrder | None:
     """The units ordered ``by`` a rule of :data:`analysis.ORDERINGS`, from the held steps up to ``t``.
 
     ``t`` defaults to the timestep shown.  The newest held steps up to ``t`` that fit
-    ``budget_bytes`` are read.  ``None`` for ``"index"``; :class:`ConfigError` for an unknown rule.
+    ``budget_bytes`` (:data:`analysis.ANALYSIS_BYTES`) are read.  ``None`` for ``"index"``;
+    :class:`ConfigError` for an unknown rule.
     """
     if by not in analysis.ORDERINGS:
         from .errors import ConfigError
@@ -128,11 +127,7 @@ def order_at(stepper: BaseStepper, by: str, t: int | None = None, budget_bytes: 
         raise ConfigError(f"unknown unit ordering {by!r}; use one of {', '.join(analysis.ORDERINGS)}")
     if by == "index":
         return None
-    hist = stepper.history
-    end = min(stepper.t if t is None else t, hist.last)
-    per_step = max(1, int(np.prod(stepper.snapshot(end).hidden.shape)) * 16)  # a copy and float64 work space
-    start = max(hist.first, end - max(2, budget_bytes // per_step) + 1)
-    ts, hidden = analysis.held_hidden(stepper, start, end)
+    ts, hidden = analysis.newest_held(stepper, budget_bytes, up_to=stepper.t if t is None else t)
     order = analysis.order_units(hidden, by)  # type: ignore[arg-type]
     span = f"t = {ts[0]}…{ts[-1]}" if len(ts) else "nothing held"
     return UnitOrder(by, order, span)
@@ -161,16 +156,16 @@ def build_picture(
     c = stepper.config
     if agents is None:
         agents = tuple(range(c.n_agents))
-    data, caption, levels, why, notes = _values(stepper, frame, look, comparison)
+    data, caption, levels, why = _values(stepper, frame, look, comparison)
     title = title_line(t, c.label(), str(stepper.device), c.dtype, caption) + page_note
     if look.order is not None:
         title += f" · {look.order.caption()}"
-    return Picture(t, data, levels, caption, title, tuple(agents), look.order, why, tuple(notes))
+    return Picture(t, data, levels, caption, title, tuple(agents), look.order, why)
 
 
 def _values(
     stepper: BaseStepper, frame, look: Look, comparison: Comparison | None
-) -> tuple[np.ndarray | None, str, tuple[float, float], str, list[str]]:
+) -> tuple[np.ndarray | None, str, tuple[float, float], str]:
     t = frame.t
     h = stepper.state_name  # "h", or the recording's state shown (an LSTM's "c")
     trace = frame.trace or []
@@ -179,37 +174,37 @@ def _values(
         where = f"after op {look.op_index + 1}: {record.op} {tuple(record.shape)}"
         values, why = stepper.stage_state(look.op_index, t)
         if values is None or not look.difference:
-            return values, where, LEVELS, why, []
+            return values, where, LEVELS, why
         pair = stepper.history.pair(t)
         if pair is None:
-            return values, f"{where} (no earlier step held to subtract)", LEVELS, "", ["no h_{t-1} held"]
-        return values - pair[0], f"{where} − {h}_{t - 1}", DIFF_LEVELS, "", []
+            return values, f"{where} (no earlier step held to subtract)", LEVELS, ""
+        return values - pair[0], f"{where} − {h}_{t - 1}", DIFF_LEVELS, ""
     if comparison is not None and look.compare_mode != "A":
         return _compared(stepper, frame, look, comparison)
     if look.difference:
         diff = stepper.difference(t)
         if diff is not None:
-            return diff, f"{h}_{t} − {h}_{t - 1}", DIFF_LEVELS, "", []
-        return frame.hidden, f"{h}_{t} (no earlier step held to subtract)", LEVELS, "", ["no h_{t-1} held"]
-    return frame.hidden, f"{h}_{t}", LEVELS, "", []
+            return diff, f"{h}_{t} − {h}_{t - 1}", DIFF_LEVELS, ""
+        return frame.hidden, f"{h}_{t} (no earlier step held to subtract)", LEVELS, ""
+    return frame.hidden, f"{h}_{t}", LEVELS, ""
 
 
 def _compared(
     stepper: BaseStepper, frame, look: Look, comp: Comparison
-) -> tuple[np.ndarray | None, str, tuple[float, float], str, list[str]]:
+) -> tuple[np.ndarray | None, str, tuple[float, float], str]:
     """B's ``h_t`` (its difference with Difference on), or ``B − A``."""
     t = frame.t
     b = comp.hidden_at(t)
     if b is None:
-        return frame.hidden, f"h_{t} of A: {comp.describe_missing(t)}", LEVELS, "", ["B has no step here"]
+        return frame.hidden, f"h_{t} of A: {comp.describe_missing(t)}", LEVELS, ""
     if look.compare_mode == "B-A":
-        return b - frame.hidden, f"B − A = h_{t}(B) − h_{t}(A), {comp.label}", DIFF_LEVELS, "", []
+        return b - frame.hidden, f"B − A = h_{t}(B) − h_{t}(A), {comp.label}", DIFF_LEVELS, ""
     if look.difference:
         before = comp.hidden_at(t - 1)
         if before is not None:
-            return b - before, f"h_{t} − h_{t - 1} of {comp.label}", DIFF_LEVELS, "", []
-        return b, f"h_{t} of {comp.label} (no earlier step held to subtract)", LEVELS, "", ["no h_{t-1} held"]
-    return b, f"h_{t} of {comp.label}", LEVELS, "", []
+            return b - before, f"h_{t} − h_{t - 1} of {comp.label}", DIFF_LEVELS, ""
+        return b, f"h_{t} of {comp.label} (no earlier step held to subtract)", LEVELS, ""
+    return b, f"h_{t} of {comp.label}", LEVELS, ""
 
 
 def history_window(

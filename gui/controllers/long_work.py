@@ -32,7 +32,7 @@ class Cancelled(Exception):
 
 
 class Progress:
-    """What the work is handed: ``report(done)`` and ``cancelled()``, safe from its thread."""
+    """What the work is handed: ``report(done)`` and ``check()``, safe from its thread."""
 
     def __init__(self, relay: _Relay) -> None:
         self._relay = relay
@@ -40,9 +40,6 @@ class Progress:
 
     def report(self, done: int) -> None:
         self._relay.progressed.emit(int(done))
-
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def check(self) -> None:
         """Raise :class:`Cancelled` if Cancel was pressed."""

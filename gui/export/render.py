@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.files import atomic_write
-from hiddenscope.core.picture import Picture, title_line
+from hiddenscope.core.picture import Picture
 from hiddenscope.core.png import encode_png
 from hiddenscope.gui.theme import LEVELS, lut, to_rgb
 
@@ -260,6 +260,3 @@ def save_png(image: QImage, path: str | os.PathLike[str], title: str = "") -> Pa
     """Write ``image`` to ``path`` atomically: the old file survives any failure."""
     payload = png_bytes(image, title)
     return atomic_write(path, lambda handle: handle.write(payload))
-
-
-screenshot_title = title_line  # the title line every saved picture has (core.picture)

@@ -130,7 +130,6 @@ def test_similar_moments_search_around_the_t_shown_when_asked(make_window, qtbot
     from hiddenscope.core import analysis
 
     monkeypatch.setattr(analysis, "ANALYSIS_BYTES", 2 * 3 * 6 * 8 * 10)  # ten steps of this run fit
-    monkeypatch.setattr(analysis.newest_held, "__defaults__", (analysis.ANALYSIS_BYTES, None))
     w = make_window(SMALL)
     for _ in range(40):
         click(qtbot, w, w.acts.step)

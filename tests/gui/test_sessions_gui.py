@@ -397,7 +397,8 @@ def test_export_movie_writes_a_frame_per_t_of_the_range_asked(make_window, qtbot
     iio = pytest.importorskip("imageio.v3", reason="the movies extra is not installed: hiddenscope[movies]")
     from PySide6.QtWidgets import QDialog, QSpinBox
 
-    from hiddenscope.gui.export.render import render_grid, screenshot_title
+    from hiddenscope.core.picture import title_line
+    from hiddenscope.gui.export.render import render_grid
 
     window = make_window(SMALL)
     for _ in range(6):
@@ -417,7 +418,7 @@ def test_export_movie_writes_a_frame_per_t_of_the_range_asked(make_window, qtbot
     assert len(frames) == 4
     s = window.stepper
     for k, t in enumerate(range(2, 6)):  # each frame is the screenshot at its t, title line included
-        title = screenshot_title(t, s.config.label(), str(s.device), s.config.dtype)
+        title = title_line(t, s.config.label(), str(s.device), s.config.dtype)
         from hiddenscope.gui.export.render import image_rgb
 
         expected = image_rgb(render_grid(s.snapshot(t).hidden, [0, 1, 2], title)).astype(int)
