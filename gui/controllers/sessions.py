@@ -60,8 +60,8 @@ from hiddenscope.core.stepper import BaseStepper, Stepper
 from hiddenscope.gui.controllers.actions import window_action
 from hiddenscope.gui.controllers.files import FileActions
 from hiddenscope.gui.controllers.long_work import Cancelled, Progress, run_with_progress
-from hiddenscope.gui.export.movie import even_sides
-from hiddenscope.gui.export.render import image_rgb, paint_picture, picture_layout, render_picture
+from hiddenscope.gui.export.movie import picture_frame, step_to
+from hiddenscope.gui.export.render import paint_picture, picture_layout
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
@@ -491,14 +491,10 @@ class SessionControls(QObject):
         stepper = self.model.stepper
         comp = self.model.comparison
         for t in range(start, stop + 1):
-            if t > stepper.latest:
-                if stepper.t < stepper.latest:
-                    stepper.seek(stepper.latest)
-                stepper.step()
+            step_to(stepper, t)
             if comp is not None:
                 comp.advance_to(t)
-            rgb = image_rgb(render_picture(self.model.picture(t, agents, page_note)))
-            yield even_sides(rgb)
+            yield picture_frame(self.model.picture(t, agents, page_note))
 
     def export_movie(
         self,

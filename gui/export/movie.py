@@ -21,7 +21,7 @@ import numpy as np
 from hiddenscope.core.errors import FileProblem, UserError, install_command
 from hiddenscope.core.files import atomic_path
 from hiddenscope.core.picture import Look, Picture, build_picture
-from hiddenscope.core.stepper import Stepper
+from hiddenscope.core.stepper import BaseStepper
 from hiddenscope.gui.export.headless import ensure_gui_app
 
 
@@ -65,13 +65,18 @@ def save_picture(picture: Picture, out: str | os.PathLike[str], axes: bool = Fal
     return save_png(render_picture(picture, axes), out, picture.title)
 
 
-def pictures(stepper: Stepper, start: int, stop: int, look: Look, agents: list[int]) -> Iterator[Picture]:
+def step_to(stepper: BaseStepper, t: int) -> None:
+    """Make a live run hold ``t``: past its newest step it steps on from the newest, as Play would."""
+    while stepper.latest < t:
+        if stepper.t < stepper.latest:
+            stepper.seek(stepper.latest)
+        stepper.step()
+
+
+def pictures(stepper: BaseStepper, start: int, stop: int, look: Look, agents: list[int]) -> Iterator[Picture]:
     """The pictures of timesteps ``start..stop``; a live run past its newest step steps on to make them."""
     for t in range(start, stop + 1):
-        while stepper.latest < t:
-            if stepper.t < stepper.latest:
-                stepper.seek(stepper.latest)
-            stepper.step()
+        step_to(stepper, t)
         yield build_picture(stepper, t, look, agents=agents)
 
 
