@@ -14,6 +14,8 @@ import torch
 from .step_runtime import torch_threads
 
 TORCH_FROM = 1 << 16  # inputs with at least this many numbers are built with PyTorch's kernels
+BLOCK_STEPS = 64  # the most timesteps built together
+BLOCK_BYTES = 1 << 20  # and at most this much of them
 
 
 class PatternInputs:
@@ -49,34 +51,54 @@ class PatternInputs:
         if id_channels:
             self._ids[0, np.arange(n_agents), np.arange(n_agents)] = 1.0
         self._waves = wave_channels
+        # Steps are built BLOCK_BYTES at a time (at most BLOCK_STEPS): one set of NumPy calls for many steps.
+        step_bytes = 4 * batch_size * n_agents * input_dim
+        self._block = max(1, min(BLOCK_STEPS, BLOCK_BYTES // max(1, step_bytes)))
+        self._block_start = -1
+        self._block_values = np.empty((0, *self.shape), np.float32)
 
     def describe(self) -> str:
         return "pattern: per-agent phase-shifted sines + one-hot id + noise"
 
     def inputs(self, t: int) -> np.ndarray:
+        """Timestep ``t``'s inputs, a fresh float32 array: one of the block of steps built with it."""
+        start = t - t % self._block
+        if start != self._block_start:
+            self._block_values = self._build(start)
+            self._block_start = start
+        return self._block_values[t - start].copy()
+
+    def _build(self, start: int) -> np.ndarray:
+        """The inputs of the ``block`` timesteps from ``start``, built together: ``(block, batch, n_agents, dim)``.
+
+        Per step it is the same float32 products and sums in the same order, so a block's step
+        has the bits a step built alone would; the noise of a block is drawn from one generator
+        seeded with ``(seed, start)``, so the same ``t`` always gives the same numbers.
+        """
         batch, n_agents, _input_dim = self.shape
-        out = np.empty(self.shape, np.float32)
-        angle = self._omega * np.float64(t)
-        cos_t = (np.cos(angle) * self.amplitude).astype(np.float32)
-        sin_t = (np.sin(angle) * self.amplitude).astype(np.float32)
+        count = self._block
+        out = np.empty((count, *self.shape), np.float32)
+        angle = self._omega[None, :] * np.arange(start, start + count, dtype=np.float64)[:, None]
+        cos_t = (np.cos(angle) * self.amplitude).astype(np.float32)[:, None, None, :]
+        sin_t = (np.sin(angle) * self.amplitude).astype(np.float32)[:, None, None, :]
         noise: tuple[np.ndarray, ...] = ()  # one draw per batch row and agent, then one per agent and channel
         if self.noise:
-            rng = np.random.default_rng((self.seed, t))
+            rng = np.random.default_rng((self.seed, start))
             scale = np.float32(self.noise / np.sqrt(2))
             noise = tuple(
                 scale * rng.standard_normal(shape, dtype=np.float32)
-                for shape in ((batch, n_agents, 1), (1, n_agents, self._waves))
+                for shape in ((count, batch, n_agents, 1), (count, 1, n_agents, self._waves))
             )
-        # The same float32 products and sums, in the same order, either way: the same bits.  NumPy is quicker
-        # for small inputs, PyTorch's kernels for large ones.  On one thread: Play builds a step's inputs while
-        # the window draws the last step, and a kernel split over both cores of a two-core machine waits for
-        # the window's thread (measured in Play at 1024 × 64 × 96: two threads made the frame 2–3 ms slower).
+        # NumPy is quicker for small inputs, PyTorch's kernels for large ones; the same bits either way.  On one
+        # thread: Play builds a step's inputs while the window draws the last step, and a kernel split over both
+        # cores of a two-core machine waits for the window's thread (measured in Play at 1024 × 64 × 96: two
+        # threads made the frame 2–3 ms slower).
         lib = torch if out.size >= TORCH_FROM else np
         take = torch.from_numpy if lib is torch else np.asarray
         with torch_threads(1 if lib is torch else None):
             waves = take(out)[..., : self._waves]
-            lib.multiply(take(self._sin_phase), take(cos_t), out=waves)
-            waves += take(self._cos_phase) * take(sin_t)
+            lib.multiply(take(self._sin_phase[None]), take(cos_t), out=waves)
+            waves += take(self._cos_phase[None]) * take(sin_t)
             for part in noise:
                 waves += take(part)
         out[..., self._waves :] = self._ids
