@@ -125,6 +125,7 @@ class HeldSteps:
         self._has_inputs = np.zeros(self.capacity, bool)
         self._retraced = np.zeros(self.capacity, bool)
         self._step_ms = np.zeros(self.capacity)
+        self._pending_ms: dict[int, Any] = {}  # slot -> a clock still running on the device (StepClock.pending)
         self._writes = np.zeros(self.capacity, np.int64)  # which write put each slot's step there (write_ids)
         self.first = first  # oldest timestep held
         self.last = last  # newest timestep held (-1: empty)
@@ -157,7 +158,7 @@ class HeldSteps:
             inputs=self.inputs[i] if self._has_inputs[i] else None,
             output=self.outputs[i] if self.outputs is not None and self._has_inputs[i] else None,
             trace=self._traces[i],
-            step_ms=float(self._step_ms[i]),
+            step_ms=self._ms(i),
             episode=(
                 EpisodeStep(
                     self.episode_start[i],
@@ -172,6 +173,12 @@ class HeldSteps:
             ),
             retraced=bool(self._retraced[i]),
         )
+
+    def _ms(self, slot: int) -> float:
+        clock = self._pending_ms.pop(slot, None)
+        if clock is not None:  # read the device's clock now that someone asks
+            self._step_ms[slot] = clock.elapsed()
+        return float(self._step_ms[slot])
 
     # -- which steps were traced --------------------------------------------
     def traced(self, t: int) -> bool:
@@ -261,9 +268,9 @@ class HeldSteps:
 class History(HeldSteps):
     """A ring buffer of :class:`Frame` data in memory whose size is set by ``budget_bytes``."""
 
-    hidden: np.ndarray
-    inputs: np.ndarray
-    outputs: np.ndarray | None
+    hidden: np.ndarray | DeviceSteps
+    inputs: np.ndarray | DeviceSteps
+    outputs: np.ndarray | DeviceSteps | None
     episode_start: np.ndarray
     actions: np.ndarray
     rewards: np.ndarray
@@ -280,6 +287,7 @@ class History(HeldSteps):
         episode_shape: tuple[int, int] | None = None,
         pin_memory: bool = False,
         n_actions: int = 0,
+        device: Any = None,
     ) -> None:
         per_step = 4 * (int(np.prod(hidden_shape)) + int(np.prod(input_shape)))
         if output_shape is not None:
@@ -290,14 +298,21 @@ class History(HeldSteps):
         capacity = max(2, budget_bytes // per_step)
         if max_steps is not None:
             capacity = max(2, min(capacity, max_steps))
-        super().__init__(capacity, per_step, episode_shape, budget_bytes, pin_memory)
-        # np.empty only reserves address space: pages are touched as steps arrive.  With a CUDA model
-        # (pin_memory) the arrays the device writes into are page-locked instead, so its copies to
-        # them can run asynchronously; that commits their memory up front.
-        empty = _pinned_empty if pin_memory else _empty
-        self.hidden = empty((self.capacity, *hidden_shape))
-        self.inputs = empty((self.capacity, *input_shape))
-        self.outputs = empty((self.capacity, *output_shape)) if output_shape is not None else None
+        super().__init__(capacity, per_step, episode_shape, budget_bytes, pin_memory and device is None)
+        # Where the states, inputs and outputs live: host arrays, or (``device``) tensors on the model's device.
+        self.device = device
+        if device is not None:
+            self.hidden = DeviceSteps((self.capacity, *hidden_shape), device)
+            self.inputs = DeviceSteps((self.capacity, *input_shape), device)
+            self.outputs = DeviceSteps((self.capacity, *output_shape), device) if output_shape is not None else None
+        else:
+            # np.empty only reserves address space: pages are touched as steps arrive.  With a CUDA model
+            # (pin_memory) the arrays the device writes into are page-locked instead, so its copies to
+            # them can run asynchronously; that commits their memory up front.
+            empty = _pinned_empty if pin_memory else _empty
+            self.hidden = empty((self.capacity, *hidden_shape))
+            self.inputs = empty((self.capacity, *input_shape))
+            self.outputs = empty((self.capacity, *output_shape)) if output_shape is not None else None
         self.avail_actions: np.ndarray | None = None  # (capacity, batch, n_agents, n_actions) bool, with masks
         if episode_shape is not None and n_actions:
             self.avail_actions = np.ones((self.capacity, *episode_shape, n_actions), bool)
@@ -337,16 +352,25 @@ class History(HeldSteps):
         self,
         t: int,
         trace: list[TraceRecord] | None,
-        step_ms: float,
+        step_ms: Any,
         has_inputs: bool,
         layout: Layout | None = None,
     ) -> None:
-        """Timestep ``t``'s slot is written: record its trace (``None``: not traced), time and layout; hold it."""
+        """Timestep ``t``'s slot is written: record its trace (``None``: not traced), time and layout; hold it.
+
+        ``step_ms`` is the step's milliseconds, or a clock still running on the device
+        (:meth:`~hiddenscope.core.step_runtime.StepClock.pending`), read when the frame is.
+        """
         i = t % self.capacity
         self._traces[i] = trace
         self._retraced[i] = False
         self._layouts[i] = layout
-        self._step_ms[i] = step_ms
+        if isinstance(step_ms, (int, float)):
+            self._pending_ms.pop(i, None)
+            self._step_ms[i] = step_ms
+        else:
+            self._pending_ms[i] = step_ms
+            self._step_ms[i] = np.nan
         self._has_inputs[i] = has_inputs
         self._writes[i] = new_write_ids(1)[0]
         if self.last < 0:
@@ -383,6 +407,73 @@ class History(HeldSteps):
             self._traces[i] = trace
             self._retraced[i] = True
             return True
+
+
+class DeviceSteps:
+    """Per-step float32 values in one tensor on the model's device: the history ring kept on a GPU.
+
+    A step writes its slot on the device (:attr:`values`), with no copy to the host; a read
+    (``steps[key]``, NumPy-style keys: ints, slices, integer or boolean arrays) gathers what it
+    asks for on the device and returns it as a new host array.  On CUDA the copy runs on a
+    side stream into page-locked memory, after the work already queued, and only the reader
+    waits for it.  On the CPU the tensors are host memory and a read is a plain copy.
+    """
+
+    def __init__(self, shape: tuple[int, ...], device: Any) -> None:
+        import torch
+
+        self.values = torch.empty(shape, dtype=torch.float32, device=device)
+        self.device = self.values.device
+        self._copies = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.values.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.numel() * 4
+
+    def _key(self, key: Any) -> Any:
+        import torch
+
+        def one(part: Any) -> Any:
+            if isinstance(part, np.ndarray):
+                return torch.from_numpy(np.ascontiguousarray(part)).to(self.device)
+            if isinstance(part, np.integer):
+                return int(part)
+            return part
+
+        return tuple(one(part) for part in key) if isinstance(key, tuple) else one(key)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        import torch
+
+        picked = self.values[self._key(key)]
+        if self._copies is None:
+            return picked.numpy().copy()
+        host = torch.empty(picked.shape, dtype=picked.dtype, pin_memory=True)
+        self._copies.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(self._copies):
+            host.copy_(picked, non_blocking=True)
+        self._copies.synchronize()
+        return host.numpy()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        import torch
+
+        self.values[self._key(key)] = torch.as_tensor(value, dtype=torch.float32).to(self.device)
+
+
+def device_budget(device: Any, fraction: float = 0.25) -> int | None:
+    """Bytes the history may use on ``device``: ``fraction`` of its free memory (``None`` on the CPU)."""
+    import torch
+
+    device = torch.device(device)
+    if device.type != "cuda":
+        return None
+    free, _total = torch.cuda.mem_get_info(device)
+    return int(free * fraction)
 
 
 _write_lock = threading.Lock()

@@ -33,6 +33,19 @@ class StepClock:
         else:
             self.started = time.perf_counter()
 
+    def pending(self) -> float | StepClock:
+        """The step's milliseconds without waiting: on CUDA the clock itself, read (and waited for) later."""
+        if self.cuda:
+            self.end.record(self.stream)
+            self.recorded = True
+            return self
+        return self.finish()
+
+    def elapsed(self) -> float:
+        """The milliseconds of a step whose clock :meth:`pending` gave; waits for its end event."""
+        self.end.synchronize()
+        return float(self.start.elapsed_time(self.end))
+
     def finish(self) -> float:
         """Wait until everything the step queued on the device is done; its time in milliseconds."""
         if self.cuda:

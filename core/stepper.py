@@ -8,6 +8,7 @@ number it shows comes from here.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from .config import DTYPES, Config, check_fits, resolve_device
 from .edits import ROLE_EDIT, Edit, apply_edits, check_edits
 from .errors import ConfigError, UserError, first_line
 from .events import Event
-from .history import DEFAULT_BUDGET, Frame, HeldSteps, History
+from .history import DEFAULT_BUDGET, DeviceSteps, Frame, HeldSteps, History, device_budget
 from .inputs import PatternInputs
 from .model import CondAgent
 from .plan import Loaded, Plan, Request
@@ -96,6 +97,10 @@ class BaseStepper:
 
     def step(self, trace: bool | None = None) -> Frame:
         raise NotImplementedError
+
+    def advance(self, trace: bool | None = None) -> None:
+        """:meth:`step` without reading the new frame back (Play's loops: the views read what they draw)."""
+        self.step(trace)
 
     def init_hidden(self, emit: bool = True) -> Frame:
         """Back to the start (a live run computes ``h_0`` again; a recording shows its first step)."""
@@ -297,6 +302,12 @@ class Stepper(BaseStepper):
         Builds the input source (see :mod:`hiddenscope.core.inputs`).
     history_budget
         Bytes of host memory the history may use; it holds as many steps as fit.
+    history_on_device
+        Keep the history's states, inputs and outputs on the model's device (``None``: on a GPU,
+        yes).  A step then writes them there with no copy to the host; what a view draws or an
+        analysis reads crosses to the host when it is read.
+    device_budget
+        Bytes of device memory that history may use (``None``: a quarter of the device's free memory).
     edits
         Interventions (:mod:`hiddenscope.core.edits`): each replaces h_T, right after
         step T is computed and before it is written to history, so step T+1 starts
@@ -320,9 +331,13 @@ class Stepper(BaseStepper):
         tracing: bool = True,
         edits: Sequence[Edit] = (),
         loaded: Loaded | None = None,
+        history_on_device: bool | None = None,
+        device_budget: int | None = None,
     ) -> None:
         super().__init__()
         self._loaded = loaded
+        self.history_on_device = history_on_device
+        self.device_budget = device_budget
         self.edits: list[Edit] = list(edits)
         self.model_factory = model_factory
         self.input_factory = input_factory
@@ -389,14 +404,22 @@ class Stepper(BaseStepper):
 
     def _new_history(self, output_shape: tuple[int, ...] | None) -> History:
         c = self.config
+        on_device = self.history_on_device
+        if on_device is None:  # on a GPU, unless HIDDENSCOPE_HISTORY_ON_DEVICE says (1: on any device, 0: never)
+            forced = os.environ.get("HIDDENSCOPE_HISTORY_ON_DEVICE", "")
+            on_device = forced == "1" if forced in ("0", "1") else self.device.type == "cuda"
+        budget = self.history_budget
+        if on_device:
+            budget = self.device_budget or device_budget(self.device) or self.history_budget
         return History(
             (c.batch_size, c.n_agents, self.units),
             (c.batch_size, c.n_agents, c.input_dim),
             output_shape,
-            budget_bytes=self.history_budget,
+            budget_bytes=budget,
             episode_shape=(c.batch_size, c.n_agents) if self.episodic else None,
             pin_memory=self.device.type == "cuda",  # so a step's copies to it run asynchronously
             n_actions=int(getattr(self.source, "n_actions", 0)) if self.episodic else 0,
+            device=self.device if on_device else None,
         )
 
     @property
@@ -531,14 +554,18 @@ class Stepper(BaseStepper):
         ``trace`` overrides :attr:`tracing` for a computed step (fast-forward computes the
         steps it will not draw untraced; :mod:`.retrace` can trace one later from history).
         """
+        self.advance(trace)
+        return self.history.frame(self.t)
+
+    def advance(self, trace: bool | None = None) -> None:
         if self.t < self.latest:
             self.t += 1
             self.changed.emit("seek")
-            return self.history.frame(self.t)
+            return
         with torch_threads(self.threads):
-            return self._compute(self.tracing if trace is None else trace)
+            self._compute(self.tracing if trace is None else trace)
 
-    def _compute(self, tracing: bool) -> Frame:
+    def _compute(self, tracing: bool) -> None:
         c = self.config
         t = self.latest
         source = self.source
@@ -613,10 +640,14 @@ class Stepper(BaseStepper):
         slot = self.history.slot(t + 1)
         # The inputs the agents really got, as (batch, n_agents, input): copied with the state when built.
         built = agent_inputs if agent_inputs is not inputs else None
-        self._copy_to_host(hidden, output if separate_output else None, slot, built)
-        if built is None:
+        on_device = self.history.device is not None
+        self._copy_to_host(
+            hidden, output if separate_output else None, slot, inputs if on_device and built is None else built
+        )
+        if built is None and not on_device:
             self.history.inputs[slot] = host_inputs
-        step_ms = clock.finish()  # waits for the copies: the step's one synchronisation
+        # With the history on the device nothing waits for it unless the environments need the outputs.
+        step_ms = clock.finish() if episodic or not on_device else clock.pending()
         if episodic:
             outputs = self.history.outputs[slot] if separate_output and self.history.outputs is not None else None
             self.history.write_episode(slot, source.act(outputs, host_avail))
@@ -624,7 +655,6 @@ class Stepper(BaseStepper):
         self.hidden_state = hidden
         self.t = self.latest = t + 1
         self.changed.emit("step")
-        return self.history.frame(self.t)
 
     def _reset(
         self, hidden: torch.Tensor | None, starts: torch.Tensor | None, recorder: Recorder | None
@@ -670,6 +700,16 @@ class Stepper(BaseStepper):
         are complete only after the step's :meth:`StepClock.finish`, its one synchronisation.
         """
         hist, queued = self.history, self.history.pinned
+        if isinstance(hist.hidden, DeviceSteps):  # the ring on the device: written there, nothing crosses
+            rows = hist.hidden.values[slot]
+            rows.copy_(hidden.detach().reshape(rows.shape))
+            if output is not None and isinstance(hist.outputs, DeviceSteps):
+                held_out = hist.outputs.values[slot]
+                held_out.copy_(output.detach().reshape(held_out.shape))
+            if inputs is not None and isinstance(hist.inputs, DeviceSteps):
+                held_in = hist.inputs.values[slot]
+                held_in.copy_(inputs.reshape(held_in.shape))
+            return
         target = torch.from_numpy(hist.hidden[slot])
         if output is not None:
             both = torch.cat([hidden.reshape(-1), output.reshape(-1)]).to(torch.float32)

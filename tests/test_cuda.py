@@ -23,6 +23,7 @@ from torch import nn
 from hiddenscope.cli import main
 from hiddenscope.core import Config, Stepper
 from hiddenscope.core.checkpoint import checkpoint_factory
+from hiddenscope.core.history import DeviceSteps
 from hiddenscope.core.retrace import retrace
 from hiddenscope.core.step_runtime import StepClock
 
@@ -46,11 +47,13 @@ def pymarl_checkpoint(tmp_path: Path) -> Path:
 
 
 # -- everywhere -----------------------------------------------------------------
-def test_auto_picks_cuda_exactly_when_there_is_one_and_pins_the_history_only_then():
+def test_auto_picks_cuda_exactly_when_there_is_one_and_keeps_the_history_there_only_then(monkeypatch):
+    monkeypatch.delenv("HIDDENSCOPE_HISTORY_ON_DEVICE", raising=False)
     s = Stepper(SMALL.replace(device="auto"))
     s.run(3)
     assert s.device.type == ("cuda" if HAS_CUDA else "cpu")
-    assert s.history.pinned == HAS_CUDA == pinned(s.history.hidden)
+    assert isinstance(s.history.hidden, DeviceSteps) == HAS_CUDA  # on the CPU: host arrays, unpinned
+    assert not s.history.pinned
     assert StepClock(s.device).cuda == HAS_CUDA
     assert all(s.snapshot(t).step_ms > 0 for t in (1, 2, 3))
 
@@ -68,14 +71,32 @@ def test_gpu_check_without_a_gpu_says_so_in_one_line_and_exits_2():
 # -- on a GPU -------------------------------------------------------------------
 @cuda
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_a_cuda_run_gives_the_cpu_run_s_numbers_into_page_locked_history(dtype):
+@pytest.mark.parametrize("on_device", [True, False])
+def test_a_cuda_run_gives_the_cpu_run_s_numbers_from_its_history_on_the_gpu_or_page_locked(dtype, on_device):
     config = SMALL.replace(dtype=dtype)
-    on_gpu, on_cpu = Stepper(config.replace(device="cuda")), Stepper(config.replace(device="cpu"))
+    on_gpu = Stepper(config.replace(device="cuda"), history_on_device=on_device)
+    on_cpu = Stepper(config.replace(device="cpu"))
     on_gpu.run(20), on_cpu.run(20)
-    assert on_gpu.device.type == "cuda" and pinned(on_gpu.history.hidden) and pinned(on_gpu.history.inputs)
+    hist = on_gpu.history
+    if on_device:
+        assert isinstance(hist.hidden, DeviceSteps) and hist.hidden.values.is_cuda
+        assert isinstance(hist.inputs, DeviceSteps) and hist.inputs.values.is_cuda
+    else:
+        assert pinned(hist.hidden) and pinned(hist.inputs)
     for t in range(21):
         np.testing.assert_allclose(on_gpu.snapshot(t).hidden, on_cpu.snapshot(t).hidden, atol=1e-5)
+        if t:
+            np.testing.assert_allclose(on_gpu.snapshot(t).inputs, on_cpu.snapshot(t).inputs, atol=1e-6)
     assert {r.device for r in on_gpu.snapshot(5).trace or []} >= {"cuda:0"}
+
+
+@cuda
+def test_the_history_on_the_gpu_takes_its_own_budget_a_quarter_of_free_memory_by_default():
+    s = Stepper(SMALL.replace(device="cuda"))
+    free, _ = torch.cuda.mem_get_info()
+    assert s.history.budget_bytes <= free // 4 + s.history.nbytes  # measured before its own allocation
+    small = Stepper(SMALL.replace(device="cuda"), device_budget=10 * s.history.bytes_per_step)
+    assert small.history.capacity == 10
 
 
 @cuda
@@ -87,7 +108,7 @@ def test_outputs_and_built_inputs_come_back_through_the_asynchronous_copies_too(
         runs[device] = Stepper(config, model_factory=factory)
         runs[device].run(10)
     gpu, cpu = runs["cuda"], runs["cpu"]
-    assert gpu.history.outputs is not None and pinned(gpu.history.outputs)
+    assert isinstance(gpu.history.outputs, DeviceSteps) and gpu.history.outputs.values.is_cuda
     for t in range(1, 11):
         a, b = gpu.snapshot(t), cpu.snapshot(t)
         np.testing.assert_allclose(a.hidden, b.hidden, atol=1e-5)
@@ -96,8 +117,11 @@ def test_outputs_and_built_inputs_come_back_through_the_asynchronous_copies_too(
 
 
 @cuda
-def test_each_step_waits_for_the_device_once_and_times_itself_with_cuda_events(monkeypatch):
-    s = Stepper(SMALL.replace(device="cuda"))
+@pytest.mark.parametrize("on_device", [True, False])
+def test_a_step_waits_for_the_device_only_when_its_numbers_cross_to_the_host(monkeypatch, on_device):
+    """History on the GPU: Play's steps never wait; a frame read waits for its copy and its clock.
+    History on the host: each step waits once, for its copies, and times itself with CUDA events."""
+    s = Stepper(SMALL.replace(device="cuda"), history_on_device=on_device)
     waits = {"event": 0, "device": 0, "stream": 0}
     event_sync, device_sync = torch.cuda.Event.synchronize, torch.cuda.synchronize
     stream_sync = torch.cuda.Stream.synchronize
@@ -113,8 +137,9 @@ def test_each_step_waits_for_the_device_once_and_times_itself_with_cuda_events(m
     monkeypatch.setattr(torch.cuda, "synchronize", count("device", device_sync))
     monkeypatch.setattr(torch.cuda.Stream, "synchronize", count("stream", stream_sync))
     s.tracing = False
-    s.run(10)
-    assert waits == {"event": 10, "device": 0, "stream": 0}
+    for _ in range(10):
+        s.advance()  # as Play's loops step
+    assert waits == ({"event": 0, "device": 0, "stream": 0} if on_device else {"event": 10, "device": 0, "stream": 0})
     assert all(0 < s.snapshot(t).step_ms < 10_000 for t in range(1, 11))
 
 

@@ -301,7 +301,7 @@ class PlayController(QObject):
                     self._wake.wait(min(WAIT_SLICE_S, max(0.0, due - time.perf_counter())) or WAIT_SLICE_S)
             if self._stop.is_set():
                 break
-            stepper.step()
+            stepper.advance()
             interval = 1.0 / self.speed
             now = time.perf_counter()
             if now - due > interval:  # behind the speed asked: skip what is overdue rather than queue it
@@ -317,7 +317,7 @@ class PlayController(QObject):
         while not self._stop.is_set():
             if self._want_frame.is_set():
                 self._want_frame.clear()
-                stepper.step()  # the step the views will draw, announced as every step is in Play
+                stepper.advance()  # the step the views will draw, announced as every step is in Play
                 handed = stepper.t
                 with self._wake:  # until the views have its snapshot: the next steps change stepper.t
                     while not self._stop.is_set() and self._drawn_t < handed:
@@ -331,7 +331,7 @@ class PlayController(QObject):
             else:
                 started = time.perf_counter()
                 with model.unannounced():
-                    stepper.step(trace=unseen_trace)
+                    stepper.advance(trace=unseen_trace)
                 took = (time.perf_counter() - started) * 1000.0
                 step_ms = took if not step_ms else 0.9 * step_ms + 0.1 * took
 

@@ -1,5 +1,6 @@
 """The frame the views show is read in the history's own slot where nothing can write it, a copy elsewhere.
 
+These windows keep the history on the host (a ring on the GPU is only ever read by copies).
 A ring of three slots laps every three steps, so a frame read in place that a step wrote
 over while it was shown would show up here at once.
 """
@@ -40,7 +41,7 @@ class Witness:
 
 
 def test_paused_steps_and_scrubbing_read_in_place_and_show_each_steps_own_numbers(qtbot, make_window):
-    w = make_window(CONFIG, history_budget=BUDGET)
+    w = make_window(CONFIG, history_budget=BUDGET, history_on_device=False)
     assert w.stepper.history.capacity == 3
     witness = Witness(w)
     for _ in range(8):  # laps the ring twice
@@ -59,7 +60,7 @@ def test_paused_steps_and_scrubbing_read_in_place_and_show_each_steps_own_number
 
 
 def test_normal_play_never_writes_the_slot_shown(qtbot, make_window):
-    w = make_window(CONFIG, history_budget=BUDGET)
+    w = make_window(CONFIG, history_budget=BUDGET, history_on_device=False)
     w.speed_box.setValue(w.speed_box.maximum())
     witness = Witness(w)
     click(qtbot, w, w.acts.play)
@@ -71,7 +72,7 @@ def test_normal_play_never_writes_the_slot_shown(qtbot, make_window):
 
 
 def test_fast_forward_shows_copies_its_worker_never_touches(qtbot, make_window):
-    w = make_window(CONFIG, history_budget=BUDGET)
+    w = make_window(CONFIG, history_budget=BUDGET, history_on_device=False)
     witness = Witness(w)
     for _ in range(3):
         click(qtbot, w, w.acts.step)
