@@ -34,13 +34,20 @@ For each size (batch × agents × units) it measures, offscreen:
   Both are measured in interleaved blocks, fastest block of each, so machine
   noise (which only adds time) hits both alike;
 - ``rss_mb`` after a long run of steps, against ``history_budget_mb``;
-- ``first_frame_s`` (process start to first drawn frame, default model) and ``screenshot_s``;
+- ``first_frame_s`` (process start to first drawn frame of the ``hiddenscope`` command, default model; median of
+  three) and ``screenshot_s``;
 - under ``index_image``: ``index_image.py``'s heatmap image item against pyqtgraph's own;
 - under ``png_writer``: ``png_writer.py``'s hand encoder against Qt's writer on the 1024 × 64
-  screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64;
+  screenshot, and under ``malloc_tuning``: ``malloc_tuning.py``'s A/B of the allocator tuning at 1024 × 64, 256 × 16
+  and 32 × 5;
 - under ``cell_blocks``: ``cell_blocks.py``'s A/B of a step's GRU cells in row blocks against the
   whole cell, on the main thread and on a worker thread, at five sizes;
-- under ``vmas_1024``: ``vmas_1024.py``'s VMAS environment step against a model step at 1024 environments.
+- under ``vmas_1024``: ``vmas_1024.py``'s VMAS environment step against a model step at 1024 environments;
+- under ``record_overhead``: ``record_overhead.py``'s training loop with and without ``hiddenscope.record``;
+- ``step_untraced_over_bare`` (the app step with tracing off over the bare step) and
+  ``fast_forward_share_of_bare_rate`` (fast-forward's steps per second over the bare step's rate);
+- ``targets``: each of issue 27's targets (the CPU's, or on CUDA the GPU's) with this run's figure and
+  whether it is met.
 
 The last line printed is one JSON object keyed by size (and those names).
 """
@@ -389,16 +396,52 @@ print(json.dumps([psutil.Process().memory_info().rss, start, half, s.history.nby
     return rss / 2**20, budget / 2**20, start / 2**20, half / 2**20
 
 
-def first_frame_seconds() -> float:
+def first_frame_seconds(runs: int = 3) -> float:
+    """Process start to the first frame the ``hiddenscope`` command draws (default model); median of ``runs``."""
     here = Path(__file__).resolve().parent
-    out = subprocess.run(
-        [sys.executable, str(here / "first_frame.py"), tempfile.mkdtemp()],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    return float(next(line.split()[1] for line in out.splitlines() if line.startswith("first_frame")))
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, str(here / "first_frame.py"), tempfile.mkdtemp()],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        times.append(float(next(line.split()[1] for line in out.splitlines() if line.startswith("first_frame"))))
+    return statistics.median(times)
+
+
+def targets(results: dict) -> list[dict[str, object]]:
+    """Issue 27's targets, each with the figure this run measured: CPU ones on the CPU, GPU ones on CUDA."""
+    small, big = results[key(SIZES[0])], results[key(SIZES[-1])]
+    gpu = DEVICE.startswith("cuda")
+    rows: list[tuple[str, float, str, bool]] = []
+
+    def at_most(figure: str, value: float, limit: float) -> None:
+        rows.append((figure, value, f"<= {limit}", value <= limit))
+
+    def at_least(figure: str, value: float, limit: float) -> None:
+        rows.append((figure, value, f">= {limit}", value >= limit))
+
+    if gpu:
+        at_most("32x5x96 app step / bare step", small["step_untraced_over_bare"], 2.0)
+        at_most("1024x64x96 app step / bare step", big["step_untraced_over_bare"], 1.5)
+        for size in SIZES:
+            at_least(
+                f"{key(size)} fast-forward / bare step rate", results[key(size)]["fast_forward_share_of_bare_rate"], 0.5
+            )
+    else:
+        at_most("32x5x96 app step (tracing off) / bare step", small["step_untraced_over_bare"], 1.25)
+        at_least("32x5x96 fast-forward / bare step rate", small["fast_forward_share_of_bare_rate"], 0.6)
+        at_most("1024x64x96 frame / bare step", big["frame_over_bare_step"], 1.2)
+        at_least("1024x64x96 replay / matplotlib", big["replay_ratio_vs_matplotlib"], 15)
+        at_most("first frame (s)", small["first_frame_s"], 2.0)
+    record = results.get("record_overhead", {}).get(key(SIZES[-1]))
+    if record:
+        lost = round(1 - 1 / record["slowdown"], 3)
+        at_most("1024x64x96 training steps/s lost to record", lost, 0.10)
+    return [{"figure": f, "value": v, "wanted": w, "met": bool(m)} for f, v, w, m in rows]
 
 
 def cpu_name() -> str:
@@ -494,6 +537,8 @@ def main() -> int:
             "frame_ms_by_tab": {name: round(ms, 3) for name, ms in by_tab.items()},
             "frame_over_bare_step_by_tab": {name: round(ms / bare_ms, 2) for name, ms in by_tab.items()},
             "step_untraced_ms": round(off_ms, 3),
+            "step_untraced_over_bare": round(off_ms / bare_ms, 2),
+            "fast_forward_share_of_bare_rate": round(ff_steps * bare_ms / 1000, 2),
             "step_traced_ms": round(on_ms, 3),
             "trace_overhead": round(on_ms / off_ms - 1, 3),
             "trace_overhead_model_only": round(traced_ms / bare_ms - 1, 3),
@@ -538,9 +583,13 @@ def main() -> int:
 
     results["png_writer"] = png_writer.measure(rounds=3 if quick else 7)
     print("png writer:", json.dumps(results["png_writer"]), flush=True)
-    results["malloc_tuning"] = malloc_tuning.measure(
-        pairs=2 if quick else 4, blocks=2 if quick else 4, per_block=3 if quick else 6
-    )
+    # At 1024 × 64 (its cells in row blocks) and at 256 × 16 and 32 × 5, below the blocks' threshold.
+    results["malloc_tuning"] = {
+        f"{batch}x{agents}": malloc_tuning.measure(
+            batch, agents, pairs=2 if quick else 4, blocks=2 if quick else 4, per_block=per_block * (1 if quick else 2)
+        )
+        for batch, agents, per_block in ((1024, 64, 3), (256, 16, 60), (32, 5, 600))
+    }
     print("malloc tuning:", json.dumps(results["malloc_tuning"]), flush=True)
     import cell_blocks
 
@@ -553,6 +602,25 @@ def main() -> int:
     except ImportError as exc:  # the vmas extra is not installed
         results["vmas_1024"] = {"skipped": str(exc)}
     print("vmas at 1024 environments:", json.dumps(results["vmas_1024"]), flush=True)
+    import record_overhead
+
+    with tempfile.TemporaryDirectory(prefix="hs-record-") as folder:
+        results["record_overhead"] = {
+            f"{b}x{a}x{u}": record_overhead.measure(
+                b,
+                a,
+                u,
+                steps=(100 if quick else 300) if b * a <= 4096 else (5 if quick else 20),
+                rounds=2 if quick else 3,
+                device=DEVICE,
+                folder=folder,
+            )
+            for b, a, u in record_overhead.SIZES
+        }
+    print("record overhead:", json.dumps(results["record_overhead"]), flush=True)
+    results["targets"] = targets(results)
+    for row in results["targets"]:
+        print(f"target {row['figure']}: {row['value']} (wanted {row['wanted']}) {'met' if row['met'] else 'NOT met'}")
     print(json.dumps(results))
     return 0
 
