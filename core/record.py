@@ -109,6 +109,18 @@ def agent_rows(shape: tuple[int, ...], n_agents: int, what: str) -> tuple[int, i
     )
 
 
+def _row_dones(dones: np.ndarray | None, batch: int, n_agents: int) -> np.ndarray:
+    """``dones`` as one bool per row: a row with one flag per agent is done once all its agents are."""
+    if dones is None:
+        return np.zeros(batch, bool)
+    flags = np.asarray(dones).astype(bool)
+    if flags.size == 1:
+        return np.full(batch, bool(flags.reshape(())))
+    if flags.size == batch:
+        return flags.reshape(batch).copy()
+    return np.asarray(flags.reshape(batch, n_agents).all(axis=1))
+
+
 class Recording:
     """A session being written from the caller's own loop; made by :func:`record`.
 
@@ -174,6 +186,7 @@ class Recording:
         avail_actions: Any = None,
         states: Mapping[str, Any] | None = None,
         trace: list[TraceRecord] | None = None,
+        dones: Any = None,
     ) -> int:
         """Record one step; returns its timestep (1 for the first call).
 
@@ -196,6 +209,11 @@ class Recording:
             with this step's observation.  Rows start at step 1 unless given.
         avail_actions
             ``(batch, n_agents, n_actions)`` bools, stored as ``avail_actions``.
+        dones
+            ``(batch,)`` bools, or one bool for every row: the rows whose episode ended with
+            this step's actions (the session's ``done``; the episode views mark these steps
+            as terminal).  ``(batch, n_agents)`` counts a row as done once all its agents are.
+            Rows are not done unless given.
         states
             Further named states, each shaped like ``hidden``: ``{"c": c}`` (an LSTM's
             cell state), ``{"layer0.h": h0}``; the same names every step.
@@ -216,6 +234,7 @@ class Recording:
             "rewards": rewards,
             "episode_start": episode_start,
             "avail_actions": avail_actions,
+            "dones": dones,
         }
         return self._take(hidden, fields, states or {}, trace, None, copy=True)
 
@@ -249,6 +268,12 @@ class Recording:
                 raise UserError(f"a state's name must be non-empty and have no '/': {name!r}")
             if agent_rows(_shape_of(value), n, f"states[{name!r}]")[0] != batch:
                 raise UserError(f"states[{name!r}] has shape {_shape_of(value)}, another batch than hidden's {batch}")
+        dones = given.get("dones")
+        if dones is not None and int(np.prod(_shape_of(dones))) not in (1, batch, batch * n):
+            raise UserError(
+                f"dones has shape {_shape_of(dones)}; it must be one bool, (batch,) = ({batch},)"
+                f" or (batch, n_agents) = ({batch}, {n})"
+            )
         if self._tracer is not None and trace is None:
             trace = self._finish_trace(hidden, given.get("outputs"))
         now = time.perf_counter()
@@ -364,7 +389,7 @@ class Recording:
         if outputs is not None:
             with contextlib.suppress(UserError):
                 outputs = per_agent("outputs", outputs)
-        episodic = any(k in values for k in ("actions", "rewards", "episode_start"))
+        episodic = any(k in values for k in ("actions", "rewards", "episode_start", "dones"))
         if t == 1:
             self._lay_out(hidden, inputs, outputs, states, values.get("avail_actions"), episodic)
         lay = self._written
@@ -390,7 +415,7 @@ class Recording:
             rewards = np.broadcast_to(rewards.reshape(-1) if rewards.ndim else rewards, (batch,)).copy()
             before = returns if returns is not None else np.zeros(batch, np.float32)
             returns = np.where(start, rewards, before + rewards).astype(np.float32)
-            episode = EpisodeStep(start, actions, rewards, returns, np.zeros(batch, bool))
+            episode = EpisodeStep(start, actions, rewards, returns, _row_dones(values.get("dones"), batch, n))
         frame = Frame(t, hidden, inputs.astype(np.float32, copy=False), outputs, trace, step_ms, episode)
         self._writer.append(frame, extra)
         return returns

@@ -3,6 +3,7 @@
 The PyMARL guide runs against a controller and a runner written here to the families'
 public layouts (``BasicMAC`` holding an ``RNNAgent`` as ``agent``, ``_build_inputs``,
 ``init_hidden``, ``select_actions``; an episode runner with ``batch``, ``t``, ``env``).
+The TorchRL guide runs TorchRL's own ``GRUModule`` (skipped where torchrl is not installed).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -124,3 +126,33 @@ def test_pymarl_guide(tmp_path, monkeypatch):
     np.testing.assert_array_equal(np.flatnonzero(starts), [0, 4, 10])  # mac.init_hidden at each episode
     assert reader.read("actions").shape == (14, 1, 3) and reader.read("returns")[4, 0] == 4.0
     assert reader.read("inputs", 1, 1).shape == (1, 1, 3, 8)  # what _build_inputs made
+    np.testing.assert_array_equal(np.flatnonzero(reader.read("done")[1:, 0]), [3, 9, 12])  # each episode's last
+
+
+def test_torchrl_guide(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torchrl")
+    monkeypatch.chdir(tmp_path)
+    torch.manual_seed(0)
+    # What the policy wrote to its tensordicts, seen by a hook of the test's own beside watch's.
+    written: list[tuple[torch.Tensor, torch.Tensor]] = []
+    real_watch = hiddenscope.watch
+
+    def watch(policy, *args, **kwargs):
+        def keep(_module, _args, td):
+            written.append((td["next", "agents", "_hidden_gru_0"].clone(), td["is_init"].clone()))
+
+        policy.register_forward_hook(keep)
+        return real_watch(policy, *args, **kwargs)
+
+    monkeypatch.setattr(hiddenscope, "watch", watch)
+    exec(compile(guide("torchrl"), "torchrl-guide", "exec"), {})
+    assert capsys.readouterr().out.strip() == "(4, 3, 32) ['layer0.h', 'layer1.h']"
+    reader = hiddenscope.open_session(tmp_path / "marl.h5")
+    assert len(reader) == len(written) + 1 == 31
+    for k, (state, is_init) in enumerate(written, start=1):
+        np.testing.assert_allclose(reader.hidden(k), state[:, :, -1].numpy(), atol=1e-6)
+        np.testing.assert_allclose(reader.state("layer0.h", k), state[:, :, 0].numpy(), atol=1e-6)
+        np.testing.assert_array_equal(reader.read("episode_start", k, k)[0], is_init.any(-1).any(-1).numpy())
+    np.testing.assert_array_equal(np.flatnonzero(reader.read("episode_start")[1:, 0]), [0, 10, 20])
+    np.testing.assert_array_equal(np.flatnonzero(reader.read("done")[1:, 0]), [9, 19, 29])
+    assert reader.read("outputs", 1, 1).shape == (1, 4, 3, 5)  # the head's logits

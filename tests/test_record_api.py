@@ -190,6 +190,54 @@ def test_shapes_are_checked_where_step_is_called(tmp_path):
     assert reader._file["hidden"].dtype == np.float64  # kept as given
 
 
+def test_dones_are_the_sessions_done(tmp_path):
+    """dones per row, per row and agent (a row is done once all its agents are), one for all rows, or none."""
+    from hiddenscope.core.episodes import terminal_rows
+    from hiddenscope.core.session import SessionReader
+
+    rng = np.random.default_rng(4)
+    given = [
+        rng.random(BATCH) < 0.5,
+        rng.random((BATCH, N_AGENTS)) < 0.7,
+        True,
+        None,
+        torch.tensor([[True], [False], [True], [False]]),  # PyMARL's terminated: (batch, 1)
+    ]
+    expected = [
+        given[0],
+        given[1].all(axis=1),
+        np.ones(BATCH, bool),
+        np.zeros(BATCH, bool),
+        np.array([True, False, True, False]),
+    ]
+    path = tmp_path / "dones.h5"
+    with hiddenscope.record(path, N_AGENTS) as rec:
+        for dones in given:
+            rec.step(np.zeros((BATCH, N_AGENTS, 4), np.float32), dones=dones)
+        with pytest.raises(hiddenscope.core.errors.UserError, match="dones has shape"):
+            rec.step(np.zeros((BATCH, N_AGENTS, 4), np.float32), dones=np.zeros(5, bool))
+    reader = hiddenscope.open_session(path)
+    np.testing.assert_array_equal(reader.read("done")[1:], np.stack(expected))
+    assert not reader.read("done")[0].any()
+    with SessionReader(path) as session:  # what the app's episode views read
+        np.testing.assert_array_equal(session.frame(1).episode.done, expected[0])
+        arrays = session.episode_arrays()
+        np.testing.assert_array_equal(arrays["done"][1:], np.stack(expected))
+        assert terminal_rows(arrays["episode_start"][2], arrays["done"][1]).any()
+
+
+def test_watch_annotates_dones(tmp_path):
+    torch.manual_seed(3)
+    agent = Scout()
+    h = torch.zeros(BATCH * N_AGENTS, 12)
+    with hiddenscope.watch(agent, N_AGENTS, tmp_path / "w.h5") as w:
+        for t in range(4):
+            _q, h = agent(torch.randn(BATCH * N_AGENTS, 7), h)
+            w.annotate(dones=np.arange(BATCH) == t)
+    done = hiddenscope.open_session(tmp_path / "w.h5").read("done")[1:]
+    np.testing.assert_array_equal(done, np.eye(BATCH, dtype=bool))
+
+
 def test_a_full_queue_waits_and_says_so(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
