@@ -25,17 +25,24 @@ row's reset: every adapter but VMAS).  Row ``r``'s step ``k`` is then terminal
 when ``done[k - 1, r]`` and not ``start[k, r]`` (:func:`terminal_rows`): its
 memory is the episode's last, its action is chosen but not taken (reward 0),
 and the next episode starts at ``k + 1``.
+
+An episode's last step (:func:`terminal_steps`, :func:`held_terminal_steps`) is that terminal
+step; where a source has none (VMAS, or ``hiddenscope.record``, which holds no ``done``),
+it is the step before the next episode starts.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .envs.base import EnvBatch
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .stepper import BaseStepper
 
 
 class EpisodeStep(NamedTuple):
@@ -207,6 +214,50 @@ def terminal_rows(start: np.ndarray, previous_done: np.ndarray | None) -> np.nda
     if previous_done is None:
         return np.zeros_like(start, dtype=bool)
     return np.asarray(previous_done, bool) & ~np.asarray(start, bool)
+
+
+def terminal_steps(start: np.ndarray, done: np.ndarray, held: np.ndarray | None = None) -> np.ndarray:
+    """Which of consecutive steps end an episode, from one batch row's ``start`` and ``done`` flags, ``(T,)`` each.
+
+    Step ``k`` is the last of its episode when the next step starts one (``start[k + 1]``), or when
+    it is a terminal step (:func:`terminal_rows`: the episode ended with the step before's actions,
+    ``done[k - 1]``, and none starts at ``k``), which is known before the next step is held.
+    ``held`` (default: every step) says which steps hold episode data: t = 0 does not, so the start
+    at step 1 ends nothing, and a step that is not held is never the last.
+    """
+    held = np.ones(np.shape(start), bool) if held is None else np.asarray(held, bool)
+    start, done = np.asarray(start, bool) & held, np.asarray(done, bool) & held
+    ends = np.zeros(start.shape, bool)
+    ends[:-1] |= start[1:]
+    ends[1:] |= terminal_rows(start[1:], done[:-1])
+    return ends & held
+
+
+def held_terminal_steps(
+    stepper: BaseStepper, row: int, span: int = 256, t: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The held steps where batch row ``row``'s episodes end: ``(ts, ends)``, ``ends`` ``(T,)`` bool.
+
+    ``ts`` is the window :meth:`~hiddenscope.core.stepper.BaseStepper.episode_tracks` reads (``span``
+    steps ending at ``t``, default the one shown); the held steps just outside it are read too, so the
+    window's first and last steps are judged like the others.  Empty without live environments.
+    """
+    hist = stepper.history
+    if hist.episode_shape is None:
+        return np.arange(0), np.zeros(0, bool)
+
+    def read(ts: np.ndarray) -> np.ndarray:
+        if not len(ts):
+            return np.zeros(0, bool)
+        first, last = hist.first, hist.last
+        around = np.arange(max(int(ts[0]) - 1, first), min(int(ts[-1]) + 1, last) + 1)
+        slots = around % hist.capacity
+        held = hist._has_inputs[slots]  # t = 0 holds no episode data
+        start, done = hist.episode_start[slots, row], hist.done[slots, row]
+        held = held & (hist.first <= around)  # read after the flags: a writer that took the slot before ts[0] moved it
+        return terminal_steps(start, done, held)[(around >= ts[0]) & (around <= ts[-1])]
+
+    return hist.read_window(stepper.t if t is None else t, span, read)
 
 
 def _draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -50,6 +51,9 @@ from hiddenscope.gui.views.similar_moments import MomentsView
 from hiddenscope.gui.views.trajectories import TrajectoryView
 from hiddenscope.gui.views.unit_history import HistoryView
 from hiddenscope.gui.widgets.timeline import Timeline
+
+SHAPE_DOCK_HEIGHT = 250  # the shape trace's dock in a new window: room for its table
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum size"
 
 
 class MainWindow(QMainWindow):
@@ -250,6 +254,13 @@ class MainWindow(QMainWindow):
         )
         self.config_dock = self.add_dock(tr("Configuration"), "config", self.config_panel, left)
         self.shape_dock = self.add_dock(tr("Shape trace"), "shapes", self.shape_panel, bottom)
+        # An untraced step folds the panel to one line: the dock gives its height to the views above, and takes
+        # back the height it had once a traced step unfolds it.  The line names the key that turns tracing on.
+        self._shape_height = SHAPE_DOCK_HEIGHT
+        self.shape_panel.set_trace_key(self.acts.trace.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+        self.shape_panel.compactChanged.connect(self._fit_shape_dock)
+        self.shape_dock.visibilityChanged.connect(lambda _shown: self._hold_shape_line())  # put among tabs, or out
+        self._hold_shape_line()  # a run whose first step shown has no trace starts folded
         self.history_dock = self.add_dock(tr("History"), "history", self.history_view, right)
         self.gates_dock = self.add_dock(tr("Gates"), "gates", self.gates_view, right)
         self.summary_dock = self.add_dock(tr("Summary"), "summary", self.summary_view, right)
@@ -267,6 +278,28 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
         self.resizeDocks([self.shape_dock], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.config_dock, self.history_dock], [250, 420], Qt.Orientation.Horizontal)
+
+    def _fit_shape_dock(self, compact: bool) -> None:
+        """The shape dock as tall as its folded line (``compact``), or as tall as it was before it folded."""
+        dock = self.shape_dock
+        if compact and dock.height() > 2 * self.shape_panel.line_height():  # a height worth going back to
+            self._shape_height = dock.height()
+        self._hold_shape_line()
+        height = dock.minimumSizeHint().height() if compact else self._shape_height
+        if dock.isFloating():
+            dock.resize(dock.width(), height)
+        elif not self.tabifiedDockWidgets(dock):
+            self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+
+    def _hold_shape_line(self) -> None:
+        """Folded, the shape panel is held to its line where it has its place alone, so the docks beside it
+        get the rest; among tabs it is not (the other tabs keep their height)."""
+        panel = self.shape_panel
+        if panel.compact and not self.tabifiedDockWidgets(self.shape_dock):
+            panel.setFixedHeight(panel.line_height())
+        else:
+            panel.setMinimumHeight(0)
+            panel.setMaximumHeight(QWIDGETSIZE_MAX)
 
     def _add_unit_tools(self) -> None:
         tools = add_unit_tools(self, self.model, self.settings, self.files)
@@ -317,7 +350,8 @@ class MainWindow(QMainWindow):
             pass
 
     def _first_layout(self) -> None:
-        self.resizeDocks([self.shape_dock], [250], Qt.Orientation.Vertical)
+        self._shape_height = SHAPE_DOCK_HEIGHT
+        self.resizeDocks([self.shape_dock], [SHAPE_DOCK_HEIGHT], Qt.Orientation.Vertical)
         # The side tabs get a quarter of a wide window (their six names fit from about 1,700 pixels on).
         side = max(420, self.width() // 4)
         self.resizeDocks([self.config_dock, self.history_dock], [250, side], Qt.Orientation.Horizontal)

@@ -1,8 +1,10 @@
-"""Episode tracks under the history view: where episodes start, the return so far, the actions taken.
+"""Episode tracks under the history view: where episodes start and end, the return so far, the actions taken.
 
-Shown only while the inputs are live environments.  The x axis is the history
-view's (the same timesteps, linked), so a jump in a unit's trace lines up with
-the episode boundary or the action that came with it.
+Shown only while the inputs are live environments (or a recording of them).  The x axis is the
+history view's (the same timesteps, linked), so a jump in a unit's trace lines up with the
+episode boundary or the action that came with it.  Episode starts are dashed lines across the
+tracks; each episode's last step (its terminal step, :func:`~hiddenscope.core.episodes.terminal_steps`)
+is a triangle in a thin strip above them, off the values.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from hiddenscope.core.episodes import held_terminal_steps
 from hiddenscope.core.history import Frame
 from hiddenscope.gui.controllers.status_line import episodes_text
 from hiddenscope.gui.i18n import tr
@@ -22,6 +25,8 @@ from hiddenscope.gui.widgets.time_axis import TimeAxis
 BOUNDARY_PEN = pg.mkPen("#4dd0e1", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 RETURN_COLOUR = "#ffd54f"
 ACTION_BRUSH = pg.mkBrush("#80cbc4")
+END_COLOUR = "#ff8a65"  # an episode's last step: its own shape and colour, in the strip above the tracks
+END_HEIGHT = 16
 
 
 class EpisodeTracks(QWidget):
@@ -33,14 +38,29 @@ class EpisodeTracks(QWidget):
         self.ts = np.zeros(0, int)
         self.tracks: dict[str, np.ndarray] = {}
         self.caption = CaptionLine()
-        self.caption.setToolTip(
-            tr(
-                "What the selected batch row did in its environment: dashed lines are episode starts"
-                " (the hidden state went back to init_hidden there)"
-            )
+        legend = tr(
+            "What the selected batch row did in its environment: dashed lines are episode starts"
+            " (the hidden state went back to init_hidden there)"
         )
+        ends_legend = tr(
+            "▼ above the tracks: an episode's last step (its terminal step: the episode ended with the"
+            " step before's actions, or the next step starts a new episode)"
+        )
+        self.caption.setToolTip(f"{legend}\n{ends_legend}")
         self._link = link  # the history plot: linked only while the tracks show (an unseen link costs every frame)
         self._linked = False
+        self.ends = np.zeros(0, int)  # the timesteps marked as an episode's last step
+        self.ends_plot = self._plot("", link)
+        self.ends_plot.setFixedHeight(END_HEIGHT)
+        self.ends_plot.hideAxis("bottom")
+        self.ends_plot.setYRange(0, 1, padding=0)
+        ends_axis = self.ends_plot.getAxis("left")
+        ends_axis.setStyle(tickLength=0, hideOverlappingLabels=False)
+        ends_axis.setTicks([[(0.5, tr("end"))], []])  # short: the axis is as narrow as the history plot's
+        ends_axis.setTextPen(END_COLOUR)  # the label is the legend: the same colour as the marks
+        self.ends_plot.setToolTip(ends_legend)
+        self.ends_marks = pg.ScatterPlotItem(size=9, symbol="t", pen=None, brush=pg.mkBrush(END_COLOUR))
+        self.ends_plot.addItem(self.ends_marks)
         self.returns_plot = self._plot(tr("return"), link)
         self.returns_curve = self.returns_plot.plot(pen=pg.mkPen(RETURN_COLOUR, width=2), connect="finite")
         self.actions_plot = self._plot(tr("action"), link)
@@ -52,6 +72,7 @@ class EpisodeTracks(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.caption)
+        layout.addWidget(self.ends_plot)
         layout.addWidget(self.returns_plot)
         layout.addWidget(self.actions_plot)
         self.setVisible(False)
@@ -78,13 +99,15 @@ class EpisodeTracks(QWidget):
         self.setVisible(bool(tracks))
         if self._linked != bool(tracks):
             self._linked = bool(tracks)
-            for plot in (self.returns_plot, self.actions_plot):
+            for plot in (self.ends_plot, self.returns_plot, self.actions_plot):
                 plot.setXLink(self._link if tracks else None)
         self.ts, self.tracks = ts, tracks
         for plot, line in self.boundaries:
             plot.removeItem(line)
         self.boundaries = []
         if not tracks or not len(ts):
+            self.ends = np.zeros(0, int)
+            self.ends_marks.setData([], [])
             return
         self.returns_curve.setData(ts.astype(float), tracks["returns"].astype(float))
         actions = tracks["actions"][:, agent]
@@ -97,8 +120,11 @@ class EpisodeTracks(QWidget):
             step = max(1, n_actions // 4)
             self.actions_plot.getAxis("left").setTicks([[(a, str(a)) for a in range(0, n_actions, step)], []])
         starts = ts[tracks["start"] & (ts > 1)]
+        end_ts, ends = held_terminal_steps(stepper, row, t=frame.t)
+        self.ends = end_ts[ends][(end_ts[ends] >= ts[0]) & (end_ts[ends] <= ts[-1])]  # within the tracks drawn
+        self.ends_marks.setData(self.ends.astype(float), np.full(len(self.ends), 0.5))
         for t in starts:
-            for plot in (self.returns_plot, self.actions_plot):
+            for plot in (self.ends_plot, self.returns_plot, self.actions_plot):
                 line = pg.InfiniteLine(float(t) - 0.5, angle=90, pen=BOUNDARY_PEN)
                 plot.addItem(line)
                 self.boundaries.append((plot, line))

@@ -1,14 +1,18 @@
 """The shape panel: the live trace of the timestep shown, one row per tensor transition.
 
 A view of a :class:`~hiddenscope.gui.stepper_model.StepperModel`: it shows each frame's
-trace and the op walked with Step op; its buttons walk through the model.
+trace and the op walked with Step op; its buttons walk through the model.  A step with no
+trace (fast-forward, tracing off, a recording without traces) folds the panel to one line
+that says why and offers Trace this step where the step can be re-run (:attr:`ShapePanel.compact`);
+while Play runs it folds or unfolds only once the frames have wanted it for a while, so the
+docks around it do not jump when traced and untraced frames alternate.
 """
 
 from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -49,14 +53,26 @@ KIND_TEXT = {"view": "view (no copy)", "new": "new memory", "in-place": "in plac
 WEIGHTS = re.compile(r"\+(\d+) weights\b")  # what an op's text says of the weights it was given
 CURRENT_BRUSH = QBrush(QColor("#ffe082"))
 NOTE_BRUSH = QBrush(QColor("#ffccbc"))
+SETTLE_MS = 1000  # while playing: how long frames must all want the other height before the panel changes it
+TABLE_ROWS_SHOWN = 4  # unfolded, the table keeps room for at least this many rows
 
 
 class ShapePanel(QWidget):
-    """Shows a trace; one row is "current" (the op just run, or the one picked with Step op)."""
+    """Shows a trace; one row is "current" (the op just run, or the one picked with Step op).
+
+    ``compactChanged(bool)`` says the panel folded to its one line (True) or unfolded to its
+    table (False), for the window to give the dock's height to its neighbours and back.
+    """
+
+    compactChanged = Signal(bool)
 
     def __init__(self, model: StepperModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.compact = False  # folded to one line: the step shown has no trace
+        self.trace_key = "T"  # the key of View → Record shape trace, named where tracing is off (set_trace_key)
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)  # Play: a change of height waits
+        self._settle.timeout.connect(self._settled)
         self.records: list[TraceRecord] = []
         self.batch_size = 1
         self.n_agents = 1
@@ -84,6 +100,7 @@ class ShapePanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + TABLE_ROWS_SHOWN * 22 + 4)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(CODE_COLUMN, QHeaderView.ResizeMode.Stretch)
@@ -92,12 +109,13 @@ class ShapePanel(QWidget):
         self.note.setTextFormat(Qt.TextFormat.RichText)
 
         top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.header, 1)
         top.addWidget(self.trace_button)
         top.addWidget(self.op_label)
         top.addWidget(self.op_back_button)
         top.addWidget(self.op_button)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -109,20 +127,69 @@ class ShapePanel(QWidget):
         model.opChanged.connect(self._on_op)
         self._on_frame(model.frame)
 
+    def set_trace_key(self, key: str) -> None:
+        """The key that turns tracing on (the window's Record shape trace), as the folded line names it."""
+        self.trace_key = key
+
     def _on_frame(self, frame: Frame) -> None:
         c = self.model.config
         self.set_trace(frame.trace or [], frame.t, c.batch_size, c.n_agents)
         stepper = self.model.stepper
-        untraced = frame.trace is None and frame.t > 0
-        if untraced and stepper.tracing:  # tracing is on, yet this step was not: fast-forward did not draw it
-            untraced_text = tr("not traced: fast-forward computed it without drawing it")
-            self.header.setText(f"<b>t = {frame.t}</b> · {untraced_text}")
-        elif frame.retraced and frame.trace:
+        retraceable = frame.t > 0 and can_retrace(stepper) and self.model.held.holds(frame.t - 1)
+        if not frame.trace:
+            self.header.setText(self._untraced_text(frame.t, retraceable))
+        elif frame.retraced:
             self.header.setText(self.header.text() + " · " + tr("traced afterwards, re-run from history"))
         if c.env and frame.trace and frame.t > 0:  # how this step's outputs became actions, and who chose that
             why = f" ({c.actions_from})" if c.actions_from else ""
             self.header.setText(self.header.text() + " · " + tr("actions: {how}").format(how=f"{c.actions}{why}"))
-        self.trace_button.setVisible(untraced and can_retrace(stepper) and self.model.held.holds(frame.t - 1))
+        self.trace_button.setVisible(not frame.trace and retraceable)
+        self._want_compact(not frame.trace)
+
+    def _untraced_text(self, t: int, retraceable: bool) -> str:
+        """The folded line: which step was not traced, why, and what would trace it."""
+        stepper = self.model.stepper
+        shown = f"<b>t = {t}</b>"
+        if stepper.capabilities.is_recording:
+            why = tr("{t} was not traced: the recording holds no trace of this step")
+        elif not stepper.tracing:
+            why = tr("{t} was not traced: tracing is off (View → Record shape trace, {key})")
+        else:  # tracing is on, yet this step was not: fast-forward did not draw it
+            why = tr("{t} was not traced: fast-forward computed it without drawing it")
+        text = why.format(t=shown, key=self.trace_key)
+        if retraceable:
+            text += " — " + tr("Trace this step re-runs it from history")
+        return text
+
+    # -- folding to one line ----------------------------------------------
+    def _want_compact(self, compact: bool) -> None:
+        """Fold (or unfold) for the frame shown: at once when paused, while playing once it has settled."""
+        if compact == self.compact:
+            self._settle.stop()  # a frame that agrees with the panel as it is: no change is due
+        elif not self.model.playing:
+            self._settle.stop()
+            self._set_compact(compact)
+        elif not self._settle.isActive():
+            self._settle.start()
+
+    def _settled(self) -> None:
+        """Every frame since the timer started wanted the other height (a frame that did not stopped it)."""
+        self._set_compact(not self.records)
+
+    def _set_compact(self, compact: bool) -> None:
+        if compact == self.compact:
+            return
+        self.compact = compact
+        for widget in (self.table, self.op_label, self.op_back_button, self.op_button):
+            widget.setVisible(not compact)
+        self.note.setVisible(not compact and bool(self.note.text()))
+        self.compactChanged.emit(compact)
+
+    def line_height(self) -> int:
+        """How tall the folded panel is: its one line (with or without Trace this step) and the margins."""
+        margins = self._layout.contentsMargins()
+        line = max(self.header.minimumHeight(), self.trace_button.sizeHint().height())
+        return line + margins.top() + margins.bottom()
 
     def _on_op(self, index: int) -> None:
         self.op_index = index
@@ -206,7 +273,7 @@ class ShapePanel(QWidget):
         if current_item is not None:
             self.table.scrollToItem(current_item)
         self.note.setText("<br>".join(f"⚠ {n}" for n in notes) if notes else "")
-        self.note.setVisible(bool(notes))
+        self.note.setVisible(bool(notes) and not self.compact)
         n = len(self.records)
         self.op_label.setText(tr("op {i} of {n}").format(i=current + 1, n=n) if n else "")
         self.op_button.setEnabled(n > 1)

@@ -1469,8 +1469,28 @@
         <translation>没有与之共享单元的时刻</translation>
     </message>
     <message>
-        <source>not traced: fast-forward computed it without drawing it</source>
-        <translation>未追踪：快进时计算了此步但未绘制</translation>
+        <source>{t} was not traced: fast-forward computed it without drawing it</source>
+        <translation>{t} 未追踪：快进时计算了此步但未绘制</translation>
+    </message>
+    <message>
+        <source>{t} was not traced: tracing is off (View → Record shape trace, {key})</source>
+        <translation>{t} 未追踪：追踪已关闭（视图 → 记录形状追踪，{key}）</translation>
+    </message>
+    <message>
+        <source>{t} was not traced: the recording holds no trace of this step</source>
+        <translation>{t} 未追踪：录制中没有此步的追踪</translation>
+    </message>
+    <message>
+        <source>Trace this step re-runs it from history</source>
+        <translation>“追踪此步”会从历史重新运行此步</translation>
+    </message>
+    <message>
+        <source>▼ above the tracks: an episode&apos;s last step (its terminal step: the episode ended with the step before&apos;s actions, or the next step starts a new episode)</source>
+        <translation>曲线上方的 ▼：回合的最后一步（终止步：回合随上一步的动作结束，或下一步开始新回合）</translation>
+    </message>
+    <message>
+        <source>end</source>
+        <translation>结束</translation>
     </message>
     <message>
         <source>nothing</source>
