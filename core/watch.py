@@ -605,7 +605,7 @@ class Watch:
 
         Examples
         --------
-        >>> with hiddenscope.watch(policy, 4, "run.h5") as w:  # doctest: +SKIP
+        >>> with hiddenscope.watch(policy, "run.h5", 4) as w:  # doctest: +SKIP
         ...     q, h = policy(obs, h)
         ...     w.annotate(actions=q.argmax(-1), rewards=r, episode_start=first, dones=ended)
         """
@@ -641,8 +641,8 @@ _ABSENT = object()
 
 def watch(
     module: Any,
-    n_agents: int,
-    path_or_recording: str | os.PathLike[str] | Recording,
+    path_or_recording: str | os.PathLike[str] | Recording | int,
+    n_agents: int | str | os.PathLike[str] | Recording,
     *,
     cell: str | nn.Module | None = None,
     force: bool = False,
@@ -658,10 +658,11 @@ def watch(
         A torch module holding a ``GRUCell``, ``GRU``, ``LSTMCell``, ``LSTM``, ``RNN`` or
         ``RNNCell`` at any depth, a controller holding one as ``agent`` (PyMARL's ``mac``),
         or a TensorDict module (TorchRL, BenchMARL), read through the tensordict it returns.
-    n_agents
-        Agents per environment: the cell's ``batch * n_agents`` rows are split agent fastest.
     path_or_recording
         A session file to write (``.h5``), or a :class:`Recording` to add the steps to.
+    n_agents
+        Agents per environment: the cell's ``batch * n_agents`` rows are split agent fastest.
+        (``watch(module, n_agents, path)``, the order of earlier releases, reads the same.)
     cell
         The cell to read ``hidden`` from (a submodule's dotted name, or the module), when
         it is not the first one found.
@@ -687,15 +688,17 @@ def watch(
     --------
     >>> import torch, hiddenscope
     >>> cell = torch.nn.GRUCell(4, 8)
-    >>> with hiddenscope.watch(cell, 2, "/tmp/hs_watch.h5", force=True):
+    >>> with hiddenscope.watch(cell, "/tmp/hs_watch.h5", 2, force=True):
     ...     h = torch.zeros(6, 8)
     ...     for t in range(3):
     ...         h = cell(torch.randn(6, 4), h)
     >>> hiddenscope.open_session("/tmp/hs_watch.h5").shape
     (3, 2, 8)
     """
-    if isinstance(n_agents, (str, os.PathLike, Recording)) and isinstance(path_or_recording, int):
-        n_agents, path_or_recording = path_or_recording, n_agents  # watch(module, path, n_agents) reads the same
+    if isinstance(path_or_recording, int) and not isinstance(n_agents, int):
+        path_or_recording, n_agents = n_agents, path_or_recording  # the earlier order, watch(module, n_agents, path)
+    if not isinstance(n_agents, int) or isinstance(path_or_recording, int):
+        raise UserError(f"watch(module, path, n_agents): n_agents must be a number of agents, not {n_agents!r}")
     return Watch(
         module, n_agents, path_or_recording, cell=cell, force=force, trace=trace, state_keys=state_keys, **meta
     )

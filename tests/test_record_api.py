@@ -104,7 +104,7 @@ def test_watch_lstm_policy_finds_the_layers(tmp_path):
     policy, state, obs = run_policy()
     starts = _starts(len(obs))
     made = []
-    with hiddenscope.watch(policy, N_AGENTS, tmp_path / "lstm.h5") as w:
+    with hiddenscope.watch(policy, tmp_path / "lstm.h5", N_AGENTS) as w:
         assert w.cells == ["memory_core"]
         for x, start in zip(obs, starts, strict=True):
             logits, state = policy(x, state)
@@ -139,7 +139,7 @@ def test_record_and_watch_gru_cell_agent(tmp_path):
             made.append(h.clone())
             rec.step(h.view(BATCH, N_AGENTS, 12), episode_start=start)
     h = h0
-    with hiddenscope.watch(agent, N_AGENTS, tmp_path / "watch.h5", init=h0) as w:
+    with hiddenscope.watch(agent, tmp_path / "watch.h5", N_AGENTS, init=h0) as w:
         for x, start in zip(obs, starts, strict=True):
             _q, h = agent(x, h)
             w.annotate(episode_start=start)
@@ -355,3 +355,17 @@ def test_a_recorded_named_state_is_what_screenshot_state_and_the_replay_show(tmp
     assert main(["screenshot", "--session", str(path), "--at", "3", "--state", "c", "--out", str(out)]) == 0
     assert main(["screenshot", "--session", str(path), "--state", "q", "--out", str(tmp_path / "q.png")]) == 2
     assert "holds no state 'q'" in capsys.readouterr().err
+
+
+def test_watch_takes_path_then_n_agents_and_the_earlier_order_reads_the_same(tmp_path):
+    torch.manual_seed(5)
+    agent = Scout()
+    x, h0 = torch.randn(BATCH * N_AGENTS, 7), torch.zeros(BATCH * N_AGENTS, 12)
+    for name, args in (("new.h5", (tmp_path / "new.h5", N_AGENTS)), ("old.h5", (N_AGENTS, tmp_path / "old.h5"))):
+        with hiddenscope.watch(agent, *args):
+            agent(x, h0)
+    new, old = hiddenscope.open_session(tmp_path / "new.h5"), hiddenscope.open_session(tmp_path / "old.h5")
+    assert new.shape == old.shape == (BATCH, N_AGENTS, 12) and len(new) == len(old) == 2
+    np.testing.assert_array_equal(new.hidden(1), old.hidden(1))
+    with pytest.raises(hiddenscope.UserError, match="n_agents must be a number"):
+        hiddenscope.watch(agent, tmp_path / "a.h5", tmp_path / "b.h5")
