@@ -367,5 +367,5 @@ def test_watch_takes_path_then_n_agents_and_the_earlier_order_reads_the_same(tmp
     new, old = hiddenscope.open_session(tmp_path / "new.h5"), hiddenscope.open_session(tmp_path / "old.h5")
     assert new.shape == old.shape == (BATCH, N_AGENTS, 12) and len(new) == len(old) == 2
     np.testing.assert_array_equal(new.hidden(1), old.hidden(1))
-    with pytest.raises(hiddenscope.UserError, match="n_agents must be a number"):
+    with pytest.raises(hiddenscope.core.errors.UserError, match="n_agents must be a number"):
         hiddenscope.watch(agent, tmp_path / "a.h5", tmp_path / "b.h5")
