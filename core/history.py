@@ -63,7 +63,8 @@ class Held:
     first: int
     last: int  # -1: nothing held
     capacity: int
-    nbytes: int  # host memory set aside for them (0: read from disk as asked)
+    nbytes: int  # memory set aside for them (0: read from disk as asked)
+    device: str | None = None  # where that memory is, when not the host's (the ring on a GPU)
 
     def __len__(self) -> int:
         return 0 if self.last < 0 else self.last - self.first + 1
@@ -104,6 +105,7 @@ class HeldSteps:
     returns: StepArray
     done: StepArray
     avail_actions: StepArray | None = None  # the actions each agent was allowed (live environments with masks)
+    where: str | None = None  # the device holding the steps' arrays, when not the host
     _traces: PerStep
     _layouts: PerStep
 
@@ -146,7 +148,7 @@ class HeldSteps:
     def bounds(self) -> Held:
         """The bounds now, taken together under the lock."""
         with self.lock:
-            return Held(self.first, self.last, self.capacity, self.nbytes)
+            return Held(self.first, self.last, self.capacity, self.nbytes, self.where)
 
     def frame(self, t: int) -> Frame:
         if not self.holds(t):
@@ -302,6 +304,7 @@ class History(HeldSteps):
         # Where the states, inputs and outputs live: host arrays, or (``device``) tensors on the model's device.
         self.device = device
         if device is not None:
+            self.where = str(device)
             self.hidden = DeviceSteps((self.capacity, *hidden_shape), device)
             self.inputs = DeviceSteps((self.capacity, *input_shape), device)
             self.outputs = DeviceSteps((self.capacity, *output_shape), device) if output_shape is not None else None

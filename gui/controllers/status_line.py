@@ -77,6 +77,8 @@ class StatusLine:
                 else tr("{n} steps held (room for {room}, {mib} MiB)")
             )
             text = held.format(n=n, room=hist.capacity, mib=f"{hist.nbytes / 2**20:.0f}")
+            if hist.device is not None:  # the ring lives in the GPU's memory, with its own budget
+                text += " " + tr("on {device}").format(device=hist.device)
         self.history_label.setText(f"  {text}  ")
 
     def _fit_again(self) -> None:

@@ -1617,6 +1617,10 @@
         <translation>保留 {n} 步（容量 {room}，{mib} MiB）</translation>
     </message>
     <message>
+        <source>on {device}</source>
+        <translation>位于 {device}</translation>
+    </message>
+    <message>
         <source>{values} values over {numbers} numbers in memory</source>
         <translation>{values} 个值，内存中只有 {numbers} 个数</translation>
     </message>
