@@ -361,7 +361,7 @@ def test_watch_takes_path_then_n_agents_and_the_earlier_order_reads_the_same(tmp
     torch.manual_seed(5)
     agent = Scout()
     x, h0 = torch.randn(BATCH * N_AGENTS, 7), torch.zeros(BATCH * N_AGENTS, 12)
-    for name, args in (("new.h5", (tmp_path / "new.h5", N_AGENTS)), ("old.h5", (N_AGENTS, tmp_path / "old.h5"))):
+    for args in ((tmp_path / "new.h5", N_AGENTS), (N_AGENTS, tmp_path / "old.h5")):
         with hiddenscope.watch(agent, *args):
             agent(x, h0)
     new, old = hiddenscope.open_session(tmp_path / "new.h5"), hiddenscope.open_session(tmp_path / "old.h5")
