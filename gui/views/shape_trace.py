@@ -11,6 +11,7 @@ docks around it do not jump when traced and untraced frames alternate.
 from __future__ import annotations
 
 import re
+import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -54,6 +55,7 @@ WEIGHTS = re.compile(r"\+(\d+) weights\b")  # what an op's text says of the weig
 CURRENT_BRUSH = QBrush(QColor("#ffe082"))
 NOTE_BRUSH = QBrush(QColor("#ffccbc"))
 SETTLE_MS = 1000  # while playing: how long frames must all want the other height before the panel changes it
+SCRUB_S = 0.4  # paused: a change this soon after the last one (scrubbing through mixed steps) waits to settle too
 TABLE_ROWS_SHOWN = 4  # unfolded, the table keeps room for at least this many rows
 
 
@@ -73,6 +75,8 @@ class ShapePanel(QWidget):
         self.trace_key = "T"  # the key of View → Record shape trace, named where tracing is off (set_trace_key)
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)  # Play: a change of height waits
         self._settle.timeout.connect(self._settled)
+        self._changed_at = -SCRUB_S  # when the panel last folded or unfolded (time.monotonic)
+        self._shown_t = -1  # the t of the frame shown: the same t again is a retrace, shown at once
         self.records: list[TraceRecord] = []
         self.batch_size = 1
         self.n_agents = 1
@@ -144,7 +148,8 @@ class ShapePanel(QWidget):
             why = f" ({c.actions_from})" if c.actions_from else ""
             self.header.setText(self.header.text() + " · " + tr("actions: {how}").format(how=f"{c.actions}{why}"))
         self.trace_button.setVisible(not frame.trace and retraceable)
-        self._want_compact(not frame.trace)
+        self._want_compact(not frame.trace, at_once=frame.t == self._shown_t)
+        self._shown_t = frame.t
 
     def _untraced_text(self, t: int, retraceable: bool) -> str:
         """The folded line: which step was not traced, why, and what would trace it."""
@@ -162,15 +167,23 @@ class ShapePanel(QWidget):
         return text
 
     # -- folding to one line ----------------------------------------------
-    def _want_compact(self, compact: bool) -> None:
-        """Fold (or unfold) for the frame shown: at once when paused, while playing once it has settled."""
+    def _want_compact(self, compact: bool, at_once: bool = False) -> None:
+        """Fold (or unfold) for the frame shown: at once when paused, while playing once it has settled.
+
+        Paused, a change that follows the last one within ``SCRUB_S`` (the timeline dragged over
+        traced and untraced steps) waits until the frames have wanted it for ``SCRUB_S``, unless it
+        is the same step traced: re-laying out the window for every frame made scrubbing 5× slower.
+        """
         if compact == self.compact:
             self._settle.stop()  # a frame that agrees with the panel as it is: no change is due
-        elif not self.model.playing:
+        elif self.model.playing:
+            if not self._settle.isActive():
+                self._settle.start(SETTLE_MS)
+        elif at_once or time.monotonic() - self._changed_at >= SCRUB_S:
             self._settle.stop()
             self._set_compact(compact)
         elif not self._settle.isActive():
-            self._settle.start()
+            self._settle.start(round(SCRUB_S * 1000))
 
     def _settled(self) -> None:
         """Every frame since the timer started wanted the other height (a frame that did not stopped it)."""
@@ -180,6 +193,7 @@ class ShapePanel(QWidget):
         if compact == self.compact:
             return
         self.compact = compact
+        self._changed_at = time.monotonic()
         for widget in (self.table, self.op_label, self.op_back_button, self.op_button):
             widget.setVisible(not compact)
         self.note.setVisible(not compact and bool(self.note.text()))

@@ -90,13 +90,30 @@ def test_play_that_alternates_traced_and_untraced_frames_does_not_fold_and_unfol
     assert True in shown and False in shown  # it did alternate ...
     assert sum(a != b for a, b in zip(shown, shown[1:], strict=False)) > 10
     assert not [c for c in changes if c[1]]  # ... and the panel stayed as it was while playing
-    # Paused, the step shown decides at once.
+    # Paused, the step shown decides at once; a second change right after it settles first (scrubbing).
     w.stepper.tracing = False
     click(qtbot, w, w.acts.step)
     assert panel.compact
     w.stepper.tracing = True
     click(qtbot, w, w.acts.step)
-    assert not panel.compact and changes[-2:] == [(True, False), (False, False)]
+    qtbot.waitUntil(lambda: not panel.compact, timeout=2_000)
+    assert changes[-2:] == [(True, False), (False, False)]
+
+
+def test_scrubbing_over_traced_and_untraced_steps_does_not_fold_on_every_frame(qtbot, make_window):
+    """Dragging the timeline over mixed steps re-lays out the window at most once a settle time."""
+    w = make_window(SMALL)
+    laid_out(qtbot, w)
+    for k in range(30):  # every other step untraced
+        w.stepper.tracing = k % 2 == 0
+        click(qtbot, w, w.acts.step)
+    qtbot.wait(600)
+    changes: list[bool] = []
+    w.shape_panel.compactChanged.connect(changes.append)
+    for t in range(1, 31):  # as fast as a drag
+        w.timeline.setValue(t)
+    assert len(changes) <= 1
+    qtbot.waitUntil(lambda: w.shape_panel.compact == (not w.model.frame.trace), timeout=2_000)
 
 
 def test_play_with_tracing_off_folds_the_panel_once_and_keeps_it_folded(qtbot, make_window):
