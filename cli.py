@@ -205,8 +205,9 @@ def _add_model_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     g.add_argument(
         "--history-mb",
         type=_megabytes,
-        default=default(256),
-        help="host memory the step history may use, MiB (default 256)",
+        default=default(),
+        help="memory the step history may use, MiB (default 256 of host memory; with the model on a GPU,"
+        " a quarter of the GPU's free memory, where the history then lives)",
     )
 
 
@@ -357,7 +358,7 @@ def session_parts(args: argparse.Namespace) -> dict:
         "config": planned.config,
         "model_factory": planned.model_factory,
         "input_factory": planned.input_factory,
-        "history_budget": args.history_mb * 1024 * 1024,
+        "history_budget": None if args.history_mb is None else args.history_mb * 1024 * 1024,
         "edits": planned.edits,
         "loaded": planned.loaded,  # what runs, as planned: the app's File menu plans its next choice from it
     }

@@ -42,6 +42,7 @@ def branch_comparison(original: BaseStepper, edits: Sequence[Edit]) -> StepperCo
         model_factory=original.model_factory,
         input_factory=original.input_factory,
         history_budget=original.history_budget,
+        history_on_device=original.history_on_device,
         tracing=False,
         edits=[*original.edits, *edits],
     )

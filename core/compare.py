@@ -176,7 +176,7 @@ class StepperComparison(Comparison):
         elif s.t < s.latest:
             s.seek(s.latest)
         while s.latest < t:
-            s.step()
+            s.advance()
 
     def restart(self) -> None:
         self.stepper.reset()
@@ -197,6 +197,7 @@ def checkpoint_comparison(a: Stepper, path: str | Path, label: str | None = None
         model_factory=factory,
         input_factory=a.input_factory,
         history_budget=a.history_budget,
+        history_on_device=a.history_on_device,
         tracing=False,
     )
     comparison = StepperComparison(b, label or f"B: {Path(path).name}")

@@ -36,6 +36,7 @@ from .episodes import EpisodeStep
 from .trace import TraceRecord
 
 DEFAULT_BUDGET = 256 * 1024 * 1024
+PENDING_CLOCKS = 64  # step clocks still running on a GPU kept for reading later; older ones are read at once
 R = TypeVar("R")
 Layout = tuple[tuple[int, ...], tuple[int, ...], int, int]  # shape, stride, storage offset, storage size
 
@@ -177,9 +178,10 @@ class HeldSteps:
         )
 
     def _ms(self, slot: int) -> float:
-        clock = self._pending_ms.pop(slot, None)
+        clock = self._pending_ms.get(slot)
         if clock is not None:  # read the device's clock now that someone asks
             self._step_ms[slot] = clock.elapsed()
+            self._pending_ms.pop(slot, None)
         return float(self._step_ms[slot])
 
     # -- which steps were traced --------------------------------------------
@@ -333,6 +335,7 @@ class History(HeldSteps):
     def clear(self) -> None:
         with self.lock:
             self.first, self.last = 0, -1
+            self._pending_ms.clear()
             self._traces = [None] * self.capacity
             self._layouts = [None] * self.capacity
             self._epoch += 1
@@ -368,12 +371,15 @@ class History(HeldSteps):
         self._traces[i] = trace
         self._retraced[i] = False
         self._layouts[i] = layout
+        self._pending_ms.pop(i, None)
         if isinstance(step_ms, (int, float)):
-            self._pending_ms.pop(i, None)
             self._step_ms[i] = step_ms
         else:
             self._pending_ms[i] = step_ms
             self._step_ms[i] = np.nan
+            while len(self._pending_ms) > PENDING_CLOCKS:  # the oldest clock has long finished: read it now
+                oldest = next(iter(self._pending_ms))
+                self._ms(oldest)
         self._has_inputs[i] = has_inputs
         self._writes[i] = new_write_ids(1)[0]
         if self.last < 0:
@@ -427,7 +433,17 @@ class DeviceSteps:
 
         self.values = torch.empty(shape, dtype=torch.float32, device=device)
         self.device = self.values.device
-        self._copies = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
+        cuda = self.device.type == "cuda"
+        self._copies = torch.cuda.Stream(self.device) if cuda else None
+        # Recorded after each step's writes on the writer's stream (written()); a read waits for it.
+        self._written = torch.cuda.Event() if cuda else None
+
+    def written(self) -> None:
+        """Mark the writes queued so far on the calling thread's stream: reads after this wait for them."""
+        if self._written is not None:
+            import torch
+
+            self._written.record(torch.cuda.current_stream(self.device))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -441,10 +457,14 @@ class DeviceSteps:
         import torch
 
         def one(part: Any) -> Any:
+            if isinstance(part, np.ndarray) and part.ndim == 0:
+                part = part.item()
             if isinstance(part, np.ndarray):
+                if part.dtype != bool:  # an index array, as NumPy reads it (never a uint8 mask)
+                    part = part.astype(np.int64, copy=False)
                 return torch.from_numpy(np.ascontiguousarray(part)).to(self.device)
-            if isinstance(part, np.integer):
-                return int(part)
+            if isinstance(part, (np.integer, np.bool_)):
+                return part.item()
             return part
 
         return tuple(one(part) for part in key) if isinstance(key, tuple) else one(key)
@@ -456,7 +476,9 @@ class DeviceSteps:
         if self._copies is None:
             return picked.numpy().copy()
         host = torch.empty(picked.shape, dtype=picked.dtype, pin_memory=True)
-        self._copies.wait_stream(torch.cuda.current_stream(self.device))
+        self._copies.wait_stream(torch.cuda.current_stream(self.device))  # the gather above
+        if self._written is not None:
+            self._copies.wait_event(self._written)  # the newest step's writes, from the writer's stream
         with torch.cuda.stream(self._copies):
             host.copy_(picked, non_blocking=True)
         self._copies.synchronize()

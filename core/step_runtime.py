@@ -24,6 +24,7 @@ class StepClock:
     """Started when a step starts; :meth:`finish` waits for the device once and gives the step's milliseconds."""
 
     def __init__(self, device: torch.device) -> None:
+        self._ms: float | None = None
         self.cuda = device.type == "cuda"
         if self.cuda:
             self.stream = torch.cuda.current_stream(device)
@@ -37,14 +38,15 @@ class StepClock:
         """The step's milliseconds without waiting: on CUDA the clock itself, read (and waited for) later."""
         if self.cuda:
             self.end.record(self.stream)
-            self.recorded = True
             return self
         return self.finish()
 
     def elapsed(self) -> float:
-        """The milliseconds of a step whose clock :meth:`pending` gave; waits for its end event."""
-        self.end.synchronize()
-        return float(self.start.elapsed_time(self.end))
+        """The milliseconds of a step whose clock :meth:`pending` gave; waits for its end event (once)."""
+        if self._ms is None:
+            self.end.synchronize()
+            self._ms = float(self.start.elapsed_time(self.end))
+        return self._ms
 
     def finish(self) -> float:
         """Wait until everything the step queued on the device is done; its time in milliseconds."""

@@ -35,6 +35,9 @@ ModelFactory = Callable[[Config], torch.nn.Module]
 InputFactory = Callable[[Config], Any]
 
 
+DEVICE_MAX_STEPS = 1 << 18  # a history on the device holds at most this many steps
+
+
 def seed_model(config: Config) -> torch.nn.Module:
     """The seed note's agent for ``config``."""
     return CondAgent(config.input_dim, config.n_agents, config.hidden_dim)
@@ -301,13 +304,13 @@ class Stepper(BaseStepper):
     input_factory
         Builds the input source (see :mod:`hiddenscope.core.inputs`).
     history_budget
-        Bytes of host memory the history may use; it holds as many steps as fit.
+        Bytes the history may use; it holds as many steps as fit.  ``None``: 256 MiB of host
+        memory, or with the history on a GPU a quarter of the GPU's free memory (at most
+        ``DEVICE_MAX_STEPS`` steps, which bounds what each step keeps on the host beside it).
     history_on_device
         Keep the history's states, inputs and outputs on the model's device (``None``: on a GPU,
         yes).  A step then writes them there with no copy to the host; what a view draws or an
         analysis reads crosses to the host when it is read.
-    device_budget
-        Bytes of device memory that history may use (``None``: a quarter of the device's free memory).
     edits
         Interventions (:mod:`hiddenscope.core.edits`): each replaces h_T, right after
         step T is computed and before it is written to history, so step T+1 starts
@@ -327,17 +330,15 @@ class Stepper(BaseStepper):
         config: Config | None = None,
         model_factory: ModelFactory = seed_model,
         input_factory: InputFactory = pattern_inputs,
-        history_budget: int = DEFAULT_BUDGET,
+        history_budget: int | None = None,
         tracing: bool = True,
         edits: Sequence[Edit] = (),
         loaded: Loaded | None = None,
         history_on_device: bool | None = None,
-        device_budget: int | None = None,
     ) -> None:
         super().__init__()
         self._loaded = loaded
         self.history_on_device = history_on_device
-        self.device_budget = device_budget
         self.edits: list[Edit] = list(edits)
         self.model_factory = model_factory
         self.input_factory = input_factory
@@ -408,14 +409,17 @@ class Stepper(BaseStepper):
         if on_device is None:  # on a GPU, unless HIDDENSCOPE_HISTORY_ON_DEVICE says (1: on any device, 0: never)
             forced = os.environ.get("HIDDENSCOPE_HISTORY_ON_DEVICE", "")
             on_device = forced == "1" if forced in ("0", "1") else self.device.type == "cuda"
-        budget = self.history_budget
+        budget, most = self.history_budget, None
         if on_device:
-            budget = self.device_budget or device_budget(self.device) or self.history_budget
+            most = DEVICE_MAX_STEPS
+            if budget is None:
+                budget = device_budget(self.device)
         return History(
             (c.batch_size, c.n_agents, self.units),
             (c.batch_size, c.n_agents, c.input_dim),
             output_shape,
-            budget_bytes=budget,
+            budget_bytes=DEFAULT_BUDGET if budget is None else budget,
+            max_steps=most,
             episode_shape=(c.batch_size, c.n_agents) if self.episodic else None,
             pin_memory=self.device.type == "cuda",  # so a step's copies to it run asynchronously
             n_actions=int(getattr(self.source, "n_actions", 0)) if self.episodic else 0,
@@ -709,6 +713,7 @@ class Stepper(BaseStepper):
             if inputs is not None and isinstance(hist.inputs, DeviceSteps):
                 held_in = hist.inputs.values[slot]
                 held_in.copy_(inputs.reshape(held_in.shape))
+            hist.hidden.written()  # readers wait for these writes, whatever stream they were queued on
             return
         target = torch.from_numpy(hist.hidden[slot])
         if output is not None:
@@ -725,7 +730,7 @@ class Stepper(BaseStepper):
 
     def run(self, steps: int) -> None:
         for _ in range(steps):
-            self.step()
+            self.advance()
 
 
 def reset_rows(

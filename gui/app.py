@@ -5,13 +5,12 @@ from __future__ import annotations
 import sys
 
 from hiddenscope.core.config import Config
-from hiddenscope.core.history import DEFAULT_BUDGET
 from hiddenscope.core.stepper import BaseStepper, Stepper
 
 
 def run_app(
     session: Config | BaseStepper,
-    history_budget: int = DEFAULT_BUDGET,
+    history_budget: int | None = None,
     argv: list[str] | None = None,
     language: str | None = None,
     follow: str | None = None,

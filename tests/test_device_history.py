@@ -83,10 +83,10 @@ def test_windows_units_and_pairs_read_through_the_device_ring_as_through_the_hos
     np.testing.assert_array_equal(rows, host.history.hidden[ts % host.history.capacity, 1, 2, :])
 
 
-def test_the_device_ring_drops_the_oldest_steps_at_its_own_budget():
+def test_the_device_ring_drops_the_oldest_steps_at_the_budget_asked():
     probe = Stepper(SMALL, history_on_device=True)
     per_step = probe.history.bytes_per_step
-    s = Stepper(SMALL, history_on_device=True, device_budget=7 * per_step)
+    s = Stepper(SMALL, history_on_device=True, history_budget=7 * per_step)
     assert s.history.capacity == 7
     s.run(20)
     held = s.history.bounds()
@@ -106,3 +106,32 @@ def test_an_untraced_step_re_run_from_the_device_ring_gets_its_trace():
     traced.run(6)
     live = traced.snapshot(4).trace or []
     assert live and [(r.op, r.shape) for r in again.records] == [(r.op, r.shape) for r in live]
+
+
+class RunningClock:
+    """Stands in for a GPU step's clock still running (StepClock.pending): read once, when asked."""
+
+    def __init__(self, ms: float) -> None:
+        self.ms, self.reads = ms, 0
+
+    def elapsed(self) -> float:
+        self.reads += 1
+        return self.ms
+
+
+def test_step_clocks_left_running_are_read_when_a_frame_is_and_never_pile_up():
+    from hiddenscope.core.history import PENDING_CLOCKS, History
+
+    hist = History((2, 3, 4), (2, 3, 1), budget_bytes=10**7)
+    clocks = []
+    for t in range(200):
+        slot = hist.slot(t)
+        clocks.append(RunningClock(float(t) + 0.5))
+        hist.finish(t, None, clocks[-1], has_inputs=t > 0)
+        assert len(hist._pending_ms) <= PENDING_CLOCKS
+    assert hist.frame(199).step_ms == 199.5 and hist.frame(3).step_ms == 3.5
+    assert all(c.reads <= 1 for c in clocks)  # each clock read at most once, its time kept
+    assert hist.frame(199).step_ms == 199.5 and clocks[199].reads == 1
+    assert slot == 199 % hist.capacity
+    hist.clear()
+    assert not hist._pending_ms

@@ -70,7 +70,7 @@ def step_to(stepper: BaseStepper, t: int) -> None:
     while stepper.latest < t:
         if stepper.t < stepper.latest:
             stepper.seek(stepper.latest)
-        stepper.step()
+        stepper.advance()
 
 
 def pictures(stepper: BaseStepper, start: int, stop: int, look: Look, agents: list[int]) -> Iterator[Picture]:
