@@ -26,10 +26,15 @@ memory: freed blocks are kept for reuse and the heap fragments, so over the five
 runs it ended 0.1–1.0 GiB higher at this size.  Set ``HIDDENSCOPE_DEFAULT_MALLOC=1``
 to do without.
 
-Since then, a step that large runs its GRU cells in row blocks (``device.CellBlocks``) and no
-longer allocates the whole cell's activations: two later runs measured the same step time and
-resident memory with and without this tuning at 1024 × 64.  It is kept for steps below the
-blocks' threshold.
+Since then, a step that large runs its GRU cells in row blocks (``step_runtime.CellBlocks``) and no
+longer allocates the whole cell's activations.  Measured again on 2026-12-07 on the same kind of 2-core
+machine (``benchmarks/run.py``'s ``malloc_tuning``, fresh processes side by side; without over with):
+
+- 1024 × 64: a step 1.00× on the main thread, 1.08× on Play's worker thread; about the same memory;
+- 256 × 16: 1.16× and 1.18× (a second run: 0.94× and 1.15×); 77 MiB less resident memory with it;
+- 32 × 5: 1.00× and 1.00–1.04×; about the same memory.
+
+It is kept for the steps below the blocks' threshold, where Play's worker steps 1.15–1.18× faster with it.
 """
 
 from __future__ import annotations
