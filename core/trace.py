@@ -23,6 +23,29 @@ from torch.overrides import TorchFunctionMode
 
 _TORCH_DIR = os.path.dirname(torch.__file__)
 _THIS_FILE = __file__
+# hiddenscope's own wrappers around a user's call (watch's hooks): never the user's line either.
+_OWN_FILES = frozenset({__file__, os.path.join(os.path.dirname(__file__), "watch.py")})
+
+
+def _library_dirs() -> tuple[str, ...]:
+    """torch's folder and, where installed, tensordict's and torchrl's (found without importing them).
+
+    A line in their code is never the user's: a TensorDict module's trace names the user's own call.
+    """
+    import importlib.util
+
+    dirs = [_TORCH_DIR]
+    for name in ("tensordict", "torchrl"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            dirs.append(os.path.dirname(spec.origin))
+    return tuple(dirs)
+
+
+_LIBRARY_DIRS = _library_dirs()
 
 # Calls that read metadata and produce no tensor worth showing.
 _SKIP = frozenset({"__get__", "dim", "size", "numel", "stride", "is_contiguous", "element_size", "untyped_storage"})
@@ -193,14 +216,14 @@ _internal_code: dict[Any, bool] = {}
 
 
 def _caller_line() -> str:
-    """The source line outside torch and this module that led to the current op."""
+    """The source line outside torch (tensordict, torchrl) and this module that led to the current op."""
     frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
         internal = _internal_code.get(code)
         if internal is None:
             filename = code.co_filename
-            internal = _internal_code[code] = filename.startswith(_TORCH_DIR) or filename == _THIS_FILE
+            internal = _internal_code[code] = filename.startswith(_LIBRARY_DIRS) or filename in _OWN_FILES
         if not internal:
             mirror = frame.f_globals.get("MIRROR_OF")
             owner = None

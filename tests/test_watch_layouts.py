@@ -356,3 +356,35 @@ def test_a_state_with_no_agent_axis_is_left_out_or_refused(tmp_path):
             with hiddenscope.watch(critic, 3, tmp_path / "named.h5", state_keys=["_hidden_critic"]):
                 critic(td.clone())
     assert "forward" not in critic.__dict__
+
+
+def test_a_traced_tensordict_module_names_the_user_s_own_call(tmp_path):
+    """Its ops run inside tensordict's and torchrl's code: the trace's code column is the line that called it."""
+    pytest.importorskip("torchrl")
+    from tensordict import TensorDict
+    from torchrl.modules import GRUModule
+
+    torch.manual_seed(9)
+    n_agents, batch, units = 2, 3, 5
+    gru = GRUModule(
+        input_size=4,
+        hidden_size=units,
+        in_keys=[("agents", "observation"), ("agents", "rs")],
+        out_keys=[("agents", "features"), ("next", "agents", "rs")],
+    )
+    h = torch.zeros(batch, n_agents, 1, units)
+    with hiddenscope.watch(gru, tmp_path / "gru.h5", n_agents, trace=True):
+        for t in range(3):
+            td = TensorDict(
+                {
+                    "agents": {"observation": torch.randn(batch, n_agents, 4), "rs": h},
+                    "is_init": torch.full((batch, n_agents, 1), t == 0),
+                },
+                [batch, n_agents],
+            )
+            with torch.no_grad():
+                td = gru(td)  # the line every op of the call is charged to
+            h = td["next", "agents", "rs"]
+    records = hiddenscope.open_session(tmp_path / "gru.h5").trace(1)
+    assert records, "the first step is traced"
+    assert {r.code for r in records} == {"td = gru(td)  # the line every op of the call is charged to"}
