@@ -1,6 +1,6 @@
 """What ``hiddenscope.record`` costs a training loop: steps per second with and without it, side by side.
 
-    python benchmarks/record_overhead.py [--quick] [--device cpu|cuda] [--out benchmarks/results/NAME.json]
+    python benchmarks/record_overhead.py [--quick] [--device cpu|cuda] [--threads N] [--out results/NAME.json]
 
 The loop is training-like: a GRUCell agent (an input layer, the cell, a Q head) run on a
 ``(batch * n_agents, 96)`` state, a loss on its Q-values, backward and an Adam step, every
@@ -8,6 +8,9 @@ step.  With recording on, each step also calls ``rec.step(h, inputs=x, outputs=q
 hidden state, inputs and outputs written to a session in a temporary folder).  The two
 loops alternate, rounds times, in one process; the best round of each counts, and the
 ratio is the overhead.  Sizes: 32×5×96 and 1024×64×96 (batch × agents × units).
+
+The recording's writer is a thread of the training process: where the loop's torch threads take every
+core (the default), the writer's work competes with them; ``--threads`` leaves cores free.
 """
 
 from __future__ import annotations
@@ -99,7 +102,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer steps and rounds")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default=None, help="where to write the JSON (default: benchmarks/results/)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads for the training loop (default: torch's, one a core)"
+    )
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     results = []
     with tempfile.TemporaryDirectory(prefix="hs-record-") as folder:
         for batch, agents, units in SIZES:
