@@ -674,6 +674,8 @@ def _open_session_at(args: argparse.Namespace):
 
 
 def _shapes_from_session(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from hiddenscope.core.trace_notes import note_for
 
     reader, t = _open_session_at(args)
@@ -681,8 +683,14 @@ def _shapes_from_session(args: argparse.Namespace) -> int:
         records = reader.trace(t)
         c = reader.config
         device = reader.config_record.get("device_used", c.device)
+        if records is None:  # which steps are (a recording made with trace=True traces the first few, then every n-th)
+            traced = [reader.first + int(k) for k in np.flatnonzero(reader.read("trace_index") >= 0)[:13]]
     if records is None:
-        raise UserError(f"{args.session} has no trace for t = {t}: it was recorded with tracing off")
+        if not traced:
+            raise UserError(f"{args.session} has no trace for t = {t}: it was recorded with tracing off")
+        more = ", …" if len(traced) > 12 else ""
+        some = ", ".join(str(k) for k in traced[:12])
+        raise UserError(f"{args.session} has no trace for t = {t}; the traced steps are t = {some}{more}")
     if args.json:
         doc = {
             "config": reader.config_record,

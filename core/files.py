@@ -25,6 +25,7 @@ def check_output_path(
     force: bool = False,
     what: str = "output file",
     suffixes: Sequence[str] = (),
+    force_hint: str = "pass --force",
 ) -> Path:
     """Refuse, before any work is done, a path that cannot or must not be written.
 
@@ -56,10 +57,10 @@ def check_output_path(
         if target.is_symlink() and not target.exists():
             raise FileProblem(
                 f"{target} is a symbolic link to {os.readlink(target)}, which does not exist;"
-                " pass --force to write the file it names"
+                f" {force_hint} to write the file it names"
             )
         if target.exists():
-            raise FileProblem(f"{target} already exists; pass --force to replace it")
+            raise FileProblem(f"{target} already exists; {force_hint} to replace it")
     return target
 
 

@@ -56,6 +56,8 @@ class PatternInputs:
         self._block = max(1, min(BLOCK_STEPS, BLOCK_BYTES // max(1, step_bytes)))
         self._block_start = -1
         self._block_values = np.empty((0, *self.shape), np.float32)
+        self._tensor_key: tuple[int, torch.device, torch.dtype] | None = None  # the block on a device (tensor())
+        self._tensor_block = torch.empty(0)
 
     def describe(self) -> str:
         return "pattern: per-agent phase-shifted sines + one-hot id + noise"
@@ -67,6 +69,23 @@ class PatternInputs:
             self._block_values = self._build(start)
             self._block_start = start
         return self._block_values[t - start].copy()
+
+    def tensor(self, t: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        """Timestep ``t``'s inputs as a tensor on ``device``: the block is copied there once, then indexed.
+
+        On a GPU a step then reads inputs already on the device instead of copying each step's
+        from pageable host memory, a copy that makes the host wait for the device's queued work.
+        """
+        start = t - t % self._block
+        key = (start, device, dtype)
+        if self._tensor_key != key:
+            if start != self._block_start:
+                self._block_values = self._build(start)
+                self._block_start = start
+            self._tensor_block = torch.from_numpy(self._block_values).to(device=device, dtype=dtype)
+            self._tensor_key = key
+        # A step's own tensor (a device-side copy), so that a trace shows its storage, not the block's.
+        return self._tensor_block[t - start].clone()
 
     def _build(self, start: int) -> np.ndarray:
         """The inputs of the ``block`` timesteps from ``start``, built together: ``(block, batch, n_agents, dim)``.

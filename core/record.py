@@ -33,6 +33,7 @@ import numpy as np
 from .config import Config
 from .episodes import EpisodeStep
 from .errors import UserError
+from .files import check_output_path
 from .history import Frame
 from .session import SessionWriter
 from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder, TraceRecord
@@ -155,6 +156,7 @@ class Recording:
         self.n_agents = n_agents
         self.meta = meta
         self.trace_every = 0 if trace is False else TRACE_EVERY if trace is True else int(trace)
+        check_output_path(path, force, "session file", force_hint="pass force=True")  # said as Python says it
         self._writer = SessionWriter(path, force=force)
         self._init = _Copy(init) if init is not None else None
         self._layout: dict[str, Any] | None = None  # shapes fixed by the first step
@@ -268,12 +270,19 @@ class Recording:
                 raise UserError(f"a state's name must be non-empty and have no '/': {name!r}")
             if agent_rows(_shape_of(value), n, f"states[{name!r}]")[0] != batch:
                 raise UserError(f"states[{name!r}] has shape {_shape_of(value)}, another batch than hidden's {batch}")
-        dones = given.get("dones")
-        if dones is not None and int(np.prod(_shape_of(dones))) not in (1, batch, batch * n):
-            raise UserError(
-                f"dones has shape {_shape_of(dones)}; it must be one bool, (batch,) = ({batch},)"
-                f" or (batch, n_agents) = ({batch}, {n})"
-            )
+        sizes = {  # what each per-row or per-agent value may hold: one for all, a row's, an agent's
+            "dones": ((1, batch, batch * n), f"one bool, (batch,) = ({batch},) or (batch, n_agents) = ({batch}, {n})"),
+            "episode_start": ((1, batch), f"one bool or (batch,) = ({batch},)"),
+            "rewards": (
+                (1, batch, batch * n),
+                f"one number, (batch,) = ({batch},) or (batch, n_agents) = ({batch}, {n})",
+            ),
+            "actions": ((1, batch * n), f"one action or (batch, n_agents) = ({batch}, {n})"),
+        }
+        for name, (allowed, said) in sizes.items():
+            value = given.get(name)
+            if value is not None and int(np.prod(_shape_of(value))) not in allowed:
+                raise UserError(f"{name} has shape {_shape_of(value)}; it must be {said}")
         if self._tracer is not None and trace is None:
             trace = self._finish_trace(hidden, given.get("outputs"))
         now = time.perf_counter()

@@ -64,6 +64,7 @@ import hashlib
 import json
 import os
 import stat
+import struct
 import tempfile
 import threading
 import time
@@ -262,6 +263,10 @@ class SessionWriter:
             if not self.replacing and os.path.lexists(final):
                 raise FileProblem(f"{self.target} appeared before the recording started and was left alone") from None
             self._remove_part()
+            if final.parent.is_dir():  # it exists and says writable, yet takes no file (/proc, a read-only mount)
+                raise FileProblem(
+                    f"cannot write {self.target}: the folder {final.parent} does not accept new files"
+                ) from None
             raise FileProblem(f"cannot write {self.target}: {first_line(exc)}") from None
         self._reserve = _reserve_space(final.parent)
         self._stop = threading.Event()
@@ -920,7 +925,10 @@ class SessionReader:
                 return None
             text = self._trace_cache.get(row)
             if text is None:
-                text = self._trace_cache[row] = _text(self._file["trace_table"][row])
+                table = self._file["trace_table"]
+                if not _string_inside(table, row, self.path):
+                    raise FileProblem(f"{self.path} is damaged: the trace recorded for t = {t} lies past its end")
+                text = self._trace_cache[row] = _text(table[row])
         try:
             return _trace_records(text, t)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
@@ -1037,6 +1045,36 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _string_inside(table: h5py.Dataset, row: int, path: Path) -> bool:
+    """Whether row ``row`` of a chunked variable-length string dataset is stored inside the file.
+
+    Such a string lives in a global heap collection that the row points to.  In a file cut
+    short (a recording whose last flush met a full disk, read as one still written) the
+    collection may lie past the end, and HDF5, reading it, never returns.  Each stored row is
+    16 bytes: its length, the collection's address and the string's index there; the
+    collection starts with ``GCOL``, a version byte, three reserved bytes and its size.
+    Rows whose chunk cannot be read this way are left to HDF5 (True).
+    """
+    chunk = table.chunks[0] if table.chunks else 0
+    if not chunk:
+        return True
+    try:
+        _mask, raw = table.id.read_direct_chunk((row - row % chunk,))
+        _length, address, _index = struct.unpack_from("<IQI", raw, 16 * (row % chunk))
+        size = os.path.getsize(path)
+        if address + 16 > size:
+            return False
+        with open(path, "rb") as f:
+            f.seek(address)
+            head = f.read(16)
+        if head[:4] != b"GCOL":
+            return True  # HDF5 reports a bad heap itself
+        (collection,) = struct.unpack_from("<Q", head, 8)
+        return address + collection <= size
+    except (OSError, ValueError, struct.error, KeyError, TypeError):
+        return True
 
 
 def _open_written(path: Path, refused: OSError) -> h5py.File:

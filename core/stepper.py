@@ -574,10 +574,16 @@ class Stepper(BaseStepper):
         t = self.latest
         source = self.source
         episodic = self.episodic
-        host_inputs = source.inputs(t)
         clock = StepClock(self.device)
         device, dtype = self.device, self.dtype
-        inputs = torch.from_numpy(host_inputs).to(device=device, dtype=dtype, non_blocking=True)
+        on_device = self.history.device is not None
+        on_device_inputs = getattr(source, "tensor", None) if on_device else None
+        if on_device_inputs is not None:  # built in blocks already on the device: no copy a step
+            host_inputs = None
+            inputs = on_device_inputs(t, device, dtype)
+        else:
+            host_inputs = source.inputs(t)
+            inputs = torch.from_numpy(host_inputs).to(device=device, dtype=dtype, non_blocking=True)
         roles = {id(inputs): ROLE_INPUT, id(self.hidden_state): ROLE_HIDDEN}
         last_actions = avail = starts = None
         host_avail = None
@@ -644,7 +650,6 @@ class Stepper(BaseStepper):
         slot = self.history.slot(t + 1)
         # The inputs the agents really got, as (batch, n_agents, input): copied with the state when built.
         built = agent_inputs if agent_inputs is not inputs else None
-        on_device = self.history.device is not None
         self._copy_to_host(
             hidden, output if separate_output else None, slot, inputs if on_device and built is None else built
         )

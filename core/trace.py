@@ -49,6 +49,7 @@ _LIBRARY_DIRS = _library_dirs()
 
 # Calls that read metadata and produce no tensor worth showing.
 _SKIP = frozenset({"__get__", "dim", "size", "numel", "stride", "is_contiguous", "element_size", "untyped_storage"})
+_SKIP_TUPLES: frozenset[str] = frozenset()  # ops with several results left out of the trace
 
 ROLE_INPUT = "input"
 ROLE_HIDDEN = "hidden"
@@ -281,11 +282,19 @@ class Recorder(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         result = func(*args, **(kwargs or {}))
-        if type(result) is not torch.Tensor:
-            return result
-        name, is_method = _op_name(func)
-        if name in _SKIP:
-            return result
+        if type(result) is torch.Tensor:
+            name, is_method = _op_name(func)
+            if name not in _SKIP:
+                self._record(name, is_method, args, kwargs, result)
+        elif type(result) is tuple and result and all(type(r) is torch.Tensor for r in result):
+            # An op with several results (an LSTM cell's (h, c), nn.LSTM's (output, h_n, c_n)): a row each.
+            name, is_method = _op_name(func)
+            if name not in _SKIP and name not in _SKIP_TUPLES:
+                for k, part in enumerate(result):
+                    self._record(f"{name}[{k}]", is_method, args, kwargs, part)
+        return result
+
+    def _record(self, name: str, is_method: bool, args: Any, kwargs: Any, result: torch.Tensor) -> None:
         roles = self.roles
         role = None
         kind = "new"
@@ -332,7 +341,6 @@ class Recorder(TorchFunctionMode):
                 _name_of(result.dtype),
             )
         )
-        return result
 
     @contextlib.contextmanager
     def forcing(self, role: str) -> Iterator[None]:

@@ -258,7 +258,13 @@ class Watch:
             )
         groups = _cell_groups(root, [n for n, _ in found], self.n_agents)
         if cell is not None:
-            chosen = root.get_submodule(cell) if isinstance(cell, str) else cell
+            try:
+                chosen = root.get_submodule(cell) if isinstance(cell, str) else cell
+            except AttributeError:
+                names = ", ".join(n for n, _ in found)
+                raise UserError(
+                    f"{type(root).__name__} has no submodule {cell!r}; its recurrent cells: {names}"
+                ) from None
             named = [name for name, m in found if m is chosen]
             if not named:
                 raise UserError(f"cell {cell!r} is not a recurrent cell inside {type(root).__name__}")

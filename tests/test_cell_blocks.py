@@ -136,7 +136,7 @@ def test_only_the_model_runs_under_the_blocks_not_its_inputs(pool_calls):
     def watched(c: Config) -> WatchedInputs:
         return WatchedInputs(c.batch_size, c.n_agents, c.input_dim, seed=c.seed)
 
-    stepper = Stepper(BIG, input_factory=watched, tracing=False)
+    stepper = Stepper(BIG, input_factory=watched, tracing=False, history_on_device=False)  # inputs() each step
     stepper.threads = 2
     stepper.step(), stepper.step()
     assert pool_calls == [1, 1]  # the model's cells ran in blocks

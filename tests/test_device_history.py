@@ -135,3 +135,21 @@ def test_step_clocks_left_running_are_read_when_a_frame_is_and_never_pile_up():
     assert slot == 199 % hist.capacity
     hist.clear()
     assert not hist._pending_ms
+
+
+def test_inputs_built_on_the_device_in_blocks_are_the_host_inputs_and_traces_show_a_step_s_own_tensor():
+    from hiddenscope.core.inputs import PatternInputs
+
+    source = PatternInputs(4, 3, 5, seed=2)
+    for t in (0, 1, 63, 64, 65, 200, 3):  # across blocks and back
+        x = source.tensor(t, torch.device("cpu"), torch.float64)
+        assert x.dtype == torch.float64 and x.is_contiguous() and x.untyped_storage().nbytes() == x.numel() * 8
+        np.testing.assert_array_equal(x.numpy(), source.inputs(t).astype(np.float64))
+    dev, host = pair()
+    dev.run(5), host.run(5)
+    for t in range(1, 6):
+        np.testing.assert_array_equal(dev.snapshot(t).inputs, host.snapshot(t).inputs)
+        a, b = dev.snapshot(t).trace or [], host.snapshot(t).trace or []
+        assert a and [(r.code, r.shape, r.storage_numel, r.kind) for r in a] == [
+            (r.code, r.shape, r.storage_numel, r.kind) for r in b
+        ]

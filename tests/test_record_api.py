@@ -6,6 +6,7 @@ policy and a ``GRUCell`` agent.  What the session holds must equal what their co
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -315,7 +316,9 @@ def test_the_public_names_load_no_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr
-    assert Path(hiddenscope.core.record.__file__).name == "record.py"
+    import hiddenscope.core.record as module  # the module, not the function hiddenscope.record
+
+    assert Path(module.__file__).name == "record.py"
 
 
 def test_follow_needs_a_session(capsys):
@@ -369,3 +372,37 @@ def test_watch_takes_path_then_n_agents_and_the_earlier_order_reads_the_same(tmp
     np.testing.assert_array_equal(new.hidden(1), old.hidden(1))
     with pytest.raises(hiddenscope.core.errors.UserError, match="n_agents must be a number"):
         hiddenscope.watch(agent, tmp_path / "a.h5", tmp_path / "b.h5")
+
+
+def test_mistakes_a_researcher_makes_read_as_one_python_message(tmp_path):
+    from hiddenscope.core.errors import UserError
+
+    h = np.zeros((BATCH, N_AGENTS, 8), np.float32)
+    with hiddenscope.record(tmp_path / "a.h5", N_AGENTS) as rec:
+        for name, value in (("actions", np.zeros(5)), ("rewards", np.zeros(7)), ("episode_start", np.zeros(3, bool))):
+            with pytest.raises(UserError, match=f"{name} has shape"):
+                rec.step(h, **{name: value})
+        rec.step(h, actions=np.zeros((BATCH, N_AGENTS)), rewards=np.zeros(BATCH), episode_start=np.ones(BATCH, bool))
+    assert len(hiddenscope.open_session(tmp_path / "a.h5")) == 2  # the refused steps left nothing behind
+    with pytest.raises(UserError, match=r"already exists; pass force=True to replace it"):
+        hiddenscope.record(tmp_path / "a.h5", N_AGENTS)
+    with pytest.raises(UserError, match="no submodule 'nope'; its recurrent cells: blocks.recall"):
+        hiddenscope.watch(Scout(), tmp_path / "b.h5", N_AGENTS, cell="nope")
+    if os.path.isdir("/proc"):
+        with pytest.raises(UserError, match="the folder /proc does not accept new files"):
+            with hiddenscope.record("/proc/x.h5", N_AGENTS) as rec:
+                rec.step(h)
+
+
+def test_shapes_at_an_untraced_step_of_a_traced_recording_names_the_traced_steps(tmp_path, capsys):
+    from hiddenscope.cli import main
+
+    torch.manual_seed(2)
+    agent = Scout()
+    h = torch.zeros(BATCH * N_AGENTS, 12)
+    with hiddenscope.watch(agent, tmp_path / "t.h5", N_AGENTS, trace=True):
+        for _ in range(12):
+            _q, h = agent(torch.randn(BATCH * N_AGENTS, 7), h)
+    assert main(["shapes", "--session", str(tmp_path / "t.h5"), "--at", "11"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.endswith("no trace for t = 11; the traced steps are t = 1, 2, 3, 4, 5, 6, 7, 8")

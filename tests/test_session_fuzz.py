@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import struct
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -255,3 +258,26 @@ def test_mutations_together_are_one_line_or_a_session(good_session, tmp_path_fac
             except (KeyError, ValueError, TypeError, OSError, AttributeError, MemoryError):
                 pass  # an earlier mutation took away what this one changes
     assert_every_command_answers(bad, good_session, capsys)
+
+
+def test_a_file_cut_inside_a_trace_s_heap_is_refused_instead_of_read_forever(good_session, tmp_path):
+    """HDF5 never returns from reading a string whose heap a cut file lost; the reader checks first."""
+    with h5py.File(good_session, "r") as f:
+        table = f["trace_table"]
+        _mask, raw = table.id.read_direct_chunk((0,))
+        last = table.shape[0] - 1
+        _length, address, _index = struct.unpack_from("<IQI", raw, 16 * last)
+    assert 0 < address < good_session.stat().st_size
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(good_session.read_bytes()[: address + 64])  # inside the heap holding the last trace
+    traced = [t for t in range(7) if SessionReader(good_session).trace(t) is not None]
+    # In a subprocess with a time limit, so that a regression fails here instead of hanging the suite.
+    for t in traced:
+        done = subprocess.run(
+            [sys.executable, "-m", "hiddenscope", "shapes", "--session", str(cut), "--at", str(t)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode in (0, 2), done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) <= 1
