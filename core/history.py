@@ -304,7 +304,6 @@ class History(HeldSteps):
             capacity = max(2, min(capacity, max_steps))
         super().__init__(capacity, per_step, episode_shape, budget_bytes, pin_memory and device is None)
         # Where the states, inputs and outputs live: host arrays, or (``device``) tensors on the model's device.
-        self.device = device
         if device is not None:
             self.where = str(device)
             self.hidden = DeviceSteps((self.capacity, *hidden_shape), device)

@@ -64,11 +64,16 @@ class PatternInputs:
 
     def inputs(self, t: int) -> np.ndarray:
         """Timestep ``t``'s inputs, a fresh float32 array: one of the block of steps built with it."""
+        start = self._block_of(t)
+        return self._block_values[t - start].copy()
+
+    def _block_of(self, t: int) -> int:
+        """The first timestep of ``t``'s block, the block built (and kept) if it is not the one held."""
         start = t - t % self._block
         if start != self._block_start:
             self._block_values = self._build(start)
             self._block_start = start
-        return self._block_values[t - start].copy()
+        return start
 
     def tensor(self, t: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Timestep ``t``'s inputs as a tensor on ``device``: the block is copied there once, then indexed.
@@ -79,9 +84,7 @@ class PatternInputs:
         start = t - t % self._block
         key = (start, device, dtype)
         if self._tensor_key != key:
-            if start != self._block_start:
-                self._block_values = self._build(start)
-                self._block_start = start
+            self._block_of(t)
             self._tensor_block = torch.from_numpy(self._block_values).to(device=device, dtype=dtype)
             self._tensor_key = key
         # A step's own tensor (a device-side copy), so that a trace shows its storage, not the block's.

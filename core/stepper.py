@@ -576,7 +576,7 @@ class Stepper(BaseStepper):
         episodic = self.episodic
         clock = StepClock(self.device)
         device, dtype = self.device, self.dtype
-        on_device = self.history.device is not None
+        on_device = self.history.where is not None
         on_device_inputs = getattr(source, "tensor", None) if on_device else None
         if on_device_inputs is not None:  # built in blocks already on the device: no copy a step
             host_inputs = None

@@ -22,7 +22,6 @@ from torch.nn import Parameter
 from torch.overrides import TorchFunctionMode
 
 _TORCH_DIR = os.path.dirname(torch.__file__)
-_THIS_FILE = __file__
 # hiddenscope's own wrappers around a user's call (watch's hooks): never the user's line either.
 _OWN_FILES = frozenset({__file__, os.path.join(os.path.dirname(__file__), "watch.py")})
 
@@ -49,7 +48,6 @@ _LIBRARY_DIRS = _library_dirs()
 
 # Calls that read metadata and produce no tensor worth showing.
 _SKIP = frozenset({"__get__", "dim", "size", "numel", "stride", "is_contiguous", "element_size", "untyped_storage"})
-_SKIP_TUPLES: frozenset[str] = frozenset()  # ops with several results left out of the trace
 
 ROLE_INPUT = "input"
 ROLE_HIDDEN = "hidden"
@@ -289,7 +287,7 @@ class Recorder(TorchFunctionMode):
         elif type(result) is tuple and result and all(type(r) is torch.Tensor for r in result):
             # An op with several results (an LSTM cell's (h, c), nn.LSTM's (output, h_n, c_n)): a row each.
             name, is_method = _op_name(func)
-            if name not in _SKIP and name not in _SKIP_TUPLES:
+            if name not in _SKIP:
                 for k, part in enumerate(result):
                     self._record(f"{name}[{k}]", is_method, args, kwargs, part)
         return result
