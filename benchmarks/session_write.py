@@ -6,7 +6,8 @@ The frames are real: the seed model is stepped to get hidden states, inputs and
 outputs as a recording sees them (GRU states in [-1, 1] vary in every bit of
 their mantissa, so they compress poorly).  Each way of writing writes the same
 frames one step at a time into a chunked, resizable HDF5 dataset (a chunk per
-step, as :mod:`hiddenscope.core.session` does), to a file in a temporary folder;
+step, as :mod:`hiddenscope.core.session` does at these sizes; ``session_chunks.py`` measures
+the larger steps it cuts into several chunks), to a file in a temporary folder;
 the best of three runs counts.  ``fletcher32`` is no compression, only a checksum
 per chunk (so a damaged file says so when read).  ``np.savez`` writes all the frames at once from
 memory, which a recording longer than the history cannot do.
