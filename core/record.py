@@ -43,6 +43,9 @@ __all__ = ["Recording", "record"]
 _FLOATS = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
 TRACE_FIRST = 8  # with tracing on, the first steps are all traced; then every n-th
 TRACE_EVERY = 100
+_BLOCK_STEP_BYTES = 256 * 2**10  # steps this small are written in blocks of up to _BLOCK_STEPS
+_BLOCK_STEPS = 64
+_FIXED = ("inputs", "outputs", "avail_actions")  # arrays whose shape the first step fixes for the file
 
 
 def _is_tensor(value: Any) -> bool:
@@ -255,9 +258,10 @@ class Recording:
             raise UserError(f"the recording to {self.path} is closed")
         n = self.n_agents
         batch, _, units = agent_rows(_shape_of(hidden), n, "hidden")
-        if self._layout is None:
-            self._layout = {"batch": batch, "units": units, "states": sorted(states or {})}
-        lay = self._layout
+        shapes = {k: _shape_of(v) for k, v in given.items() if k in _FIXED and v is not None}
+        shapes.update({f"states[{k!r}]": _shape_of(v) for k, v in states.items()})
+        # The first step fixes the layout, once it passes every check: a refused first step fixes nothing.
+        lay = self._layout or {"batch": batch, "units": units, "states": sorted(states or {}), "shapes": shapes}
         if (batch, units) != (lay["batch"], lay["units"]):
             raise UserError(
                 f"hidden is (batch {batch}, units {units}) at step {self.steps + 1},"
@@ -270,6 +274,12 @@ class Recording:
                 raise UserError(f"a state's name must be non-empty and have no '/': {name!r}")
             if agent_rows(_shape_of(value), n, f"states[{name!r}]")[0] != batch:
                 raise UserError(f"states[{name!r}] has shape {_shape_of(value)}, another batch than hidden's {batch}")
+        for name, shape in shapes.items():
+            before = lay["shapes"].get(name)
+            if before is None and name in given:
+                raise UserError(f"{name} was not given at step 1, so it cannot be added at step {self.steps + 1}")
+            if before is not None and shape != before:
+                raise UserError(f"{name} has shape {shape} at step {self.steps + 1}, {before} before")
         sizes = {  # what each per-row or per-agent value may hold: one for all, a row's, an agent's
             "dones": ((1, batch, batch * n), f"one bool, (batch,) = ({batch},) or (batch, n_agents) = ({batch}, {n})"),
             "episode_start": ((1, batch), f"one bool or (batch,) = ({batch},)"),
@@ -283,6 +293,7 @@ class Recording:
             value = given.get(name)
             if value is not None and int(np.prod(_shape_of(value))) not in allowed:
                 raise UserError(f"{name} has shape {_shape_of(value)}; it must be {said}")
+        self._layout = lay
         if self._tracer is not None and trace is None:
             trace = self._finish_trace(hidden, given.get("outputs"))
         now = time.perf_counter()
@@ -364,18 +375,35 @@ class Recording:
             item = self._queue.get()
             if item is None:
                 return
-            t, copies, state_copies, trace, step_ms, size = item
+            items = [item]
+            # Small steps queued behind this one go to the file together: one write per dataset for all of them
+            # (a step of a few KiB costs the writer more in HDF5 calls than in bytes, and holds the GIL the loop wants).
+            while item[-1] <= _BLOCK_STEP_BYTES and len(items) < _BLOCK_STEPS:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)  # seen again once these are written
+                    break
+                items.append(nxt)
+                if nxt[-1] > _BLOCK_STEP_BYTES:
+                    break
             try:
                 if self._error is None:
-                    returns = self._write(t, copies, state_copies, trace, step_ms, returns)
+                    block = []
+                    for t, copies, state_copies, trace, step_ms, _size in items:
+                        frame, extra, returns = self._frame(t, copies, state_copies, trace, step_ms, returns)
+                        block.append((frame, extra))
+                    self._writer.append_many(block)
             except BaseException as exc:  # reported to the caller at its next step or close
                 self._error = exc
             finally:
                 with self._room:
-                    self._queued -= size
+                    self._queued -= sum(it[-1] for it in items)
                     self._room.notify_all()
 
-    def _write(
+    def _frame(
         self,
         t: int,
         copies: dict[str, _Copy],
@@ -383,7 +411,8 @@ class Recording:
         trace: list[TraceRecord] | None,
         step_ms: float,
         returns: np.ndarray | None,
-    ) -> np.ndarray | None:
+    ) -> tuple[Frame, dict[str, np.ndarray], np.ndarray | None]:
+        """Step ``t`` as the session's frame and extra datasets (laying the file out at t = 1); the returns so far."""
         n = self.n_agents
         values = {k: c.numpy() for k, c in copies.items()}
         hidden = values["hidden"]
@@ -426,8 +455,7 @@ class Recording:
             returns = np.where(start, rewards, before + rewards).astype(np.float32)
             episode = EpisodeStep(start, actions, rewards, returns, _row_dones(values.get("dones"), batch, n))
         frame = Frame(t, hidden, inputs.astype(np.float32, copy=False), outputs, trace, step_ms, episode)
-        self._writer.append(frame, extra)
-        return returns
+        return frame, extra, returns
 
     def _lay_out(
         self,

@@ -382,7 +382,17 @@ def test_mistakes_a_researcher_makes_read_as_one_python_message(tmp_path):
         for name, value in (("actions", np.zeros(5)), ("rewards", np.zeros(7)), ("episode_start", np.zeros(3, bool))):
             with pytest.raises(UserError, match=f"{name} has shape"):
                 rec.step(h, **{name: value})
-        rec.step(h, actions=np.zeros((BATCH, N_AGENTS)), rewards=np.zeros(BATCH), episode_start=np.ones(BATCH, bool))
+        rec.step(
+            h,
+            actions=np.zeros((BATCH, N_AGENTS)),
+            rewards=np.zeros(BATCH),
+            episode_start=np.ones(BATCH, bool),
+            outputs=np.zeros((BATCH, N_AGENTS, 5)),
+        )
+        with pytest.raises(UserError, match=r"outputs has shape \(4, 3, 6\) at step 2, \(4, 3, 5\) before"):
+            rec.step(h, outputs=np.zeros((BATCH, N_AGENTS, 6)))
+        with pytest.raises(UserError, match="inputs was not given at step 1, so it cannot be added at step 2"):
+            rec.step(h, inputs=np.zeros((BATCH, N_AGENTS, 2)))
     assert len(hiddenscope.open_session(tmp_path / "a.h5")) == 2  # the refused steps left nothing behind
     with pytest.raises(UserError, match=r"already exists; pass force=True to replace it"):
         hiddenscope.record(tmp_path / "a.h5", N_AGENTS)
@@ -406,3 +416,54 @@ def test_shapes_at_an_untraced_step_of_a_traced_recording_names_the_traced_steps
     assert main(["shapes", "--session", str(tmp_path / "t.h5"), "--at", "11"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.endswith("no trace for t = 11; the traced steps are t = 1, 2, 3, 4, 5, 6, 7, 8")
+
+
+def test_many_small_steps_are_written_in_blocks_and_read_back_step_for_step(tmp_path, monkeypatch):
+    """A fast loop of small steps: the writer takes queued steps together, and every value lands at its own t."""
+    from hiddenscope.core.session import SessionWriter
+
+    blocks: list[int] = []
+    real = SessionWriter.append_many
+
+    def counting(self, items):
+        blocks.append(len(items))
+        return real(self, items)
+
+    monkeypatch.setattr(SessionWriter, "append_many", counting)
+    steps, rng = 400, np.random.default_rng(7)
+    starts = rng.random((steps, BATCH)) < 0.1
+    dones = rng.random((steps, BATCH)) < 0.1
+    actions = rng.integers(0, 5, (steps, BATCH, N_AGENTS))
+    rewards = rng.standard_normal((steps, BATCH)).astype(np.float32)
+    path = tmp_path / "small.h5"
+    with hiddenscope.record(path, N_AGENTS, trace=50) as rec:
+        for t in range(1, steps + 1):
+            h = torch.full((BATCH, N_AGENTS, 4), float(t)) + torch.arange(4.0)  # planted: unit u of step t is t + u
+            x = torch.full((BATCH * N_AGENTS, 3), -float(t))
+            with rec.tracing(inputs=x, hidden=h):
+                h = h * 1.0
+            rec.step(
+                h,
+                inputs=x,
+                outputs=h[..., :2] * 2,
+                actions=actions[t - 1],
+                rewards=rewards[t - 1],
+                episode_start=starts[t - 1],
+                dones=dones[t - 1],
+                states={"c": -h},
+            )
+    assert sum(blocks) == steps and max(blocks) > 1  # blocks were written, and no step twice
+    session = hiddenscope.open_session(path)
+    t = np.arange(1, steps + 1, dtype=np.float32)[:, None, None, None]
+    np.testing.assert_array_equal(
+        session.read("hidden")[1:], np.broadcast_to(t + np.arange(4.0), (steps, BATCH, N_AGENTS, 4))
+    )
+    np.testing.assert_array_equal(session.read("states/c")[1:], -session.read("hidden")[1:])
+    np.testing.assert_array_equal(session.read("inputs")[1:], np.broadcast_to(-t, (steps, BATCH, N_AGENTS, 3)))
+    np.testing.assert_array_equal(session.read("outputs")[1:], 2 * session.read("hidden")[1:, ..., :2])
+    np.testing.assert_array_equal(session.read("actions")[1:], actions)
+    np.testing.assert_array_equal(session.read("rewards")[1:], rewards)
+    np.testing.assert_array_equal(session.read("done")[1:], dones)
+    np.testing.assert_array_equal(session.read("episode_start")[1:], starts)
+    traced = [k for k in range(steps + 1) if session.trace(k)]
+    assert traced == [k for k in range(1, steps + 1) if rec.traces_step(k)]

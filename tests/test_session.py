@@ -459,3 +459,85 @@ def test_a_session_copied_elsewhere_reads_the_same(tmp_path):
     with SessionReader(path) as a, SessionReader(copy) as b:
         np.testing.assert_array_equal(a.read("hidden"), b.read("hidden"))
         assert a.config == b.config == Config(batch_size=2, n_agents=3, hidden_dim=8, input_dim=4)
+
+
+def test_frames_written_as_a_block_make_the_same_file_as_one_at_a_time(tmp_path):
+    """append_many, with traces on some frames, episodes and an extra state, equals append frame by frame."""
+    from hiddenscope.core.episodes import EpisodeStep
+    from hiddenscope.core.history import Frame
+    from hiddenscope.core.session import SessionWriter
+    from hiddenscope.core.trace import TraceRecord
+
+    rng = np.random.default_rng(3)
+    shape = (2, 3, 5)
+    trace_a = [
+        TraceRecord(
+            40,
+            "forward",
+            0,
+            ("reshape", (-1, 5)),
+            "x.reshape(-1, 5)",
+            "hidden",
+            (6, 5),
+            (5, 1),
+            True,
+            "view",
+            30,
+            "cpu",
+            "float32",
+        )
+    ]
+
+    def frames():
+        for t in range(1, 151):
+            episode = EpisodeStep(
+                rng.random(2) < 0.2,
+                rng.integers(0, 4, (2, 3)),
+                rng.random(2, dtype=np.float32),
+                rng.random(2, dtype=np.float32),
+                rng.random(2) < 0.2,
+            )
+            trace = trace_a if t % 40 == 0 else None
+            frame = Frame(
+                t,
+                rng.standard_normal(shape, dtype=np.float32),
+                rng.standard_normal((2, 3, 4), dtype=np.float32),
+                rng.standard_normal((2, 3, 6), dtype=np.float32),
+                trace,
+                float(t),
+                episode,
+            )
+            yield frame, {"states/c": rng.standard_normal(shape, dtype=np.float32)}
+
+    made = list(frames())
+    paths = {}
+    for way in ("one", "block"):
+        path = paths[way] = tmp_path / f"{way}.h5"
+        writer = SessionWriter(path)
+        writer.start(
+            {"config": {"batch_size": 2, "n_agents": 3, "hidden_dim": 5}},
+            shape,
+            (2, 3, 4),
+            (2, 3, 6),
+            (2, 3),
+            extra={"states/c": (shape, np.float32)},
+        )
+        writer.append(
+            Frame(0, np.zeros(shape, np.float32), None, None, None, 0.0), {"states/c": np.zeros(shape, np.float32)}
+        )
+        if way == "one":
+            for frame, extra in made:
+                writer.append(frame, extra)
+        else:
+            for i in range(0, len(made), 37):  # blocks that cross the datasets' growth steps
+                writer.append_many(made[i : i + 37])
+        writer.close()
+    with h5py.File(paths["one"], "r") as one, h5py.File(paths["block"], "r") as block:
+        assert sorted(one) == sorted(block)
+        for name in one:
+            if isinstance(one[name], h5py.Dataset):
+                np.testing.assert_array_equal(one[name][()], block[name][()], err_msg=name)
+        np.testing.assert_array_equal(one["states/c"][()], block["states/c"][()])
+    with SessionReader(paths["block"]) as reader:
+        assert len(reader) == 151
+        assert [t for t in range(151) if reader.trace(t)] == [40, 80, 120]
