@@ -172,9 +172,12 @@ def _values(
     if 0 <= look.op_index < len(trace):
         record = trace[look.op_index]
         where = f"after op {look.op_index + 1}: {record.op} {tuple(record.shape)}"
-        values, why = stepper.stage_state(look.op_index, t)
-        if values is None or not look.difference:
-            return values, where, LEVELS, why
+        values, note = stepper.stage_state(look.op_index, t)
+        if values is None:
+            return None, where, LEVELS, note
+        where = f"{where} · {note}" if note else where  # the op's result is not the memory: say what is drawn
+        if not look.difference:
+            return values, where, LEVELS, ""
         pair = stepper.history.pair(t)
         if pair is None:
             return values, f"{where} (no earlier step held to subtract)", LEVELS, ""

@@ -196,11 +196,14 @@ class BaseStepper:
     def stage_state(self, op_index: int, t: int | None = None) -> tuple[np.ndarray | None, str]:
         """The hidden state as it stands after op ``op_index`` of the trace into timestep ``t``.
 
-        ``t`` defaults to the timestep shown.  Returns ``(values, why)``: values shaped
-        ``(batch, n_agents, units)`` when that op's result has the hidden state's shape,
-        else ``None`` and a sentence saying why there is nothing to draw.  Before the op
-        that wrote new memory for the hidden state, its views still hold ``h_{t-1}``; from
-        that op on they hold ``h_t``.  At initialisation everything is ``h_0``.
+        ``t`` defaults to the timestep shown.  Returns ``(values, note)``: the memory
+        ``(batch, n_agents, units)`` as it stands once that op has run, and, when the op's
+        own result is something else (the inputs, gates, Q-values), a note for the caption
+        such as ``"on the inputs; the memory holds h_4"``.  Before the op that wrote new
+        memory for the hidden state, its views still hold ``h_{t-1}``; from that op on they
+        hold ``h_t``.  At initialisation
+        everything is ``h_0``.  ``values`` is ``None`` only when the memory then is not
+        held (``h_{t-1}`` dropped from a small history); the note says why.
         """
         frame = self.snapshot(t)
         trace = frame.trace or []
@@ -209,27 +212,36 @@ class BaseStepper:
         record = trace[op_index]
         c = self.config
         hidden_numel = c.batch_size * c.n_agents * self.units
+        note = ""
         if record.role == "input":
-            return None, f"{record.op} works on the inputs {tuple(record.shape)}; the hidden state is not touched yet"
-        if record.numel != hidden_numel or record.shape[-1] != self.units:
-            return None, f"{record.op} gives {tuple(record.shape)}: not a hidden-state shape, nothing to draw"
+            note = "on the inputs"
+        elif record.numel != hidden_numel or record.shape[-1] != self.units:
+            note = "not the memory"
+        values, said = self._memory_after(frame, trace, op_index, hidden_numel)
+        if values is None:
+            return None, f"{note}; {said}" if note else said
+        return values, f"{note}; the memory holds {said}" if note else ""
+
+    def _memory_after(
+        self, frame: Frame, trace: list[TraceRecord], op_index: int, hidden_numel: int
+    ) -> tuple[np.ndarray | None, str]:
+        """The memory once op ``op_index`` has run and what it is (``"h_4"``), or ``(None, why)`` when not held."""
+        record = trace[op_index]
         if record.phase == "init":
-            return frame.hidden, ""
+            return frame.hidden, f"h_{frame.t}"
         done = trace[: op_index + 1]
         resets = any(r.role == ROLE_RESET for r in trace)
         if resets and self.initial_state is None:
-            return (
-                None,
-                f"{record.op} uses init_hidden's state, which this recording does not hold (it starts after t = 0)",
-            )
+            why = "this step uses init_hidden's state, which this recording does not hold (it starts after t = 0)"
+            return None, why
         initial = self.initial_state
         if record.role == ROLE_RESET and not record.op.startswith("where"):
-            return initial, ""  # init_hidden's state, on its way to the rows that start
+            return initial, "init_hidden's state"  # on its way to the rows that start
         wrote_new = any(
             r.kind == "new" and r.role not in ("input", ROLE_RESET) and r.numel == hidden_numel for r in done
         )
         if wrote_new:
-            return frame.hidden, ""
+            return frame.hidden, f"h_{frame.t}"
         pair = self.history.pair(frame.t)
         if pair is None:
             hist = self.history
@@ -243,7 +255,8 @@ class BaseStepper:
             # After the reset: rows whose episode starts hold init_hidden's state, the others h_{t-1}.
             assert initial is not None
             before = np.where(frame.episode.start[:, None, None], initial, before)
-        return before, ""
+            return before, f"h_{frame.t - 1} (init_hidden's state in the rows that start)"
+        return before, f"h_{frame.t - 1}"
 
     def held_window(self, span: int, with_inputs: bool = False, t: int | None = None) -> np.ndarray:
         """Up to ``span`` held timesteps ending at ``t`` (default: the one shown), or later near the oldest.

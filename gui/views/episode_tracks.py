@@ -27,6 +27,7 @@ RETURN_COLOUR = "#ffd54f"
 ACTION_BRUSH = pg.mkBrush("#80cbc4")
 END_COLOUR = "#ff8a65"  # an episode's last step: its own shape and colour, in the strip above the tracks
 END_HEIGHT = 16
+T_PEN = pg.mkPen("#ffd54f", width=1)  # the t shown: the history view's t line, thinner
 
 
 class EpisodeTracks(QWidget):
@@ -67,6 +68,11 @@ class EpisodeTracks(QWidget):
         self.actions_dots = pg.ScatterPlotItem(size=5, pen=None, brush=ACTION_BRUSH)
         self.actions_plot.addItem(self.actions_dots)
         self.boundaries: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
+        self.t_lines = []  # the t shown, as the history view above marks it
+        for plot in (self.returns_plot, self.actions_plot):
+            line = pg.InfiniteLine(angle=90, pen=T_PEN)
+            plot.addItem(line)
+            self.t_lines.append(line)
         self._n_actions = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -128,15 +134,19 @@ class EpisodeTracks(QWidget):
                 line = pg.InfiniteLine(float(t) - 0.5, angle=90, pen=BOUNDARY_PEN)
                 plot.addItem(line)
                 self.boundaries.append((plot, line))
-        now = tracks["returns"][-1]
+        for line in self.t_lines:
+            line.setValue(frame.t)
+        # The window reaches past t when t is not the newest step: the return is the one at t.
+        at = int(np.searchsorted(ts, frame.t, side="right")) - 1
+        now = tracks["returns"][at] if at >= 0 else np.nan
         so_far = f"{now:+.2f}" if np.isfinite(now) else "— " + tr("(no action taken yet)")  # t = 0 has no return
         text = (
-            tr("batch row {row}: return so far {so_far} · 1 episode start in view · agent {agent}'s actions below")
+            tr("batch row {row}: return at t = {t} {so_far} · 1 episode start in view · agent {agent}'s actions below")
             if len(starts) == 1
             else tr(
-                "batch row {row}: return so far {so_far} · {starts} episode starts in view ·"
+                "batch row {row}: return at t = {t} {so_far} · {starts} episode starts in view ·"
                 " agent {agent}'s actions below"
             )
         )
-        text = text.format(row=row, so_far=so_far, starts=len(starts), agent=agent)
+        text = text.format(row=row, t=frame.t, so_far=so_far, starts=len(starts), agent=agent)
         self.caption.setText(f"{text} · {episodes_text(stepper.source).strip()}")

@@ -154,8 +154,12 @@ class HeatmapGrid(QWidget):
             self.axes_label.setText(str(exc))
             self.model.unreadable(str(exc))
             return
-        if picture.data is None:
+        if picture.data is None:  # the memory then is not held: blank tiles, never the last picture drawn
             op = self.model.view.op_index + 1
+            self.values = None
+            self._mosaic[:] = BACKGROUND_INDEX
+            self.image.updateImage(self._mosaic)
+            self.has_nonfinite = False
             self.axes_label.setText(tr("after op {op}: {why}").format(op=op, why=picture.why))
         else:
             self.reset_rows = reset_rows_of(self.model.frame)

@@ -1417,12 +1417,12 @@
         <translation>智能体 {first}–{last}（共 {n} 个）</translation>
     </message>
     <message>
-        <source>batch row {row}: return so far {so_far} · 1 episode start in view · agent {agent}&apos;s actions below</source>
-        <translation>批次行 {row}：目前回报 {so_far} · 视图中有 1 个回合开始 · 下方为智能体 {agent} 的动作</translation>
+        <source>batch row {row}: return at t = {t} {so_far} · 1 episode start in view · agent {agent}&apos;s actions below</source>
+        <translation>批次行 {row}：t = {t} 时的回报 {so_far} · 视图中有 1 个回合开始 · 下方为智能体 {agent} 的动作</translation>
     </message>
     <message>
-        <source>batch row {row}: return so far {so_far} · {starts} episode starts in view · agent {agent}&apos;s actions below</source>
-        <translation>批次行 {row}：目前回报 {so_far} · 视图中有 {starts} 个回合开始 · 下方为智能体 {agent} 的动作</translation>
+        <source>batch row {row}: return at t = {t} {so_far} · {starts} episode starts in view · agent {agent}&apos;s actions below</source>
+        <translation>批次行 {row}：t = {t} 时的回报 {so_far} · 视图中有 {starts} 个回合开始 · 下方为智能体 {agent} 的动作</translation>
     </message>
     <message>
         <source>black: undefined (a state holds NaN, or has no spread)</source>

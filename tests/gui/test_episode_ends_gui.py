@@ -78,3 +78,17 @@ def test_a_live_runs_terminal_step_is_marked_as_soon_as_it_is_shown(qtbot, make_
     hist = w.stepper.history
     for k in tracks.ends:  # every mark: a terminal step, the step after one whose actions ended the episode
         assert hist.done[(k - 1) % hist.capacity, row] and not hist.episode_start[k % hist.capacity, row]
+
+
+def test_the_return_said_and_the_t_line_follow_the_t_shown_not_the_newest_step(qtbot, make_window, tmp_path):
+    """Rewards of 1 a step: the return at t is the steps since the episode started, worked out here."""
+    w = make_window(SMALL)
+    assert w.sessions.open_session(planted_session(tmp_path / "episodes.h5"))
+    for t in (STEPS, 17, 7):
+        w.timeline.setValue(t)
+        tracks = shown_tracks(qtbot, w, 0)
+        started = max(s for s in STARTS[0] if s <= t)
+        expected = f"return at t = {t} {t - started + 1:+.2f}"
+        qtbot.waitUntil(lambda tracks=tracks, expected=expected: expected in tracks.caption.text())
+        assert [line.value() for line in tracks.t_lines] == [t, t]
+        assert tracks.ts[-1] >= t  # the window reaches past t when t is not the newest step

@@ -274,3 +274,34 @@ def test_axes_number_the_rows_and_the_units_in_the_order_drawn(tmp_path, qapp):
         painter.end()
         text = bytes(data.data()).decode()
         assert f">{int(picture.units[0])}</text>" in text and f">{int(picture.units[1])}</text>" in text
+
+
+def test_an_op_on_the_inputs_shows_the_memory_as_it_stands_and_difference_and_saving_follow(
+    make_window, qtbot, tmp_path
+):
+    """Into a step: ops on the inputs leave the memory at h_{t-1}; the grid says so and never keeps old values."""
+    from PySide6.QtGui import QImage
+
+    from hiddenscope.gui.export.render import image_rgb, render_picture
+    from hiddenscope.gui.theme import to_rgb
+
+    window = make_window(SMALL)
+    for _ in range(3):
+        click(qtbot, window, window.acts.step)
+    trace = window.model.frame.trace
+    first_input = next(i for i, r in enumerate(trace) if r.role == "input")
+    h_before = window.stepper.snapshot(2).hidden
+    qtbot.keyClick(window, Qt.Key.Key_D)  # Difference first: the whole step's h_3 − h_2 is drawn
+    for _ in range(first_input + 1):
+        qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+    assert window.model.view.op_index == first_input
+    np.testing.assert_array_equal(window.grid.values, np.zeros_like(h_before))  # untouched: no change yet
+    assert "on the inputs; the memory holds h_2" in window.grid.caption
+    qtbot.keyClick(window, Qt.Key.Key_D)  # Difference off: the memory itself, h_2
+    assert not window.model.view.difference
+    np.testing.assert_array_equal(window.grid.values, h_before)
+    assert window.grid.levels == (-1.0, 1.0)
+    np.testing.assert_array_equal(window.grid.shown_rgb(0), to_rgb(h_before[:, 0, :], (-1.0, 1.0)))
+    png = window.save_screenshot(tmp_path / "op.png")  # saved: what the screen shows
+    np.testing.assert_array_equal(image_rgb(QImage(str(png))), image_rgb(render_picture(window.grid.page_picture())))
+    assert "on the inputs; the memory holds h_2" in window.grid.page_picture().title
