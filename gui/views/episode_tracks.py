@@ -102,6 +102,9 @@ class EpisodeTracks(QWidget):
         """Draw the tracks for the model's batch row and agent over the held steps up to ``frame.t``."""
         stepper, row, agent = self.model.stepper, self.model.view.row, self.model.view.agent
         ts, tracks = stepper.episode_tracks(row, t=frame.t)
+        if len(ts) and ts[-1] > self.model.held.last:  # Play stepped on since this frame: its steps only
+            keep = ts <= self.model.held.last
+            ts, tracks = ts[keep], {name: values[keep] for name, values in tracks.items()}
         self.setVisible(bool(tracks))
         if self._linked != bool(tracks):
             self._linked = bool(tracks)

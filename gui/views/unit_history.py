@@ -100,6 +100,9 @@ class HistoryView(SideView):
         ts, values, levels, which = history_window(
             m.stepper, m.view.agent, m.view.row, frame.t, m.view.compare_mode, m.comparison
         )
+        if len(ts) and ts[-1] > m.held.last:  # Play stepped on since this frame: show only steps it had
+            keep = ts <= m.held.last
+            ts, values = ts[keep], values[keep]
         self.ts = ts
         self.shown_values = values
         if len(ts):

@@ -305,3 +305,21 @@ def test_an_op_on_the_inputs_shows_the_memory_as_it_stands_and_difference_and_sa
     png = window.save_screenshot(tmp_path / "op.png")  # saved: what the screen shows
     np.testing.assert_array_equal(image_rgb(QImage(str(png))), image_rgb(render_picture(window.grid.page_picture())))
     assert "on the inputs; the memory holds h_2" in window.grid.page_picture().title
+
+
+def test_the_history_view_draws_no_step_newer_than_the_frame_shown(make_window, qtbot):
+    """Play's worker steps ahead of the frame drawn: the history view and its count stay with that frame."""
+    window = make_window(SMALL)
+    for _ in range(5):
+        click(qtbot, window, window.acts.step)
+    window.history_dock.raise_()
+    frame, held = window.model.frame, window.model.held  # t = 5, the newest step
+    for _ in range(3):  # the worker's steps, not yet shown: the model still has the frame and bounds it took
+        window.stepper.step()
+    window.model.frame, window.model.held = frame, held
+    view = window.history_view
+    view.draw(frame)
+    assert window.stepper.history.bounds().last == 8  # the worker's steps are held (a short history: all of them)
+    assert view.ts[-1] == held.last == frame.t == 5
+    assert f"({len(view.ts)} of the {len(held)} steps held)" in view.span_label.text()
+    assert len(view.ts) <= len(held)
