@@ -9,6 +9,7 @@ leaves the session as it was and says why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from hiddenscope.core.checkpoint import RunSettings
+from hiddenscope.core.errors import UserError
 from hiddenscope.core.plan import Plan, Request
 from hiddenscope.gui.export.render import render_picture, save_png
 from hiddenscope.gui.i18n import tr
@@ -37,6 +39,13 @@ def ask_open(parent: QWidget, settings: QSettings, title: str, filter_text: str,
     return Path(name)
 
 
+def suffix_mistake(path: Path, suffixes: list[str]) -> str:
+    """What to say of a file name whose suffix is not one of the formats written there."""
+    return tr("{name}: this is saved as {formats}; choose a name ending in {formats}").format(
+        name=path.name, formats=" or ".join(suffixes)
+    )
+
+
 class FileActions:
     """The File menu's work, and what happens to a dropped file."""
 
@@ -53,7 +62,7 @@ class FileActions:
 
     def _ask_path(self, title: str, proposed: str, filter_text: str, key: str) -> Path | None:
         folder = self.settings.value(key, str(Path.home()))
-        name, _ = QFileDialog.getSaveFileName(
+        name, chosen_filter = QFileDialog.getSaveFileName(
             self.parent,
             title,
             str(Path(str(folder)) / proposed),
@@ -63,6 +72,13 @@ class FileActions:
         if not name:
             return None
         path = Path(name)
+        suffixes = [suffix.lower() for suffix in re.findall(r"\*(\.[\w.]+)", filter_text)]
+        if suffixes and not path.suffix:  # "run": the format chosen in the dialog names it
+            chosen = re.findall(r"\*(\.[\w.]+)", chosen_filter) or suffixes
+            path = path.with_name(path.name + chosen[0])
+        elif suffixes and path.suffix.lower() not in suffixes:
+            self.model.failed.emit(title, suffix_mistake(path, suffixes))
+            return None
         if path.exists():
             answer = QMessageBox.question(
                 self.parent,
@@ -102,6 +118,8 @@ class FileActions:
         from hiddenscope.core.files import check_output_path
 
         def write() -> Path:
+            if Path(path).suffix.lower() != ".png":
+                raise UserError(suffix_mistake(Path(path), [".png"]))
             picture = self.grid.page_picture(agent)
             image = render_picture(picture)
             return save_png(image, check_output_path(path, force=True, what="screenshot"), picture.title)
@@ -154,9 +172,12 @@ class FileActions:
         from hiddenscope.core.export import export_npz
         from hiddenscope.core.files import check_output_path
 
-        ok, saved = self.model.attempt(
-            "Export history", lambda: export_npz(self.stepper, check_output_path(path, force=True, what="export"))
-        )
+        def write() -> Path:
+            if Path(path).suffix.lower() != ".npz":
+                raise UserError(suffix_mistake(Path(path), [".npz"]))
+            return export_npz(self.stepper, check_output_path(path, force=True, what="export"))
+
+        ok, saved = self.model.attempt("Export history", write)
         if ok:
             self._say(tr("Exported {n} timesteps to {path}").format(n=len(self.model.bounds()), path=saved))
         return saved

@@ -2134,5 +2134,9 @@
         <comment>tensor role</comment>
         <translation>其他</translation>
     </message>
+    <message>
+        <source>{name}: this is saved as {formats}; choose a name ending in {formats}</source>
+        <translation>{name}：此处保存为 {formats} 格式；请选择以 {formats} 结尾的文件名</translation>
+    </message>
 </context>
 </TS>

@@ -156,3 +156,27 @@ def test_save_screenshot_paints_the_page_shown_not_every_agent(qtbot, make_windo
 
     copied = QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (QImage(str(out)).width(), QImage(str(out)).height())
+
+
+def test_a_name_without_a_suffix_gets_the_formats_and_another_suffix_is_refused(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    """The app writes only files whose names say what they hold, as the command line does."""
+    w = make_window()
+    w.acts.step.trigger()
+    messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialogAnswer(tmp_path / "noext"))
+    w.acts.save.trigger()
+    assert (tmp_path / "noext.png").exists() and not (tmp_path / "noext").exists()
+    assert not QImage(str(tmp_path / "noext.png")).isNull()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialogAnswer(tmp_path / "shot.jpg"))
+    w.acts.save.trigger()
+    assert not (tmp_path / "shot.jpg").exists()
+    assert messages and "shot.jpg: this is saved as .png" in messages[-1]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialogAnswer(tmp_path / "h.txt"))
+    assert w.files.export_history() is None and not (tmp_path / "h.txt").exists()
+    assert "h.txt: this is saved as .npz" in messages[-1]
+    assert w.files.export_history(tmp_path / "hist") is None and not (tmp_path / "hist").exists()  # a script's path
+    assert "hist: this is saved as .npz" in messages[-1]
+    assert w.files.save_screenshot(tmp_path / "x.jpg") is None and not (tmp_path / "x.jpg").exists()
