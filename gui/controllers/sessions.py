@@ -428,7 +428,7 @@ class SessionControls(QObject):
             path = self.files._ask_path(
                 tr("Record to session"),
                 f"hiddenscope_run_t{self.model.stepper.t:05d}.h5",
-                tr("Session (*.h5)"),
+                tr("Session (*.h5 *.hdf5)"),
                 "files/session_dir",
             )
             if path is None:

@@ -1929,8 +1929,8 @@
         <translation>{name}（录制的会话，t = {first}..{last}）</translation>
     </message>
     <message>
-        <source>Session (*.h5)</source>
-        <translation>会话 (*.h5)</translation>
+        <source>Session (*.h5 *.hdf5)</source>
+        <translation>会话 (*.h5 *.hdf5)</translation>
     </message>
     <message>
         <source>Recording to {path} from t = {t}</source>
