@@ -64,7 +64,7 @@ class GatesView(SideView):
         agent, row = self.model.view.agent, self.model.view.row
         has_gates = self.model.stepper.capabilities.has_gates
         self.view.setVisible(has_gates)  # no empty plots on a made-up scale: one line says what is missing
-        self.caption.setWordWrap(not has_gates)
+        self.caption.setWordWrap(True)  # a long caption wraps rather than widening the dock for good
         if not has_gates:  # a recording: gates are worked out by re-running the model
             self.caption.setText(
                 tr(

@@ -141,3 +141,20 @@ def test_similar_moments_search_around_the_t_shown_when_asked(make_window, qtbot
     assert w.model.view.analysis_around
     assert "t = 15…24" in w.moments_view.caption.text()  # ten steps centred on t = 20
     assert "around the t shown" in w.statusBar().currentMessage()
+
+
+def test_raising_each_side_tab_leaves_the_column_as_wide_as_it_was(make_window, qtbot):
+    """A long caption (Gates: agent, row, span and a hint) wraps; it never widens the docks' column for good."""
+    w = make_window(Config(batch_size=8, n_agents=3, hidden_dim=64))
+    w.resize(1440, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    for _ in range(10):
+        w.acts.step.trigger()
+    w.history_dock.raise_()
+    qtbot.wait(100)
+    column, grid = w.history_dock.width(), w.grid.width()
+    for dock in (w.gates_dock, w.summary_dock, w.trajectory_dock, w.agents_dock, w.moments_dock, w.history_dock):
+        dock.raise_()
+        qtbot.wait(100)
+        assert (dock.width(), w.grid.width()) == (column, grid), dock.windowTitle()
