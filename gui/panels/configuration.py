@@ -66,6 +66,7 @@ class ConfigPanel(QWidget):
         self.model = model
         self.batch = _spin(1, MAX_SIZE, tr("Batch size: how many independent copies of the team are stepped"))
         self.agents = _spin(1, 4096, tr("Number of agents; each gets its own heatmap"))
+        self._agents_tip = self.agents.toolTip()
         self.hidden = _spin(1, 65536, tr("The agent's _hidden_dim; the GRU has hidden_dim // 4 * 3 units"))
         self.units_label = QLabel()
         self.inputs = _spin(1, 65536, tr("Inputs per agent per timestep (cond_input)"))
@@ -144,6 +145,16 @@ class ConfigPanel(QWidget):
         fixed = bool(self._model)
         self.hidden.setEnabled(not fixed)
         self.inputs.setEnabled(not fixed)
+        # A live environment runs its own number of agents: the count is changed with the environment.
+        env = self._base.env
+        self.agents.setEnabled(not env)
+        self.agents.setToolTip(
+            tr("{env} runs {n} agents: change the count with File → Inputs from an environment… (Ctrl+Shift+E)").format(
+                env=env, n=self._base.n_agents
+            )
+            if env
+            else self._agents_tip
+        )
         if fixed:
             units_text = tr("{units} GRU units, fixed by {model}").format(
                 units=self._model_units or "?", model=self._model

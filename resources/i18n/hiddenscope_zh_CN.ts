@@ -2138,5 +2138,9 @@
         <source>{name}: this is saved as {formats}; choose a name ending in {formats}</source>
         <translation>{name}：此处保存为 {formats} 格式；请选择以 {formats} 结尾的文件名</translation>
     </message>
+    <message>
+        <source>{env} runs {n} agents: change the count with File → Inputs from an environment… (Ctrl+Shift+E)</source>
+        <translation>{env} 运行 {n} 个智能体：请通过 文件 → 来自环境的输入…（Ctrl+Shift+E）更改数量</translation>
+    </message>
 </context>
 </TS>

@@ -227,3 +227,14 @@ def test_an_environment_the_checkpoint_does_not_fit_is_refused_and_named(qtbot, 
     w.acts.env.trigger()
     assert messages and "6 actions" in messages[0]  # lbf has 6 actions; the agent outputs 5
     assert w.stepper.config.env == "" and w.stepper.config.input_dim == 16
+
+
+def test_a_live_environment_locks_the_agent_count_and_says_where_it_is_changed(qtbot, make_window):
+    pytest.importorskip("lbforaging")
+    w = lbf_window(qtbot, make_window)
+    agents = w.config_panel.agents
+    assert not agents.isEnabled() and agents.value() == 2
+    assert "lbf runs 2 agents" in agents.toolTip() and "Inputs from an environment" in agents.toolTip()
+    w.acts.pattern.trigger()  # back to pattern inputs: the count is the user's again
+    qtbot.waitUntil(lambda: w.stepper.config.env == "")
+    assert agents.isEnabled() and "lbf" not in agents.toolTip()
