@@ -234,10 +234,21 @@ class StepperModel(QObject):
         return False, None
 
     def init_hidden(self) -> bool:
-        return self.attempt("Init hidden", self.stepper.init_hidden)[0]
+        return self._start_over("Init hidden", self.stepper.init_hidden)
 
     def reset(self) -> bool:
-        return self.attempt("Reset", self.stepper.reset)[0]
+        return self._start_over("Reset", self.stepper.reset)
+
+    def _start_over(self, what: str, start: Callable[[], Any]) -> bool:
+        """Back to t = 0 (init_hidden); the status bar says how many held steps went with it."""
+        held = len(self.stepper.history.bounds())
+        ok = self.attempt(what, start)[0]
+        if ok and len(self.stepper.history.bounds()) < held:  # a recording keeps its steps: nothing to say
+            self.message.emit(
+                tr("Started over at t = 0 from init_hidden; the {n} steps held before were cleared").format(n=held),
+                6000,
+            )
+        return ok
 
     def step(self) -> bool:
         end = self.stepper.end_message()  # a recording ends at its last t

@@ -105,14 +105,16 @@ def make_actions(
     m, f = model, files
     specs: list[tuple[str, str, Callable[..., object], str | Qt.Key | Key | None, str | None, str]] = [
         ("init", tr("Init hidden"), m.init_hidden, "I", "init",
-         tr("init_hidden(): start from the model's initial hidden state")),
+         tr("init_hidden(): start over at t = 0 from the model's initial hidden state, as an episode starts;"
+            " the steps held are cleared (Record or Export history first to keep them)")),
         ("step", tr("Step"), m.step, Qt.Key.Key_Right, "step", tr("Run one timestep (or replay one from history)")),
         ("back", tr("Step back"), m.back, Qt.Key.Key_Left, "back", tr("Show the previous timestep from history")),
         ("play", tr("Play"), play.toggle, Qt.Key.Key_Space, "play", tr("Play / Pause")),
         ("fast", tr("Fast-forward"), play.set_fast, "Shift+Space", "fast",
          tr("Step as fast as the model goes and draw at the display's rate; steps not drawn are not traced"
             " (the shape panel can trace one afterwards)")),
-        ("reset", tr("Reset"), m.reset, Qt.Key.Key_Home, "reset", tr("Back to t = 0 and clear the history")),
+        ("reset", tr("Reset"), m.reset, Qt.Key.Key_Home, "reset",
+         tr("Back to t = 0 and clear the history (the same as Init hidden)")),
         ("save", tr("Save screenshot…"), lambda: f.save_screenshot(), Key.Save, "camera",
          tr("Save the heatmap grid as a PNG")),
         ("copy", tr("Copy heatmaps"), f.copy_screenshot, "Ctrl+Shift+C", None,

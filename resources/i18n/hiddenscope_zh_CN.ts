@@ -208,16 +208,16 @@
         <translation>播放 / 暂停</translation>
     </message>
     <message>
-        <source>Back to t = 0 and clear the history</source>
-        <translation>回到 t = 0 并清空历史</translation>
+        <source>Back to t = 0 and clear the history (the same as Init hidden)</source>
+        <translation>回到 t = 0 并清空历史（与“初始化隐藏状态”相同）</translation>
     </message>
     <message>
         <source>Save the heatmap grid as a PNG</source>
         <translation>将热图网格保存为 PNG</translation>
     </message>
     <message>
-        <source>init_hidden(): start from the model's initial hidden state</source>
-        <translation>init_hidden()：从模型的初始隐藏状态开始</translation>
+        <source>init_hidden(): start over at t = 0 from the model&apos;s initial hidden state, as an episode starts; the steps held are cleared (Record or Export history first to keep them)</source>
+        <translation>init_hidden()：从模型的初始隐藏状态在 t = 0 重新开始，如同回合开始；已保存的步会被清除（如需保留，请先录制或导出历史）</translation>
     </message>
     <message>
         <source>Walk through this timestep's tensor transitions one by one</source>
@@ -2141,6 +2141,10 @@
     <message>
         <source>{env} runs {n} agents: change the count with File → Inputs from an environment… (Ctrl+Shift+E)</source>
         <translation>{env} 运行 {n} 个智能体：请通过 文件 → 来自环境的输入…（Ctrl+Shift+E）更改数量</translation>
+    </message>
+    <message>
+        <source>Started over at t = 0 from init_hidden; the {n} steps held before were cleared</source>
+        <translation>已从 init_hidden 在 t = 0 重新开始；之前保存的 {n} 步已清除</translation>
     </message>
 </context>
 </TS>

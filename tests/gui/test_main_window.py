@@ -288,3 +288,14 @@ def test_window_actions_are_typed_fields_added_to_the_window(make_window):
     assert set(w.acts.live_only()) <= {getattr(w.acts, field.name) for field in fields(w.acts)}
     for dock in (w.moments_dock, w.trajectory_dock, w.agents_dock, w.edit_dock):
         assert dock.toggleViewAction() in w.view_menu.actions()  # add_dock lists each dock in View
+
+
+def test_init_hidden_starts_over_and_the_status_bar_says_what_was_cleared(qtbot, make_window):
+    w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=8))
+    for _ in range(5):
+        qtbot.keyClick(w, Qt.Key.Key_Right)
+    assert len(w.model.bounds()) == 6
+    qtbot.keyClick(w, Qt.Key.Key_I)
+    assert w.model.frame.t == 0 and len(w.model.bounds()) == 1
+    assert "the 6 steps held before were cleared" in w.statusBar().currentMessage()
+    assert "the steps held are cleared" in w.acts.init.toolTip()
