@@ -215,4 +215,10 @@ class ConfigPanel(QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        if answer != QMessageBox.StandardButton.Yes:  # the boxes go back to the run's, and the status bar says so
+            self._show_model()
+            self.model.message.emit(
+                tr("The configuration was kept as it was: {label}").format(label=self.model.config.label()), 6000
+            )
+            return False
+        return True

@@ -2146,5 +2146,9 @@
         <source>Started over at t = 0 from init_hidden; the {n} steps held before were cleared</source>
         <translation>已从 init_hidden 在 t = 0 重新开始；之前保存的 {n} 步已清除</translation>
     </message>
+    <message>
+        <source>The configuration was kept as it was: {label}</source>
+        <translation>配置保持不变：{label}</translation>
+    </message>
 </context>
 </TS>

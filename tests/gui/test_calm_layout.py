@@ -90,6 +90,8 @@ def test_a_batch_that_would_swamp_the_window_is_applied_only_after_a_yes(make_wi
     panel.apply_button.click()
     assert len(asked) == 1 and "Apply it anyway?" in asked[0] and "MiB" in asked[0]
     assert w.stepper.config.batch_size == SMALL.batch_size and not messages  # No: nothing rebuilt, nothing failed
+    assert panel.batch.value() == SMALL.batch_size and panel.agents.value() == SMALL.n_agents  # the run's again
+    assert "The configuration was kept as it was" in w.statusBar().currentMessage()
     panel.agents.setValue(3)
     panel.batch.setValue(8)
     panel.apply_button.click()
