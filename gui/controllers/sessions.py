@@ -254,10 +254,9 @@ class SessionControls(QObject):
         self._show_replay(replay)
         reader = replay.reader
         self.model.message.emit(
-            tr(
-                "Replaying {name}: t = {first}..{last} of {model}, a recording — Step, Back, the timeline and Play"
-                " move through it"
-            ).format(name=reader.path.name, first=reader.first, last=reader.last, model=reader.model or tr("a model")),
+            tr("Replaying {name} (t = {first}..{last}): Step, Back, the timeline and Play move through it").format(
+                name=reader.path.name, first=reader.first, last=reader.last
+            ),
             10000,
         )
         return True

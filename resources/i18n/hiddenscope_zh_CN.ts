@@ -1901,8 +1901,8 @@
         <translation>{name} 含 {n} 步</translation>
     </message>
     <message>
-        <source>Replaying {name}: t = {first}..{last} of {model}, a recording — Step, Back, the timeline and Play move through it</source>
-        <translation>正在回放 {name}：{model} 的 t = {first}..{last}，这是一段录制 — 用单步、后退、时间轴和播放在其中移动</translation>
+        <source>Replaying {name} (t = {first}..{last}): Step, Back, the timeline and Play move through it</source>
+        <translation>正在回放 {name}（t = {first}..{last}）：用单步、后退、时间轴和播放在其中移动</translation>
     </message>
     <message>
         <source>a model</source>

@@ -298,4 +298,5 @@ def test_init_hidden_starts_over_and_the_status_bar_says_what_was_cleared(qtbot,
     qtbot.keyClick(w, Qt.Key.Key_I)
     assert w.model.frame.t == 0 and len(w.model.bounds()) == 1
     assert "the 6 steps held before were cleared" in w.statusBar().currentMessage()
+    assert w.statusBar().toolTip() == w.statusBar().currentMessage()  # hovering shows a cut message whole
     assert "the steps held are cleared" in w.acts.init.toolTip()
