@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
             view.saveRequested.connect(lambda view=view, name=name: self.files.save_view(view, name))
         self.model.message.connect(self.statusBar().showMessage)
         # A message longer than the room beside the status fields is cut: hovering shows it whole.
-        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
+        bar = self.statusBar()
+        bar.messageChanged.connect(lambda text: bar.setToolTip(text))
         self.model.failed.connect(self._on_failed)
         self.model.playingChanged.connect(self._on_playing)
         self.model.frameChanged.connect(self._on_frame)
