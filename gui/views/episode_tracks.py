@@ -63,6 +63,8 @@ class EpisodeTracks(QWidget):
         self.ends_marks = pg.ScatterPlotItem(size=9, symbol="t", pen=None, brush=pg.mkBrush(END_COLOUR))
         self.ends_plot.addItem(self.ends_marks)
         self.returns_plot = self._plot(tr("return"), link)
+        # Room above and below the curve: the top and bottom tick labels of a 70-px plot are not cut off.
+        self.returns_plot.getViewBox().setDefaultPadding(0.2)
         self.returns_curve = self.returns_plot.plot(pen=pg.mkPen(RETURN_COLOUR, width=2), connect="finite")
         self.actions_plot = self._plot(tr("action"), link)
         self.actions_dots = pg.ScatterPlotItem(size=5, pen=None, brush=ACTION_BRUSH)
@@ -118,7 +120,10 @@ class EpisodeTracks(QWidget):
             self.ends = np.zeros(0, int)
             self.ends_marks.setData([], [])
             return
-        self.returns_curve.setData(ts.astype(float), tracks["returns"].astype(float))
+        returns = tracks["returns"].astype(float)
+        self.returns_curve.setData(ts.astype(float), returns)
+        # No action yet (t = 0): no return, so no numbers on its axis either (they would be an old range's).
+        self.returns_plot.getAxis("left").setStyle(showValues=bool(np.isfinite(returns).any()))
         actions = tracks["actions"][:, agent]
         taken = actions >= 0
         self.actions_dots.setData(ts[taken].astype(float), actions[taken].astype(float))
