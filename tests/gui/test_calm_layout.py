@@ -160,3 +160,17 @@ def test_raising_each_side_tab_leaves_the_column_as_wide_as_it_was(make_window, 
         dock.raise_()
         qtbot.wait(100)
         assert (dock.width(), w.grid.width()) == (column, grid), dock.windowTitle()
+
+
+def test_every_side_tab_shows_its_whole_name_at_1440_by_900(make_window, qtbot):
+    """A student finds Moments without scrolling the tab bar: all six side tabs fit the right column."""
+    from PySide6.QtWidgets import QTabBar
+
+    w = make_window(SMALL)
+    w.resize(1440, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    side = next(bar for bar in w.findChildren(QTabBar) if bar.count() == 6 and bar.isVisible())
+    needed = sum(side.tabRect(i).width() for i in range(side.count()))
+    assert needed <= side.width(), (needed, side.width())
+    assert side.tabRect(side.count() - 1).right() <= side.width()
