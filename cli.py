@@ -280,7 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="compare two sessions step by step, agent by agent (|h_B − h_A|)")
     p.add_argument("a", metavar="A.h5", help="the first session")
     p.add_argument("b", metavar="B.h5", help="the second session, recorded with the same sizes")
-    p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON document instead of a table (an infinite difference is "inf", one with NaN "nan")',
+    )
     p.add_argument(
         "--tolerance",
         type=float,
@@ -526,7 +530,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _json_ready(value: object) -> object:
-    """Arrays as lists, non-finite numbers as null: a document any JSON reader takes."""
+    """Arrays as lists, non-finite numbers as the strings "inf", "-inf" and "nan": a document any JSON reader takes."""
     import math
 
     import numpy as np
@@ -538,7 +542,7 @@ def _json_ready(value: object) -> object:
     if isinstance(value, dict):
         return {k: _json_ready(v) for k, v in value.items()}
     if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"
     return value
 
 
@@ -595,11 +599,16 @@ def _cmd_movie(args: argparse.Namespace) -> int:
         from hiddenscope.core.replay import ReplayStepper
         from hiddenscope.core.session import SessionReader
 
+        if args.start is not None and args.stop is not None and args.start > args.stop:
+            raise UserError(f"--from {args.start} is after --to {args.stop}: a movie runs from --from up to --to")
         with SessionReader(args.session) as reader:
             start = reader.first if args.start is None else args.start
             stop = reader.last if args.stop is None else args.stop
-            if not (reader.holds(start) and reader.holds(stop) and start <= stop):
-                raise UserError(f"--from {start} --to {stop}: the session holds t = {reader.first}..{reader.last}")
+            for flag, t in (("--from", args.start), ("--to", args.stop)):
+                if t is not None and not reader.holds(t):
+                    raise UserError(f"{flag} {t}: {args.session} holds t = {reader.first}..{reader.last}")
+            if start > stop:  # one of them left to its default
+                raise UserError(f"--from {start} is after --to {stop} ({args.session} holds t = {reader.first}..)")
             _check_agent(args.agent, reader.config.n_agents)
             replay = ReplayStepper(reader)
             if args.state != "h":
@@ -661,12 +670,20 @@ def _refuse_model_options(args: argparse.Namespace, *given: str) -> None:
         raise UserError(f"{', '.join(asked)} cannot go with --session: the session says what ran")
 
 
-def _open_session_at(args: argparse.Namespace):
+def _open_session_at(args: argparse.Namespace, traced: bool = False):
+    """The session and the timestep --at names (default: the last, or with ``traced`` the last traced step)."""
+    import numpy as np
+
     from hiddenscope.core.session import SessionReader
 
     _refuse_model_options(args, "--steps")
     reader = SessionReader(args.session)
     t = reader.last if args.at is None else args.at
+    if args.at is None and traced:  # a recording made with trace=True traces the first few steps, then every n-th
+        rows = np.flatnonzero(reader.read("trace_index") >= 0)
+        if rows.size and reader.first + int(rows[-1]) != t:
+            t = reader.first + int(rows[-1])
+            print(f"hiddenscope: t = {reader.last} was not traced; the last traced step is t = {t}", file=sys.stderr)
     if not reader.holds(t):
         reader.close()
         raise UserError(f"--at {t}: {args.session} holds t = {reader.first}..{reader.last}")
@@ -678,7 +695,7 @@ def _shapes_from_session(args: argparse.Namespace) -> int:
 
     from hiddenscope.core.trace_notes import note_for
 
-    reader, t = _open_session_at(args)
+    reader, t = _open_session_at(args, traced=True)
     with reader:
         records = reader.trace(t)
         c = reader.config
@@ -825,6 +842,13 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.follow and args.command is not None:
+        print(
+            f"hiddenscope: error: --follow goes with the app only (hiddenscope --session run.h5 --follow);"
+            f" {args.command} reads the file as it is now",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.command is not None and args.app_session is not None:  # hiddenscope --session run.h5 screenshot …
         if not hasattr(args, "session"):
             print(f"hiddenscope: error: --session does not go with {args.command}", file=sys.stderr)

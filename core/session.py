@@ -63,6 +63,7 @@ import ctypes
 import datetime
 import hashlib
 import json
+import operator
 import os
 import stat
 import struct
@@ -856,6 +857,7 @@ class SessionReader:
             raise FileProblem(f"{self.path} cannot be read as HDF5 ({type(exc).__name__}: {exc})") from None
         try:
             with self._reading():
+                _catch_up(self._file)
                 self._check()
         except BaseException as exc:
             self._file.close()
@@ -865,9 +867,10 @@ class SessionReader:
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
+        self._check_open()
         try:
             yield
-        except FileProblem:
+        except (FileProblem, NoSuchData):
             raise
         except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
             first = (str(exc).splitlines() or [""])[0][:200]
@@ -971,38 +974,67 @@ class SessionReader:
         return self.first <= t <= self.last
 
     def _index(self, t: int) -> int:
+        """The row of timestep ``t``; :class:`TypeError` unless a whole number, :class:`IndexError` if not held."""
+        try:
+            t = operator.index(t)
+        except TypeError:
+            raise TypeError(f"t must be a whole number, got {t!r} ({type(t).__name__})") from None
         if not self.holds(t):
             raise IndexError(f"timestep {t} is not in the session (it holds {self.first}..{self.last})")
         return t - self.first
 
+    def _check_open(self) -> None:
+        """A :class:`ValueError` once :meth:`close` was called (as a closed Python file gives)."""
+        if not self._file:
+            raise ValueError(f"the reader of {self.path} is closed")
+
     @property
     def has_outputs(self) -> bool:
+        self._check_open()
         return "outputs" in self._file
 
     @property
     def keys(self) -> list[str]:
+        self._check_open()
         return sorted(self._file.keys())
 
     @property
+    def datasets(self) -> list[str]:
+        """The names :meth:`read` takes: every dataset in the file (``states/c`` for a named state)."""
+        self._check_open()
+        names: list[str] = []
+        with self._reading():
+            self._file.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+        return sorted(names)
+
+    @property
     def distinct_traces(self) -> int:
-        return int(self._file["trace_table"].shape[0])
+        with self._reading():
+            return int(self._file["trace_table"].shape[0])
 
     def read(self, name: str, start: int | None = None, stop: int | None = None) -> np.ndarray:
-        """Dataset ``name`` for timesteps ``start..stop`` (inclusive; default: all), from disk."""
+        """Dataset ``name`` for timesteps ``start..stop`` (inclusive; default: all), from disk.
+
+        A :class:`KeyError` naming the datasets there are when the file holds none called ``name``.
+        """
         i = self._index(self.first if start is None else start)
         j = self._index(self.last if stop is None else stop)
         with self._reading():
+            if not isinstance(name, str) or not isinstance(self._file.get(name), h5py.Dataset):
+                raise NoSuchData(f"no dataset {name!r} in {self.path}; it has: {', '.join(self.datasets)}")
             return np.asarray(self._file[name][i : j + 1])
 
     def hidden(self, t: int) -> np.ndarray:
         """``h_t`` as ``(batch, n_agents, units)``."""
+        k = self._index(t)
         with self._reading():
-            return np.asarray(self._file["hidden"][self._index(t)])
+            return np.asarray(self._file["hidden"][k])
 
     def trace(self, t: int) -> list[TraceRecord] | None:
         """The trace of the step into ``t`` (of ``init_hidden`` at t = 0), or None when it was not traced."""
+        k = self._index(t)
         with self._reading():
-            row = int(self._file["trace_index"][self._index(t)])
+            row = int(self._file["trace_index"][k])
             if row < 0:
                 return None
             text = self._trace_cache.get(row)
@@ -1040,6 +1072,7 @@ class SessionReader:
         return {key: self.read(key) for key, _attr, _d in _EPISODE_KEYS} if self.episodic else {}
 
     def attributes(self) -> dict[str, Any]:
+        self._check_open()
         values = {k: _attr(self._file, k) for k in self._file.attrs}
         return {
             k: _text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v
@@ -1054,6 +1087,63 @@ class SessionReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class NoSuchData(KeyError):
+    """A name the session holds no dataset or state for; the message names those it has."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _catch_up(f: h5py.File) -> None:
+    """Have ``f`` show the file as it is now, also when another handle in this process opened it earlier.
+
+    HDF5 opens a file once per process: a second ``h5py.File`` of a file already open shares
+    the first one's cache, which for a recording still written (read in
+    single-writer/multiple-reader mode) holds the lengths and attributes of when it was
+    read.  Refreshing the root group (the attributes: ``complete``, ``steps``) and every
+    dataset reads them again.  A file no writer had open does not change; it is left alone.
+    """
+    if not f.swmr_mode:
+        return
+    _refresh_attributes(f)
+    f.visititems(lambda _name, obj: obj.refresh() if isinstance(obj, h5py.Dataset) else None)
+
+
+def _refresh_attributes(f: h5py.File) -> bool:
+    """Re-read the root group's header (its attributes) from disk; whether HDF5 could be asked.
+
+    h5py refreshes datasets only; ``H5Orefresh`` is called through the library h5py loaded,
+    under h5py's lock.
+    """
+    refresh = _hdf5_function("H5Orefresh", [ctypes.c_int64])
+    if refresh is None:
+        return False
+    from h5py._objects import phil
+
+    with phil:
+        root = h5py.h5o.open(f.id, b"/")
+        try:
+            return bool(refresh(root.id) >= 0)
+        finally:
+            root._close()
+
+
+def _hdf5_function(name: str, argtypes: list[Any]) -> Any:
+    """HDF5's C function ``name`` (returning an ``int``) from the library h5py runs on; None if it cannot be found."""
+    global _HDF5_LIBRARY
+    if _HDF5_LIBRARY is None:
+        _HDF5_LIBRARY = _loaded_hdf5() or False
+    if not _HDF5_LIBRARY:
+        return None
+    try:
+        function = getattr(_HDF5_LIBRARY, name)
+    except AttributeError:
+        return None
+    function.argtypes = argtypes
+    function.restype = ctypes.c_int
+    return function
 
 
 # What each per-step dataset must be: the kinds of numpy dtype it may have and its rank (None: 2 or more).
@@ -1186,33 +1276,38 @@ def _few_read_attempts(fapl: Any) -> bool:
     cover a read that met the writer mid-flush.  h5py does
     not offer the setting, so HDF5 is asked directly, through the library h5py loaded.
     """
-    global _HDF5_LIBRARY
-    if _HDF5_LIBRARY is None:
-        _HDF5_LIBRARY = _loaded_hdf5() or False
-    if not _HDF5_LIBRARY:
+    setter = _hdf5_function("H5Pset_metadata_read_attempts", [ctypes.c_int64, ctypes.c_uint])
+    if setter is None:
         return False
     try:
-        setter = _HDF5_LIBRARY.H5Pset_metadata_read_attempts
-        setter.argtypes = [ctypes.c_int64, ctypes.c_uint]
-        setter.restype = ctypes.c_int
         return bool(setter(fapl.id, 4) >= 0)
-    except (AttributeError, OSError, ctypes.ArgumentError):
+    except (OSError, ctypes.ArgumentError):
         return False
 
 
 def _loaded_hdf5() -> ctypes.CDLL | None:
-    """The HDF5 library h5py runs on (the file mapped into this process), opened with ctypes; None if not found."""
+    """The HDF5 library h5py runs on (the file mapped into this process), opened with ctypes; None if not found.
+
+    Where the process's map cannot be read (not Linux), h5py's own module is opened: the
+    system's loader finds HDF5's functions among what it links to (macOS does; Windows not).
+    """
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
             names = {line.split()[-1] for line in maps if "/libhdf5" in line and "libhdf5_hl" not in line}
     except OSError:
-        return None
+        names = set()
     for name in sorted(names):
         try:
             return ctypes.CDLL(name)
         except OSError:
             continue
-    return None
+    try:
+        import h5py.defs
+
+        linked = ctypes.CDLL(h5py.defs.__file__)
+        return linked if hasattr(linked, "H5open") else None
+    except (OSError, AttributeError, ImportError):
+        return None
 
 
 _HDF5_LIBRARY: Any = None
@@ -1230,7 +1325,10 @@ def _steps_in(path: Path) -> tuple[int, int] | None:
 def _open_problem(path: Path, exc: OSError) -> str:
     message = str(exc)
     if "file signature not found" in message:
-        return f"{path} is not an HDF5 file (a session is an .h5 file written by hiddenscope export --out NAME.h5)"
+        return (
+            f"{path} is not an HDF5 file (a session is an .h5 file written by hiddenscope.record,"
+            " hiddenscope.watch or hiddenscope export --out NAME.h5)"
+        )
     if "truncated file" in message:
         return f"{path} is truncated: it is shorter than its HDF5 header says (a copy or download cut short?)"
     first = message.splitlines()[0] if message else type(exc).__name__
@@ -1253,6 +1351,11 @@ def compare_sessions(
     timestep where ``max_abs`` exceeds ``tolerance`` (overall and per agent; None where
     none does) and the first where the recorded inputs differ.  Raises
     :class:`FileProblem` when the hidden states' shapes differ or no timestep is shared.
+
+    Equal values are no difference, also NaN against NaN and inf against the same inf.
+    inf against a number is a difference of ``inf``; NaN against anything else makes the
+    agent's ``max_abs`` and ``mean_abs`` at that step NaN (no number says how far apart
+    they are), and such a step counts as divergent whatever the tolerance.
     """
     if a.shape != b.shape:
         raise FileProblem(
@@ -1270,9 +1373,11 @@ def compare_sessions(
     for lo in range(start, stop + 1, block):
         hi = min(stop, lo + block - 1)
         ha, hb = a.read("hidden", lo, hi).astype(np.float64), b.read("hidden", lo, hi)
-        diff = np.abs(hb - ha)
-        diff[np.isnan(ha) & np.isnan(hb)] = 0.0  # NaN in both at the same place is no difference; NaN in one is
-        max_abs[lo - start : hi - start + 1] = np.nan_to_num(diff, nan=np.inf).max(axis=(1, 3))
+        with np.errstate(invalid="ignore"):  # inf - inf
+            diff = np.abs(hb - ha)
+        # The same value in both is no difference: NaN against NaN, inf against the same inf (inf - inf is NaN).
+        diff[(ha == hb) | (np.isnan(ha) & np.isnan(hb))] = 0.0
+        max_abs[lo - start : hi - start + 1] = diff.max(axis=(1, 3))  # NaN where one holds NaN, inf where one inf
         mean_abs[lo - start : hi - start + 1] = diff.mean(axis=(1, 3))
         if same_inputs and input_diff is None:
             xa, xb = a.read("inputs", lo, hi), b.read("inputs", lo, hi)
@@ -1282,7 +1387,7 @@ def compare_sessions(
         if progress is not None:
             progress(hi - start + 1, total)
     ts = np.arange(start, stop + 1)
-    over = max_abs > tolerance
+    over = (max_abs > tolerance) | np.isnan(max_abs)
     first_each = [int(ts[np.argmax(over[:, i])]) if over[:, i].any() else None for i in range(n_agents)]
     anywhere = over.any(axis=1)
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -142,3 +143,55 @@ def test_both_ways_a_mistake_is_refused_reach_the_shell_as_exit_2(bad, tmp_path)
     done = run_module(*bad, cwd=tmp_path)
     assert_one_line_error(done.returncode, done.stderr)
     assert done.stdout == ""
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+def _traced_recording(path, trace) -> list[int]:
+    """A GRU recorded with ``trace`` for 13 steps; the timesteps traced."""
+    import torch
+
+    import hiddenscope
+
+    cell = torch.nn.GRUCell(4, 6)
+    h = torch.zeros(4, 6)  # batch 2 × 2 agents
+    with hiddenscope.record(path, 2, trace=trace) as rec:
+        for _ in range(13):
+            x = torch.randn(4, 4)
+            with torch.no_grad(), rec.tracing(inputs=x, hidden=h) if trace else contextlib.nullcontext():
+                h = cell(x, h)
+            rec.step(h, inputs=x)
+    reader = hiddenscope.open_session(path)
+    return [t for t in range(reader.first, reader.last + 1) if reader.trace(t) is not None]
+
+
+def test_shapes_of_a_session_without_at_shows_the_last_traced_step(tmp_path, capsys):
+    path = tmp_path / "gru.h5"
+    traced = _traced_recording(path, 5)
+    last = traced[-1]
+    assert 1 in traced and last < 13  # the first steps and every 5th: t = 13 was not traced
+    assert main(["shapes", "--session", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert err == f"hiddenscope: t = 13 was not traced; the last traced step is t = {last}\n"
+    assert out.startswith("# ") and f"\n{last:>4}  " in out
+    code = main(["shapes", "--session", str(path), "--at", "13"])  # asked for by name: still refused
+    err = capsys.readouterr().err
+    assert_one_line_error(code, err)
+    assert "no trace for t = 13" in err
+    # Without any trace the default is the last step, and the message says tracing was off.
+    untraced = tmp_path / "plain.h5"
+    assert _traced_recording(untraced, False) == []
+    code = main(["shapes", "--session", str(untraced)])
+    err = capsys.readouterr().err
+    assert_one_line_error(code, err)
+    assert "no trace for t = 13: it was recorded with tracing off" in err
+
+
+@pytest.mark.parametrize("command", [["shapes"], ["screenshot", "--out", "x.png"], ["compare", "a.h5", "b.h5"]])
+def test_follow_goes_with_the_app_only(tmp_path, capsys, command):
+    code = main(["--follow", "--session", str(tmp_path / "run.h5"), *command])
+    err = capsys.readouterr().err
+    assert_one_line_error(code, err)
+    assert "--follow goes with the app only" in err and command[0] in err
+    assert os.listdir(tmp_path) == []

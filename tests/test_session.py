@@ -280,7 +280,40 @@ def test_nan_in_both_runs_is_no_difference_and_nan_in_one_is(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "a.h5"), str(tmp_path / "b.h5"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["first_divergent_t"] == 5 and doc["first_divergent_t_per_agent"] == [None, None, 5]
-    assert doc["max_abs"][5][2] is None  # a NaN against a number: no finite difference, written as null
+    assert doc["max_abs"][5][2] == "nan"  # a NaN against a number: no number says how far apart, written "nan"
+
+
+def test_compare_reports_an_infinite_difference_as_inf_and_nan_as_nan(tmp_path, capsys):
+    """A +inf or -inf against a number is inf (not the largest float), NaN is nan; the JSON stays JSON."""
+    import hiddenscope
+
+    def recorded(name: str, poison: bool) -> str:
+        with hiddenscope.record(tmp_path / name, 3) as rec:
+            for t in range(1, 5):
+                h = np.full((2, 3, 4), 0.5 * t, np.float32)  # batch 2, 3 agents, 4 units
+                h[1, 2, 3] = np.inf  # inf in both at the same place: no difference
+                if poison and t == 2:
+                    h[0, 0, 1] = np.nan
+                    h[1, 1, 2] = np.inf
+                    h[0, 2, 0] = -np.inf
+                rec.step(h.reshape(6, 4))
+        return str(tmp_path / name)
+
+    a, b = recorded("a.h5", True), recorded("b.h5", False)
+    assert main(["compare", a, b, "--json"]) == 0
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    doc = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert doc["max_abs"][2] == ["nan", "inf", "inf"] and doc["mean_abs"][2] == ["nan", "inf", "inf"]
+    assert doc["max_abs"][1] == [0, 0, 0] and doc["max_abs"][3] == [0, 0, 0]
+    assert doc["first_divergent_t"] == 2 and doc["first_divergent_t_per_agent"] == [2, 2, 2]
+    assert main(["compare", a, b, "--tolerance", "1e300"]) == 0  # NaN diverges whatever the tolerance; inf too
+    text = capsys.readouterr().out
+    row = next(line.split() for line in text.splitlines() if line.split()[:1] == ["2"])
+    assert row == ["2", "nan", "nan", "nan", "inf", "inf"], text
+    assert "e+308" not in text and "first divergent step: t = 2" in text
 
 
 # -- npz, existing files, bad files ----------------------------------------------------------------------------
@@ -390,7 +423,7 @@ def _disagreeing(tmp_path):
     "make, words",
     [
         (lambda p: p / "missing.h5", ["does not exist"]),
-        (_not_hdf5, ["not an HDF5 file"]),
+        (_not_hdf5, ["not an HDF5 file", "hiddenscope.record", "hiddenscope export"]),
         (_truncated, ["truncated"]),
         (_damaged_header, ["damaged"]),
         (_damaged_data, ["damaged"]),
@@ -446,6 +479,15 @@ def test_movie_mistakes_are_one_line(tmp_path, capsys, qapp):
         (["movie", "--session", str(session), "--steps", "3", "--out", str(tmp_path / "m.gif")], "cannot go with"),
         (["movie", "--session", str(session), "--agent", "3", "--out", str(tmp_path / "m.gif")], "--agent"),
         (["movie", "--from", "2", "--out", str(tmp_path / "m.gif")], "go with --session"),
+        (
+            ["movie", "--session", str(session), "--from", "5", "--to", "2", "--out", str(tmp_path / "m.gif")],
+            "--from 5 is after --to 2",
+        ),
+        (
+            ["movie", "--session", str(session), "--from", "60", "--to", "80", "--out", str(tmp_path / "m.gif")],
+            "--from 60: ",
+        ),
+        (["movie", "--session", str(session), "--from", "9", "--out", str(tmp_path / "m.gif")], "holds t = 0..6"),
     ]
     for argv, words in cases:
         assert_one_line_error(main(argv), capsys.readouterr().err, words)
