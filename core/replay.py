@@ -201,6 +201,10 @@ class SessionHistory(HeldSteps):
         return True
 
 
+class FollowedFileReplaced(Exception):
+    """The followed path now names another recording (one made with ``force`` was renamed over it)."""
+
+
 class ReplayStepper(BaseStepper):
     """A recorded session, driven like a stepper: Step, Back, seek and Play move through its timesteps.
 
@@ -241,12 +245,20 @@ class ReplayStepper(BaseStepper):
     def refresh(self) -> int:
         """Pick up the steps a followed file's writer flushed since; returns how many.
 
+        :class:`FollowedFileReplaced` when the path has come to name another file: open it afresh.
+
         The bounds grow; the timestep shown moves to the newest when the newest was shown.
         Call it from the thread that steps (not while Play's worker reads).
         """
         from .live import LiveSession
 
-        if not isinstance(self.reader, LiveSession) or not self.reader.refresh():
+        if not isinstance(self.reader, LiveSession):
+            return 0
+        seen = self.reader.reopened
+        arrived = self.reader.refresh()
+        if self.reader.reopened != seen:  # its steps are another run's: this replay cannot go on over them
+            raise FollowedFileReplaced(f"{self.path.name} was replaced by a new recording (one made with force)")
+        if not arrived:
             return 0
         before = self.latest
         self.history.grow()

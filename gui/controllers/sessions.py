@@ -54,7 +54,7 @@ from hiddenscope.core.config import Config
 from hiddenscope.core.errors import FileProblem
 from hiddenscope.core.files import atomic_write, check_output_path
 from hiddenscope.core.live import LiveSession
-from hiddenscope.core.replay import ReplayStepper
+from hiddenscope.core.replay import FollowedFileReplaced, ReplayStepper
 from hiddenscope.core.session import SUFFIXES, SessionReader, SessionRecorder
 from hiddenscope.core.stepper import BaseStepper, Stepper
 from hiddenscope.gui.controllers.actions import window_action
@@ -312,26 +312,21 @@ class SessionControls(QObject):
             return
         followed = self.following
         if followed is None:
-            try:
-                reader = LiveSession(path)
-            except (FileProblem, OSError):
-                self._say_following(tr("{name}: waiting for steps (no step written yet)").format(name=path.name))
+            followed = self._show_replay_of(path)
+            if followed is None:
                 return
-            try:
-                replay = ReplayStepper(reader)
-            except BaseException:
-                reader.close()
-                raise
-            replay.following = True
-            self._show_replay(replay)
-            replay.seek(replay.latest)
-            self._last_arrival = time.monotonic()
-            followed = replay
         elif not self.model.playing:  # Play moves through what arrived; the new steps are taken once it stops
             try:
                 if followed.refresh():
                     self._last_arrival = time.monotonic()
                     self._show_mode()
+            except FollowedFileReplaced as exc:  # a new run under the same name: follow that one from its start
+                self.model.message.emit(tr("{why}: following it from its start").format(why=exc), 8000)
+                self.model.stepper.following = False
+                replaced = self._show_replay_of(path)
+                if replaced is None:
+                    return
+                followed = replaced
             except FileProblem as exc:
                 self.stop_following()
                 self.model.failed.emit("Follow session", str(exc))
@@ -342,6 +337,24 @@ class SessionControls(QObject):
             tr("Following {name}: t = {first}..{last}").format(name=path.name, first=first, last=followed.latest)
             + (" · " + tr("waiting for steps") if quiet else "")
         )
+
+    def _show_replay_of(self, path: Path) -> ReplayStepper | None:
+        """Show the followed file from its newest step (None while it holds no step yet)."""
+        try:
+            reader = LiveSession(path)
+        except (FileProblem, OSError):
+            self._say_following(tr("{name}: waiting for steps (no step written yet)").format(name=path.name))
+            return None
+        try:
+            replay = ReplayStepper(reader)
+        except BaseException:
+            reader.close()
+            raise
+        replay.following = True
+        self._show_replay(replay)
+        replay.seek(replay.latest)
+        self._last_arrival = time.monotonic()
+        return replay
 
     def _say_following(self, text: str) -> None:
         self.follow_label.setText(text)

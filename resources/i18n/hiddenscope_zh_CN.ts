@@ -2150,5 +2150,9 @@
         <source>The configuration was kept as it was: {label}</source>
         <translation>配置保持不变：{label}</translation>
     </message>
+    <message>
+        <source>{why}: following it from its start</source>
+        <translation>{why}：从其开头开始跟随</translation>
+    </message>
 </context>
 </TS>

@@ -43,3 +43,23 @@ def test_follow_waits_then_shows_new_steps_as_they_land(make_window, qtbot, tmp_
         assert window.model.frame.t == 5
     assert sessions.close_session()
     assert sessions.follow_path is None and not sessions.follow_label.isVisible()
+
+
+def test_a_recording_made_with_force_over_the_followed_file_is_followed_from_its_start(make_window, qtbot, tmp_path):
+    window = make_window(SMALL)
+    sessions = window.sessions
+    path = tmp_path / "run.h5"
+    with hiddenscope.record(path, 3) as rec:
+        for k in range(1, 8):
+            rec.step(state(k))
+    sessions.follow_session(path)
+    qtbot.waitUntil(lambda: window.model.held.last == 7, timeout=5000)
+    with hiddenscope.record(path, 3, force=True) as rec:  # a shorter run, other numbers, the same name
+        for k in range(1, 4):
+            rec.step(-state(k))
+    qtbot.waitUntil(lambda: window.model.held.last == 3, timeout=5000)
+    assert "was replaced by a new recording" in window.statusBar().currentMessage()
+    assert window.model.frame.t == 3
+    np.testing.assert_array_equal(window.model.frame.hidden, -state(3))
+    np.testing.assert_array_equal(window.model.stepper.snapshot(1).hidden, -state(1))  # no step of the old run left
+    assert sessions.following is not None and "Following run.h5: t = 0..3" in sessions.follow_label.text()
