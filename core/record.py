@@ -12,17 +12,28 @@ The queue is bounded in bytes (``queue_mb``): when the writer falls behind, ``st
 waits for room and the recording counts the wait (:attr:`Recording.waited_s`; one warning
 the first time).  Nothing is ever dropped: index ``k`` of the session is always the k-th
 ``step``.
+
+A recording that is never closed is finished all the same, with a :class:`ResourceWarning`:
+when it is garbage-collected, or at the latest when the interpreter exits.  The writer's
+side (:class:`_Sink`: the queue, the thread, the file) holds no reference to its
+:class:`Recording`, so an unclosed one can be collected.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import json
+import math
+import numbers
 import os
 import queue
+import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -35,7 +46,7 @@ from .episodes import EpisodeStep
 from .errors import UserError
 from .files import check_output_path
 from .history import Frame
-from .session import SessionWriter
+from .session import SUFFIXES, SessionWriter
 from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder, TraceRecord
 
 __all__ = ["Recording", "record"]
@@ -59,6 +70,53 @@ def _shape_of(value: Any) -> tuple[int, ...]:
 def _dtype_name(value: Any) -> str:
     """``float32`` for a torch or numpy float dtype."""
     return str(value.dtype).replace("torch.", "")
+
+
+def _float_name(value: Any, what: str) -> str:
+    """The name of ``value``'s float dtype (``bfloat16`` for such a tensor); a :class:`UserError` for any other."""
+    if _is_tensor(value):
+        name, floating = _dtype_name(value), bool(value.is_floating_point())
+    else:
+        dtype = value.dtype if isinstance(getattr(value, "dtype", None), np.dtype) else np.asarray(value).dtype
+        name, floating = dtype.name, dtype.kind == "f"
+    if not floating:
+        raise UserError(f"{what} must be a float tensor or array, got {name}")
+    return name
+
+
+def _not_whole(value: Any) -> str:
+    """A value of ``value`` (actions) that is not a whole number, as text; ``""`` when every one is."""
+    if _is_tensor(value):
+        if not (value.is_floating_point() or value.is_complex()):
+            return ""
+        if value.is_complex():
+            return f"{_dtype_name(value)} values"
+        import torch
+
+        with torch.no_grad():
+            values = value.detach()
+            bad = (values != torch.round(values)) | ~torch.isfinite(values)
+            return repr(values[bad].reshape(-1)[0].item()) if bool(bad.any()) else ""
+    array = np.asarray(value)
+    if array.dtype.kind in "biu":
+        return ""
+    if array.dtype.kind != "f":
+        return f"{array.dtype.name} values"
+    bad = (array != np.round(array)) | ~np.isfinite(array)
+    return repr(array[bad].reshape(-1)[0].item()) if bad.any() else ""
+
+
+def trace_interval(trace: Any, default: int = 0) -> int:
+    """How often a recording traces for ``trace`` (``True``, ``False``, ``n``; ``None``: ``default``)."""
+    if trace is None:
+        return default
+    if trace is True or trace is False:
+        return TRACE_EVERY if trace else 0
+    if isinstance(trace, numbers.Integral) and int(trace) >= 1:
+        return int(trace)
+    raise UserError(
+        f"trace must be True, False or a whole number n of at least 1 (the first steps and every n-th), got {trace!r}"
+    )
 
 
 class _Copy:
@@ -113,6 +171,16 @@ def agent_rows(shape: tuple[int, ...], n_agents: int, what: str) -> tuple[int, i
     )
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _rows(value: Any, batch: int, dtype: Any) -> np.ndarray:
+    """A per-row value (one for all rows, ``(batch,)`` or ``(batch, 1)``) as ``(batch,)``."""
+    array = np.asarray(value).astype(dtype)
+    return np.full(batch, array.reshape(-1)[0], dtype) if array.size == 1 else array.reshape(batch).copy()
+
+
 def _row_dones(dones: np.ndarray | None, batch: int, n_agents: int) -> np.ndarray:
     """``dones`` as one bool per row: a row with one flag per agent is done once all its agents are."""
     if dones is None:
@@ -125,12 +193,297 @@ def _row_dones(dones: np.ndarray | None, batch: int, n_agents: int) -> np.ndarra
     return np.asarray(flags.reshape(batch, n_agents).all(axis=1))
 
 
+@functools.lru_cache(maxsize=8)
+def _accepted(batch: int, n: int) -> dict[str, tuple[list[tuple[int, ...]], str]]:
+    """The shapes each per-row or per-agent value may have besides one value for all, and how to say them."""
+    b, bn = batch, batch * n
+    return {
+        "actions": (
+            [(b, n), (bn,), (b, n, 1), (bn, 1)],
+            f"one action, (batch, n_agents) = ({b}, {n}) or (batch * n_agents,) = ({bn},), or either with a trailing 1",
+        ),
+        "dones": ([(b,), (b, 1), (b, n)], f"one bool, (batch,) = ({b},), ({b}, 1) or (batch, n_agents) = ({b}, {n})"),
+        "rewards": (
+            [(b,), (b, 1), (b, n)],
+            f"one number, (batch,) = ({b},), ({b}, 1) or (batch, n_agents) = ({b}, {n})",
+        ),
+        "episode_start": ([(b,), (b, 1)], f"one bool, (batch,) = ({b},) or ({b}, 1)"),
+    }
+
+
+# The writers' sides of the recordings not yet finished: finished at interpreter exit if no one closes them.
+_LIVE: set[_Sink] = set()
+
+
+class _Sink:
+    """A :class:`Recording`'s writing side: its queue, its writer thread and its file.
+
+    It holds no reference to the :class:`Recording`, so an unclosed one can be garbage-collected:
+    its finalizer then ends the queue and the writer thread finishes the file (:meth:`abandon`).
+    Every attribute but the queue, the room and ``error`` belongs to the writer thread once a
+    step is queued.
+    """
+
+    def __init__(self, path: Path, n_agents: int, meta: dict[str, Any], writer: SessionWriter, budget: int) -> None:
+        self.path, self.n_agents, self.meta, self.writer = path, n_agents, meta, writer
+        self.init: _Copy | None = None  # set with the first step
+        self.dtype_name = "float32"  # the hidden state's dtype as given (bfloat16 stays bfloat16), with step 1
+        self.budget = budget
+        self.queued = 0
+        self.room = threading.Condition()
+        self.queue: queue.Queue[tuple | None] = queue.Queue()
+        self.error: BaseException | None = None
+        self.ended = False  # no more steps: the queue's end is in it
+        self.abandoned = False  # its Recording was not closed: the writer thread finishes the file itself
+        self.keep_old = False  # ... and leaves a file it was to replace as it was
+        self.taken = 0  # steps queued
+        self.written: dict[str, Any] = {}
+        self.returns: np.ndarray | None = None  # each row's return so far
+        self.done: np.ndarray | None = None  # each row's done at the step before
+        self.thread = threading.Thread(target=self.write_loop, name="hiddenscope record", daemon=True)
+        self.thread.start()
+        _LIVE.add(self)
+
+    def end(self) -> None:
+        if not self.ended:
+            self.ended = True
+            self.queue.put(None)
+
+    def abandon(self, when: str, keep_old: bool = False, wait: bool = False) -> None:
+        """The recording was not closed (``when``: as it is garbage-collected, at exit): the writer thread writes
+        what is queued and finishes the file.  ``wait``: until it has, where waiting cannot deadlock (the garbage
+        collector may run on any thread, inside an HDF5 call or on the writer's own threads)."""
+        if self.ended:
+            return
+        self.abandoned, self.keep_old = True, keep_old
+        warnings.warn(
+            f"hiddenscope.record: the recording to {self.path} was not closed; its file is finished {when} with"
+            f" the {_count(self.taken, 'step')} taken (use it as a context manager, or call close())",
+            ResourceWarning,
+            stacklevel=2,
+        )
+        self.end()
+        if wait and self._may_wait():
+            self.thread.join()
+
+    def _may_wait(self) -> bool:
+        """Whether this thread may wait for the writer thread: it is neither one of the writer's own threads nor
+        holding h5py's lock, which the writer needs."""
+        here = threading.current_thread()
+        if here is self.thread or here is getattr(self.writer, "_flusher", None):
+            return False
+        try:
+            from h5py._objects import phil
+
+            return not phil._is_owned()
+        except (ImportError, AttributeError):
+            return False
+
+    # -- the writer thread ----------------------------------------------------------------------
+    def write_loop(self) -> None:
+        try:
+            self._write_all()
+        finally:
+            if self.abandoned:
+                self._finish_abandoned()
+            _LIVE.discard(self)
+
+    def _write_all(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            items = [item]
+            # Small steps queued behind this one go to the file together: one write per dataset for all of them
+            # (a step of a few KiB costs the writer more in HDF5 calls than in bytes, and holds the GIL the loop wants).
+            while item[-1] <= _BLOCK_STEP_BYTES and len(items) < _BLOCK_STEPS:
+                try:
+                    nxt = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self.queue.put(None)  # seen again once these are written
+                    break
+                items.append(nxt)
+                if nxt[-1] > _BLOCK_STEP_BYTES:
+                    break
+            try:
+                if self.error is None:
+                    block = []
+                    for t, copies, state_copies, trace, step_ms, _size in items:
+                        block.append(self._frame(t, copies, state_copies, trace, step_ms))
+                    self.writer.append_many(block)
+            except BaseException as exc:  # reported to the caller at its next step or close
+                self.error = exc
+            finally:
+                with self.room:
+                    self.queued -= sum(it[-1] for it in items)
+                    self.room.notify_all()
+
+    def _finish_abandoned(self) -> None:
+        """Finish the file of a recording no one closed; what went wrong is said on stderr (no one else is left)."""
+        writer = self.writer
+        try:
+            if self.error is not None:
+                error, self.error = self.error, None
+                with contextlib.suppress(Exception):
+                    writer.keep_part()
+                raise error
+            if writer.steps == 0:
+                writer.abort()
+            elif self.keep_old and writer.replacing:
+                part = writer.keep_part()
+                warnings.warn(
+                    f"hiddenscope.record: the program ended with an error, so {self.path} was left as it was;"
+                    f" {part} holds the {_count(writer.steps - 1, 'step')} recorded",
+                    stacklevel=2,
+                )
+            else:
+                writer.close()
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                sys.stderr.write(f"hiddenscope.record: {self.path} was not closed, and finishing it failed: {exc}\n")
+
+    def _frame(
+        self,
+        t: int,
+        copies: dict[str, _Copy],
+        state_copies: dict[str, _Copy],
+        trace: list[TraceRecord] | None,
+        step_ms: float,
+    ) -> tuple[Frame, dict[str, np.ndarray]]:
+        """Step ``t`` as the session's frame and extra datasets (laying the file out at t = 1)."""
+        n = self.n_agents
+        values = {k: c.numpy() for k, c in copies.items()}
+        hidden = values["hidden"]
+        batch, _, units = agent_rows(hidden.shape, n, "hidden")
+
+        def per_agent(name: str, array: np.ndarray) -> np.ndarray:
+            return array.reshape(agent_rows(array.shape, n, name))
+
+        states = {f"states/{k}": per_agent(f"states[{k!r}]", c.numpy()) for k, c in state_copies.items()}
+        inputs = per_agent("inputs", values["inputs"]) if "inputs" in values else None
+        outputs = values.get("outputs")
+        if outputs is not None:
+            with contextlib.suppress(UserError):
+                outputs = per_agent("outputs", outputs)
+        episodic = any(k in values for k in ("actions", "rewards", "episode_start", "dones"))
+        if t == 1:
+            self._lay_out(hidden, inputs, outputs, states, values.get("avail_actions"), episodic)
+        lay = self.written
+        hidden = per_agent("hidden", hidden).astype(lay["dtype"], copy=False)
+        extra = {k: v.astype(lay["dtype"], copy=False) for k, v in states.items()}
+        if lay["avail"] is not None:
+            avail = values.get("avail_actions")
+            extra["avail_actions"] = (
+                np.ones(lay["avail"], bool) if avail is None else np.asarray(avail, bool).reshape(lay["avail"])
+            )
+        if inputs is None:
+            inputs = np.zeros(lay["inputs"], np.float32)
+        episode = None
+        if lay["episodic"]:
+            if "episode_start" in values:
+                start = _rows(values["episode_start"], batch, bool)
+            else:  # a row starts at step 1, and again after a step that ended its episode
+                start = np.full(batch, t == 1) if self.done is None else self.done.copy()
+            actions = np.asarray(values.get("actions", -1)).astype(np.int64)
+            if actions.size == 1:
+                actions = np.full((batch, n), actions.reshape(-1)[0], np.int64)
+            actions = actions.reshape(batch, n)  # (batch, n), (batch * n,), either with a trailing 1
+            rewards = np.asarray(values.get("rewards", 0.0), np.float32)
+            if rewards.ndim == 2 and rewards.size > 1:
+                rewards = rewards.sum(axis=1)  # (batch, n_agents): the row's, summed over its agents
+            rewards = _rows(rewards, batch, np.float32)
+            before = self.returns if self.returns is not None else np.zeros(batch, np.float32)
+            self.returns = np.where(start, rewards, before + rewards).astype(np.float32)
+            self.done = _row_dones(values.get("dones"), batch, n)
+            episode = EpisodeStep(start, actions, rewards, self.returns, self.done)
+        frame = Frame(t, hidden, inputs.astype(np.float32, copy=False), outputs, trace, step_ms, episode)
+        return frame, extra
+
+    def _lay_out(
+        self,
+        hidden: np.ndarray,
+        inputs: np.ndarray | None,
+        outputs: np.ndarray | None,
+        states: dict[str, np.ndarray],
+        avail: np.ndarray | None,
+        episodic: bool,
+    ) -> None:
+        """Fix the file's layout from the first step, and write the initial state as index 0."""
+        n = self.n_agents
+        batch, _, units = agent_rows(hidden.shape, n, "hidden")
+        name = self.dtype_name
+        dtype = _FLOATS.get(name, np.float32)
+        input_shape = inputs.shape if inputs is not None else (batch, n, 1)
+        avail_shape = (batch, n, int(avail.shape[-1])) if avail is not None else None
+        config = asdict(
+            Config(
+                batch_size=batch,
+                n_agents=n,
+                hidden_dim=units,
+                input_dim=int(input_shape[-1]),
+                device=self._device,
+                dtype=name,
+                model=str(self.meta.get("model", "")) or "your model (hiddenscope.record)",
+                family="recorded",
+                n_actions=int(outputs.shape[-1]) if outputs is not None and outputs.ndim == 3 else 0,
+            )
+        )
+        config.update(units=units, device_used=self._device, stored_dtype=np.dtype(dtype).name)
+        config["states"] = sorted(k.removeprefix("states/") for k in states)
+        config["inputs_recorded"] = inputs is not None
+        extra: dict[str, tuple[tuple[int, ...], Any]] = {k: ((batch, n, v.shape[-1]), dtype) for k, v in states.items()}
+        if avail_shape is not None:
+            extra["avail_actions"] = (avail_shape, bool)
+        attrs = {
+            "config": config,
+            "model": config["model"],
+            "model_repr": str(self.meta.get("model_repr", "")),
+            "meta": json.dumps(self.meta, default=str),
+        }
+        self.writer.start(
+            attrs,
+            (batch, n, units),
+            tuple(input_shape),
+            tuple(outputs.shape) if outputs is not None else None,
+            (batch, n) if episodic else None,
+            dtype=dtype,
+            extra=extra,
+        )
+        self.written = {"dtype": dtype, "inputs": input_shape, "avail": avail_shape, "episodic": episodic}
+        init = self.init.numpy() if self.init is not None else np.zeros((batch, n, units), dtype)
+        init = init.reshape(agent_rows(init.shape, n, "init")).astype(dtype, copy=False)
+        if init.shape != (batch, n, units):
+            raise UserError(f"init has shape {init.shape}, hidden {(batch, n, units)}")
+        zero_states = {k: np.zeros_like(v, dtype) for k, v in states.items()}
+        self.writer.append(Frame(0, init, None, None, None, 0.0), zero_states)
+
+    @property
+    def _device(self) -> str:
+        return str(self.meta.get("device", "")) or "cpu"
+
+
+def _finish_unclosed_at_exit() -> None:
+    """At interpreter exit, finish every recording no one closed (its writer thread is a daemon, which would be
+    stopped wherever it was), and wait for those being finished.  An uncaught exception that ended the program
+    leaves a file the recording was to replace as it was, as a ``with`` block that raises does."""
+    failed = getattr(sys, "last_value", None) is not None
+    for sink in list(_LIVE):
+        sink.abandon("at exit", keep_old=failed)
+        sink.thread.join()
+
+
+atexit.register(_finish_unclosed_at_exit)  # after h5py's own (imported above), so it runs before them
+
+
 class Recording:
     """A session being written from the caller's own loop; made by :func:`record`.
 
     Use it as a context manager, or call :meth:`close` (keeps what was written) or
     :meth:`abort`.  Index 0 of the session is the initial state (``init``, zeros if not
-    given); the k-th :meth:`step` is index (and timestep) ``k``.
+    given); the k-th :meth:`step` is index (and timestep) ``k``.  One never closed is
+    finished when it is garbage-collected or at interpreter exit, with a ``ResourceWarning``.
 
     Attributes
     ----------
@@ -155,28 +508,30 @@ class Recording:
     ) -> None:
         if isinstance(n_agents, bool) or not isinstance(n_agents, int) or n_agents < 1:
             raise UserError(f"n_agents must be a whole number of at least 1, got {n_agents!r}")
+        real = (int, float, np.integer, np.floating)
+        if isinstance(queue_mb, bool) or not isinstance(queue_mb, real) or not 0 < float(queue_mb) < math.inf:
+            raise UserError(f"queue_mb must be a number of MiB above 0, got {queue_mb!r}")
+        self.trace_every = trace_interval(trace)
         self.path = Path(path)
         self.n_agents = n_agents
         self.meta = meta
-        self.trace_every = 0 if trace is False else TRACE_EVERY if trace is True else int(trace)
-        check_output_path(path, force, "session file", force_hint="pass force=True")  # said as Python says it
-        self._writer = SessionWriter(path, force=force)
+        # said as Python says it; only .h5 and .hdf5, the names every reader takes for a session
+        check_output_path(path, force, "session file", suffixes=SUFFIXES, force_hint="pass force=True")
         self._init = _Copy(init) if init is not None else None
         self._layout: dict[str, Any] | None = None  # shapes fixed by the first step
         self.steps = 0
         self.waited_s = 0.0
         self._warned = False
-        self._budget = int(queue_mb * 2**20)
-        self._queued = 0
-        self._room = threading.Condition()
-        self._queue: queue.Queue[tuple | None] = queue.Queue()
-        self._error: BaseException | None = None
-        self._closed = False
+        self._warned_trace = False
         self._last_time = time.perf_counter()
         self._tracer: Recorder | None = None
-        self._written: dict[str, Any] = {}
-        self._worker = threading.Thread(target=self._write_loop, name="hiddenscope record", daemon=True)
-        self._worker.start()
+        self._sink = _Sink(self.path, n_agents, meta, SessionWriter(path, force=force), int(queue_mb * 2**20))
+        self._finalizer = weakref.finalize(self, self._sink.abandon, "as it is garbage-collected", wait=True)
+        self._finalizer.atexit = False  # at exit _finish_unclosed_at_exit does it, and waits for it
+
+    @property
+    def _writer(self) -> SessionWriter:
+        return self._sink.writer
 
     # -- taking steps (caller's thread) --------------------------------------------------------
     def step(
@@ -199,31 +554,38 @@ class Recording:
         ----------
         hidden
             The hidden state after the step: ``(batch, n_agents, units)``,
-            ``(batch * n_agents, units)`` (agent fastest) or ``(n_agents, units)``; a torch
-            tensor (any device, float dtype kept as given; bfloat16 is stored as float32)
-            or a numpy array.
+            ``(batch * n_agents, units)`` (agent fastest) or ``(n_agents, units)``; a float torch
+            tensor (any device, dtype kept as given and named in the session's ``config.dtype``;
+            bfloat16 is stored as float32) or a float numpy array.
         inputs, outputs
             What went into the step and what it gave, shaped like ``hidden``; outputs of
             another shape are stored as given.
         actions
-            ``(batch, n_agents)`` (or ``(batch * n_agents,)``, or with a trailing 1) whole numbers.
+            Whole numbers: one for all, ``(batch, n_agents)`` or ``(batch * n_agents,)``, either
+            with a trailing 1.
         rewards
-            ``(batch,)`` (summed over agents when ``(batch, n_agents)``).
+            One number, ``(batch,)`` or ``(batch, 1)``; ``(batch, n_agents)`` is summed over agents.
         episode_start
-            ``(batch,)`` bools, or one bool for every row: the rows whose episode starts
-            with this step's observation.  Rows start at step 1 unless given.
+            One bool for every row, ``(batch,)`` or ``(batch, 1)``: the rows whose episode
+            starts with this step's observation.  When not given, a row starts at step 1
+            and at the step after one whose ``dones`` ended its episode (its return restarts).
         avail_actions
-            ``(batch, n_agents, n_actions)`` bools, stored as ``avail_actions``.
+            ``(batch, n_agents, n_actions)`` or ``(batch * n_agents, n_actions)`` bools, stored
+            as ``avail_actions``.
         dones
-            ``(batch,)`` bools, or one bool for every row: the rows whose episode ended with
-            this step's actions (the session's ``done``; the episode views mark these steps
+            One bool for every row, ``(batch,)`` or ``(batch, 1)``: the rows whose episode ended
+            with this step's actions (the session's ``done``; the episode views mark these steps
             as terminal).  ``(batch, n_agents)`` counts a row as done once all its agents are.
             Rows are not done unless given.
         states
-            Further named states, each shaped like ``hidden``: ``{"c": c}`` (an LSTM's
-            cell state), ``{"layer0.h": h0}``; the same names every step.
+            Further named states (any name but ``hidden``, without ``/``), each a float array
+            with the rows of ``hidden``: ``{"c": c}`` (an LSTM's cell state),
+            ``{"layer0.h": h0}``; the same names every step.
         trace
             The step's trace (:meth:`tracing` fills it in; ``watch`` passes its own).
+
+        Arrays in another order, such as ``(n_agents, batch)``, are refused with a
+        :class:`~hiddenscope.core.errors.UserError` naming the shapes taken.
 
         Examples
         --------
@@ -254,10 +616,14 @@ class Recording:
     ) -> int:
         """Check the shapes here, queue the values (copies, unless ``copy`` is False: the caller's own)."""
         self._raise_failure()
-        if self._closed:
+        if self._sink.ended:
             raise UserError(f"the recording to {self.path} is closed")
         n = self.n_agents
-        batch, _, units = agent_rows(_shape_of(hidden), n, "hidden")
+        shape = _shape_of(hidden)
+        batch, _, units = agent_rows(shape, n, "hidden")
+        if batch == 0 or units == 0:
+            raise UserError(f"hidden has shape {shape}: a step needs at least one row and one unit")
+        dtype = _float_name(hidden, "hidden")
         shapes = {k: _shape_of(v) for k, v in given.items() if k in _FIXED and v is not None}
         shapes.update({f"states[{k!r}]": _shape_of(v) for k, v in states.items()})
         # The first step fixes the layout, once it passes every check: a refused first step fixes nothing.
@@ -272,27 +638,38 @@ class Recording:
         for name, value in (states or {}).items():
             if "/" in name or not name:
                 raise UserError(f"a state's name must be non-empty and have no '/': {name!r}")
+            if name == "hidden":
+                raise UserError("a state may not be named 'hidden': that name reads hidden itself; name it otherwise")
             if agent_rows(_shape_of(value), n, f"states[{name!r}]")[0] != batch:
                 raise UserError(f"states[{name!r}] has shape {_shape_of(value)}, another batch than hidden's {batch}")
+            _float_name(value, f"states[{name!r}]")
         for name, shape in shapes.items():
             before = lay["shapes"].get(name)
             if before is None and name in given:
                 raise UserError(f"{name} was not given at step 1, so it cannot be added at step {self.steps + 1}")
             if before is not None and shape != before:
                 raise UserError(f"{name} has shape {shape} at step {self.steps + 1}, {before} before")
-        sizes = {  # what each per-row or per-agent value may hold: one for all, a row's, an agent's
-            "dones": ((1, batch, batch * n), f"one bool, (batch,) = ({batch},) or (batch, n_agents) = ({batch}, {n})"),
-            "episode_start": ((1, batch), f"one bool or (batch,) = ({batch},)"),
-            "rewards": (
-                (1, batch, batch * n),
-                f"one number, (batch,) = ({batch},) or (batch, n_agents) = ({batch}, {n})",
-            ),
-            "actions": ((1, batch * n), f"one action or (batch, n_agents) = ({batch}, {n})"),
-        }
-        for name, (allowed, said) in sizes.items():
+            if 0 in shape:
+                raise UserError(f"{name} has shape {shape}: it holds no values")
+        for name, (accepted, said) in _accepted(batch, n).items():
             value = given.get(name)
-            if value is not None and int(np.prod(_shape_of(value))) not in allowed:
-                raise UserError(f"{name} has shape {_shape_of(value)}; it must be {said}")
+            if value is None:
+                continue
+            shape = _shape_of(value)
+            if int(np.prod(shape)) != 1 and shape not in accepted:
+                raise UserError(f"{name} has shape {shape}; with batch {batch} and n_agents {n} it must be {said}")
+        if given.get("actions") is not None:
+            odd = _not_whole(given["actions"])
+            if odd:
+                raise UserError(f"actions must be whole numbers (each agent's action index), got {odd}")
+        avail = given.get("avail_actions")
+        if avail is not None:
+            shape = _shape_of(avail)
+            if shape[:-1] not in ((batch, n), (batch * n,)) or len(shape) not in (2, 3):
+                raise UserError(
+                    f"avail_actions has shape {shape}; it must be (batch, n_agents, n_actions) = ({batch}, {n}, A)"
+                    f" or (batch * n_agents, n_actions) = ({batch * n}, A)"
+                )
         self._layout = lay
         if self._tracer is not None and trace is None:
             trace = self._finish_trace(hidden, given.get("outputs"))
@@ -301,9 +678,13 @@ class Recording:
         state_copies = {k: _Copy(v, copy) for k, v in states.items()}
         size = sum(c.nbytes for c in (*copies.values(), *state_copies.values()))
         self._wait_for_room(size)
+        sink = self._sink
+        if self.steps == 0:  # what the writer lays the file out with, read there once step 1 is queued
+            sink.init, sink.dtype_name = self._init, dtype
         self.steps += 1
+        sink.taken = self.steps
         ms = (now - self._last_time) * 1000.0 if step_ms is None else step_ms
-        self._queue.put((self.steps, copies, state_copies, trace, ms, size))
+        sink.queue.put((self.steps, copies, state_copies, trace, ms, size))
         self._last_time = now
         return self.steps
 
@@ -322,7 +703,8 @@ class Recording:
         """Record the shape trace of the code run inside, for the next :meth:`step`, when it is one to trace.
 
         The trace's code column shows the caller's own lines.  ``inputs`` and ``hidden``
-        (the tensors the step reads) label where each op's data came from.
+        (the tensors the step reads) label where each op's data came from.  A recording
+        made without ``trace`` traces nothing (and says so once).
 
         Examples
         --------
@@ -330,6 +712,13 @@ class Recording:
         ...     q, h = agent(x, h)
         >>> rec.step(h, inputs=x, outputs=q)  # doctest: +SKIP
         """
+        if self.trace_every == 0 and not self._warned_trace:
+            self._warned_trace = True
+            warnings.warn(
+                f"hiddenscope.record: the recording to {self.path} traces nothing: it was made without trace"
+                " (pass trace=True to hiddenscope.record)",
+                stacklevel=3,
+            )
         if not self.traces_step(self.steps + 1):
             yield
             return
@@ -353,223 +742,92 @@ class Recording:
         return tracer.records
 
     def _wait_for_room(self, size: int) -> None:
-        with self._room:
-            if self._queued and self._queued + size > self._budget:
+        sink = self._sink
+        with sink.room:
+            if sink.queued and sink.queued + size > sink.budget:
                 began = time.perf_counter()
-                while self._queued and self._queued + size > self._budget and self._error is None:
-                    self._room.wait(0.5)
+                while sink.queued and sink.queued + size > sink.budget and sink.error is None:
+                    sink.room.wait(0.5)
                 self.waited_s += time.perf_counter() - began
                 if not self._warned:
                     self._warned = True
                     warnings.warn(
                         f"hiddenscope.record: the writer to {self.path} fell behind; step() waits for room in its"
-                        f" queue ({self._budget / 2**20:.0f} MiB, queue_mb=) and nothing is dropped",
-                        stacklevel=3,
+                        f" queue ({sink.budget / 2**20:.0f} MiB, queue_mb=) and nothing is dropped",
+                        stacklevel=4,
                     )
-            self._queued += size
-
-    # -- writing (the writer's thread) ----------------------------------------------------------
-    def _write_loop(self) -> None:
-        returns: np.ndarray | None = None
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            items = [item]
-            # Small steps queued behind this one go to the file together: one write per dataset for all of them
-            # (a step of a few KiB costs the writer more in HDF5 calls than in bytes, and holds the GIL the loop wants).
-            while item[-1] <= _BLOCK_STEP_BYTES and len(items) < _BLOCK_STEPS:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._queue.put(None)  # seen again once these are written
-                    break
-                items.append(nxt)
-                if nxt[-1] > _BLOCK_STEP_BYTES:
-                    break
-            try:
-                if self._error is None:
-                    block = []
-                    for t, copies, state_copies, trace, step_ms, _size in items:
-                        frame, extra, returns = self._frame(t, copies, state_copies, trace, step_ms, returns)
-                        block.append((frame, extra))
-                    self._writer.append_many(block)
-            except BaseException as exc:  # reported to the caller at its next step or close
-                self._error = exc
-            finally:
-                with self._room:
-                    self._queued -= sum(it[-1] for it in items)
-                    self._room.notify_all()
-
-    def _frame(
-        self,
-        t: int,
-        copies: dict[str, _Copy],
-        state_copies: dict[str, _Copy],
-        trace: list[TraceRecord] | None,
-        step_ms: float,
-        returns: np.ndarray | None,
-    ) -> tuple[Frame, dict[str, np.ndarray], np.ndarray | None]:
-        """Step ``t`` as the session's frame and extra datasets (laying the file out at t = 1); the returns so far."""
-        n = self.n_agents
-        values = {k: c.numpy() for k, c in copies.items()}
-        hidden = values["hidden"]
-        batch, _, units = agent_rows(hidden.shape, n, "hidden")
-
-        def per_agent(name: str, array: np.ndarray) -> np.ndarray:
-            return array.reshape(agent_rows(array.shape, n, name))
-
-        states = {f"states/{k}": per_agent(f"states[{k!r}]", c.numpy()) for k, c in state_copies.items()}
-        inputs = per_agent("inputs", values["inputs"]) if "inputs" in values else None
-        outputs = values.get("outputs")
-        if outputs is not None:
-            with contextlib.suppress(UserError):
-                outputs = per_agent("outputs", outputs)
-        episodic = any(k in values for k in ("actions", "rewards", "episode_start", "dones"))
-        if t == 1:
-            self._lay_out(hidden, inputs, outputs, states, values.get("avail_actions"), episodic)
-        lay = self._written
-        hidden = per_agent("hidden", hidden).astype(lay["dtype"], copy=False)
-        extra = {k: v.astype(lay["dtype"], copy=False) for k, v in states.items()}
-        if lay["avail"] is not None:
-            avail = values.get("avail_actions")
-            extra["avail_actions"] = (
-                np.ones(lay["avail"], bool) if avail is None else np.asarray(avail, bool).reshape(lay["avail"])
-            )
-        if inputs is None:
-            inputs = np.zeros(lay["inputs"], np.float32)
-        episode = None
-        if lay["episodic"]:
-            start = np.broadcast_to(np.asarray(values.get("episode_start", t == 1), bool), (batch,)).copy()
-            actions = np.asarray(values.get("actions", -1)).astype(np.int64)
-            if actions.ndim and actions.shape[-1] == 1 and actions.ndim > 1:
-                actions = actions[..., 0]
-            actions = np.broadcast_to(actions.reshape(-1) if actions.ndim else actions, (batch * n,)).reshape(batch, n)
-            rewards = np.asarray(values.get("rewards", 0.0), np.float32)
-            if rewards.ndim == 2:
-                rewards = rewards.sum(axis=1)
-            rewards = np.broadcast_to(rewards.reshape(-1) if rewards.ndim else rewards, (batch,)).copy()
-            before = returns if returns is not None else np.zeros(batch, np.float32)
-            returns = np.where(start, rewards, before + rewards).astype(np.float32)
-            episode = EpisodeStep(start, actions, rewards, returns, _row_dones(values.get("dones"), batch, n))
-        frame = Frame(t, hidden, inputs.astype(np.float32, copy=False), outputs, trace, step_ms, episode)
-        return frame, extra, returns
-
-    def _lay_out(
-        self,
-        hidden: np.ndarray,
-        inputs: np.ndarray | None,
-        outputs: np.ndarray | None,
-        states: dict[str, np.ndarray],
-        avail: np.ndarray | None,
-        episodic: bool,
-    ) -> None:
-        """Fix the file's layout from the first step, and write the initial state as index 0."""
-        n = self.n_agents
-        batch, _, units = agent_rows(hidden.shape, n, "hidden")
-        name = _dtype_name(hidden)
-        dtype = _FLOATS.get(name, np.float32)
-        input_shape = inputs.shape if inputs is not None else (batch, n, 1)
-        avail_shape = (batch, n, int(avail.shape[-1])) if avail is not None else None
-        config = asdict(
-            Config(
-                batch_size=batch,
-                n_agents=n,
-                hidden_dim=units,
-                input_dim=int(input_shape[-1]),
-                device=self._device,
-                dtype=name,
-                model=str(self.meta.get("model", "")) or "your model (hiddenscope.record)",
-                family="recorded",
-                n_actions=int(outputs.shape[-1]) if outputs is not None and outputs.ndim == 3 else 0,
-            )
-        )
-        config.update(units=units, device_used=self._device, stored_dtype=np.dtype(dtype).name)
-        config["states"] = sorted(k.removeprefix("states/") for k in states)
-        config["inputs_recorded"] = inputs is not None
-        extra: dict[str, tuple[tuple[int, ...], Any]] = {k: ((batch, n, v.shape[-1]), dtype) for k, v in states.items()}
-        if avail_shape is not None:
-            extra["avail_actions"] = (avail_shape, bool)
-        attrs = {
-            "config": config,
-            "model": config["model"],
-            "model_repr": str(self.meta.get("model_repr", "")),
-            "meta": json.dumps(self.meta, default=str),
-        }
-        self._writer.start(
-            attrs,
-            (batch, n, units),
-            tuple(input_shape),
-            tuple(outputs.shape) if outputs is not None else None,
-            (batch, n) if episodic else None,
-            dtype=dtype,
-            extra=extra,
-        )
-        self._written = {"dtype": dtype, "inputs": input_shape, "avail": avail_shape, "episodic": episodic}
-        init = self._init.numpy() if self._init is not None else np.zeros((batch, n, units), dtype)
-        init = init.reshape(agent_rows(init.shape, n, "init")).astype(dtype, copy=False)
-        if init.shape != (batch, n, units):
-            raise UserError(f"init has shape {init.shape}, hidden {(batch, n, units)}")
-        zero_states = {k: np.zeros_like(v, dtype) for k, v in states.items()}
-        self._writer.append(Frame(0, init, None, None, None, 0.0), zero_states)
-
-    @property
-    def _device(self) -> str:
-        return str(self.meta.get("device", "")) or "cpu"
+            sink.queued += size
 
     # -- ending ------------------------------------------------------------------------------------
     def _raise_failure(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            self._closed = True
-            self._queue.put(None)
+        sink = self._sink
+        if sink.error is not None:
+            self._drain()
+            error, sink.error = sink.error, None
             with contextlib.suppress(Exception):
-                self._writer.close()
+                sink.writer.keep_part()  # a failed recording replaces no file: what it holds stays beside it
             raise error
 
     def _drain(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._queue.put(None)
-        self._worker.join()
+        """End the queue and wait for the writer to write what is in it."""
+        self._finalizer.detach()  # closed here: nothing is left for the garbage collector or the exit to do
+        self._sink.end()
+        self._sink.thread.join()
 
     def close(self) -> Path:
         """Write what is queued and finish the file; returns its path."""
+        return self._finish()
+
+    def _finish(self, keep_old: bool = False, stacklevel: int = 4) -> Path:
+        """Write what is queued and finish the file.  ``keep_old`` (the loop raised): a file it was to replace is
+        left as it was, the new steps kept in the part file beside it, and a warning names both."""
         self._drain()
-        if self._error is not None:
-            error, self._error = self._error, None
+        writer = self._sink.writer
+        if self._sink.error is not None:
+            error, self._sink.error = self._sink.error, None
             with contextlib.suppress(Exception):
-                self._writer.close()
+                writer.keep_part()
             raise error
-        if self._writer.steps == 0:  # no step: nothing to lay out, so nothing is left behind
-            self._writer.abort()
+        if writer.steps == 0:  # no step: nothing to lay out, so nothing is left behind
+            writer.abort()
             raise UserError(f"no step was recorded to {self.path}: nothing was written")
-        self._writer.close()
+        if keep_old and writer.replacing:
+            part = writer.keep_part()
+            warnings.warn(
+                f"hiddenscope.record: the loop raised, so {self.path} was left as it was;"
+                f" {part} holds the {_count(writer.steps - 1, 'step')} recorded",
+                stacklevel=stacklevel,
+            )
+            return part
+        writer.close()
         return self.path
 
     def abort(self) -> None:
         """Stop and remove what was written."""
         self._drain()
-        self._writer.abort()
+        self._sink.writer.abort()
+
+    def _end(self, failed: bool, stacklevel: int = 4) -> None:
+        """How a ``with`` block ends: closed; or, when it raised, the steps so far kept (a file it was to replace is
+        left as it was, the steps kept beside it) and nothing at all when there were none."""
+        if not failed:
+            self.close()
+        elif self.steps:  # whatever stopped the loop, the steps recorded so far are kept
+            with contextlib.suppress(Exception):
+                self._finish(keep_old=True, stacklevel=stacklevel)
+        else:
+            self.abort()
 
     @property
     def outcome(self) -> str:
         """Once closed: what the file holds, in words."""
-        return self._writer.outcome
+        return self._sink.writer.outcome
 
     def __enter__(self) -> Recording:
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        if kind is None:
-            self.close()
-        elif self.steps:  # whatever stopped the loop, the steps recorded so far are kept
-            with contextlib.suppress(Exception):
-                self.close()
-        else:
-            self.abort()
+        self._end(kind is not None)
 
 
 def record(
@@ -579,23 +837,29 @@ def record(
     init: Any = None,
     force: bool = False,
     trace: bool | int = False,
+    queue_mb: float = 512,
     **meta: Any,
 ) -> Recording:
-    """Record hidden states from your own loop to the session ``path`` (``.h5``).
+    """Record hidden states from your own loop to the session ``path`` (``.h5`` or ``.hdf5``).
 
     Parameters
     ----------
     path
-        The session file; it must not exist unless ``force``.
+        The session file, ending in ``.h5`` or ``.hdf5``; it must not exist unless ``force``.
     n_agents
         Agents per environment: how ``(batch * n_agents, units)`` rows are split.
     init
         The initial hidden state, index 0 of the session (zeros when not given).
     force
-        Replace an existing file (the old one stays whole until the new one is finished).
+        Replace an existing file (the old one stays whole until the new one is finished;
+        when the ``with`` block raises, the old one is kept and the new steps stay in a
+        part file beside it, which a warning names).
     trace
         Record shape traces through :meth:`Recording.tracing`: ``True`` for the first
-        steps and every 100th, an int ``n`` for the first steps and every n-th.
+        steps and every 100th, an int ``n`` (at least 1) for the first steps and every n-th.
+    queue_mb
+        How many MiB of steps may wait for the writer thread; when they are full,
+        :meth:`Recording.step` waits for room (nothing is dropped).
     **meta
         Stored with the session (JSON): ``model="my LSTM policy"`` names the model in the
         app, ``device="cuda:0"`` the device it ran on, anything else is kept as ``meta``.
@@ -603,7 +867,8 @@ def record(
     Returns
     -------
     Recording
-        A context manager; call :meth:`Recording.step` once per step.
+        A context manager; call :meth:`Recording.step` once per step.  One never closed
+        is finished when garbage-collected or at exit, with a ``ResourceWarning``.
 
     Examples
     --------
@@ -614,4 +879,4 @@ def record(
     >>> len(hiddenscope.open_session("/tmp/hs_doc.h5"))
     4
     """
-    return Recording(path, n_agents, init=init, force=force, trace=trace, **meta)
+    return Recording(path, n_agents, init=init, force=force, trace=trace, queue_mb=queue_mb, **meta)

@@ -254,6 +254,7 @@ class SessionWriter:
         self._swmr = False
         self._last_flush = -_FLUSH_SECONDS  # the first steps are counted as soon as they can be
         self.outcome = ""  # once closed: what the file holds, in words
+        self._keep_part = False  # finish the part file without renaming it over the file it was to replace
         self._reserve: int | None = None
         self._ds: dict[str, h5py.Dataset] = {}  # per step, all but t and trace_table; held open while recording
         final = Path(os.path.realpath(self.target))
@@ -568,6 +569,13 @@ class SessionWriter:
                 self._salvage(f"could not finish {self.target}: {first_line(exc)}")
             return self.target
 
+    def keep_part(self) -> Path:
+        """Finish the file as :meth:`close` does but, when it was to replace one, leave that one as it was: the
+        steps stay in :attr:`file_path` beside it (a run that failed part way).  Returns the file holding them."""
+        self._keep_part = True
+        self.close()
+        return self.file_path
+
     def _stop_flusher(self) -> None:
         stop = getattr(self, "_stop", None)
         if stop is not None:
@@ -590,6 +598,10 @@ class SessionWriter:
             os.fsync(handle.fileno())
         self._closed = True
         self._let_go()
+        if self.replacing and self._keep_part:
+            held = f"the {n} steps t = {self._first_t}..{self._next_t - 1}"
+            self.outcome = f"{self.target} was left as it was; {self.file_path} keeps {held}"
+            return
         if self.replacing:
             try:
                 refuse_special(self._final, "session file")  # one may have been made there while recording

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -40,9 +41,10 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 
 from .errors import UserError
-from .record import Recording, agent_rows
+from .record import Recording, _count, agent_rows, trace_interval
 from .trace import ROLE_HIDDEN, ROLE_INPUT, Recorder
 
 __all__ = ["Watch", "watch"]
@@ -84,6 +86,29 @@ def _cell_states(cell: nn.Module, output: Any) -> list[tuple[str, torch.Tensor]]
                 named.extend((f"{layer}.{kind}", states[i]) for kind, states in parts)
         return named
     raise TypeError(f"not a recurrent cell: {type(cell).__name__}")
+
+
+def _sequence_length(cell: nn.Module, args: Any) -> int:
+    """How many steps an ``nn.GRU``/``nn.LSTM``/``nn.RNN`` call ran: its input sequence's length (1 for a cell)."""
+    if not isinstance(cell, nn.RNNBase) or not isinstance(args, tuple) or not args:
+        return 1
+    x = args[0]
+    if isinstance(x, PackedSequence):
+        return len(x.batch_sizes)
+    if isinstance(x, torch.Tensor) and x.dim() in (2, 3):
+        return int(x.shape[1] if x.dim() == 3 and cell.batch_first else x.shape[0])
+    return 1
+
+
+_SKIPPED = (os.path.dirname(torch.__file__), os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` of the first frame outside torch and hiddenscope, for a warning raised in a hook."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_SKIPPED):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _agent_copy(root: nn.Module, name: str, n_agents: int) -> tuple[str, int] | None:
@@ -213,6 +238,12 @@ class Watch:
             raise UserError(
                 f"watch needs a torch module, or a controller holding one as .agent; got {type(target).__name__}"
             )
+        if isinstance(where, Recording) and where.n_agents != n_agents:
+            raise UserError(
+                f"watch was given n_agents = {n_agents}, but the recording to {where.path} was made with"
+                f" n_agents = {where.n_agents}: give the same number to both"
+            )
+        every = trace_interval(trace, where.trace_every if isinstance(where, Recording) else 0)
         self.target, self.root, self.n_agents = target, root, n_agents
         self._tensordict = is_tensordict_module(root)
         self._cells: list[tuple[str, nn.Module]] = []
@@ -233,10 +264,7 @@ class Watch:
             meta.setdefault("model", type(target).__name__)
             meta.setdefault("model_repr", repr(root))
             self.recording = Recording(where, n_agents, force=force, **meta)
-        every = (
-            self.recording.trace_every if trace is None else 0 if trace is False else 100 if trace is True else trace
-        )
-        self.recording.trace_every = int(every)
+        self.recording.trace_every = every
         self._handles: list[Any] = []
         self._patched: dict[str, Any] = {}
         self._seen: dict[str, list[tuple[str, torch.Tensor]]] = {}
@@ -248,6 +276,7 @@ class Watch:
         self._active = False
         self._calls = 0
         self._unfit = ""  # why a TensorDict module's state found by its name was left out
+        self._warned_sequence = False
 
     def _find_cells(self, cell: str | nn.Module | None) -> None:
         root = self.root
@@ -261,7 +290,12 @@ class Watch:
             try:
                 chosen = root.get_submodule(cell) if isinstance(cell, str) else cell
             except AttributeError:
-                names = ", ".join(n for n, _ in found)
+                names = ", ".join(n for n, _ in found if n)
+                if not names:  # the module is the only cell: there is nothing to choose
+                    raise UserError(
+                        f"{type(root).__name__} has no submodule {cell!r}: it is itself the recurrent cell, so leave"
+                        " cell out"
+                    ) from None
                 raise UserError(
                     f"{type(root).__name__} has no submodule {cell!r}; its recurrent cells: {names}"
                 ) from None
@@ -315,13 +349,15 @@ class Watch:
         own[name] = wrap(getattr(self.target, name))
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        self._close(kind is None or self.recording.steps > 0 or self._pending is not None)
+        self._close(True, failed=kind is not None)
 
     def close(self, kept: bool = True) -> None:
         """Remove the hooks, write the last step and (when it made it) finish the recording."""
         self._close(kept)
 
-    def _close(self, kept: bool) -> None:
+    def _close(self, kept: bool, failed: bool = False) -> None:
+        """``kept``: the steps are kept (else removed); ``failed``: the block raised, so a file the recording was to
+        replace is left as it was (as :func:`hiddenscope.record`'s ``with`` block does)."""
         if self._active:
             self._active = False
             for handle in self._handles:
@@ -335,13 +371,13 @@ class Watch:
             self._patched.clear()
         try:
             self._flush()
+        except BaseException:
+            failed = True  # the last step was refused: kept as a block that raised keeps them
+            raise
         finally:
             if self._own:
-                if kept and self.recording.steps:
-                    self.recording.close()
-                else:
-                    self.recording.abort()
-        if kept and self._tensordict and self._calls and not self.recording.steps:
+                self._end_recording(kept, failed)
+        if kept and not failed and self._tensordict and self._calls and not self.recording.steps:
             looked = ", ".join(self.cells) or "TorchRL RNN modules' states, keys named _hidden…"
             why = f" ({self._unfit})" if self._unfit else ""
             calls = f"{self._calls} call{'s' if self._calls > 1 else ''}"
@@ -351,9 +387,37 @@ class Watch:
                 stacklevel=3,  # the caller's with block or close()
             )
 
+    def _end_recording(self, kept: bool, failed: bool) -> None:
+        rec = self.recording
+        if not kept or (not rec.steps and (failed or (self._tensordict and self._calls))):
+            rec.abort()  # a TensorDict module called but writing no state is told below, with why
+        elif failed:
+            rec._end(True, stacklevel=6)
+        elif not rec.steps:
+            rec.abort()
+            name = type(self.root).__name__
+            why = (
+                f"{name} was not called inside the with block"
+                if not self._calls
+                else f"{_count(self._calls, 'call')} of {name} never reached its recurrent cell"
+            )
+            raise UserError(f"no step was recorded to {rec.path}: nothing was written ({why})")
+        else:
+            rec.close()
+
     # -- what the hooks see ---------------------------------------------------------------------
     def _cell_hook(self, name: str) -> Callable[..., None]:
-        def seen(module: nn.Module, _args: Any, output: Any) -> None:
+        def seen(module: nn.Module, args: Any, output: Any) -> None:
+            length = _sequence_length(module, args)
+            if length > 1 and not self._warned_sequence:
+                self._warned_sequence = True
+                label = f"{type(module).__name__} {name!r}" if name else type(module).__name__
+                warnings.warn(
+                    f"hiddenscope.watch: {label} ran a sequence of {length} steps in one call, recorded as one step"
+                    " (its last state); to record every step, call it once per step, or give each step of its"
+                    " output sequence to hiddenscope.record's rec.step",
+                    stacklevel=_user_level(),
+                )
             # While tracing, any op here (indexing, copying) would be traced as the user's own: the output
             # is kept as it is and read once the call returns.
             if self._tracer is not None:
@@ -665,7 +729,8 @@ def watch(
         ``RNNCell`` at any depth, a controller holding one as ``agent`` (PyMARL's ``mac``),
         or a TensorDict module (TorchRL, BenchMARL), read through the tensordict it returns.
     path_or_recording
-        A session file to write (``.h5``), or a :class:`Recording` to add the steps to.
+        A session file to write (``.h5`` or ``.hdf5``), or a :class:`Recording` to add the
+        steps to (made with the same ``n_agents``).
     n_agents
         Agents per environment: the cell's ``batch * n_agents`` rows are split agent fastest.
         (``watch(module, n_agents, path)``, the order of earlier releases, reads the same.)
@@ -676,7 +741,7 @@ def watch(
         Replace an existing file.
     trace
         Record the shape trace of each call with your own code's lines: ``True`` for the
-        first steps and every 100th, an int ``n`` for the first steps and every n-th.
+        first steps and every 100th, an int ``n`` (at least 1) for the first steps and every n-th.
     state_keys
         A TensorDict module's recurrent states, the first giving ``hidden``: keys such as
         ``("agents", "_hidden_gru_0")``, read from their ``("next", …)`` entry when the call
@@ -688,7 +753,11 @@ def watch(
     Returns
     -------
     Watch
-        A context manager; the hooks are in place inside the ``with`` block.
+        A context manager; the hooks are in place inside the ``with`` block.  Each call of
+        the module is one step: an ``nn.GRU``/``nn.LSTM`` given a whole sequence records its
+        last state only, and warns once.  A block that recorded no step raises
+        :class:`~hiddenscope.core.errors.UserError`, as :func:`hiddenscope.record` does (a
+        TensorDict module called without writing a recurrent state warns instead, saying why).
 
     Examples
     --------

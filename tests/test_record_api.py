@@ -220,11 +220,21 @@ def test_dones_are_the_sessions_done(tmp_path):
     reader = hiddenscope.open_session(path)
     np.testing.assert_array_equal(reader.read("done")[1:], np.stack(expected))
     assert not reader.read("done")[0].any()
+    # no episode_start given: a row starts at step 1, and anew at the step after it was done
+    np.testing.assert_array_equal(reader.read("episode_start")[1], np.ones(BATCH, bool))
+    np.testing.assert_array_equal(reader.read("episode_start")[2:], np.stack(expected)[:-1])
     with SessionReader(path) as session:  # what the app's episode views read
         np.testing.assert_array_equal(session.frame(1).episode.done, expected[0])
         arrays = session.episode_arrays()
         np.testing.assert_array_equal(arrays["done"][1:], np.stack(expected))
-        assert terminal_rows(arrays["episode_start"][2], arrays["done"][1]).any()
+        assert not terminal_rows(arrays["episode_start"][2], arrays["done"][1]).any()
+    # episode_start given: a done row that starts nothing at the next step reads as a terminal step there
+    with hiddenscope.record(tmp_path / "terminal.h5", N_AGENTS, force=True) as rec:
+        rec.step(np.zeros((BATCH, N_AGENTS, 4), np.float32), dones=given[0], episode_start=True)
+        rec.step(np.zeros((BATCH, N_AGENTS, 4), np.float32), episode_start=False)
+    with SessionReader(tmp_path / "terminal.h5") as session:
+        arrays = session.episode_arrays()
+        np.testing.assert_array_equal(terminal_rows(arrays["episode_start"][2], arrays["done"][1]), given[0])
 
 
 def test_watch_annotates_dones(tmp_path):
@@ -467,3 +477,309 @@ def test_many_small_steps_are_written_in_blocks_and_read_back_step_for_step(tmp_
     np.testing.assert_array_equal(session.read("episode_start")[1:], starts)
     traced = [k for k in range(steps + 1) if session.trace(k)]
     assert traced == [k for k in range(1, steps + 1) if rec.traces_step(k)]
+
+
+# -- what a new user's trial found (shapes in another order, dones alone, unclosed recordings, force) -------------
+def _h(value: float = 0.0) -> np.ndarray:
+    return np.full((BATCH, N_AGENTS, 4), value, np.float32)
+
+
+def test_arrays_in_another_order_are_refused_and_every_accepted_shape_reads_back(tmp_path):
+    """(n_agents, batch) arrays were taken by their element count and scrambled: refused, one line each."""
+    from hiddenscope.core.errors import UserError
+
+    b, n = BATCH, N_AGENTS
+    planted = np.array([[10 * a + r for a in range(n)] for r in range(b)])  # row r, agent a: 10 a + r
+    path = tmp_path / "order.h5"
+    with hiddenscope.record(path, n) as rec:
+        refused = {
+            "actions": planted.T,
+            "rewards": np.ones((n, b)),
+            "dones": np.zeros((n, b), bool),
+            "episode_start": np.ones((b, n), bool),
+            "avail_actions": np.ones((b, n + 1, 5), bool),
+        }
+        for name, value in refused.items():
+            with pytest.raises(UserError) as caught:
+                rec.step(_h(), **{name: value})
+            message = str(caught.value)
+            assert message.startswith(f"{name} has shape {value.shape}") and "\n" not in message
+            assert "(batch, n_agents" in message or "(batch,)" in message
+        with pytest.raises(UserError, match="actions must be whole numbers"):
+            rec.step(_h(), actions=np.full((b, n), 1.5))
+        with pytest.raises(UserError, match="actions must be whole numbers"):
+            rec.step(_h(), actions=torch.tensor(planted, dtype=torch.float32) + 0.25)
+        accepted = [  # every shape each value may have, with the same planted values
+            {"actions": planted, "rewards": np.arange(b), "dones": np.arange(b) == 1},
+            {
+                "actions": planted.reshape(b * n),
+                "rewards": np.arange(b)[:, None],
+                "dones": (np.arange(b) == 1)[:, None],
+            },
+            {"actions": planted[..., None], "rewards": np.tile(np.arange(b)[:, None] / n, (1, n))},
+            {"actions": torch.tensor(planted.reshape(b * n, 1), dtype=torch.float64), "episode_start": np.ones((b, 1))},
+            {"actions": 2, "rewards": 1.0, "dones": True, "episode_start": [True]},
+        ]
+        accepted[0]["avail_actions"] = np.ones((b, n, 5), bool)
+        accepted[1]["avail_actions"] = np.zeros((b, n, 5), bool)
+        for k, fields in enumerate(accepted, start=1):
+            assert rec.step(_h(k), **fields) == k
+    reader = hiddenscope.open_session(path)
+    assert len(reader) == len(accepted) + 1  # the refused steps left nothing
+    actions, rewards = reader.read("actions"), reader.read("rewards")
+    for k in range(1, 5):
+        np.testing.assert_array_equal(actions[k], planted)
+    np.testing.assert_array_equal(actions[5], np.full((b, n), 2))
+    for k in (1, 2, 3):
+        np.testing.assert_allclose(rewards[k], np.arange(b), rtol=1e-6)
+    np.testing.assert_array_equal(reader.read("done")[1:3], [np.arange(b) == 1] * 2)
+    np.testing.assert_array_equal(reader.read("avail_actions")[1], np.ones((b, n, 5), bool))
+    np.testing.assert_array_equal(reader.read("avail_actions")[2], np.zeros((b, n, 5), bool))
+    np.testing.assert_array_equal(reader.read("episode_start")[4:6], np.ones((2, b), bool))
+    masks = np.arange(b * n * 5).reshape(b * n, 5) % 3 == 0  # PyMARL's rows, agent fastest
+    with hiddenscope.record(tmp_path / "masks.h5", n) as rec:
+        rec.step(_h(), avail_actions=masks)
+    np.testing.assert_array_equal(
+        hiddenscope.open_session(tmp_path / "masks.h5").read("avail_actions")[1], masks.reshape(b, n, 5)
+    )
+
+
+def test_dones_alone_start_the_next_episode_and_its_returns(tmp_path):
+    """Rewards and dones, no episode_start: the step after a done starts the row's next episode."""
+    path = tmp_path / "dones.h5"
+    with hiddenscope.record(path, 1) as rec:
+        for t in range(1, 9):
+            rec.step(torch.zeros(2, 1, 2), rewards=[1.0, 2.0], dones=[t % 4 == 0, t == 3])
+    reader = hiddenscope.open_session(path)
+    assert reader.read("done")[1:, 0].astype(int).tolist() == [0, 0, 0, 1, 0, 0, 0, 1]
+    assert reader.read("episode_start")[1:, 0].astype(int).tolist() == [1, 0, 0, 0, 1, 0, 0, 0]
+    assert reader.read("returns")[1:, 0].tolist() == [1, 2, 3, 4, 1, 2, 3, 4]
+    assert reader.read("episode_start")[1:, 1].astype(int).tolist() == [1, 0, 0, 1, 0, 0, 0, 0]
+    assert reader.read("returns")[1:, 1].tolist() == [2, 4, 6, 2, 4, 6, 8, 10]
+    # episode_start given is taken as given, done or not
+    with hiddenscope.record(tmp_path / "given.h5", 1) as rec:
+        for t in range(1, 5):
+            rec.step(torch.zeros(1, 1, 2), rewards=1.0, dones=t == 2, episode_start=t == 1)
+    assert hiddenscope.open_session(tmp_path / "given.h5").read("returns")[1:, 0].tolist() == [1, 2, 3, 4]
+
+
+UNCLOSED = """
+import sys, numpy as np, hiddenscope
+rec = hiddenscope.record(sys.argv[1], 2, force=True)
+for k in range(1, 41):  # 4 MiB a step: the writer is still behind when the script ends
+    rec.step(np.full((256, 2, 2048), k, np.float32))
+if sys.argv[2] == "raise":
+    raise RuntimeError("the loop crashed")
+print("left without close", flush=True)
+"""
+
+
+def test_an_unclosed_recording_is_finished_at_exit(tmp_path):
+    """No with, no close: at exit every queued step is written and the file finished, with a ResourceWarning."""
+    path = tmp_path / "unclosed.h5"
+    run = subprocess.run(
+        [sys.executable, "-W", "always::ResourceWarning", "-c", textwrap.dedent(UNCLOSED), str(path), "end"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0 and "left without close" in run.stdout, run.stderr
+    assert "ResourceWarning: hiddenscope.record: the recording to" in run.stderr
+    assert "was not closed; its file is finished at exit with the 40 steps taken" in run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    reader = hiddenscope.open_session(path)
+    assert len(reader) == 41 and reader.finished
+    hidden = reader.read("hidden")
+    assert [float(hidden[k, 7, 1, 100]) for k in range(41)] == list(range(41))
+    old = path.read_bytes()
+    # Over an existing session, a script ended by an uncaught exception leaves it as it was, the steps beside it.
+    run = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(UNCLOSED), str(path), "raise"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1 and "RuntimeError: the loop crashed" in run.stderr
+    assert path.read_bytes() == old
+    parts = list(tmp_path.glob(".unclosed.h5.*.part"))
+    assert len(parts) == 1 and str(parts[0]) in run.stderr and "was left as it was" in run.stderr
+    kept = hiddenscope.open_session(parts[0])
+    assert len(kept) == 41 and kept.finished
+
+
+def test_an_unclosed_recording_is_finished_when_garbage_collected(tmp_path):
+    import gc
+    import weakref
+
+    path = tmp_path / "dropped.h5"
+    rec = hiddenscope.record(path, N_AGENTS)
+    for k in range(1, 6):
+        rec.step(_h(k), rewards=np.ones(BATCH))
+    alive = weakref.ref(rec)
+    with pytest.warns(ResourceWarning, match="was not closed; its file is finished as it is garbage-collected"):
+        del rec
+        gc.collect()
+    assert alive() is None  # the writer thread holds no reference to it
+    reader = hiddenscope.open_session(path)
+    assert len(reader) == 6 and reader.finished
+    assert [float(reader.hidden(k)[0, 0, 0]) for k in range(6)] == [0, 1, 2, 3, 4, 5]
+    # A closed one warns nothing when collected.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with hiddenscope.record(tmp_path / "closed.h5", N_AGENTS) as rec:
+            rec.step(_h())
+        del rec
+        gc.collect()
+
+
+def test_force_keeps_the_old_session_when_the_loop_raises(tmp_path):
+    """The docstring's promise: the old session stays whole until the new one is finished."""
+    path = tmp_path / "run.h5"
+    with hiddenscope.record(path, N_AGENTS) as rec:
+        for k in range(1, 4):
+            rec.step(_h(100 + k))
+    old = path.read_bytes()
+    with pytest.warns(UserWarning, match="the loop raised, so .*run.h5 was left as it was") as caught:
+        with pytest.raises(RuntimeError, match="env crashed"):
+            with hiddenscope.record(path, N_AGENTS, force=True) as rec:
+                rec.step(_h(1))
+                rec.step(_h(2))
+                raise RuntimeError("env crashed")
+    assert path.read_bytes() == old
+    parts = list(tmp_path.glob(".run.h5.*.part"))
+    assert len(parts) == 1
+    message = str(caught[0].message)
+    assert f"{parts[0]} holds the 2 steps recorded" in message and "\n" not in message
+    kept = hiddenscope.open_session(parts[0])
+    assert len(kept) == 3 and kept.finished and float(kept.hidden(2)[0, 0, 0]) == 2
+    assert rec.outcome.startswith(f"{path} was left as it was")
+    # watch does the same
+    cell = nn.GRUCell(3, 4)
+    with pytest.warns(UserWarning, match="was left as it was"), pytest.raises(KeyError):
+        with hiddenscope.watch(cell, path, N_AGENTS, force=True):
+            cell(torch.randn(BATCH * N_AGENTS, 3))
+            raise KeyError("crash")
+    assert path.read_bytes() == old and len(list(tmp_path.glob(".run.h5.*.part"))) == 2
+    # a loop that ends normally replaces it
+    with hiddenscope.record(path, N_AGENTS, force=True) as rec:
+        rec.step(_h(7))
+    reader = hiddenscope.open_session(path)
+    assert len(reader) == 2 and float(reader.hidden(1)[0, 0, 0]) == 7
+    assert len(list(tmp_path.glob(".run.h5.*.part"))) == 2  # only the two kept from the crashed runs
+
+
+def test_empty_steps_and_states_that_are_not_floats_are_refused(tmp_path):
+    from hiddenscope.core.errors import UserError
+
+    path = tmp_path / "x.h5"
+    with hiddenscope.record(path, N_AGENTS) as rec:
+        for empty in (torch.zeros(BATCH, N_AGENTS, 0), torch.zeros(0, N_AGENTS, 8), np.zeros((BATCH * N_AGENTS, 0))):
+            with pytest.raises(UserError, match=r"hidden has shape .*: a step needs at least one row and one unit"):
+                rec.step(empty)
+        with pytest.raises(UserError, match=r"^hidden has shape \(0, 8\); with n_agents = 3 it must be"):
+            rec.step(np.zeros((0, 8), np.float32))
+        for dtype in (torch.int64, torch.bool, torch.complex64):
+            name = str(dtype).replace("torch.", "")
+            with pytest.raises(UserError, match=f"^hidden must be a float tensor or array, got {name}$"):
+                rec.step(torch.zeros(BATCH, N_AGENTS, 8, dtype=dtype))
+        with pytest.raises(UserError, match="^hidden must be a float tensor or array, got int64$"):
+            rec.step(np.zeros((BATCH, N_AGENTS, 8), np.int64))
+        with pytest.raises(UserError, match=r"states\['c'\] must be a float tensor or array, got int32"):
+            rec.step(_h(), states={"c": np.zeros((BATCH, N_AGENTS, 4), np.int32)})
+        with pytest.raises(UserError, match="a state may not be named 'hidden'"):
+            rec.step(_h(), states={"hidden": _h()})
+        with pytest.raises(UserError, match=r"inputs has shape \(4, 3, 0\): it holds no values"):
+            rec.step(_h(), inputs=np.zeros((BATCH, N_AGENTS, 0), np.float32))
+        rec.step(_h(1))
+    assert len(hiddenscope.open_session(path)) == 2
+    # bfloat16 is stored as float32, and the session says it was bfloat16
+    planted = (torch.arange(BATCH * N_AGENTS * 4, dtype=torch.float32) / 8).reshape(BATCH, N_AGENTS, 4)
+    with hiddenscope.record(tmp_path / "bf16.h5", N_AGENTS) as rec:
+        rec.step(planted.bfloat16(), states={"c": -planted.bfloat16()})
+    reader = hiddenscope.open_session(tmp_path / "bf16.h5")
+    assert reader.config_record["dtype"] == "bfloat16" and reader.config_record["stored_dtype"] == "float32"
+    np.testing.assert_array_equal(reader.hidden(1), planted.bfloat16().float().numpy())
+    np.testing.assert_array_equal(reader.state("c", 1), -planted.bfloat16().float().numpy())
+
+
+def test_only_session_names_are_written_and_the_options_are_checked(tmp_path):
+    from hiddenscope.core.errors import UserError
+
+    for name in ("x.npz", "x.txt", "xnosuffix"):
+        with pytest.raises(UserError, match=rf"^{name}: the session file must end in \.h5 or \.hdf5"):
+            hiddenscope.record(tmp_path / name, N_AGENTS)
+        assert not (tmp_path / name).exists()
+    with hiddenscope.record(tmp_path / "x.HDF5", N_AGENTS) as rec:
+        rec.step(_h())
+    assert len(hiddenscope.open_session(tmp_path / "x.HDF5")) == 2
+    for trace in (0, -1, 2.5):
+        with pytest.raises(
+            UserError, match=rf"trace must be True, False or a whole number n of at least 1 \(.*\), got {trace}"
+        ):
+            hiddenscope.record(tmp_path / "t.h5", N_AGENTS, trace=trace)
+    for queue_mb in (0, -1, float("nan")):
+        with pytest.raises(UserError, match="queue_mb must be a number of MiB above 0"):
+            hiddenscope.record(tmp_path / "q.h5", N_AGENTS, queue_mb=queue_mb)
+    assert not list(tmp_path.glob("[tq].h5"))
+    rec = hiddenscope.record(tmp_path / "q.h5", N_AGENTS, queue_mb=3)
+    assert rec._sink.budget == 3 * 2**20
+    rec.abort()
+    # tracing on a recording made without trace: said once
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with hiddenscope.record(tmp_path / "nt.h5", N_AGENTS) as rec:
+            for _ in range(3):
+                with rec.tracing():
+                    h = torch.zeros(BATCH, N_AGENTS, 4) + 1
+                rec.step(h)
+    said = [str(w.message) for w in caught]
+    assert len(said) == 1 and "traces nothing" in said[0] and "pass trace=True" in said[0]
+    assert caught[0].filename == __file__
+    assert hiddenscope.open_session(tmp_path / "nt.h5").trace(1) is None
+
+
+FOLLOWED = """
+import sys, time, numpy as np, hiddenscope
+with hiddenscope.record(sys.argv[1], 2) as rec:
+    for k in range(1, 31):
+        rec.step(np.full((3, 2, 4), k, np.float32))
+        time.sleep(0.1)
+"""
+
+
+def test_the_follow_guide_runs_as_written(tmp_path, monkeypatch, capsys):
+    """docs/python-api.md's snippet following a run, with its own imports, against a real second process."""
+    import re
+
+    guide = re.search(
+        r"<!-- guide: follow -->\n```python\n(.*?)```",
+        (Path(__file__).parent.parent / "docs/python-api.md").read_text(),
+        re.S,
+    )
+    assert guide, "the follow guide is marked in docs/python-api.md"
+    path = tmp_path / "run.h5"
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(FOLLOWED), str(path)])
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert time.monotonic() < deadline and writer.poll() is None, "the writer's first steps never arrived"
+            try:
+                hiddenscope.open_session(path).close()
+                break
+            except (hiddenscope.core.errors.FileProblem, FileNotFoundError, OSError):
+                time.sleep(0.05)
+        sleep = time.sleep
+
+        def shorter(seconds: float) -> None:  # the guide sleeps a second between looks; a third here
+            assert time.monotonic() < deadline, "the guide never saw the writer finish"
+            sleep(seconds / 3)
+
+        monkeypatch.setattr(time, "sleep", shorter)
+        monkeypatch.chdir(tmp_path)
+        exec(compile(guide.group(1), "follow-guide", "exec"), {})
+    finally:
+        writer.wait(timeout=120)
+    lines = capsys.readouterr().out.split()
+    lengths, means = [int(v) for v in lines[0::2]], [float(v) for v in lines[1::2]]
+    assert lengths == sorted(lengths) and lengths[-1] == 31 and means[-1] == 30.0
+    assert all(m == n - 1 for n, m in zip(lengths, means, strict=True))  # step k holds k

@@ -388,3 +388,82 @@ def test_a_traced_tensordict_module_names_the_user_s_own_call(tmp_path):
     records = hiddenscope.open_session(tmp_path / "gru.h5").trace(1)
     assert records, "the first step is traced"
     assert {r.code for r in records} == {"td = gru(td)  # the line every op of the call is charged to"}
+
+
+# -- mistakes a new user made with watch ----------------------------------------------------------------------
+def test_watch_into_a_recording_takes_its_n_agents_or_refuses(tmp_path):
+    torch.manual_seed(10)
+    cell = nn.GRUCell(3, 4)
+    x, h = torch.randn(6, 3), torch.zeros(6, 4)
+    with hiddenscope.record(tmp_path / "rec.h5", 2) as rec:
+        with pytest.raises(UserError, match=r"watch was given n_agents = 3, but the recording to .*rec\.h5 was made"):
+            hiddenscope.watch(cell, rec, 3)
+        assert not cell._forward_hooks and "forward" not in cell.__dict__
+        with hiddenscope.watch(cell, rec, 2):
+            out = cell(x, h)
+        rec.step(-out.detach())
+    reader = hiddenscope.open_session(tmp_path / "rec.h5")
+    assert len(reader) == 3 and reader.shape == (3, 2, 4)
+    np.testing.assert_allclose(reader.hidden(1), out.detach().reshape(3, 2, 4).numpy(), atol=1e-6)
+    np.testing.assert_allclose(reader.hidden(2), -reader.hidden(1))
+
+
+def test_a_watch_block_without_a_call_says_nothing_was_recorded(tmp_path):
+    cell = nn.GRUCell(3, 4)
+    with pytest.raises(UserError, match=r"^no step was recorded to .*none\.h5: nothing was written \(GRUCell was not"):
+        with hiddenscope.watch(cell, tmp_path / "none.h5", 2):
+            pass
+    assert not (tmp_path / "none.h5").exists() and "forward" not in cell.__dict__
+
+    class Skips(nn.Module):  # called, but never reaching its cell
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.GRUCell(3, 4)
+
+        def forward(self, x):
+            return x * 2
+
+    with pytest.raises(UserError, match=r"nothing was written \(2 calls of Skips never reached its recurrent cell\)"):
+        with hiddenscope.watch(Skips(), tmp_path / "skips.h5", 2) as w:
+            w.root(torch.zeros(6, 3))
+            w.root(torch.zeros(6, 3))
+    assert not (tmp_path / "skips.h5").exists()
+
+
+def test_a_whole_sequence_in_one_call_is_recorded_as_one_step_and_says_so(tmp_path):
+    torch.manual_seed(11)
+    gru = nn.GRU(5, 8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with hiddenscope.watch(gru, tmp_path / "seq.h5", 3):
+            for _ in range(3):
+                _out, h_n = gru(torch.randn(10, 12, 5))  # 10 steps of 12 rows
+    said = [str(w.message) for w in caught]
+    assert len(said) == 1 and "ran a sequence of 10 steps in one call, recorded as one step" in said[0]
+    assert "call it once per step" in said[0] and "hiddenscope.record" in said[0]
+    assert caught[0].filename == __file__  # the user's own call
+    reader = hiddenscope.open_session(tmp_path / "seq.h5")
+    assert len(reader) == 4
+    np.testing.assert_allclose(reader.hidden(3), h_n[-1].detach().reshape(4, 3, 8).numpy(), atol=1e-6)
+    # one step per call (an LSTM batch_first, a packed sequence of one step): no warning
+    lstm = nn.LSTM(5, 8, batch_first=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with hiddenscope.watch(lstm, tmp_path / "one.h5", 3):
+            lstm(torch.randn(12, 1, 5))
+        with hiddenscope.watch(lstm, tmp_path / "one_packed.h5", 3):
+            lstm(nn.utils.rnn.pack_sequence([torch.randn(1, 5)] * 12))
+    with pytest.warns(UserWarning, match="a sequence of 4 steps"):
+        with hiddenscope.watch(lstm, tmp_path / "packed.h5", 3, force=True):
+            lstm(nn.utils.rnn.pack_sequence([torch.randn(4, 5)] * 12))
+
+
+def test_watch_options_are_checked_before_anything_is_written(tmp_path):
+    with pytest.raises(UserError, match=r"^GRUCell has no submodule 'nope': it is itself the recurrent cell, so leave"):
+        hiddenscope.watch(nn.GRUCell(3, 4), tmp_path / "w.h5", 2, cell="nope")
+    for trace in (0, -3):
+        with pytest.raises(UserError, match=f"trace must be True, False or a whole number .*, got {trace}"):
+            hiddenscope.watch(nn.GRUCell(3, 4), tmp_path / "w.h5", 2, trace=trace)
+    with pytest.raises(UserError, match="must end in .h5 or .hdf5"):
+        hiddenscope.watch(nn.GRUCell(3, 4), tmp_path / "w.npz", 2)
+    assert not list(tmp_path.iterdir())
