@@ -56,6 +56,7 @@ TRACE_FIRST = 8  # with tracing on, the first steps are all traced; then every n
 TRACE_EVERY = 100
 _BLOCK_STEP_BYTES = 256 * 2**10  # steps this small are written in blocks of up to _BLOCK_STEPS
 _BLOCK_STEPS = 64
+_BLOCK_WAIT_S = 0.02
 _FIXED = ("inputs", "outputs", "avail_actions")  # arrays whose shape the first step fixes for the file
 
 
@@ -296,9 +297,12 @@ class _Sink:
             items = [item]
             # Small steps queued behind this one go to the file together: one write per dataset for all of them
             # (a step of a few KiB costs the writer more in HDF5 calls than in bytes, and holds the GIL the loop wants).
+            # A loop faster than the writer's own per-write cost is waited for, up to _BLOCK_WAIT_S, to make a
+            # block: the file is counted only about once a second anyway.
+            until = time.monotonic() + _BLOCK_WAIT_S
             while item[-1] <= _BLOCK_STEP_BYTES and len(items) < _BLOCK_STEPS:
                 try:
-                    nxt = self.queue.get_nowait()
+                    nxt = self.queue.get(timeout=max(0.0, until - time.monotonic()))
                 except queue.Empty:
                     break
                 if nxt is None:
