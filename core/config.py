@@ -74,6 +74,11 @@ class Config:
     def label(self) -> str:
         sizes = f"hidden {self.hidden_dim} → {self.units} units · " if not self.model else f"{self.model} · "
         env = f" · env {self.env}" if self.env else ""
+        if self.family == "recorded":  # a user's own loop: no seed of ours ran it; inputs of width 1 are the
+            # placeholder a recording without inputs keeps (see hiddenscope.record)
+            inputs = f" · input {self.input_dim}" if self.input_dim > 1 else ""
+            model = self.model or "recorded"
+            return f"batch {self.batch_size} · {self.n_agents} agents · {model} · {self.hidden_dim} units{inputs}"
         return (
             f"batch {self.batch_size} · {self.n_agents} agents · {sizes}input {self.input_dim}{env} · seed {self.seed}"
         )

@@ -783,3 +783,24 @@ def test_the_follow_guide_runs_as_written(tmp_path, monkeypatch, capsys):
     lengths, means = [int(v) for v in lines[0::2]], [float(v) for v in lines[1::2]]
     assert lengths == sorted(lengths) and lengths[-1] == 31 and means[-1] == 30.0
     assert all(m == n - 1 for n, m in zip(lengths, means, strict=True))  # step k holds k
+
+
+def test_a_recordings_title_names_only_what_the_users_loop_gave(tmp_path, capsys):
+    """No 'seed 0' (no seed of hiddenscope's ran it) and no 'input 1' where no inputs were recorded."""
+    from hiddenscope.core.session import SessionReader
+
+    plain, fed = tmp_path / "plain.h5", tmp_path / "fed.h5"
+    with hiddenscope.record(plain, N_AGENTS, model="my LSTM policy") as rec:
+        rec.step(np.zeros((BATCH, N_AGENTS, 8), np.float32))
+    with hiddenscope.record(fed, N_AGENTS) as rec:
+        rec.step(np.zeros((BATCH, N_AGENTS, 8), np.float32), inputs=np.ones((BATCH, N_AGENTS, 5), np.float32))
+    with SessionReader(plain) as reader:
+        assert reader.config.label() == f"batch {BATCH} · {N_AGENTS} agents · my LSTM policy · 8 units"
+    with SessionReader(fed) as reader:
+        assert reader.config.label().endswith("· 8 units · input 5") and "seed" not in reader.config.label()
+    out = tmp_path / "shot.png"
+    assert main(["screenshot", "--session", str(plain), "--out", str(out)]) == 0
+    from PySide6.QtGui import QImage
+
+    title = QImage(str(out)).text("Title")
+    assert "my LSTM policy · 8 units" in title and "seed" not in title and "input" not in title
