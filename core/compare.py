@@ -16,13 +16,16 @@ Both are plain Python; every method is called from one thread (the GUI's).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .episodes import EpisodeStep
 from .errors import UserError
-from .session import SessionReader
 from .stepper import Stepper
+
+if TYPE_CHECKING:  # sessions are read only when one is compared: h5py stays out of the window's start
+    from .session import SessionReader
 
 Shape = tuple[int, int, int]
 

@@ -53,3 +53,7 @@ def install_command(extra: str) -> str:
     if (root / "pyproject.toml").is_file() and (root / "core" / "errors.py").is_file():
         return f'{python} -m pip install -e "{root}[{extra}]"'
     return f'{python} -m pip install "hiddenscope[{extra}]"'
+
+
+class EndOfRecording(UserError):
+    """Step or Play asked for a timestep after the last one a session holds."""

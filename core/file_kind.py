@@ -19,6 +19,7 @@ from .errors import FileProblem
 
 CHECKPOINT_SUFFIXES = (".th", ".pth", ".safetensors")
 INPUT_SUFFIXES = (".npy", ".npz")
+SESSION_SUFFIXES = (".h5", ".hdf5")
 Kind = Literal["checkpoint", "inputs"]
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .config import DTYPES, Config
-from .errors import FileProblem, UserError
+from .errors import EndOfRecording, FileProblem, UserError
 from .history import Frame, HeldSteps, new_write_ids
 from .session import SessionReader
 from .stepper import BaseStepper, Capabilities
@@ -34,10 +34,6 @@ FOLLOWED = dataclasses.replace(RECORDING, follows=True)
 LINES_KEPT = 8  # (row, agent) pairs whose units over time are kept while replaying
 STEPS_KEPT = 4096  # timesteps kept per pair (96 units: 1.5 MiB)
 _MOST_TIMESTEPS = 1 << 25  # replay sets aside about 26 bytes per timestep up to the last: under 1 GiB
-
-
-class EndOfRecording(UserError):
-    """Step or Play asked for a timestep after the last one a session holds."""
 
 
 class _Steps:

@@ -83,6 +83,7 @@ from .config import Config
 from .episodes import EpisodeStep
 from .errors import FileProblem, UserError, first_line
 from .export import config_record
+from .file_kind import SESSION_SUFFIXES
 from .files import check_output_path, check_readable_file, refuse_special
 from .history import Frame
 from .stepper import Stepper
@@ -90,7 +91,7 @@ from .trace import TraceRecord
 
 FORMAT = "hiddenscope-session"
 FORMAT_VERSION = 1
-SUFFIXES = (".h5", ".hdf5")
+SUFFIXES = SESSION_SUFFIXES
 _GROW = 64  # datasets grow by this many steps at a time and are trimmed on close
 _FLUSH_SECONDS = 1.0  # the longest a written step waits before it is flushed and counted in t
 _RESERVE_BYTES = 1 << 20  # disk held back while recording, for the last flush on a full disk

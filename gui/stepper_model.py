@@ -19,12 +19,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from hiddenscope.core import analysis
-from hiddenscope.core.compare import Comparison
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import UserError
 from hiddenscope.core.history import Frame, Held
@@ -39,6 +38,9 @@ from hiddenscope.core.retrace import retrace
 from hiddenscope.core.stepper import BaseStepper
 from hiddenscope.core.view_state import Change, ViewState
 from hiddenscope.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from hiddenscope.core.compare import Comparison
 
 __all__ = ["COMPARE_MODES", "StepperModel"]
 

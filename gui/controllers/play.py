@@ -34,9 +34,8 @@ from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from hiddenscope.core.errors import UserError
+from hiddenscope.core.errors import EndOfRecording, UserError
 from hiddenscope.core.history import Frame
-from hiddenscope.core.replay import EndOfRecording
 from hiddenscope.core.retrace import can_retrace
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QBuffer,
@@ -52,10 +53,8 @@ from PySide6.QtWidgets import (
 
 from hiddenscope.core.config import Config
 from hiddenscope.core.errors import FileProblem
+from hiddenscope.core.file_kind import SESSION_SUFFIXES
 from hiddenscope.core.files import atomic_write, check_output_path
-from hiddenscope.core.live import LiveSession
-from hiddenscope.core.replay import FollowedFileReplaced, ReplayStepper
-from hiddenscope.core.session import SUFFIXES, SessionReader, SessionRecorder
 from hiddenscope.core.stepper import BaseStepper, Stepper
 from hiddenscope.gui.controllers.actions import window_action
 from hiddenscope.gui.controllers.files import FileActions
@@ -65,6 +64,9 @@ from hiddenscope.gui.export.render import paint_picture, picture_layout
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.views.heatmap_grid import HeatmapGrid
+
+if TYPE_CHECKING:  # sessions are read (h5py loaded) when one is opened, recorded or followed, not at start
+    from hiddenscope.core.replay import ReplayStepper
 
 FOLLOW_POLL_MS = 250  # how often a followed file is asked for new steps (its writer flushes at least once a second)
 FOLLOW_QUIET_S = 1.5  # no new step for this long: the status bar says it is waiting for steps
@@ -91,6 +93,8 @@ class Recording(QObject):
         self.stepper, self.path = stepper, path
         # From the step shown: stepped back into history, Play then moves through the held steps
         # before it computes new ones, and the file holds every step watched from here on.
+        from hiddenscope.core.session import SessionRecorder
+
         self.recorder = SessionRecorder(path, stepper, force=force, from_t=stepper.t)
         self.active = True
         try:
@@ -225,7 +229,7 @@ class SessionControls(QObject):
         if len(urls) != 1 or not urls[0].isLocalFile():
             return None
         path = Path(urls[0].toLocalFile())
-        return path if path.suffix.lower() in SUFFIXES else None
+        return path if path.suffix.lower() in SESSION_SUFFIXES else None
 
     def open_session(self, path: str | Path | None = None) -> bool:
         """Replay the session at ``path`` (asked for when None); a bad file is a dialog and nothing changes."""
@@ -236,6 +240,9 @@ class SessionControls(QObject):
             if path is None:
                 return False
         chosen = Path(path)
+
+        from hiddenscope.core.replay import ReplayStepper
+        from hiddenscope.core.session import SessionReader
 
         def read() -> ReplayStepper:
             # On the GUI thread: the checks read only the file's metadata, and its steps are read as the
@@ -307,6 +314,8 @@ class SessionControls(QObject):
         return None
 
     def _follow_tick(self) -> None:
+        from hiddenscope.core.replay import FollowedFileReplaced
+
         path = self.follow_path
         if path is None:
             return
@@ -340,6 +349,9 @@ class SessionControls(QObject):
 
     def _show_replay_of(self, path: Path) -> ReplayStepper | None:
         """Show the followed file from its newest step (None while it holds no step yet)."""
+        from hiddenscope.core.live import LiveSession
+        from hiddenscope.core.replay import ReplayStepper
+
         try:
             reader = LiveSession(path)
         except (FileProblem, OSError):

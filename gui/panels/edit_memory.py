@@ -12,6 +12,8 @@ the branch (B) and B − A.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from hiddenscope.core.branch import branch_comparison
-from hiddenscope.core.compare import Comparison
 from hiddenscope.core.edits import Edit
 from hiddenscope.core.errors import UserError
 from hiddenscope.gui.controllers.compare import MODE_TEXT
@@ -39,6 +40,9 @@ from hiddenscope.gui.controllers.long_work import Cancelled, Progress, run_with_
 from hiddenscope.gui.i18n import tr
 from hiddenscope.gui.stepper_model import StepperModel
 from hiddenscope.gui.widgets.controls import tipped, tool_button
+
+if TYPE_CHECKING:
+    from hiddenscope.core.compare import Comparison
 
 # op name -> (what the combo shows, the argument's placeholder or None, its tooltip); translated when shown
 OPS = {

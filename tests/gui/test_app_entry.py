@@ -25,6 +25,7 @@ def run_entry(args, tmp_path):
             print("config", w.stepper.config.batch_size, w.stepper.config.n_agents, w.stepper.units, w.stepper.device)
             print("title", w.windowTitle(), "|", w.acts.step.text())
             print("stepper", type(w.stepper).__name__, w.stepper.latest, w.model.frame.hidden.shape)
+            print("loaded", " ".join(m for m in ("h5py", "vmas", "lbforaging", "rware", "mpe2") if m in sys.modules))
             w.close()
         QTimer.singleShot(300, report)
         from hiddenscope.cli import main
@@ -41,6 +42,8 @@ def test_no_command_opens_the_default_model(tmp_path):
     # The default device is auto: the GPU where there is one.
     assert f"config 32 5 96 {'cuda' if torch.cuda.is_available() else 'cpu'}" in result.stdout
     assert "title hiddenscope | Step" in result.stdout
+    # The window is up before sessions' HDF5 and the environments are loaded: they load when first used.
+    assert "loaded \n" in result.stdout
 
 
 def test_the_app_in_chinese_from_the_command_line(tmp_path):
