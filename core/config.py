@@ -53,6 +53,9 @@ class Config:
     # After an episode's last action, one more step on its terminal observation (the action is not taken),
     # as the families' runners do; False: the next episode's first observation comes right after.
     terminal_step: bool = True
+    # A recording from a user's own loop (family "recorded") that was given no inputs keeps a placeholder of
+    # width 1 in their place: False says so.
+    inputs_recorded: bool = True
 
     def __post_init__(self) -> None:
         # From JSON (an export's config) the options come back as lists; keep them hashable pairs.
@@ -74,9 +77,8 @@ class Config:
     def label(self) -> str:
         sizes = f"hidden {self.hidden_dim} → {self.units} units · " if not self.model else f"{self.model} · "
         env = f" · env {self.env}" if self.env else ""
-        if self.family == "recorded":  # a user's own loop: no seed of ours ran it; inputs of width 1 are the
-            # placeholder a recording without inputs keeps (see hiddenscope.record)
-            inputs = f" · input {self.input_dim}" if self.input_dim > 1 else ""
+        if self.family == "recorded":  # a user's own loop: no seed of ours ran it, and maybe no inputs were given
+            inputs = f" · input {self.input_dim}" if self.inputs_recorded else ""
             model = self.model or "recorded"
             return f"batch {self.batch_size} · {self.n_agents} agents · {model} · {self.hidden_dim} units{inputs}"
         return (

@@ -20,6 +20,11 @@ from .session import NoSuchData, SessionReader, _attr, _open_written, _refresh_a
 __all__ = ["LiveSession", "open_session"]
 
 
+class NotReadableYet(FileProblem):
+    """The path names another file than the one read (deleted and recorded again, or replaced), not readable yet:
+    a writer that has only just created it.  The reader keeps its file; a later ``refresh()`` tries again."""
+
+
 class LiveSession(SessionReader):
     """A session read while it may still grow; ``len()`` is the number of steps recorded so far.
 
@@ -117,7 +122,7 @@ class LiveSession(SessionReader):
         try:
             fresh = LiveSession(self.path)
         except FileProblem as exc:
-            raise FileProblem(
+            raise NotReadableYet(
                 f"{self.path} was replaced by another file, which cannot be read yet ({first_line(exc)});"
                 " the reader keeps the file it had"
             ) from None

@@ -43,7 +43,7 @@ import numpy as np
 
 from .config import Config
 from .episodes import EpisodeStep
-from .errors import UserError
+from .errors import UserError, first_line
 from .files import check_output_path
 from .history import Frame
 from .session import SUFFIXES, SessionWriter
@@ -57,6 +57,7 @@ TRACE_EVERY = 100
 _BLOCK_STEP_BYTES = 256 * 2**10  # steps this small are written in blocks of up to _BLOCK_STEPS
 _BLOCK_STEPS = 64
 _BLOCK_WAIT_S = 0.02
+_EPISODIC = ("actions", "rewards", "episode_start", "dones")  # what makes a session episodic, from step 1
 _FIXED = ("inputs", "outputs", "avail_actions")  # arrays whose shape the first step fixes for the file
 
 
@@ -301,8 +302,12 @@ class _Sink:
             # block: the file is counted only about once a second anyway.
             until = time.monotonic() + _BLOCK_WAIT_S
             while item[-1] <= _BLOCK_STEP_BYTES and len(items) < _BLOCK_STEPS:
+                with self.room:  # a caller waiting for room in a small queue is not kept waiting for a block
+                    wait = self.queued + item[-1] <= self.budget
                 try:
-                    nxt = self.queue.get(timeout=max(0.0, until - time.monotonic()))
+                    nxt = (
+                        self.queue.get(timeout=max(0.0, until - time.monotonic())) if wait else self.queue.get_nowait()
+                    )
                 except queue.Empty:
                     break
                 if nxt is None:
@@ -313,16 +318,30 @@ class _Sink:
                     break
             try:
                 if self.error is None:
-                    block = []
-                    for t, copies, state_copies, trace, step_ms, _size in items:
-                        block.append(self._frame(t, copies, state_copies, trace, step_ms))
-                    self.writer.append_many(block)
+                    self._write_block(items)
             except BaseException as exc:  # reported to the caller at its next step or close
                 self.error = exc
             finally:
                 with self.room:
                     self.queued -= sum(it[-1] for it in items)
                     self.room.notify_all()
+
+    def _write_block(self, items: list[tuple]) -> None:
+        """Write queued steps together; a step that cannot be made a frame ends the recording after the ones before."""
+        block = []
+        for t, copies, state_copies, trace, step_ms, _size in items:
+            try:
+                block.append(self._frame(t, copies, state_copies, trace, step_ms))
+            except Exception as exc:
+                if block:
+                    self.writer.append_many(block)
+                if isinstance(exc, UserError):
+                    raise
+                raise UserError(
+                    f"step {t} could not be written ({type(exc).__name__}: {first_line(exc)});"
+                    f" {_count(t - 1, 'step')} before it are kept"
+                ) from exc
+        self.writer.append_many(block)
 
     def _finish_abandoned(self) -> None:
         """Finish the file of a recording no one closed; what went wrong is said on stderr (no one else is left)."""
@@ -368,9 +387,11 @@ class _Sink:
         states = {f"states/{k}": per_agent(f"states[{k!r}]", c.numpy()) for k, c in state_copies.items()}
         inputs = per_agent("inputs", values["inputs"]) if "inputs" in values else None
         outputs = values.get("outputs")
-        if outputs is not None:
+        if outputs is not None:  # kept per agent where its rows are the agents' (hidden's batch); else as given
             with contextlib.suppress(UserError):
-                outputs = per_agent("outputs", outputs)
+                rows = agent_rows(outputs.shape, n, "outputs")
+                if rows[0] == batch:
+                    outputs = outputs.reshape(rows)
         episodic = any(k in values for k in ("actions", "rewards", "episode_start", "dones"))
         if t == 1:
             self._lay_out(hidden, inputs, outputs, states, values.get("avail_actions"), episodic)
@@ -432,11 +453,11 @@ class _Sink:
                 model=str(self.meta.get("model", "")) or "your model (hiddenscope.record)",
                 family="recorded",
                 n_actions=int(outputs.shape[-1]) if outputs is not None and outputs.ndim == 3 else 0,
+                inputs_recorded=inputs is not None,
             )
         )
         config.update(units=units, device_used=self._device, stored_dtype=np.dtype(dtype).name)
         config["states"] = sorted(k.removeprefix("states/") for k in states)
-        config["inputs_recorded"] = inputs is not None
         extra: dict[str, tuple[tuple[int, ...], Any]] = {k: ((batch, n, v.shape[-1]), dtype) for k, v in states.items()}
         if avail_shape is not None:
             extra["avail_actions"] = (avail_shape, bool)
@@ -472,7 +493,9 @@ def _finish_unclosed_at_exit() -> None:
     """At interpreter exit, finish every recording no one closed (its writer thread is a daemon, which would be
     stopped wherever it was), and wait for those being finished.  An uncaught exception that ended the program
     leaves a file the recording was to replace as it was, as a ``with`` block that raises does."""
-    failed = getattr(sys, "last_value", None) is not None
+    # At an interactive prompt (python -i, IPython, Jupyter) last_value is any earlier error, not how it ended.
+    interactive = hasattr(sys, "ps1") or bool(sys.flags.interactive) or "IPython" in sys.modules
+    failed = getattr(sys, "last_value", None) is not None and not interactive
     for sink in list(_LIVE):
         sink.abandon("at exit", keep_old=failed)
         sink.thread.join()
@@ -630,8 +653,28 @@ class Recording:
         dtype = _float_name(hidden, "hidden")
         shapes = {k: _shape_of(v) for k, v in given.items() if k in _FIXED and v is not None}
         shapes.update({f"states[{k!r}]": _shape_of(v) for k, v in states.items()})
+        episodic = sorted(k for k in _EPISODIC if given.get(k) is not None)
         # The first step fixes the layout, once it passes every check: a refused first step fixes nothing.
-        lay = self._layout or {"batch": batch, "units": units, "states": sorted(states or {}), "shapes": shapes}
+        lay = self._layout or {
+            "batch": batch,
+            "units": units,
+            "states": sorted(states or {}),
+            "shapes": shapes,
+            "episodic": bool(episodic),
+        }
+        if episodic and not lay["episodic"]:
+            raise UserError(
+                f"{episodic[0]} was not given at step 1, so it cannot be added at step {self.steps + 1}"
+                " (the episode fields are laid out by the first step)"
+            )
+        if self._layout is None and self._init is not None:
+            init_shape = _shape_of(self._init.value)
+            if agent_rows(init_shape, n, "init") != (batch, n, units):
+                raise UserError(f"init has shape {init_shape}; hidden is (batch {batch}, {n} agents, {units} units)")
+        if given.get("inputs") is not None:
+            in_shape = _shape_of(given["inputs"])
+            if agent_rows(in_shape, n, "inputs")[0] != batch:
+                raise UserError(f"inputs has shape {in_shape}, another batch than hidden's {batch}")
         if (batch, units) != (lay["batch"], lay["units"]):
             raise UserError(
                 f"hidden is (batch {batch}, units {units}) at step {self.steps + 1},"
@@ -662,6 +705,12 @@ class Recording:
             shape = _shape_of(value)
             if int(np.prod(shape)) != 1 and shape not in accepted:
                 raise UserError(f"{name} has shape {shape}; with batch {batch} and n_agents {n} it must be {said}")
+        for name in ("rewards", "dones", "episode_start"):
+            value = given.get(name)
+            if value is not None and not _is_tensor(value):
+                kind = np.asarray(value).dtype
+                if kind.kind not in "biuf":
+                    raise UserError(f"{name} must be numbers or bools, got {kind} values")
         if given.get("actions") is not None:
             odd = _not_whole(given["actions"])
             if odd:

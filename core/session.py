@@ -470,13 +470,13 @@ class SessionWriter:
     def _write_block(self, items: Sequence[tuple[Frame, dict[str, np.ndarray] | None]]) -> None:
         frames = [frame for frame, _extra in items]
         k, m = self.steps, len(frames)
+        first = frames[0]
         try:
             if k + m > self._allocated:
                 self._allocated = -(-(k + m) // _GROW) * _GROW
                 for ds in self._ds.values():
                     ds.resize(self._allocated, axis=0)
             d, rows = self._ds, slice(k, k + m)
-            first = frames[0]
             d["hidden"][rows] = np.stack([f.hidden for f in frames])
             if first.inputs is not None:
                 d["inputs"][rows] = np.stack([f.inputs for f in frames if f.inputs is not None])

@@ -804,3 +804,56 @@ def test_a_recordings_title_names_only_what_the_users_loop_gave(tmp_path, capsys
 
     title = QImage(str(out)).text("Title")
     assert "my LSTM policy · 8 units" in title and "seed" not in title and "input" not in title
+
+
+def test_a_step_the_writer_cannot_write_keeps_every_step_before_it_and_names_it(tmp_path, monkeypatch):
+    """Queued steps go to the file in blocks: one bad step must not take the good ones queued with it."""
+    from hiddenscope.core import record as record_module
+    from hiddenscope.core.errors import UserError
+
+    real = record_module._Sink._frame
+
+    def frame(self, t, *args):
+        if t == 20:
+            raise ValueError("a value the file cannot take")
+        return real(self, t, *args)
+
+    monkeypatch.setattr(record_module._Sink, "_frame", frame)
+    path = tmp_path / "bad.h5"
+    rec = hiddenscope.record(path, N_AGENTS)
+    with pytest.raises(UserError, match=r"step 20 could not be written \(ValueError: a value the file cannot take\)"):
+        for t in range(1, 41):
+            rec.step(np.full((BATCH, N_AGENTS, 4), t, np.float32))
+        rec.close()
+    session = hiddenscope.open_session(path)
+    assert len(session) == 20  # t = 0..19: every step before the bad one
+    np.testing.assert_array_equal(session.read("hidden")[1:, 0, 0, 0], np.arange(1, 20))
+
+
+def test_what_step_1_lays_out_is_checked_at_step_1_and_kept_after(tmp_path):
+    from hiddenscope.core.errors import UserError
+
+    h = np.zeros((BATCH, N_AGENTS, 8), np.float32)
+    with pytest.raises(UserError, match=r"init has shape \(3, 3, 8\); hidden is \(batch 4, 3 agents, 8 units\)"):
+        with hiddenscope.record(tmp_path / "init.h5", N_AGENTS, init=np.zeros((3, N_AGENTS, 8))) as rec:
+            rec.step(h)
+    assert not (tmp_path / "init.h5").exists()  # refused before any file was made
+    with pytest.raises(UserError, match=r"inputs has shape \(5, 3, 2\), another batch than hidden's 4"):
+        with hiddenscope.record(tmp_path / "in.h5", N_AGENTS) as rec:
+            rec.step(h, inputs=np.zeros((5, N_AGENTS, 2)))
+    assert not (tmp_path / "in.h5").exists()
+    with hiddenscope.record(tmp_path / "late.h5", N_AGENTS) as rec:
+        rec.step(h)
+        with pytest.raises(UserError, match="actions was not given at step 1, so it cannot be added at step 2"):
+            rec.step(h, actions=np.zeros((BATCH, N_AGENTS)))
+    with hiddenscope.record(tmp_path / "out.h5", N_AGENTS) as rec:  # one value a row: not the agents' rows
+        rec.step(h, outputs=np.arange(BATCH, dtype=np.float32)[:, None])
+    np.testing.assert_array_equal(
+        hiddenscope.open_session(tmp_path / "out.h5").read("outputs")[1], [[0], [1], [2], [3]]
+    )
+    with hiddenscope.record(tmp_path / "one.h5", N_AGENTS) as rec:  # inputs one wide are inputs all the same
+        rec.step(h, inputs=np.ones((BATCH, N_AGENTS, 1)))
+    from hiddenscope.core.session import SessionReader
+
+    with SessionReader(tmp_path / "one.h5") as reader:
+        assert reader.config.label().endswith("8 units · input 1")

@@ -314,6 +314,7 @@ class SessionControls(QObject):
         return None
 
     def _follow_tick(self) -> None:
+        from hiddenscope.core.live import NotReadableYet
         from hiddenscope.core.replay import FollowedFileReplaced
 
         path = self.follow_path
@@ -329,6 +330,9 @@ class SessionControls(QObject):
                 if followed.refresh():
                     self._last_arrival = time.monotonic()
                     self._show_mode()
+            except NotReadableYet:  # a new run under that name has only just begun: wait for its first step
+                self._say_following(tr("{name}: a new recording there, waiting for its steps").format(name=path.name))
+                return
             except FollowedFileReplaced as exc:  # a new run under the same name: follow that one from its start
                 self.model.message.emit(tr("{why}: following it from its start").format(why=exc), 8000)
                 self.model.stepper.following = False

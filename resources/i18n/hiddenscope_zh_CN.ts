@@ -2154,5 +2154,9 @@
         <source>{why}: following it from its start</source>
         <translation>{why}：从其开头开始跟随</translation>
     </message>
+    <message>
+        <source>{name}: a new recording there, waiting for its steps</source>
+        <translation>{name}：此处有新的录制，正在等待其步</translation>
+    </message>
 </context>
 </TS>

@@ -63,3 +63,26 @@ def test_a_recording_made_with_force_over_the_followed_file_is_followed_from_its
     np.testing.assert_array_equal(window.model.frame.hidden, -state(3))
     np.testing.assert_array_equal(window.model.stepper.snapshot(1).hidden, -state(1))  # no step of the old run left
     assert sessions.following is not None and "Following run.h5: t = 0..3" in sessions.follow_label.text()
+
+
+def test_a_followed_file_deleted_and_recorded_again_is_waited_for_then_followed(make_window, qtbot, tmp_path):
+    window = make_window(SMALL)
+    sessions = window.sessions
+    path = tmp_path / "run.h5"
+    with hiddenscope.record(path, 3) as rec:
+        for k in range(1, 6):
+            rec.step(state(k))
+    sessions.follow_session(path)
+    qtbot.waitUntil(lambda: window.model.held.last == 5, timeout=5000)
+    path.unlink()
+    failed = []
+    window.model.failed.connect(lambda what, why: failed.append(why))
+    with hiddenscope.record(path, 3) as rec:  # made at once, its first step written a moment later
+        qtbot.waitUntil(
+            lambda: "a new recording there, waiting for its steps" in sessions.follow_label.text(), timeout=5000
+        )
+        for k in range(1, 3):
+            rec.step(-state(k))
+    qtbot.waitUntil(lambda: window.model.held.last == 2, timeout=5000)
+    np.testing.assert_array_equal(window.model.frame.hidden, -state(2))
+    assert not failed and sessions.follow_path == path
