@@ -331,6 +331,14 @@ class FileActions:
         """Open a dropped file as what it holds (a ``.pt`` may be a checkpoint or inputs); a folder is a run."""
         from hiddenscope.core.file_kind import file_kind
 
+        if self.stepper.capabilities.is_recording:  # as File → Open checkpoint / Open inputs, off while replaying
+            self.model.failed.emit(
+                "Open dropped file",
+                tr("A recorded session is on screen: close it first (File → Close session), then drop {name}").format(
+                    name=path.name
+                ),
+            )
+            return False
         if path.is_dir():
             return self.open_checkpoint(path)
         ok, kind = self.model.attempt("Open dropped file", file_kind, path)

@@ -2158,5 +2158,9 @@
         <source>{name}: a new recording there, waiting for its steps</source>
         <translation>{name}：此处有新的录制，正在等待其步</translation>
     </message>
+    <message>
+        <source>A recorded session is on screen: close it first (File → Close session), then drop {name}</source>
+        <translation>屏幕上是已录制的会话：请先关闭它（文件 → 关闭会话），再拖放 {name}</translation>
+    </message>
 </context>
 </TS>

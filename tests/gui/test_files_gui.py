@@ -42,6 +42,23 @@ def test_dropping_a_checkpoint_loads_it(qtbot, make_window, agent_th):
     assert w.stepper.units == 64
 
 
+def test_dropping_a_checkpoint_on_a_replayed_session_says_to_close_it_first(
+    qtbot, make_window, agent_th, tmp_path, monkeypatch
+):
+    import hiddenscope
+
+    w = make_window(Config(batch_size=2, n_agents=2))
+    session = tmp_path / "run.h5"
+    with hiddenscope.record(session, 2) as rec:
+        rec.step(np.zeros((2, 2, 8), np.float32))
+    assert w.sessions.open_session(session)
+    messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: messages.append(text))
+    assert drop(w, agent_th)
+    assert messages == ["A recorded session is on screen: close it first (File → Close session), then drop agent.th"]
+    assert w.stepper.capabilities.is_recording and w.stepper.units == 8  # the recording stays on screen
+
+
 def test_dropping_a_file_of_another_kind_is_not_accepted(qtbot, make_window, tmp_path):
     w = make_window()
     (tmp_path / "notes.txt").write_text("hello")
