@@ -289,7 +289,9 @@ class FileActions:
         from hiddenscope.gui.panels.environment_dialog import EnvironmentDialog
 
         c = self.stepper.config
-        dialog = EnvironmentDialog(c.n_agents, self.settings, self.parent, agents_fixed=c.family == "epymarl-ns")
+        dialog = EnvironmentDialog(
+            c.n_agents, self.settings, self.parent, agents_fixed=c.family == "epymarl-ns", running=c.env
+        )
         if dialog.exec() != EnvironmentDialog.DialogCode.Accepted:
             return False
         return self.use_environment(*dialog.choices())

@@ -32,6 +32,7 @@ TITLES = {
     "vmas": "VMAS scenario (vmas)",
 }
 ACTIONS = {
+    "": "as the run chooses: its config's action_selector (greedy without one)",
     "greedy": "greedy: the best allowed action (argmax of Q-values or logits)",
     "sample": "sample: draw from the policy's probabilities (pi_logits agents)",
 }
@@ -46,6 +47,7 @@ class EnvironmentDialog(QDialog):
         settings: QSettings | None = None,
         parent: QWidget | None = None,
         agents_fixed: bool = False,
+        running: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("hiddenscope — inputs from an environment"))
@@ -78,9 +80,10 @@ class EnvironmentDialog(QDialog):
         layout.addWidget(buttons)
 
         self.env_box.currentIndexChanged.connect(self._show_options)
-        if settings is not None:  # the last environment chosen
-            remembered = self.env_box.findData(str(settings.value("env/name", "simple_spread")))
-            self.env_box.setCurrentIndex(max(0, remembered))
+        # The environment running now, else the last one chosen; actions as the run chooses unless picked before.
+        remembered = str(settings.value("env/name", "simple_spread")) if settings is not None else "simple_spread"
+        self.env_box.setCurrentIndex(max(0, self.env_box.findData(running.partition(":")[0] or remembered)))
+        if settings is not None:
             self.actions_box.setCurrentIndex(max(0, self.actions_box.findData(settings.value("env/actions", ""))))
         self._show_options()
 

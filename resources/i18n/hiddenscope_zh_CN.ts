@@ -2162,5 +2162,9 @@
         <source>A recorded session is on screen: close it first (File → Close session), then drop {name}</source>
         <translation>屏幕上是已录制的会话：请先关闭它（文件 → 关闭会话），再拖放 {name}</translation>
     </message>
+    <message>
+        <source>as the run chooses: its config&apos;s action_selector (greedy without one)</source>
+        <translation>按运行的选择：其配置中的 action_selector（没有时为贪心）</translation>
+    </message>
 </context>
 </TS>

@@ -238,3 +238,16 @@ def test_a_live_environment_locks_the_agent_count_and_says_where_it_is_changed(q
     w.acts.pattern.trigger()  # back to pattern inputs: the count is the user's again
     qtbot.waitUntil(lambda: w.stepper.config.env == "")
     assert agents.isEnabled() and "lbf" not in agents.toolTip()
+
+
+def test_the_environment_dialog_opens_on_the_running_environment_and_the_runs_own_actions(qtbot, make_window, tmp_path):
+    """Pressing OK without touching Actions must not turn a sampling policy greedy."""
+    from PySide6.QtCore import QSettings
+
+    pytest.importorskip("lbforaging")
+    fresh = QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)
+    dialog = EnvironmentDialog(2, fresh, running="lbf")
+    assert dialog.name == "lbf"  # not the first in the list: the one running
+    assert dialog.actions_box.currentData() == "" and "as the run chooses" in dialog.actions_box.currentText()
+    assert dialog.choices()[2] == ""  # use_environment then keeps what the run chose
+    assert EnvironmentDialog(2, fresh).name == "simple_spread"  # nothing running, nothing remembered
