@@ -194,16 +194,26 @@ def checkpoint_comparison(a: Stepper, path: str | Path, label: str | None = None
     """
     from .checkpoint import checkpoint_factory
 
-    factory, config = checkpoint_factory(path, a.config)
+    if a.config.env:  # B's environments are planned for B: its inputs laid out as its own run built them
+        from .plan import plan
+
+        planned = plan(a.loaded.request.with_model(a.config, checkpoint=str(path)))
+        config, factory, inputs = planned.config, planned.model_factory, planned.input_factory
+    else:
+        factory, config = checkpoint_factory(path, a.config)
+        inputs = a.input_factory
     b = Stepper(
         config,
         model_factory=factory,
-        input_factory=a.input_factory,
+        input_factory=inputs,
         history_budget=a.history_budget,
         history_on_device=a.history_on_device,
         tracing=False,
     )
-    comparison = StepperComparison(b, label or f"B: {Path(path).name}")
+    named = Path(path)
+    # Every PyMARL step saves an agent.th: its folder (the step) says which one B is.
+    short = f"{named.parent.name}/{named.name}" if named.name == "agent.th" else named.name
+    comparison = StepperComparison(b, label or f"B: {short}")
     comparison.check_fits((a.config.batch_size, a.config.n_agents, a.units))
     return comparison
 
@@ -245,6 +255,9 @@ def recorded_inputs_comparison(a: SessionReader, path: str | Path, label: str | 
         )
     factory, config = checkpoint_factory(path, a.config)
     b = Stepper(config, model_factory=factory, input_factory=lambda _c: RecordedInputs(a), tracing=False)
-    comparison = StepperComparison(b, label or f"B: {Path(path).name}")
+    named = Path(path)
+    # Every PyMARL step saves an agent.th: its folder (the step) says which one B is.
+    short = f"{named.parent.name}/{named.name}" if named.name == "agent.th" else named.name
+    comparison = StepperComparison(b, label or f"B: {short}")
     comparison.check_fits(a.shape)
     return comparison

@@ -168,3 +168,44 @@ def test_a_checkpoint_needs_a_recording_from_t_0(tmp_path):
     torch.save(a.model.state_dict(), same)
     with SessionReader(path) as reader, pytest.raises(UserError, match="starts at t = 3"):
         recorded_inputs_comparison(reader, same)
+
+
+def test_in_a_live_environment_b_gets_inputs_laid_out_as_its_own_run_built_them(tmp_path):
+    """A's run feeds 18 observations; B's was trained with last action and agent id (26): B is planned for B."""
+    import json
+
+    pytest.importorskip("mpe2")
+    from hiddenscope.core.agents.pymarl import RNNAgent
+    from hiddenscope.core.plan import Request, plan
+
+    def run(name: str, inputs: int, flags: dict):
+        folder = tmp_path / name / "results" / "models" / "qmix" / "100"
+        folder.mkdir(parents=True)
+        torch.manual_seed(inputs)
+        torch.save(RNNAgent(inputs, 16, 5).state_dict(), folder / "agent.th")
+        (folder.parent / "config.json").write_text(json.dumps({"agent": "rnn", "rnn_hidden_dim": 16, **flags}))
+        return folder.parent
+
+    plain = run("a", 18, {})
+    flagged = run("b", 26, {"obs_last_action": True, "obs_agent_id": True})
+    request = Request(checkpoint=str(plain), env="simple_spread", env_args=["n_agents=3"], batch_size=2, device="cpu")
+    planned = plan(request)
+    a = Stepper(planned.config, planned.model_factory, planned.input_factory, loaded=planned.loaded)
+    comp = checkpoint_comparison(a, flagged)
+    b = comp.stepper
+    assert b.config.input_dim == 26 and b.config.obs_agent_id and b.config.obs_last_action
+    for _ in range(3):
+        a.step()
+        comp.advance_to(a.t)
+    inputs = b.snapshot(3).inputs
+    np.testing.assert_array_equal(inputs[:, :, -3:], np.broadcast_to(np.eye(3), (2, 3, 3)))  # B's agent ids
+    np.testing.assert_array_equal(inputs[:, :, 18:23], np.eye(5)[b.snapshot(2).episode.actions])  # B's last actions
+    assert comp.hidden_at(3).shape == a.snapshot(3).hidden.shape
+
+
+def test_bs_label_names_the_step_of_an_agent_th(tmp_path):
+    a = Stepper(SMALL)
+    step = tmp_path / "2000"
+    step.mkdir()
+    torch.save(a.model.state_dict(), step / "agent.th")
+    assert checkpoint_comparison(a, step / "agent.th").label == "B: 2000/agent.th"
