@@ -62,7 +62,11 @@ class StatusLine:
         rate = f"  {self.play.steps_per_s:,.0f} {tr('steps/s')}  "
         self.rate_label.setText(rate if self.model.playing else "")
         self.rate_label.setVisible(self.model.playing)
-        self.episodes_label.setText(episodes_text(s.source))
+        episodes = episodes_text(s.source)
+        env = s.config.env
+        if episodes and env:  # which environment the episodes are of, and how its agents act
+            episodes = f"  {env} · {s.config.actions} · {episodes.strip()}  "
+        self.episodes_label.setText(episodes)
         self.episodes_label.setVisible(bool(self.episodes_label.text()))
         reader = s.reader
         if reader is not None:  # a recorded session: it holds every step, on disk

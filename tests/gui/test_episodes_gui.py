@@ -144,6 +144,7 @@ def test_status_bar_counts_finished_episodes_and_their_mean_return(qtbot, make_w
     text = w.status.episodes_label.text()
     assert w.status.episodes_label.isVisible()
     assert f"{done} episode" in text and f"mean return {np.mean(finished):+.2f}" in text
+    assert text.strip().startswith("lbf · greedy ·")  # which environment, and how its agents act
     w.acts.pattern.trigger()  # back to inputs without episodes: the label goes
     assert not w.status.episodes_label.isVisible()
 
