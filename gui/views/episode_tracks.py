@@ -91,7 +91,12 @@ class EpisodeTracks(QWidget):
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(False, False)
         plot.hideButtons()
-        plot.setLabel("left", label)
+        if label:  # the name inside the plot, top left: a rotated axis label collides with "-100" in a narrow axis
+            name = pg.TextItem(label, color="#9e9e9e", anchor=(0, 0))
+            name.setParentItem(plot.getPlotItem().getViewBox())
+            name.setPos(2, 0)
+        # Tick labels that would reach past the plot's ends are left out rather than cut in half.
+        plot.getAxis("left").setStyle(hideOverlappingLabels=True)
         plot.setFixedHeight(70)
         # The same width of left axis as the history plot above, so the timesteps line up.
         plot.getAxis("left").setWidth(link.getAxis("left").width())
@@ -121,7 +126,9 @@ class EpisodeTracks(QWidget):
             self.ends_marks.setData([], [])
             return
         returns = tracks["returns"].astype(float)
-        self.returns_curve.setData(ts.astype(float), returns)
+        # One line per episode: no line from an episode's last return down to the next one's first.
+        joined = np.append(~tracks["start"][1:], False) & np.isfinite(returns) & np.isfinite(np.append(returns[1:], 0))
+        self.returns_curve.setData(ts.astype(float), returns, connect=joined)
         # No action yet (t = 0): no return, so no numbers on its axis either (they would be an old range's).
         self.returns_plot.getAxis("left").setStyle(showValues=bool(np.isfinite(returns).any()))
         actions = tracks["actions"][:, agent]

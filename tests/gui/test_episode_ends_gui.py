@@ -92,3 +92,7 @@ def test_the_return_said_and_the_t_line_follow_the_t_shown_not_the_newest_step(q
         qtbot.waitUntil(lambda tracks=tracks, expected=expected: expected in tracks.caption.text())
         assert [line.value() for line in tracks.t_lines] == [t, t]
         assert tracks.ts[-1] >= t  # the window reaches past t when t is not the newest step
+    # One line per episode: the return's line breaks before each planted start (and at t = 0, with no return).
+    joined = tracks.returns_curve.opts["connect"]
+    broken = sorted(int(tracks.ts[i]) for i in np.flatnonzero(~joined))
+    assert broken == [0, *sorted(s - 1 for s in STARTS[0] if s > 1), int(tracks.ts[-1])]
