@@ -56,19 +56,39 @@ def _title_font() -> QFont:
 
 
 def wrap_title(title: str, width: int) -> tuple[str, ...]:
-    """``title`` in lines no wider than ``width`` pixels, broken after its " · " separators."""
+    """``title`` in lines no wider than ``width`` pixels, broken after its " · " separators.
+
+    A part wider than the line by itself (a long model name) is broken between its words.
+    """
     if not title:
         return ()
     metrics = QFontMetrics(_title_font())
+
+    def fits(text: str) -> bool:
+        return metrics.horizontalAdvance(text) <= width
+
     lines: list[str] = []
     line = ""
-    for part in title.split(" · "):
+    parts = title.split(" · ")
+    for i, part in enumerate(parts):
+        tail = " ·" if i < len(parts) - 1 else ""  # what a line ends with when the next part starts a new one
         joined = f"{line} · {part}" if line else part
-        if line and metrics.horizontalAdvance(joined) > width:
-            lines.append(line + " ·")
-            line = part
-        else:
+        if fits(joined + tail):
             line = joined
+            continue
+        if line:
+            lines.append(line + " ·")
+        if fits(part + tail):
+            line = part
+            continue
+        line = ""
+        for word in part.split(" "):  # too wide alone: word by word
+            joined = f"{line} {word}" if line else word
+            if line and not fits(joined + tail):
+                lines.append(line)
+                line = word
+            else:
+                line = joined
     return (*lines, line)
 
 

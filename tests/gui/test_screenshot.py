@@ -180,3 +180,20 @@ def test_a_name_without_a_suffix_gets_the_formats_and_another_suffix_is_refused(
     assert w.files.export_history(tmp_path / "hist") is None and not (tmp_path / "hist").exists()  # a script's path
     assert "hist: this is saved as .npz" in messages[-1]
     assert w.files.save_screenshot(tmp_path / "x.jpg") is None and not (tmp_path / "x.jpg").exists()
+
+
+def test_a_title_with_a_long_model_name_wraps_between_words_within_a_one_agent_picture(qapp):
+    """A movie or screenshot of one agent is narrow: no line of its title may run past the picture."""
+    from PySide6.QtGui import QFontMetrics
+
+    from hiddenscope.gui.export.render import _title_font, wrap_title
+
+    title = (
+        "hiddenscope · h_20 at t = 20 · batch 2 · 2 agents · EPyMARL RNNNSAgent (one network per agent) agent.th"
+        " (32 units, step 500 (the latest of 1 saved steps) · input 15 · env lbf · seed 0 · cpu · float32"
+    )
+    metrics = QFontMetrics(_title_font())
+    lines = wrap_title(title, 440)
+    assert all(metrics.horizontalAdvance(line) <= 440 for line in lines), lines
+    assert " ".join(lines).replace("· ", "·").split() == title.replace("· ", "·").split()  # nothing lost
+    assert wrap_title("a · b", 440) == ("a · b",)
