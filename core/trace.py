@@ -160,11 +160,16 @@ def _shown_args(is_method: bool, args: tuple, kwargs: dict) -> tuple[Any, ...]:
     """The arguments worth showing, cheap to keep: tensors become their shapes, weights a count."""
     rest = args[1:] if is_method else args
     shown = tuple(_shown(a) for a in rest if a is not None and type(a) is not Parameter)
-    weights = sum(type(a) is Parameter for a in rest)
+    # A module's weights, positional or by keyword (layer_norm's weight= and bias=), are counted, not listed;
+    # torch's own arguments (softmax's _stacklevel) and those left at None are not the caller's: left out.
+    weights = sum(type(a) is Parameter for a in (*rest, *kwargs.values()))
     if weights:
         shown += (_Weights(weights),)
-    if kwargs:
-        shown += tuple((k + "=", _shown(v)) for k, v in kwargs.items())
+    shown += tuple(
+        (k + "=", _shown(v))
+        for k, v in kwargs.items()
+        if not k.startswith("_") and v is not None and type(v) is not Parameter
+    )
     return shown
 
 

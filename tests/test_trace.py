@@ -325,3 +325,15 @@ def test_a_custom_model_runs_in_the_stepper_and_keeps_its_separate_output():
     assert stepper.frame.output.shape == (3, 2, 2)
     # Outputs were kept from the first step on, not only after the history noticed them.
     assert stepper.history.frame(1).output is not None
+
+
+def test_op_text_counts_weights_given_by_keyword_and_leaves_out_torchs_own_arguments():
+    """PyMARL2's LayerNorm and EPyMARL's softmax read as a person would write them."""
+    from hiddenscope.core.trace import Recorder
+
+    norm, x = torch.nn.LayerNorm(16), torch.randn(4, 16)
+    recorder = Recorder(1, "forward", {})
+    with torch.no_grad(), recorder:
+        y = norm(x)
+        torch.nn.functional.softmax(y, dim=-1)
+    assert [r.op for r in recorder.records] == ["layer_norm(4×16, (16), +2 weights, eps=1e-05)", "softmax(4×16, dim=-1)"]

@@ -57,6 +57,7 @@ NOTE_BRUSH = QBrush(QColor("#ffccbc"))
 SETTLE_MS = 1000  # while playing: how long frames must all want the other height before the panel changes it
 SCRUB_S = 0.4  # paused: a change this soon after the last one (scrubbing through mixed steps) waits to settle too
 TABLE_ROWS_SHOWN = 4  # unfolded, the table keeps room for at least this many rows
+OP_WIDTH = 320  # at most, in pixels: a long op (layer_norm with its arguments) is cut with "…", whole in its tooltip
 
 
 class ShapePanel(QWidget):
@@ -108,6 +109,7 @@ class ShapePanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(CODE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # sized in _fill, up to OP_WIDTH
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.RichText)
@@ -262,6 +264,8 @@ class ShapePanel(QWidget):
                     tip += f"\n⚠ {note}"
                 item.setToolTip(tip)
                 self.table.setItem(row, col, item)
+        self.table.resizeColumnToContents(0)
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), OP_WIDTH))
 
     def _highlight(self) -> None:
         current = self.current_row

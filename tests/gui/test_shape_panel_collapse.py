@@ -145,3 +145,34 @@ def test_a_recording_without_traces_shows_one_line_that_says_so(qtbot, make_wind
     text = panel.header.text()
     assert "<b>t = 4</b> was not traced: the recording holds no trace" in text
     assert not panel.trace_button.isVisible() and "Trace this step" not in text  # nothing to re-run it with
+
+
+def test_a_long_op_is_cut_in_its_column_and_whole_in_its_tooltip_and_the_code_stays_readable(make_window, qtbot):
+    from hiddenscope.core.trace import TraceRecord
+    from hiddenscope.gui.views.shape_trace import CODE_COLUMN, OP_WIDTH
+
+    w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=8, input_dim=4))
+    w.resize(1440, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    long_call = ("layer_norm", tuple(("arg" + str(i) + "=", 1e-05) for i in range(12)))
+    record = TraceRecord(
+        1,
+        "forward",
+        0,
+        long_call,
+        "x = self.layer_norm(x)",
+        "hidden",
+        (6, 8),
+        (8, 1),
+        True,
+        "new",
+        48,
+        "cpu",
+        "float32",
+    )
+    panel = w.shape_panel
+    panel.set_trace([record], 1, 2, 3)
+    table = panel.table
+    assert table.columnWidth(0) <= OP_WIDTH and table.columnWidth(CODE_COLUMN) >= 300
+    assert record.op in table.item(0, 0).toolTip()  # the whole call, where the column cuts it
