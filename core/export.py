@@ -75,6 +75,8 @@ def config_record(stepper: Stepper) -> dict:
     record["stored_dtype"] = "float32"
     if stepper.episodic:
         record["environment"] = stepper.source.env.describe()
+        # What ran: an environment that cannot hold a terminal observation (VMAS) steps on without one.
+        record["terminal_step"] = bool(getattr(stepper.source, "terminal_step", record["terminal_step"]))
     if stepper.edits:  # interventions on h_T, in the order applied (see core.edits)
         record["edits"] = [edit.to_json() for edit in stepper.edits]
     return record

@@ -433,3 +433,22 @@ def test_vmas_gives_the_same_numbers_on_one_thread_and_on_all(scenario):
         assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name", ["vmas", "simple_spread"])
+def test_a_sessions_config_says_whether_a_terminal_step_ran(name, tmp_path):
+    """VMAS holds no terminal observation, so its runs step on without one; the file says what ran."""
+    import json
+
+    import h5py
+
+    from hiddenscope.cli import main
+
+    needs(name)
+    args = [f"{k}={v}" for k, v in SMALL[name].items()]
+    out = tmp_path / "run.h5"
+    argv = ["--env", name, *sum((["--env-arg", a] for a in args), []), "--batch-size", "2", "--device", "cpu"]
+    assert main([*argv, "export", "--steps", "12", "--out", str(out)]) == 0
+    with h5py.File(out, "r") as f:
+        config = json.loads(f.attrs["config"])
+    assert config["terminal_step"] is (name != "vmas")
