@@ -356,9 +356,8 @@ def session_parts(args: argparse.Namespace) -> dict:
     if steps is not None:  # a headless run's edits must fall inside it (the app's may come later)
         for edit in planned.edits:
             edit.check(planned.config.batch_size, planned.config.n_agents, steps=steps)
-    for note in planned.notes:
-        print(f"hiddenscope: {note}", file=sys.stderr)
     return {
+        "notes": planned.notes,  # said once the run is built (a mistake found building it is then the one line)
         "config": planned.config,
         "model_factory": planned.model_factory,
         "input_factory": planned.input_factory,
@@ -372,7 +371,16 @@ def make_stepper(args: argparse.Namespace):  # a Stepper; torch is loaded anyway
     from hiddenscope.core.stepper import Stepper
 
     parts = session_parts(args)
-    return Stepper(parts.pop("config"), **parts)
+    notes = parts.pop("notes")
+    stepper = Stepper(parts.pop("config"), **parts)
+    say_notes(notes)
+    return stepper
+
+
+def say_notes(notes: list[str]) -> None:
+    """What the plan chose for the user (which step of a run, how its agents act), on stderr."""
+    for note in notes:
+        print(f"hiddenscope: {note}", file=sys.stderr)
 
 
 def _cmd_shapes(args: argparse.Namespace) -> int:
@@ -834,7 +842,10 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         _refuse_model_options(args)
         stepper = ReplayStepper(SessionReader(args.app_session))  # a bad file: one line, exit 2
     else:
-        stepper = Stepper(**session_parts(args))  # every mistake surfaces here, before a window opens
+        parts = session_parts(args)
+        notes = parts.pop("notes")
+        stepper = Stepper(**parts)  # every mistake surfaces here, before a window opens
+        say_notes(notes)
     from hiddenscope.gui.app import run_app
 
     return run_app(stepper, language=args.lang, follow=args.app_session if args.follow else None)

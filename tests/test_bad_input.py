@@ -130,3 +130,26 @@ def test_a_display_qt_cannot_use_is_one_clear_line(monkeypatch, capsys):
     assert cli.main([]) == 2
     err = capsys.readouterr().err
     assert "the system library libxcb-icccm.so.4 is missing" in err and "apt-get install" in err
+
+
+def test_a_mistake_found_building_a_planned_run_is_the_only_line(tmp_path, capsys):
+    """What the plan would say of a run (which step it loads) comes after the run is built, never before its error."""
+    import json
+
+    import torch
+
+    from hiddenscope.core.agents.pymarl import RNNAgent
+
+    run = tmp_path / "results" / "models" / "qmix"
+    for step in (100, 200):
+        (run / str(step)).mkdir(parents=True)
+        torch.save(RNNAgent(16, 8, 5).state_dict(), run / str(step) / "agent.th")
+    (run / "config.json").write_text(json.dumps({"agent": "rnn", "rnn_hidden_dim": 8}))
+    base = ["--checkpoint", str(run), "--batch-size", "2", "--n-agents", "3", "--input-dim", "16"]
+    assert main([*base, "--device", "cpu", "shapes"]) == 0
+    assert "step 200 (the latest of 2 saved steps)" in capsys.readouterr().err  # the note, on a run that builds
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: --device cuda is no mistake here")
+    assert main([*base, "--device", "cuda", "shapes"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no usable CUDA GPU" in err and "latest of" not in err
