@@ -400,7 +400,9 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     if args.json:
         doc = {
             "config": config_record(stepper),
-            "records": [{**r.to_json(), "note": note_for(r, c.batch_size, c.n_agents)} for r in records],
+            "records": [
+                {**r.to_json(), "note": note_for(r, c.batch_size, c.n_agents, seed=c.family == "seed")} for r in records
+            ],
         }
         json.dump(doc, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -413,7 +415,7 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
             f"{step:>4}  {r.op:<34} {str(r.shape):<16} {str(tuple(r.stride)):<14} {'yes' if r.contiguous else 'no':<6}"
             f" {r.kind:<8} {r.role:<10} {r.code}"
         )
-        note = note_for(r, c.batch_size, c.n_agents)
+        note = note_for(r, c.batch_size, c.n_agents, seed=c.family == "seed")
         if note:
             print(f"{'':>6}↳ {note}")
     return 0
@@ -719,7 +721,9 @@ def _shapes_from_session(args: argparse.Namespace) -> int:
     if args.json:
         doc = {
             "config": reader.config_record,
-            "records": [{**r.to_json(), "note": note_for(r, c.batch_size, c.n_agents)} for r in records],
+            "records": [
+                {**r.to_json(), "note": note_for(r, c.batch_size, c.n_agents, seed=c.family == "seed")} for r in records
+            ],
         }
         json.dump(doc, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -732,7 +736,7 @@ def _shapes_from_session(args: argparse.Namespace) -> int:
             f"{step:>4}  {r.op:<34} {str(r.shape):<16} {str(tuple(r.stride)):<14} {'yes' if r.contiguous else 'no':<6}"
             f" {r.kind:<8} {r.role:<10} {r.code}"
         )
-        note = note_for(r, c.batch_size, c.n_agents)
+        note = note_for(r, c.batch_size, c.n_agents, seed=c.family == "seed")
         if note:
             print(f"{'':>6}↳ {note}")
     return 0

@@ -336,4 +336,31 @@ def test_op_text_counts_weights_given_by_keyword_and_leaves_out_torchs_own_argum
     with torch.no_grad(), recorder:
         y = norm(x)
         torch.nn.functional.softmax(y, dim=-1)
-    assert [r.op for r in recorder.records] == ["layer_norm(4×16, (16), +2 weights, eps=1e-05)", "softmax(4×16, dim=-1)"]
+    assert [r.op for r in recorder.records] == [
+        "layer_norm(4×16, (16), +2 weights, eps=1e-05)",
+        "softmax(4×16, dim=-1)",
+    ]
+
+
+def test_the_seed_notes_table_is_named_only_for_the_seeds_own_model():
+    from hiddenscope.core.trace import ROLE_NEW_HIDDEN, TraceRecord
+    from hiddenscope.core.trace_notes import note_for
+
+    record = TraceRecord(
+        1,
+        "forward",
+        3,
+        ("gru_cell", ()),
+        "h = self.rnn(x, h)",
+        ROLE_NEW_HIDDEN,
+        (24, 64),
+        (64, 1),
+        True,
+        "new",
+        24 * 64,
+        "cpu",
+        "float32",
+    )
+    assert note_for(record, 8, 3).startswith("the note's table says (8, 3, 64)")
+    other = note_for(record, 8, 3, seed=False)
+    assert other == "kept as (24, 64) between steps, not (8, 3, 64): batch and agents stay flattened"

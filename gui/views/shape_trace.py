@@ -212,6 +212,11 @@ class ShapePanel(QWidget):
         self._highlight()
 
     # -- what is shown ----------------------------------------------------
+    @property
+    def _seed_model(self) -> bool:
+        """The seed note's own model: its table is what the flattened state is set against."""
+        return self.model.stepper.config.family == "seed"
+
     def set_trace(
         self, records: list[TraceRecord], t: int, batch_size: int, n_agents: int, batch_call: str = ""
     ) -> None:
@@ -240,7 +245,7 @@ class ShapePanel(QWidget):
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         for row, r in enumerate(self.records):
-            note = note_for(r, self.batch_size, self.n_agents, tr)
+            note = note_for(r, self.batch_size, self.n_agents, tr, seed=self._seed_model)
             cells = (
                 op_text(r.op),
                 str(tuple(r.shape)),
@@ -276,7 +281,7 @@ class ShapePanel(QWidget):
         self._highlighted = state
         notes = []
         for row, r in enumerate(self.records):
-            note = note_for(r, self.batch_size, self.n_agents, tr)
+            note = note_for(r, self.batch_size, self.n_agents, tr, seed=self._seed_model)
             if note and row <= current:
                 notes.append(f"<b>{op_text(r.op)}</b>: {note}")
             brush = CURRENT_BRUSH if row == current else NOTE_BRUSH if note else QBrush()

@@ -2166,5 +2166,9 @@
         <source>as the run chooses: its config&apos;s action_selector (greedy without one)</source>
         <translation>按运行的选择：其配置中的 action_selector（没有时为贪心）</translation>
     </message>
+    <message>
+        <source>kept as {shape} between steps, not ({batch}, {agents}, {units}): batch and agents stay flattened</source>
+        <translation>步与步之间保存为 {shape}，而不是 ({batch}, {agents}, {units})：批次和智能体保持展平</translation>
+    </message>
 </context>
 </TS>
