@@ -344,6 +344,11 @@ def _look(args: argparse.Namespace, stepper, t: int):
 
 def session_parts(args: argparse.Namespace) -> dict:
     """The config and the model and input factories the options ask for (checked, nothing built yet)."""
+    return planned_parts(args)[0]
+
+
+def planned_parts(args: argparse.Namespace) -> tuple[dict, list[str]]:
+    """:func:`session_parts`, and what the plan says of the run for the user (:func:`say_notes`, once it is built)."""
     from hiddenscope.core.plan import Request, plan
 
     request = Request.from_namespace(args)
@@ -356,8 +361,7 @@ def session_parts(args: argparse.Namespace) -> dict:
     if steps is not None:  # a headless run's edits must fall inside it (the app's may come later)
         for edit in planned.edits:
             edit.check(planned.config.batch_size, planned.config.n_agents, steps=steps)
-    return {
-        "notes": planned.notes,  # said once the run is built (a mistake found building it is then the one line)
+    parts = {
         "config": planned.config,
         "model_factory": planned.model_factory,
         "input_factory": planned.input_factory,
@@ -365,13 +369,13 @@ def session_parts(args: argparse.Namespace) -> dict:
         "edits": planned.edits,
         "loaded": planned.loaded,  # what runs, as planned: the app's File menu plans its next choice from it
     }
+    return parts, list(planned.notes)  # the notes are said once the run is built: a mistake building it is the line
 
 
 def make_stepper(args: argparse.Namespace):  # a Stepper; torch is loaded anyway (core.config, imported above)
     from hiddenscope.core.stepper import Stepper
 
-    parts = session_parts(args)
-    notes = parts.pop("notes")
+    parts, notes = planned_parts(args)
     stepper = Stepper(parts.pop("config"), **parts)
     say_notes(notes)
     return stepper
@@ -846,8 +850,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         _refuse_model_options(args)
         stepper = ReplayStepper(SessionReader(args.app_session))  # a bad file: one line, exit 2
     else:
-        parts = session_parts(args)
-        notes = parts.pop("notes")
+        parts, notes = planned_parts(args)
         stepper = Stepper(**parts)  # every mistake surfaces here, before a window opens
         say_notes(notes)
     from hiddenscope.gui.app import run_app
