@@ -194,7 +194,7 @@ def checkpoint_comparison(a: Stepper, path: str | Path, label: str | None = None
     """
     from .checkpoint import checkpoint_factory
 
-    if a.config.env:  # B's environments are planned for B: its inputs laid out as its own run built them
+    if a.config.env and a.loaded.request.env:  # B's environments planned for B: inputs as its own run built them
         from .plan import plan
 
         planned = plan(a.loaded.request.with_model(a.config, checkpoint=str(path)))
@@ -212,7 +212,8 @@ def checkpoint_comparison(a: Stepper, path: str | Path, label: str | None = None
     )
     named = Path(path)
     # Every PyMARL step saves an agent.th: its folder (the step) says which one B is.
-    short = f"{named.parent.name}/{named.name}" if named.name == "agent.th" else named.name
+    folder = named.resolve().parent.name
+    short = f"{folder}/{named.name}" if named.name == "agent.th" and folder else named.name
     comparison = StepperComparison(b, label or f"B: {short}")
     comparison.check_fits((a.config.batch_size, a.config.n_agents, a.units))
     return comparison
@@ -257,7 +258,8 @@ def recorded_inputs_comparison(a: SessionReader, path: str | Path, label: str | 
     b = Stepper(config, model_factory=factory, input_factory=lambda _c: RecordedInputs(a), tracing=False)
     named = Path(path)
     # Every PyMARL step saves an agent.th: its folder (the step) says which one B is.
-    short = f"{named.parent.name}/{named.name}" if named.name == "agent.th" else named.name
+    folder = named.resolve().parent.name
+    short = f"{folder}/{named.name}" if named.name == "agent.th" and folder else named.name
     comparison = StepperComparison(b, label or f"B: {short}")
     comparison.check_fits(a.shape)
     return comparison

@@ -209,3 +209,26 @@ def test_bs_label_names_the_step_of_an_agent_th(tmp_path):
     step.mkdir()
     torch.save(a.model.state_dict(), step / "agent.th")
     assert checkpoint_comparison(a, step / "agent.th").label == "B: 2000/agent.th"
+
+
+def test_a_live_environment_run_built_without_its_plan_gives_b_its_own_inputs(tmp_path):
+    """A Stepper given its factories directly (no loaded=) has no plan to repeat: B gets A's input source."""
+    import json
+
+    pytest.importorskip("mpe2")
+    from hiddenscope.core.agents.pymarl import RNNAgent
+    from hiddenscope.core.plan import Request, plan
+
+    step = tmp_path / "results" / "models" / "qmix" / "100"
+    step.mkdir(parents=True)
+    torch.manual_seed(1)
+    torch.save(RNNAgent(18, 16, 5).state_dict(), step / "agent.th")
+    (step.parent / "config.json").write_text(json.dumps({"agent": "rnn", "rnn_hidden_dim": 16}))
+    planned = plan(Request(checkpoint=str(step.parent), env="simple_spread", env_args=["n_agents=3"], batch_size=2))
+    a = Stepper(planned.config.replace(device="cpu"), planned.model_factory, planned.input_factory)  # no loaded=
+    comp = checkpoint_comparison(a, step / "agent.th")
+    a.step()
+    comp.advance_to(1)
+    assert comp.stepper.config.env == "simple_spread"
+    np.testing.assert_array_equal(comp.stepper.snapshot(1).inputs, a.snapshot(1).inputs)
+    np.testing.assert_array_equal(comp.hidden_at(1), a.snapshot(1).hidden)  # the same weights: B is A

@@ -290,7 +290,12 @@ class FileActions:
 
         c = self.stepper.config
         dialog = EnvironmentDialog(
-            c.n_agents, self.settings, self.parent, agents_fixed=c.family == "epymarl-ns", running=c.env
+            c.n_agents,
+            self.settings,
+            self.parent,
+            agents_fixed=c.family == "epymarl-ns",
+            running=c.env,
+            running_options=dict(c.env_options),
         )
         if dialog.exec() != EnvironmentDialog.DialogCode.Accepted:
             return False
@@ -314,7 +319,8 @@ class FileActions:
             tr("Inputs from {source}").format(source=name),
             env=name,
             env_args=[f"{key}={value}" for key, value in typed.items()],
-            actions=actions or self.stepper.loaded.request.actions,
+            # "run": what the run's action_selector says (--actions left out); "": as the run on screen acts now
+            actions=None if actions == "run" else actions or self.stepper.loaded.request.actions,
         )
 
     def use_pattern_inputs(self) -> bool:

@@ -333,8 +333,9 @@ class SessionControls(QObject):
             except NotReadableYet:  # a new run under that name has only just begun: wait for its first step
                 self._say_following(tr("{name}: a new recording there, waiting for its steps").format(name=path.name))
                 return
-            except FollowedFileReplaced as exc:  # a new run under the same name: follow that one from its start
-                self.model.message.emit(tr("{why}: following it from its start").format(why=exc), 8000)
+            except FollowedFileReplaced:  # a new run under the same name: follow that one from its start
+                said = tr("{name} was replaced by a new recording (one made with force): following it from its start")
+                self.model.message.emit(said.format(name=path.name), 8000)
                 self.model.stepper.following = False
                 replaced = self._show_replay_of(path)
                 if replaced is None:

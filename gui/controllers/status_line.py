@@ -65,7 +65,8 @@ class StatusLine:
         episodes = episodes_text(s.source)
         env = s.config.env
         if episodes and env:  # which environment the episodes are of, and how its agents act
-            episodes = f"  {env} · {s.config.actions} · {episodes.strip()}  "
+            how = {"greedy": tr("greedy"), "sample": tr("sample")}.get(s.config.actions, s.config.actions)
+            episodes = f"  {env} · {how} · {episodes.strip()}  "
         self.episodes_label.setText(episodes)
         self.episodes_label.setVisible(bool(self.episodes_label.text()))
         reader = s.reader

@@ -32,7 +32,7 @@ TITLES = {
     "vmas": "VMAS scenario (vmas)",
 }
 ACTIONS = {
-    "": "as the run chooses: its config's action_selector (greedy without one)",
+    "run": "as the run chooses: its config's action_selector (greedy without one)",
     "greedy": "greedy: the best allowed action (argmax of Q-values or logits)",
     "sample": "sample: draw from the policy's probabilities (pi_logits agents)",
 }
@@ -48,12 +48,15 @@ class EnvironmentDialog(QDialog):
         parent: QWidget | None = None,
         agents_fixed: bool = False,
         running: str = "",
+        running_options: dict[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("hiddenscope — inputs from an environment"))
         self.settings = settings
         self.n_agents = n_agents
         self.agents_fixed = agents_fixed
+        # The environment running now and its options: shown as they are, so OK untouched changes nothing.
+        self.running, self.running_options = running.partition(":")[0], dict(running_options or {})
         self.env_box = tipped(QComboBox(), tr("The environment whose observations the agents get, one per batch row"))
         for name in ENV_NAMES:
             self.env_box.addItem(tr(TITLES[name]), name)
@@ -84,7 +87,8 @@ class EnvironmentDialog(QDialog):
         remembered = str(settings.value("env/name", "simple_spread")) if settings is not None else "simple_spread"
         self.env_box.setCurrentIndex(max(0, self.env_box.findData(running.partition(":")[0] or remembered)))
         if settings is not None:
-            self.actions_box.setCurrentIndex(max(0, self.actions_box.findData(settings.value("env/actions", ""))))
+            remembered_actions = settings.value("env/actions_choice", "run")
+            self.actions_box.setCurrentIndex(max(0, self.actions_box.findData(remembered_actions)))
         self._show_options()
 
     @property
@@ -111,6 +115,8 @@ class EnvironmentDialog(QDialog):
                     edit.setReadOnly(True)
                     fixed = tr("{tip}; the checkpoint holds one network for each of {n} agents")
                     edit.setToolTip(fixed.format(tip=tip, n=self.n_agents))
+            if self.name == self.running and option.key in self.running_options:
+                edit.setText(str(self.running_options[option.key]))
             self.option_edits[option.key] = edit
             self.option_form.addRow(option.key, edit)
         self.note.setText(
@@ -127,5 +133,5 @@ class EnvironmentDialog(QDialog):
     def accept(self) -> None:
         if self.settings is not None:
             self.settings.setValue("env/name", self.name)
-            self.settings.setValue("env/actions", self.actions_box.currentData())
+            self.settings.setValue("env/actions_choice", self.actions_box.currentData())
         super().accept()

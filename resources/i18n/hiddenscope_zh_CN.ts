@@ -2151,10 +2151,6 @@
         <translation>配置保持不变：{label}</translation>
     </message>
     <message>
-        <source>{why}: following it from its start</source>
-        <translation>{why}：从其开头开始跟随</translation>
-    </message>
-    <message>
         <source>{name}: a new recording there, waiting for its steps</source>
         <translation>{name}：此处有新的录制，正在等待其步</translation>
     </message>
@@ -2169,6 +2165,18 @@
     <message>
         <source>kept as {shape} between steps, not ({batch}, {agents}, {units}): batch and agents stay flattened</source>
         <translation>步与步之间保存为 {shape}，而不是 ({batch}, {agents}, {units})：批次和智能体保持展平</translation>
+    </message>
+    <message>
+        <source>greedy</source>
+        <translation>贪心</translation>
+    </message>
+    <message>
+        <source>sample</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>{name} was replaced by a new recording (one made with force): following it from its start</source>
+        <translation>{name} 已被新的录制替换（使用 force 录制）：从其开头开始跟随</translation>
     </message>
 </context>
 </TS>

@@ -309,3 +309,27 @@ def test_every_text_of_the_window_is_chinese(qtbot, chinese, make_window, monkey
         texts.add("message box", text)
     english = texts.english()
     assert not english, "English in the Chinese interface:\n" + "\n".join(english)
+
+
+def test_a_live_environments_status_and_a_replaced_followed_file_speak_chinese(qtbot, chinese, make_window, tmp_path):
+    pytest.importorskip("lbforaging")
+    import numpy as np
+
+    import hiddenscope
+
+    w = make_window()
+    assert w.files.use_environment("lbf", {"players": "2", "max_episode_steps": "5"}, "run")
+    w.acts.step.trigger()
+    label = w.status.episodes_label.text()
+    assert label.strip().startswith("lbf · ") and english_words(label.replace("lbf", "")) == [], label
+    path = tmp_path / "run.h5"
+    with hiddenscope.record(path, 2) as rec:
+        rec.step(np.zeros((1, 2, 3), np.float32))
+    w.sessions.follow_session(path)
+    qtbot.waitUntil(lambda: w.model.held.last == 1, timeout=5000)
+    with hiddenscope.record(path, 2, force=True) as rec:
+        for _ in range(2):
+            rec.step(np.ones((1, 2, 3), np.float32))
+    qtbot.waitUntil(lambda: w.model.held.last == 2, timeout=5000)
+    said = w.statusBar().currentMessage()
+    assert "run.h5" in said and english_words(said.replace("run.h5", "").replace("force", "")) == [], said

@@ -249,6 +249,48 @@ def test_the_environment_dialog_opens_on_the_running_environment_and_the_runs_ow
     fresh = QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)
     dialog = EnvironmentDialog(2, fresh, running="lbf")
     assert dialog.name == "lbf"  # not the first in the list: the one running
-    assert dialog.actions_box.currentData() == "" and "as the run chooses" in dialog.actions_box.currentText()
-    assert dialog.choices()[2] == ""  # use_environment then keeps what the run chose
+    assert dialog.actions_box.currentData() == "run" and "as the run chooses" in dialog.actions_box.currentText()
+    assert dialog.choices()[2] == "run"  # use_environment then asks for the run's own action_selector
     assert EnvironmentDialog(2, fresh).name == "simple_spread"  # nothing running, nothing remembered
+
+
+def test_as_the_run_chooses_gives_a_sampling_policy_back_its_sampling_and_the_options_stay(
+    qtbot, make_window, tmp_path
+):
+    """An EPyMARL policy run (soft_policies): greedy by choice, then 'as the run chooses' samples again; the
+    running environment's options are shown as they are, so OK untouched keeps them."""
+    pytest.importorskip("mpe2")
+    from torch import nn
+
+    step = tmp_path / "mappo" / "100"
+    step.mkdir(parents=True)
+    torch.manual_seed(0)
+    units, inputs = 8, 18 + 5 + 3  # simple_spread's observations, last action and agent id
+    layers = nn.ModuleDict(
+        {"fc1": nn.Linear(inputs, units), "rnn": nn.GRUCell(units, units), "fc2": nn.Linear(units, 5)}
+    )
+    torch.save(layers.state_dict(), step / "agent.th")
+    config = {
+        "agent": "rnn",
+        "mac": "basic_mac",
+        "hidden_dim": units,
+        "use_rnn": True,
+        "common_reward": True,
+        "agent_output_type": "pi_logits",
+        "action_selector": "soft_policies",
+        "obs_last_action": True,
+        "obs_agent_id": True,
+    }
+    (step / "config.json").write_text(json.dumps(config))
+    w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=32))
+    assert w.files.open_checkpoint(step)
+    assert w.files.use_environment("simple_spread", {"n_agents": "3", "max_cycles": "7"}, "run")
+    assert w.stepper.config.actions == "sample"
+    assert w.files.use_environment("simple_spread", {"n_agents": "3", "max_cycles": "7"}, "greedy")
+    assert w.stepper.config.actions == "greedy"
+    assert w.files.use_environment("simple_spread", {"n_agents": "3", "max_cycles": "7"}, "run")
+    assert w.stepper.config.actions == "sample" and "soft_policies" in w.stepper.config.actions_from
+    c = w.stepper.config
+    dialog = EnvironmentDialog(3, None, running=c.env, running_options=dict(c.env_options))
+    assert dialog.option_edits["max_cycles"].text() == "7"  # as it runs, not blank (which meant the default)
+    assert dialog.choices()[1]["max_cycles"] == "7"
