@@ -578,8 +578,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     batch, n_agents, units = result["shape"]
     print(f"compared t = {ts[0]}..{ts[-1]}: batch {batch} × {n_agents} agents × {units} units, |h_B − h_A|")
     first = result["first_divergent_t"]
-    tol = f" (max |Δh| > {args.tolerance:g})"
-    print(f"first divergent step: {'none' if first is None else f't = {first}'}{tol}")
+    rule = f"max |Δh| > {args.tolerance:g}"
+    said = f"none: no step has {rule}" if first is None else f"t = {first} (the first with {rule})"
+    print(f"first divergent step: {said}")
     each = result["first_divergent_t_per_agent"]
     print("first divergent step per agent: " + ", ".join(f"{i}: {'-' if t is None else t}" for i, t in enumerate(each)))
     inputs = result["first_input_difference_t"]

@@ -257,6 +257,8 @@ def test_compare_finds_the_first_step_where_two_runs_diverge(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "first divergent step: t = 7" in text and "inputs: first differ at t = 7" in text
     assert len([line for line in text.splitlines() if line.strip()[:2].strip().isdigit()]) == 16
+    assert main(["compare", str(tmp_path / "a.h5"), str(tmp_path / "a.h5")]) == 0  # a run against itself
+    assert "first divergent step: none: no step has max |Δh| > 0" in capsys.readouterr().out
     # A session of another shape is refused, in one line.
     assert main(["export", "--steps", "3", "--n-agents", "2", "--out", str(tmp_path / "c.h5")]) == 0
     capsys.readouterr()
