@@ -343,26 +343,39 @@ class _Sink:
                 ) from exc
         self.writer.append_many(block)
 
+    def raise_error(self) -> None:
+        """Raise what stopped the writer, if anything: the file is finished with what it holds and, where it was to
+        replace one, left in its part file beside it (a failed recording replaces no file)."""
+        if self.error is not None:
+            error, self.error = self.error, None
+            with contextlib.suppress(Exception):
+                self.writer.keep_part()
+            raise error
+
+    def finish(self, keep_old: bool, because: str, stacklevel: int) -> Path | None:
+        """Finish the file once the writer thread has ended; returns the file holding the steps, or None when there
+        were none (nothing is left).  ``keep_old`` (``because`` says why): a file it was to replace is left as it
+        was, the steps kept in the part file beside it, and a warning names both."""
+        self.raise_error()
+        writer = self.writer
+        if writer.steps == 0:  # no step: nothing to lay out, so nothing is left behind
+            writer.abort()
+            return None
+        if keep_old and writer.replacing:
+            part = writer.keep_part()
+            warnings.warn(
+                f"hiddenscope.record: {because}, so {self.path} was left as it was;"
+                f" {part} holds the {_count(writer.steps - 1, 'step')} recorded",
+                stacklevel=stacklevel + 1,
+            )
+            return part
+        writer.close()
+        return self.path
+
     def _finish_abandoned(self) -> None:
         """Finish the file of a recording no one closed; what went wrong is said on stderr (no one else is left)."""
-        writer = self.writer
         try:
-            if self.error is not None:
-                error, self.error = self.error, None
-                with contextlib.suppress(Exception):
-                    writer.keep_part()
-                raise error
-            if writer.steps == 0:
-                writer.abort()
-            elif self.keep_old and writer.replacing:
-                part = writer.keep_part()
-                warnings.warn(
-                    f"hiddenscope.record: the program ended with an error, so {self.path} was left as it was;"
-                    f" {part} holds the {_count(writer.steps - 1, 'step')} recorded",
-                    stacklevel=2,
-                )
-            else:
-                writer.close()
+            self.finish(self.keep_old, "the program ended with an error", stacklevel=2)
         except Exception as exc:
             with contextlib.suppress(Exception):
                 sys.stderr.write(f"hiddenscope.record: {self.path} was not closed, and finishing it failed: {exc}\n")
@@ -813,13 +826,9 @@ class Recording:
 
     # -- ending ------------------------------------------------------------------------------------
     def _raise_failure(self) -> None:
-        sink = self._sink
-        if sink.error is not None:
+        if self._sink.error is not None:
             self._drain()
-            error, sink.error = sink.error, None
-            with contextlib.suppress(Exception):
-                sink.writer.keep_part()  # a failed recording replaces no file: what it holds stays beside it
-            raise error
+            self._sink.raise_error()
 
     def _drain(self) -> None:
         """End the queue and wait for the writer to write what is in it."""
@@ -835,25 +844,10 @@ class Recording:
         """Write what is queued and finish the file.  ``keep_old`` (the loop raised): a file it was to replace is
         left as it was, the new steps kept in the part file beside it, and a warning names both."""
         self._drain()
-        writer = self._sink.writer
-        if self._sink.error is not None:
-            error, self._sink.error = self._sink.error, None
-            with contextlib.suppress(Exception):
-                writer.keep_part()
-            raise error
-        if writer.steps == 0:  # no step: nothing to lay out, so nothing is left behind
-            writer.abort()
+        kept = self._sink.finish(keep_old, "the loop raised", stacklevel)
+        if kept is None:
             raise UserError(f"no step was recorded to {self.path}: nothing was written")
-        if keep_old and writer.replacing:
-            part = writer.keep_part()
-            warnings.warn(
-                f"hiddenscope.record: the loop raised, so {self.path} was left as it was;"
-                f" {part} holds the {_count(writer.steps - 1, 'step')} recorded",
-                stacklevel=stacklevel,
-            )
-            return part
-        writer.close()
-        return self.path
+        return kept
 
     def abort(self) -> None:
         """Stop and remove what was written."""
