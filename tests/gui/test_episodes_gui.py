@@ -260,28 +260,10 @@ def test_as_the_run_chooses_gives_a_sampling_policy_back_its_sampling_and_the_op
     """An EPyMARL policy run (soft_policies): greedy by choice, then 'as the run chooses' samples again; the
     running environment's options are shown as they are, so OK untouched keeps them."""
     pytest.importorskip("mpe2")
-    from torch import nn
 
-    step = tmp_path / "mappo" / "100"
-    step.mkdir(parents=True)
-    torch.manual_seed(0)
-    units, inputs = 8, 18 + 5 + 3  # simple_spread's observations, last action and agent id
-    layers = nn.ModuleDict(
-        {"fc1": nn.Linear(inputs, units), "rnn": nn.GRUCell(units, units), "fc2": nn.Linear(units, 5)}
-    )
-    torch.save(layers.state_dict(), step / "agent.th")
-    config = {
-        "agent": "rnn",
-        "mac": "basic_mac",
-        "hidden_dim": units,
-        "use_rnn": True,
-        "common_reward": True,
-        "agent_output_type": "pi_logits",
-        "action_selector": "soft_policies",
-        "obs_last_action": True,
-        "obs_agent_id": True,
-    }
-    (step / "config.json").write_text(json.dumps(config))
+    from test_real_runs import ACTIONS, AGENTS, MAPPO, OBS, agent_weights, save_run  # the policy run made there
+
+    step = save_run(tmp_path / "mappo" / "100", agent_weights(OBS + ACTIONS + AGENTS), MAPPO).parent
     w = make_window(Config(batch_size=2, n_agents=3, hidden_dim=32))
     assert w.files.open_checkpoint(step)
     assert w.files.use_environment("simple_spread", {"n_agents": "3", "max_cycles": "7"}, "run")

@@ -45,15 +45,21 @@ def test_follow_waits_then_shows_new_steps_as_they_land(make_window, qtbot, tmp_
     assert sessions.follow_path is None and not sessions.follow_label.isVisible()
 
 
-def test_a_recording_made_with_force_over_the_followed_file_is_followed_from_its_start(make_window, qtbot, tmp_path):
+def following_a_finished_run(make_window, qtbot, path, steps: int):
+    """A window following ``path``, which a finished recording of ``steps`` steps holds, once it shows them all."""
     window = make_window(SMALL)
-    sessions = window.sessions
-    path = tmp_path / "run.h5"
     with hiddenscope.record(path, 3) as rec:
-        for k in range(1, 8):
+        for k in range(1, steps + 1):
             rec.step(state(k))
-    sessions.follow_session(path)
-    qtbot.waitUntil(lambda: window.model.held.last == 7, timeout=5000)
+    window.sessions.follow_session(path)
+    qtbot.waitUntil(lambda: window.model.held.last == steps, timeout=5000)
+    return window
+
+
+def test_a_recording_made_with_force_over_the_followed_file_is_followed_from_its_start(make_window, qtbot, tmp_path):
+    path = tmp_path / "run.h5"
+    window = following_a_finished_run(make_window, qtbot, path, 7)
+    sessions = window.sessions
     with hiddenscope.record(path, 3, force=True) as rec:  # a shorter run, other numbers, the same name
         for k in range(1, 4):
             rec.step(-state(k))
@@ -66,14 +72,9 @@ def test_a_recording_made_with_force_over_the_followed_file_is_followed_from_its
 
 
 def test_a_followed_file_deleted_and_recorded_again_is_waited_for_then_followed(make_window, qtbot, tmp_path):
-    window = make_window(SMALL)
-    sessions = window.sessions
     path = tmp_path / "run.h5"
-    with hiddenscope.record(path, 3) as rec:
-        for k in range(1, 6):
-            rec.step(state(k))
-    sessions.follow_session(path)
-    qtbot.waitUntil(lambda: window.model.held.last == 5, timeout=5000)
+    window = following_a_finished_run(make_window, qtbot, path, 5)
+    sessions = window.sessions
     path.unlink()
     failed = []
     window.model.failed.connect(lambda what, why: failed.append(why))
